@@ -1,0 +1,2 @@
+//! placeholder
+pub fn control_ids() -> Vec<&'static str> { vec!["sast", "sca"] }

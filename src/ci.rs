@@ -1,0 +1,220 @@
+//! The CI environment: which system runs vouch and what it says about the change.
+//!
+//! This is the only module that interprets environment variables. `main` snapshots the
+//! process environment into an [`Env`] once and passes it down, so the library stays
+//! testable with an injected map and no check can read the environment behind the
+//! policy's back.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A snapshot of environment variables.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    vars: BTreeMap<String, String>,
+}
+
+impl Env {
+    /// Snapshot of the current process environment (non-UTF-8 variables are skipped).
+    pub fn from_process() -> Self {
+        Env {
+            vars: std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect(),
+        }
+    }
+
+    /// An environment from explicit pairs (tests).
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {
+        Env {
+            vars: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+        }
+    }
+
+    /// A variable's value, treating empty as unset.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.vars.get(key).map(String::as_str).filter(|v| !v.is_empty())
+    }
+
+    fn is_true(&self, key: &str) -> bool {
+        matches!(self.get(key), Some(v) if v.eq_ignore_ascii_case("true") || v == "1")
+    }
+
+    /// Where GitHub Actions wants the job summary Markdown, when running there.
+    pub fn github_step_summary(&self) -> Option<&str> {
+        if self.is_true("GITHUB_ACTIONS") { self.get("GITHUB_STEP_SUMMARY") } else { None }
+    }
+
+    /// Whether terminal output may use colors: `NO_COLOR` (any value) and `TERM=dumb` forbid it.
+    /// Whether stdout is a terminal is decided by the caller.
+    pub fn color_allowed(&self) -> bool {
+        !self.vars.contains_key("NO_COLOR") && self.get("TERM") != Some("dumb")
+    }
+}
+
+/// The CI system a run happens in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CiSystem {
+    /// GitHub Actions (`GITHUB_ACTIONS=true`).
+    GithubActions,
+    /// GitLab CI (`GITLAB_CI=true`).
+    GitlabCi,
+    /// Anything else: a person's shell, another CI.
+    Local,
+}
+
+/// What the CI system says about the change under verification.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CiContext {
+    /// The CI system.
+    pub system: CiSystem,
+    /// `owner/name` (GitHub) or `group/project` (GitLab).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    /// Full commit SHA being built.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// Fully qualified ref (`refs/heads/main`, `refs/tags/v1.2.0`, `refs/pull/7/merge`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_ref: Option<String>,
+    /// Triggering event (`push`, `pull_request`, `merge_request_event`, `tag`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    /// Pull request or merge request number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_number: Option<u64>,
+    /// URL of the CI run or job.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_url: Option<String>,
+}
+
+impl CiContext {
+    /// A context with nothing known (local runs without flags).
+    pub fn local() -> Self {
+        CiContext {
+            system: CiSystem::Local,
+            repository: None,
+            commit: None,
+            git_ref: None,
+            event: None,
+            change_number: None,
+            run_url: None,
+        }
+    }
+
+    /// Detects the CI system and reads what it exposes.
+    pub fn detect(env: &Env) -> Self {
+        if env.is_true("GITHUB_ACTIONS") {
+            Self::github(env)
+        } else if env.is_true("GITLAB_CI") {
+            Self::gitlab(env)
+        } else {
+            Self::local()
+        }
+    }
+
+    fn github(env: &Env) -> Self {
+        let git_ref = env.get("GITHUB_REF").map(str::to_string);
+        // refs/pull/N/merge (or /head) carries the PR number for pull_request events.
+        let change_number = git_ref
+            .as_deref()
+            .and_then(|r| r.strip_prefix("refs/pull/"))
+            .and_then(|r| r.split('/').next())
+            .and_then(|n| n.parse().ok());
+        let run_url = match (env.get("GITHUB_SERVER_URL"), env.get("GITHUB_REPOSITORY"), env.get("GITHUB_RUN_ID")) {
+            (Some(server), Some(repo), Some(run)) => {
+                let mut url = format!("{}/{repo}/actions/runs/{run}", server.trim_end_matches('/'));
+                if let Some(attempt) = env.get("GITHUB_RUN_ATTEMPT") {
+                    url.push_str(&format!("/attempts/{attempt}"));
+                }
+                Some(url)
+            }
+            _ => None,
+        };
+        CiContext {
+            system: CiSystem::GithubActions,
+            repository: env.get("GITHUB_REPOSITORY").map(str::to_string),
+            commit: env.get("GITHUB_SHA").map(str::to_string),
+            git_ref,
+            event: env.get("GITHUB_EVENT_NAME").map(str::to_string),
+            change_number,
+            run_url,
+        }
+    }
+
+    fn gitlab(env: &Env) -> Self {
+        let git_ref = if let Some(tag) = env.get("CI_COMMIT_TAG") {
+            Some(format!("refs/tags/{tag}"))
+        } else if let Some(iid) = env.get("CI_MERGE_REQUEST_IID") {
+            Some(format!("refs/merge-requests/{iid}/head"))
+        } else {
+            env.get("CI_COMMIT_BRANCH")
+                .or_else(|| env.get("CI_COMMIT_REF_NAME"))
+                .map(|b| format!("refs/heads/{b}"))
+        };
+        CiContext {
+            system: CiSystem::GitlabCi,
+            repository: env.get("CI_PROJECT_PATH").map(str::to_string),
+            commit: env.get("CI_COMMIT_SHA").map(str::to_string),
+            git_ref,
+            event: env.get("CI_PIPELINE_SOURCE").map(str::to_string),
+            change_number: env.get("CI_MERGE_REQUEST_IID").and_then(|n| n.parse().ok()),
+            run_url: env.get("CI_JOB_URL").or_else(|| env.get("CI_PIPELINE_URL")).map(str::to_string),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn github_pull_request_context() {
+        let env = Env::from_pairs([
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_REPOSITORY", "acme/exchange"),
+            ("GITHUB_SHA", "0123456789abcdef0123456789abcdef01234567"),
+            ("GITHUB_REF", "refs/pull/42/merge"),
+            ("GITHUB_EVENT_NAME", "pull_request"),
+            ("GITHUB_SERVER_URL", "https://github.com"),
+            ("GITHUB_RUN_ID", "99"),
+            ("GITHUB_RUN_ATTEMPT", "2"),
+        ]);
+        let ctx = CiContext::detect(&env);
+        assert_eq!(ctx.system, CiSystem::GithubActions);
+        assert_eq!(ctx.change_number, Some(42));
+        assert_eq!(ctx.repository.as_deref(), Some("acme/exchange"));
+        assert_eq!(
+            ctx.run_url.as_deref(),
+            Some("https://github.com/acme/exchange/actions/runs/99/attempts/2")
+        );
+    }
+
+    #[test]
+    fn gitlab_tag_pipeline_context() {
+        let env = Env::from_pairs([
+            ("GITLAB_CI", "true"),
+            ("CI_PROJECT_PATH", "acme/exchange"),
+            ("CI_COMMIT_SHA", "abc"),
+            ("CI_COMMIT_TAG", "v1.2.0"),
+            ("CI_COMMIT_REF_NAME", "v1.2.0"),
+            ("CI_PIPELINE_SOURCE", "push"),
+            ("CI_JOB_URL", "https://gitlab.example/acme/exchange/-/jobs/7"),
+        ]);
+        let ctx = CiContext::detect(&env);
+        assert_eq!(ctx.system, CiSystem::GitlabCi);
+        assert_eq!(ctx.git_ref.as_deref(), Some("refs/tags/v1.2.0"));
+        assert_eq!(ctx.change_number, None);
+        assert_eq!(ctx.run_url.as_deref(), Some("https://gitlab.example/acme/exchange/-/jobs/7"));
+    }
+
+    #[test]
+    fn no_ci_is_local_and_no_color_is_honored() {
+        let env = Env::from_pairs([("NO_COLOR", "")]);
+        assert_eq!(CiContext::detect(&env).system, CiSystem::Local);
+        assert!(!env.color_allowed());
+        assert!(Env::default().color_allowed());
+    }
+}

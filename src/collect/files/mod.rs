@@ -1,0 +1,3 @@
+//! Readers for local evidence files.
+pub mod sca;
+pub mod vex;

@@ -1,0 +1,1 @@
+//! SCA report readers.

@@ -1,0 +1,2 @@
+//! Collection: reading the world into evidence.
+pub mod files;

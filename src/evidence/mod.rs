@@ -1,0 +1,163 @@
+//! The forge-neutral evidence model: everything vouch observed, as plain data.
+//!
+//! Collection fills it, checks read it, `--evidence-out` saves it and `vouch evaluate`
+//! reads it back. Missing data is evidence too: every source is an [`Observed`], so a
+//! report that could not be read stays visible to the checks (which turn it into an
+//! `error`) instead of disappearing.
+
+pub mod sast;
+pub mod sca;
+pub mod severity;
+pub mod vex;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+pub use sast::{BaselineState, SarifLevel, SastReport, SastResult, SastRun, SuppressionState};
+pub use sca::{ScaReport, Scanner, Vulnerability};
+pub use severity::Severity;
+pub use vex::{VexDocument, VexStatement};
+
+use crate::ci::CiContext;
+
+/// Version of the evidence file layout; bumped on incompatible changes.
+pub const EVIDENCE_FORMAT_VERSION: u32 = 1;
+
+/// A piece of evidence, or the reason it could not be gathered.
+pub type Observed<T> = Result<T, Gap>;
+
+/// Everything one run observed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Evidence {
+    /// Layout version of this document ([`EVIDENCE_FORMAT_VERSION`]).
+    pub format_version: u32,
+    /// When collection happened; checks use it as "now" (waiver expiry), never the clock.
+    #[serde(with = "time::serde::rfc3339")]
+    pub collected_at: OffsetDateTime,
+    /// The vouch build that collected it.
+    pub tool: ToolInfo,
+    /// Where the run happened (CI system, repository, commit, ref...).
+    pub context: CiContext,
+    /// Every input file with its digest, so a re-performance can prove it used the same inputs.
+    pub inputs: Vec<InputFile>,
+    /// SAST results, one entry per input file.
+    #[serde(default)]
+    pub sast: Vec<Sourced<SastReport>>,
+    /// SCA results, one entry per input file.
+    #[serde(default)]
+    pub sca: Vec<Sourced<ScaReport>>,
+    /// VEX documents whose `not_affected` statements act as waivers.
+    #[serde(default)]
+    pub vex: Vec<Sourced<VexDocument>>,
+}
+
+/// Name and version of the tool that produced a document.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ToolInfo {
+    /// Always `vouch`.
+    pub name: String,
+    /// Crate version.
+    pub version: String,
+}
+
+impl ToolInfo {
+    /// This build of vouch.
+    pub fn current() -> Self {
+        ToolInfo {
+            name: env!("CARGO_PKG_NAME").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
+/// An input file read during collection.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct InputFile {
+    /// Path as given on the command line.
+    pub path: String,
+    /// What it was given as.
+    pub role: InputRole,
+    /// Lower-case hex sha256 of the bytes read; absent when the file could not be read.
+    pub sha256: Option<String>,
+    /// Size in bytes; absent when the file could not be read.
+    pub size: Option<u64>,
+}
+
+/// The role an input file plays.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputRole {
+    /// `--sarif`
+    Sarif,
+    /// `--sca`
+    Sca,
+    /// `--vex`
+    Vex,
+}
+
+/// Evidence read from one named source (a file), or the gap that replaced it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Sourced<T> {
+    /// The file the evidence came from.
+    pub source: String,
+    /// What was read, or why nothing could be.
+    pub observed: Observed<T>,
+}
+
+/// Why a piece of evidence is missing. A gap never passes a control.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, thiserror::Error)]
+#[error("{source_name}: {detail}")]
+#[serde(deny_unknown_fields)]
+pub struct Gap {
+    /// What kind of failure this was.
+    pub kind: GapKind,
+    /// The file or endpoint that could not be read.
+    #[serde(rename = "source")]
+    pub source_name: String,
+    /// Human-readable detail: which field, which line, what was expected.
+    pub detail: String,
+}
+
+/// Classes of missing evidence.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum GapKind {
+    /// The file could not be opened or read.
+    Unreadable,
+    /// The content is not what it claims to be (bad JSON, missing required field).
+    Malformed,
+    /// The content is well-formed but in a format vouch does not read.
+    Unsupported,
+}
+
+impl Gap {
+    /// Builds a gap.
+    pub fn new(kind: GapKind, source: impl Into<String>, detail: impl Into<String>) -> Self {
+        Gap {
+            kind,
+            source_name: source.into(),
+            detail: detail.into(),
+        }
+    }
+}
+
+/// A place in a source file, as scanners report it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Location {
+    /// Path (or URI) of the file, relative to the repository root when the scanner says so.
+    pub path: String,
+    /// 1-based start line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// 1-based start column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u64>,
+    /// 1-based end line, when the region spans lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_line: Option<u64>,
+}

@@ -1,0 +1,236 @@
+//! Reading a policy file, with errors that point into it.
+
+use std::path::Path;
+
+use globset::Glob;
+
+use super::{POLICY_VERSION, Policy};
+
+/// A policy that could not be read or is not valid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}{}: {message}", position_suffix(*.line, *.column))]
+pub struct PolicyError {
+    /// The policy file.
+    pub file: String,
+    /// 1-based line, when known.
+    pub line: Option<u64>,
+    /// 1-based column, when known.
+    pub column: Option<u64>,
+    /// What is wrong, naming the field.
+    pub message: String,
+}
+
+fn position_suffix(line: Option<u64>, column: Option<u64>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!(":{l}:{c}"),
+        (Some(l), None) => format!(":{l}"),
+        _ => String::new(),
+    }
+}
+
+/// Reads and validates a policy file.
+pub fn load_file(path: &Path) -> Result<(Policy, Vec<u8>), PolicyError> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| PolicyError {
+        file: name.clone(),
+        line: None,
+        column: None,
+        message: format!("cannot read policy: {e}"),
+    })?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| PolicyError {
+        file: name.clone(),
+        line: None,
+        column: None,
+        message: format!("policy is not UTF-8: {e}"),
+    })?;
+    let policy = parse_str(text, &name)?;
+    Ok((policy, bytes))
+}
+
+/// Parses and validates policy text; `file` names it in errors.
+pub fn parse_str(text: &str, file: &str) -> Result<Policy, PolicyError> {
+    let policy: Policy = serde_saphyr::from_str(text).map_err(|e| from_yaml_error(&e, file))?;
+    validate(&policy, file)?;
+    Ok(policy)
+}
+
+fn from_yaml_error(err: &serde_saphyr::Error, file: &str) -> PolicyError {
+    use serde_saphyr::Error as E;
+    let mut err = err.without_snippet();
+    // Errors behind an alias carry the original error inside.
+    while let E::AliasError { error, .. } = err {
+        err = error.without_snippet();
+    }
+    let location = err.location();
+    let (line, column) = match location {
+        Some(l) if l.line() > 0 => (Some(l.line()), Some(l.column())),
+        _ => (None, None),
+    };
+    let message = match err {
+        E::SerdeUnknownField { field, expected, .. } => {
+            with_suggestion(format!("unknown key `{field}`"), field, expected)
+        }
+        E::SerdeUnknownVariant { variant, expected, .. } => {
+            with_suggestion(format!("unknown value `{variant}`"), variant, expected)
+        }
+        other => strip_location(&other.to_string()),
+    };
+    PolicyError {
+        file: file.to_string(),
+        line,
+        column,
+        message,
+    }
+}
+
+/// Appends "did you mean" for the closest expected name, then the full list.
+fn with_suggestion(mut message: String, got: &str, expected: &[&str]) -> String {
+    if let Some(best) = closest(got, expected) {
+        message.push_str(&format!(" (did you mean `{best}`?)"));
+    }
+    if !expected.is_empty() {
+        message.push_str(&format!("; expected one of: {}", expected.join(", ")));
+    }
+    message
+}
+
+/// The expected name most similar to `got`, if similar enough to be a likely typo.
+pub(crate) fn closest<'a>(got: &str, expected: &[&'a str]) -> Option<&'a str> {
+    expected
+        .iter()
+        .map(|e| {
+            // Jaro-Winkler catches dropped letters in long keys, Damerau-Levenshtein
+            // catches swapped letters in short ones (`sac` for `sca`).
+            let jw = strsim::jaro_winkler(got, e);
+            let dl = strsim::normalized_damerau_levenshtein(got, e);
+            (jw.max(dl + 0.2), *e)
+        })
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, e)| e)
+}
+
+/// serde-saphyr renders "… at line X, column Y"; the location is already in our prefix.
+fn strip_location(message: &str) -> String {
+    let first_line = message.lines().next().unwrap_or(message);
+    let first_line = first_line.strip_prefix("error: ").unwrap_or(first_line);
+    let first_line = match first_line.strip_prefix("line ").and_then(|r| r.split_once(": ")) {
+        Some((_, rest)) => rest,
+        None => first_line,
+    };
+    match first_line.rfind(" at line ") {
+        Some(i) => first_line[..i].to_string(),
+        None => first_line.to_string(),
+    }
+}
+
+/// Rules the type system cannot express.
+fn validate(policy: &Policy, file: &str) -> Result<(), PolicyError> {
+    let err = |message: String, loc: Option<&serde_saphyr::Location>| PolicyError {
+        file: file.to_string(),
+        line: loc.map(|l| l.line()),
+        column: loc.map(|l| l.column()),
+        message,
+    };
+    if policy.version != POLICY_VERSION {
+        return Err(err(
+            format!("version: expected {POLICY_VERSION}, got {} (this vouch reads policy version {POLICY_VERSION})", policy.version),
+            None,
+        ));
+    }
+    if let Some(sast) = &policy.sast {
+        check_globs("sast.paths.include", &sast.paths.include).map_err(|m| err(m, None))?;
+        check_globs("sast.paths.exclude", &sast.paths.exclude).map_err(|m| err(m, None))?;
+        if let Some(i) = sast.required_tools.iter().position(|t| t.trim().is_empty()) {
+            return Err(err(format!("sast.required_tools[{i}]: tool name is empty"), None));
+        }
+    }
+    let controls = crate::checks::control_ids();
+    for (i, spanned) in policy.exceptions.iter().enumerate() {
+        let ex = &spanned.value;
+        let loc = Some(&spanned.referenced);
+        if !controls.contains(&ex.control.as_str()) {
+            let mut m = format!("exceptions[{i}].control: unknown control `{}`", ex.control);
+            if let Some(best) = closest(&ex.control, &controls) {
+                m.push_str(&format!(" (did you mean `{best}`?)"));
+            }
+            m.push_str(&format!("; expected one of: {}", controls.join(", ")));
+            return Err(err(m, loc));
+        }
+        if ex.matcher.is_empty() {
+            return Err(err(
+                format!("exceptions[{i}].match: give at least one of id, rule, package, path, code (an empty match would waive everything)"),
+                loc,
+            ));
+        }
+        if ex.reason.trim().is_empty() {
+            return Err(err(format!("exceptions[{i}].reason: must not be empty"), loc));
+        }
+        if ex.owner.trim().is_empty() {
+            return Err(err(format!("exceptions[{i}].owner: must not be empty"), loc));
+        }
+        if let Some(p) = &ex.matcher.path {
+            check_globs(&format!("exceptions[{i}].match.path"), std::slice::from_ref(p)).map_err(|m| err(m, loc))?;
+        }
+    }
+    Ok(())
+}
+
+fn check_globs(field: &str, globs: &[String]) -> Result<(), String> {
+    for (i, g) in globs.iter().enumerate() {
+        Glob::new(g).map_err(|e| format!("{field}[{i}]: invalid glob `{g}`: {e}"))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn misspelled_key_names_line_and_suggests() {
+        let err = parse_str("version: 1\nsast:\n  fial_on: high\n", "p.yaml").unwrap_err();
+        assert_eq!(err.line, Some(3), "{err}");
+        assert!(err.message.contains("unknown key `fial_on`"), "{err}");
+        assert!(err.message.contains("did you mean `fail_on`?"), "{err}");
+        assert!(err.to_string().starts_with("p.yaml:3:"), "{err}");
+    }
+
+    #[test]
+    fn bad_threshold_is_named() {
+        let err = parse_str("version: 1\nsca:\n  fail_on: hihg\n", "p.yaml").unwrap_err();
+        assert_eq!(err.line, Some(3), "{err}");
+        assert!(err.message.contains("did you mean `high`?"), "{err}");
+    }
+
+    #[test]
+    fn wrong_version_is_rejected() {
+        let err = parse_str("version: 2\n", "p.yaml").unwrap_err();
+        assert!(err.message.contains("version: expected 1, got 2"), "{err}");
+    }
+
+    #[test]
+    fn exception_needs_expiry_and_known_control() {
+        let missing = "version: 1\nexceptions:\n  - control: sca\n    match: {id: CVE-1}\n    reason: r\n    owner: o\n";
+        let err = parse_str(missing, "p.yaml").unwrap_err();
+        assert!(err.message.contains("expires"), "{err}");
+        let unknown = "version: 1\nexceptions:\n  - control: sac\n    match: {id: CVE-1}\n    reason: r\n    owner: o\n    expires: 2030-01-01\n";
+        let err = parse_str(unknown, "p.yaml").unwrap_err();
+        assert_eq!(err.line, Some(3), "{err}");
+        assert!(err.message.contains("did you mean `sca`?"), "{err}");
+        let empty = "version: 1\nexceptions:\n  - control: sca\n    match: {}\n    reason: r\n    owner: o\n    expires: 2030-01-01\n";
+        assert!(parse_str(empty, "p.yaml").unwrap_err().message.contains("at least one"));
+    }
+
+    #[test]
+    fn bad_glob_is_named() {
+        let err = parse_str("version: 1\nsast:\n  paths:\n    exclude: ['a/[']\n", "p.yaml").unwrap_err();
+        assert!(err.message.contains("sast.paths.exclude[0]"), "{err}");
+    }
+
+    #[test]
+    fn starter_policy_is_valid() {
+        let p = super::super::default_policy();
+        assert!(p.sast.is_some() && p.sca.is_some());
+    }
+}

@@ -1,0 +1,63 @@
+//! The policy: which controls run, their thresholds, and the exceptions granted.
+//!
+//! A policy is a YAML file (`vouch.yaml`, `version: 1`). It is read into a typed model
+//! that rejects unknown keys, so a misspelled threshold can never silently fall back to
+//! a default. Errors point at the file, line and column, with a suggestion for the
+//! nearest valid key. `schemas/policy.schema.json` is generated from the same types.
+
+mod load;
+pub mod sections;
+pub mod waiver;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+pub use load::{PolicyError, load_file, parse_str};
+pub use sections::{PathFilter, SastPolicy, ScaPolicy, Threshold};
+pub use waiver::{Exception, ExceptionMatch, ExpiryDate};
+
+/// The only policy format version this build understands.
+pub const POLICY_VERSION: u32 = 1;
+
+/// A vouch policy (`vouch.yaml`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "vouch policy", extend("$id" = "https://vouch.dev/schemas/policy.schema.json"))]
+pub struct Policy {
+    /// Policy format version; must be 1.
+    pub version: u32,
+    /// SAST gate: SARIF results from any static analyser.
+    #[serde(default)]
+    pub sast: Option<SastPolicy>,
+    /// SCA gate: known vulnerabilities reported by dependency scanners.
+    #[serde(default)]
+    pub sca: Option<ScaPolicy>,
+    /// Time-boxed waivers for specific findings. Each needs a reason, an owner and an expiry date.
+    #[serde(default)]
+    #[schemars(with = "Vec<Exception>")]
+    pub exceptions: Vec<Spanned<Exception>>,
+}
+
+impl Policy {
+    /// The JSON Schema (2020-12) of the policy file, as published in `schemas/`.
+    pub fn json_schema() -> serde_json::Value {
+        let schema = schemars::schema_for!(Policy);
+        serde_json::to_value(&schema).expect("a derived schema always serializes")
+    }
+
+    /// The schema as pretty JSON with a trailing newline, exactly as committed.
+    pub fn json_schema_text() -> String {
+        let mut text = serde_json::to_string_pretty(&Self::json_schema()).expect("serializable");
+        text.push('\n');
+        text
+    }
+}
+
+/// The policy that applies when none is given: both gates at `high`, no exceptions.
+pub fn default_policy() -> Policy {
+    parse_str(STARTER_POLICY, "<built-in default policy>").expect("the starter policy is valid")
+}
+
+/// The commented starter policy written by `vouch policy init`.
+pub const STARTER_POLICY: &str = include_str!("starter.yaml");

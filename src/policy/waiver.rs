@@ -1,0 +1,114 @@
+//! Exceptions (waivers): a reviewed, owned, time-boxed decision to accept a finding.
+//!
+//! An exception only ever turns a *failing finding* into `waived`; it can never hide
+//! an `error` (evidence that could not be gathered). Expiry is compared with the run
+//! time recorded in the evidence, so a re-performance reaches the same decision.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer};
+use time::{Date, OffsetDateTime, macros::format_description};
+
+/// One exception entry.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Exception {
+    /// The control the exception applies to (`sast`, `sca`, …).
+    pub control: String,
+    /// Which findings it covers; every key given must match.
+    #[serde(rename = "match")]
+    pub matcher: ExceptionMatch,
+    /// Why the risk is accepted (shown in every report).
+    pub reason: String,
+    /// Who accepted it (person or team, shown in every report).
+    pub owner: String,
+    /// Last day (UTC, inclusive) the exception is honored, as `YYYY-MM-DD`.
+    pub expires: ExpiryDate,
+}
+
+/// Selectors of an exception. At least one must be given.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ExceptionMatch {
+    /// Finding identifier: a vulnerability id or any of its aliases (CVE, GHSA, RUSTSEC, PYSEC…).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// SARIF rule id.
+    #[serde(default)]
+    pub rule: Option<String>,
+    /// Package name (SCA).
+    #[serde(default)]
+    pub package: Option<String>,
+    /// Glob over the finding's file path (`**` crosses directories).
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Finding code (`sast/required-tool-missing`); errors can never be waived.
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+impl ExceptionMatch {
+    /// True when no selector is set (such an exception would match everything).
+    pub fn is_empty(&self) -> bool {
+        self.id.is_none()
+            && self.rule.is_none()
+            && self.package.is_none()
+            && self.path.is_none()
+            && self.code.is_none()
+    }
+}
+
+/// An expiry date, inclusive: the exception holds until the end of that day, UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ExpiryDate(pub Date);
+
+impl ExpiryDate {
+    /// Whether the exception is still honored at `now`.
+    pub fn is_live_at(self, now: OffsetDateTime) -> bool {
+        now.to_offset(time::UtcOffset::UTC).date() <= self.0
+    }
+
+    /// `YYYY-MM-DD`.
+    pub fn to_iso(self) -> String {
+        self.0
+            .format(format_description!("[year]-[month]-[day]"))
+            .expect("dates always format")
+    }
+}
+
+impl<'de> Deserialize<'de> for ExpiryDate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Date::parse(s.trim(), format_description!("[year]-[month]-[day]"))
+            .map(ExpiryDate)
+            .map_err(|_| serde::de::Error::custom(format!("invalid date `{s}`, expected YYYY-MM-DD")))
+    }
+}
+
+impl JsonSchema for ExpiryDate {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ExpiryDate".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Last day the exception is honored (UTC, inclusive).",
+            "type": "string",
+            "format": "date",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    #[test]
+    fn expiry_is_inclusive_of_the_last_day() {
+        let e = ExpiryDate(date!(2026 - 06 - 30));
+        assert!(e.is_live_at(datetime!(2026-06-30 23:59:59 UTC)));
+        assert!(!e.is_live_at(datetime!(2026-07-01 00:00:00 UTC)));
+        // A run at 01:00 +02:00 on July 1st is still June 30th in UTC.
+        assert!(e.is_live_at(datetime!(2026-07-01 01:00:00 +02:00)));
+    }
+}
