@@ -25,15 +25,23 @@ impl Env {
     }
 
     /// An environment from explicit pairs (tests).
-    pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
         Env {
-            vars: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
         }
     }
 
     /// A variable's value, treating empty as unset.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.vars.get(key).map(String::as_str).filter(|v| !v.is_empty())
+        self.vars
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     fn is_true(&self, key: &str) -> bool {
@@ -42,7 +50,11 @@ impl Env {
 
     /// Where GitHub Actions wants the job summary Markdown, when running there.
     pub fn github_step_summary(&self) -> Option<&str> {
-        if self.is_true("GITHUB_ACTIONS") { self.get("GITHUB_STEP_SUMMARY") } else { None }
+        if self.is_true("GITHUB_ACTIONS") {
+            self.get("GITHUB_STEP_SUMMARY")
+        } else {
+            None
+        }
     }
 
     /// Whether terminal output may use colors: `NO_COLOR` (any value) and `TERM=dumb` forbid it.
@@ -123,7 +135,11 @@ impl CiContext {
             .and_then(|r| r.strip_prefix("refs/pull/"))
             .and_then(|r| r.split('/').next())
             .and_then(|n| n.parse().ok());
-        let run_url = match (env.get("GITHUB_SERVER_URL"), env.get("GITHUB_REPOSITORY"), env.get("GITHUB_RUN_ID")) {
+        let run_url = match (
+            env.get("GITHUB_SERVER_URL"),
+            env.get("GITHUB_REPOSITORY"),
+            env.get("GITHUB_RUN_ID"),
+        ) {
             (Some(server), Some(repo), Some(run)) => {
                 let mut url = format!("{}/{repo}/actions/runs/{run}", server.trim_end_matches('/'));
                 if let Some(attempt) = env.get("GITHUB_RUN_ATTEMPT") {
@@ -161,7 +177,10 @@ impl CiContext {
             git_ref,
             event: env.get("CI_PIPELINE_SOURCE").map(str::to_string),
             change_number: env.get("CI_MERGE_REQUEST_IID").and_then(|n| n.parse().ok()),
-            run_url: env.get("CI_JOB_URL").or_else(|| env.get("CI_PIPELINE_URL")).map(str::to_string),
+            run_url: env
+                .get("CI_JOB_URL")
+                .or_else(|| env.get("CI_PIPELINE_URL"))
+                .map(str::to_string),
         }
     }
 }
@@ -201,13 +220,19 @@ mod tests {
             ("CI_COMMIT_TAG", "v1.2.0"),
             ("CI_COMMIT_REF_NAME", "v1.2.0"),
             ("CI_PIPELINE_SOURCE", "push"),
-            ("CI_JOB_URL", "https://gitlab.example/acme/exchange/-/jobs/7"),
+            (
+                "CI_JOB_URL",
+                "https://gitlab.example/acme/exchange/-/jobs/7",
+            ),
         ]);
         let ctx = CiContext::detect(&env);
         assert_eq!(ctx.system, CiSystem::GitlabCi);
         assert_eq!(ctx.git_ref.as_deref(), Some("refs/tags/v1.2.0"));
         assert_eq!(ctx.change_number, None);
-        assert_eq!(ctx.run_url.as_deref(), Some("https://gitlab.example/acme/exchange/-/jobs/7"));
+        assert_eq!(
+            ctx.run_url.as_deref(),
+            Some("https://gitlab.example/acme/exchange/-/jobs/7")
+        );
     }
 
     #[test]

@@ -21,3 +21,5 @@ pub mod ci;
 pub mod collect;
 pub mod evidence;
 pub mod policy;
+pub mod report;
+pub mod verdict;

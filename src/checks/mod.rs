@@ -1,2 +1,241 @@
-//! placeholder
-pub fn control_ids() -> Vec<&'static str> { vec!["sast", "sca"] }
+//! Checks: pure functions from (policy, evidence) to findings.
+//!
+//! Every control is one file here that owns its finding codes, their meaning and
+//! their remediation text, and one line in [`ALL`]. A check never does I/O, never
+//! reads the clock or the environment: what it needs is in the evidence, so a saved
+//! evidence directory re-evaluates to the same findings.
+
+pub mod sast;
+pub mod sca;
+
+use serde::{Deserialize, Serialize};
+
+use crate::evidence::{Evidence, Location, Severity};
+use crate::policy::Policy;
+
+/// The registry of controls, in report order. Adding a control = one file + one line.
+pub static ALL: &[&dyn Check] = &[&sast::SastCheck, &sca::ScaCheck];
+
+/// Ids of every registered control (`sast`, `sca`, …), for policy validation.
+pub fn control_ids() -> Vec<&'static str> {
+    ALL.iter().map(|c| c.id()).collect()
+}
+
+/// A control's check.
+pub trait Check: Sync {
+    /// Stable control id, also the policy section name (`sast`).
+    fn id(&self) -> &'static str;
+    /// Human title (`SAST gate`).
+    fn title(&self) -> &'static str;
+    /// Every finding code this check can emit.
+    fn codes(&self) -> &'static [&'static Code];
+    /// The control's settings, or `None` when the policy does not enable it (skipped).
+    fn settings(&self, policy: &Policy) -> Option<ControlSettings>;
+    /// Evaluates the evidence. Only called when [`Check::settings`] is `Some`.
+    fn run(&self, policy: &Policy, evidence: &Evidence) -> CheckOutput;
+}
+
+/// Settings common to every control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ControlSettings {
+    /// Advisory controls are reported but never fail the run.
+    pub advisory: bool,
+}
+
+/// What a check returns: findings plus a one-line summary of what it looked at.
+#[derive(Debug, Clone, Default)]
+pub struct CheckOutput {
+    /// Violations and errors, in a stable order.
+    pub findings: Vec<Finding>,
+    /// What was examined ("72 results from 1 run of CodeQL; 3 at or above high").
+    pub summary: String,
+}
+
+/// Whether a finding means "the control did not operate" or "we could not tell".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingKind {
+    /// The evidence shows a violation; waivable.
+    Violation,
+    /// Evidence is missing or unusable; never waivable (fail closed).
+    Error,
+}
+
+/// A finding code with its documentation, declared beside the check that emits it.
+#[derive(Debug)]
+pub struct Code {
+    /// Stable kebab-case code, prefixed with the control id (`sast/scanner-failed`).
+    pub code: &'static str,
+    /// Violation or error.
+    pub kind: FindingKind,
+    /// What the code means, one sentence.
+    pub meaning: &'static str,
+    /// How to fix it.
+    pub remediation: &'static str,
+}
+
+impl Code {
+    /// A finding of this code with the given message.
+    pub fn finding(&'static self, message: impl Into<String>) -> Finding {
+        Finding {
+            code: self.code.to_string(),
+            kind: self.kind,
+            message: message.into(),
+            severity: None,
+            location: None,
+            subject: FindingSubject::default(),
+            help_uri: None,
+            remediation: self.remediation.to_string(),
+            waiver: None,
+        }
+    }
+}
+
+/// One thing a check found.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Finding {
+    /// Stable code (`sca/vulnerable-dependency`).
+    pub code: String,
+    /// Violation or error.
+    pub kind: FindingKind,
+    /// What was found, with the facts (ids, versions, expected vs got).
+    pub message: String,
+    /// Severity, for findings that carry one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    /// Where, when the finding points into a file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// Identifiers that exceptions match against.
+    #[serde(default, skip_serializing_if = "FindingSubject::is_empty")]
+    pub subject: FindingSubject,
+    /// Link to the rule or advisory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help_uri: Option<String>,
+    /// How to fix it.
+    pub remediation: String,
+    /// The exception or VEX statement that waived it, if any (set by the verdict).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<WaiverRef>,
+}
+
+impl Finding {
+    /// Sets the severity.
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = Some(severity);
+        self
+    }
+    /// Sets the location.
+    pub fn with_location(mut self, location: Option<Location>) -> Self {
+        self.location = location;
+        self
+    }
+    /// Sets the subject.
+    pub fn with_subject(mut self, subject: FindingSubject) -> Self {
+        self.subject = subject;
+        self
+    }
+    /// Sets the help link.
+    pub fn with_help_uri(mut self, uri: Option<String>) -> Self {
+        self.help_uri = uri;
+        self
+    }
+    /// True for an unwaived violation or any error.
+    pub fn is_blocking(&self) -> bool {
+        self.kind == FindingKind::Error || self.waiver.is_none()
+    }
+}
+
+/// The identifiers of what a finding is about.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct FindingSubject {
+    /// Advisory or result identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Other identifiers of the same advisory.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    /// SARIF rule id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// Package name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+    /// Package version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Tool or scanner(s) that reported it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<String>,
+}
+
+impl FindingSubject {
+    /// True when nothing is set.
+    pub fn is_empty(&self) -> bool {
+        *self == FindingSubject::default()
+    }
+}
+
+/// A reference to what waived a finding.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct WaiverRef {
+    /// Index into the verdict's `waivers` list.
+    pub index: usize,
+    /// The waiver's reason, repeated for readers of a single finding.
+    pub reason: String,
+}
+
+/// Keeps findings in a deterministic order: errors first, then by severity, code, message.
+pub(crate) fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (b.kind == FindingKind::Error)
+            .cmp(&(a.kind == FindingKind::Error))
+            .then(b.severity.cmp(&a.severity))
+            .then(a.code.cmp(&b.code))
+            .then(a.message.cmp(&b.message))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_are_unique_kebab_case_and_prefixed_by_their_control() {
+        let mut seen = HashSet::new();
+        for check in ALL {
+            for code in check.codes() {
+                assert!(seen.insert(code.code), "duplicate code {}", code.code);
+                let (control, rest) = code.code.split_once('/').expect("control/code");
+                assert_eq!(
+                    control,
+                    check.id(),
+                    "{} is not under {}",
+                    code.code,
+                    check.id()
+                );
+                assert!(
+                    rest.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                    "{} is not kebab-case",
+                    code.code
+                );
+                assert!(
+                    !code.meaning.is_empty() && !code.remediation.is_empty(),
+                    "{} lacks docs",
+                    code.code
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn control_ids_are_unique() {
+        let ids = control_ids();
+        assert_eq!(ids.len(), ids.iter().collect::<HashSet<_>>().len());
+    }
+}

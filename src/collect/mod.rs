@@ -1,2 +1,111 @@
-//! Collection: reading the world into evidence.
+//! Collection: reading the world into [`Evidence`].
+//!
+//! The only stage (with publishing) that does I/O. A file that cannot be *opened* is a
+//! usage error (the run cannot start: exit 2); a file whose *content* is wrong becomes
+//! a [`crate::evidence::Gap`] in the evidence, which its control turns into `error`.
+
 pub mod files;
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use crate::ci::CiContext;
+use crate::evidence::{EVIDENCE_FORMAT_VERSION, Evidence, InputFile, InputRole, Sourced, ToolInfo};
+
+/// The local files a run reads.
+#[derive(Debug, Clone, Default)]
+pub struct FileInputs {
+    /// `--sarif` files (SARIF 2.1.0 or GitLab SAST reports).
+    pub sarif: Vec<PathBuf>,
+    /// `--sca` files (dependency-scanner reports).
+    pub sca: Vec<PathBuf>,
+    /// `--vex` files (OpenVEX or CycloneDX VEX).
+    pub vex: Vec<PathBuf>,
+}
+
+/// An input named on the command line could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: cannot read {role} input: {source}")]
+pub struct UnreadableInput {
+    /// The path given.
+    pub path: String,
+    /// The flag it was given with.
+    pub role: &'static str,
+    /// The I/O error.
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// Reads every input and assembles the evidence.
+pub fn collect(
+    inputs: &FileInputs,
+    context: CiContext,
+    now: OffsetDateTime,
+) -> Result<Evidence, UnreadableInput> {
+    let mut evidence = Evidence {
+        format_version: EVIDENCE_FORMAT_VERSION,
+        collected_at: now,
+        tool: ToolInfo::current(),
+        context,
+        inputs: Vec::new(),
+        sast: Vec::new(),
+        sca: Vec::new(),
+        vex: Vec::new(),
+    };
+    for path in &inputs.sarif {
+        let (name, bytes) = read_input(path, InputRole::Sarif, &mut evidence.inputs)?;
+        let observed = files::sarif::read_sast(&name, &bytes);
+        evidence.sast.push(Sourced {
+            source: name,
+            observed,
+        });
+    }
+    for path in &inputs.sca {
+        let (name, bytes) = read_input(path, InputRole::Sca, &mut evidence.inputs)?;
+        let observed = files::sca::read_sca(&name, &bytes);
+        evidence.sca.push(Sourced {
+            source: name,
+            observed,
+        });
+    }
+    for path in &inputs.vex {
+        let (name, bytes) = read_input(path, InputRole::Vex, &mut evidence.inputs)?;
+        let observed = files::vex::read_vex(&name, &bytes);
+        evidence.vex.push(Sourced {
+            source: name,
+            observed,
+        });
+    }
+    Ok(evidence)
+}
+
+fn read_input(
+    path: &Path,
+    role: InputRole,
+    inputs: &mut Vec<InputFile>,
+) -> Result<(String, Vec<u8>), UnreadableInput> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| UnreadableInput {
+        path: name.clone(),
+        role: match role {
+            InputRole::Sarif => "--sarif",
+            InputRole::Sca => "--sca",
+            InputRole::Vex => "--vex",
+        },
+        source,
+    })?;
+    inputs.push(InputFile {
+        path: name.clone(),
+        role,
+        sha256: Some(sha256_hex(&bytes)),
+        size: Some(bytes.len() as u64),
+    });
+    Ok((name, bytes))
+}
+
+/// Lower-case hex sha256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}

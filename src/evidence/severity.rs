@@ -11,7 +11,17 @@ use serde::{Deserialize, Serialize};
 /// `Unknown` means the report gave no usable rating; policies decide how to treat it
 /// (`unrated_as`), so it deliberately sorts below `None` and is never compared directly.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {

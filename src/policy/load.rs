@@ -67,12 +67,12 @@ fn from_yaml_error(err: &serde_saphyr::Error, file: &str) -> PolicyError {
         _ => (None, None),
     };
     let message = match err {
-        E::SerdeUnknownField { field, expected, .. } => {
-            with_suggestion(format!("unknown key `{field}`"), field, expected)
-        }
-        E::SerdeUnknownVariant { variant, expected, .. } => {
-            with_suggestion(format!("unknown value `{variant}`"), variant, expected)
-        }
+        E::SerdeUnknownField {
+            field, expected, ..
+        } => with_suggestion(format!("unknown key `{field}`"), field, expected),
+        E::SerdeUnknownVariant {
+            variant, expected, ..
+        } => with_suggestion(format!("unknown value `{variant}`"), variant, expected),
         other => strip_location(&other.to_string()),
     };
     PolicyError {
@@ -114,7 +114,10 @@ pub(crate) fn closest<'a>(got: &str, expected: &[&'a str]) -> Option<&'a str> {
 fn strip_location(message: &str) -> String {
     let first_line = message.lines().next().unwrap_or(message);
     let first_line = first_line.strip_prefix("error: ").unwrap_or(first_line);
-    let first_line = match first_line.strip_prefix("line ").and_then(|r| r.split_once(": ")) {
+    let first_line = match first_line
+        .strip_prefix("line ")
+        .and_then(|r| r.split_once(": "))
+    {
         Some((_, rest)) => rest,
         None => first_line,
     };
@@ -134,7 +137,10 @@ fn validate(policy: &Policy, file: &str) -> Result<(), PolicyError> {
     };
     if policy.version != POLICY_VERSION {
         return Err(err(
-            format!("version: expected {POLICY_VERSION}, got {} (this vouch reads policy version {POLICY_VERSION})", policy.version),
+            format!(
+                "version: expected {POLICY_VERSION}, got {} (this vouch reads policy version {POLICY_VERSION})",
+                policy.version
+            ),
             None,
         ));
     }
@@ -142,7 +148,21 @@ fn validate(policy: &Policy, file: &str) -> Result<(), PolicyError> {
         check_globs("sast.paths.include", &sast.paths.include).map_err(|m| err(m, None))?;
         check_globs("sast.paths.exclude", &sast.paths.exclude).map_err(|m| err(m, None))?;
         if let Some(i) = sast.required_tools.iter().position(|t| t.trim().is_empty()) {
-            return Err(err(format!("sast.required_tools[{i}]: tool name is empty"), None));
+            return Err(err(
+                format!("sast.required_tools[{i}]: tool name is empty"),
+                None,
+            ));
+        }
+    }
+    if let Some(sca) = &policy.sca {
+        if let super::Threshold::Level(l) = sca.fail_on {
+            return Err(err(
+                format!(
+                    "sca.fail_on: `{}` is a SARIF level; SCA thresholds are severities (critical, high, medium, low, any)",
+                    l.as_str()
+                ),
+                None,
+            ));
         }
     }
     let controls = crate::checks::control_ids();
@@ -159,18 +179,30 @@ fn validate(policy: &Policy, file: &str) -> Result<(), PolicyError> {
         }
         if ex.matcher.is_empty() {
             return Err(err(
-                format!("exceptions[{i}].match: give at least one of id, rule, package, path, code (an empty match would waive everything)"),
+                format!(
+                    "exceptions[{i}].match: give at least one of id, rule, package, path, code (an empty match would waive everything)"
+                ),
                 loc,
             ));
         }
         if ex.reason.trim().is_empty() {
-            return Err(err(format!("exceptions[{i}].reason: must not be empty"), loc));
+            return Err(err(
+                format!("exceptions[{i}].reason: must not be empty"),
+                loc,
+            ));
         }
         if ex.owner.trim().is_empty() {
-            return Err(err(format!("exceptions[{i}].owner: must not be empty"), loc));
+            return Err(err(
+                format!("exceptions[{i}].owner: must not be empty"),
+                loc,
+            ));
         }
         if let Some(p) = &ex.matcher.path {
-            check_globs(&format!("exceptions[{i}].match.path"), std::slice::from_ref(p)).map_err(|m| err(m, loc))?;
+            check_globs(
+                &format!("exceptions[{i}].match.path"),
+                std::slice::from_ref(p),
+            )
+            .map_err(|m| err(m, loc))?;
         }
     }
     Ok(())
@@ -219,12 +251,21 @@ mod tests {
         assert_eq!(err.line, Some(3), "{err}");
         assert!(err.message.contains("did you mean `sca`?"), "{err}");
         let empty = "version: 1\nexceptions:\n  - control: sca\n    match: {}\n    reason: r\n    owner: o\n    expires: 2030-01-01\n";
-        assert!(parse_str(empty, "p.yaml").unwrap_err().message.contains("at least one"));
+        assert!(
+            parse_str(empty, "p.yaml")
+                .unwrap_err()
+                .message
+                .contains("at least one")
+        );
     }
 
     #[test]
     fn bad_glob_is_named() {
-        let err = parse_str("version: 1\nsast:\n  paths:\n    exclude: ['a/[']\n", "p.yaml").unwrap_err();
+        let err = parse_str(
+            "version: 1\nsast:\n  paths:\n    exclude: ['a/[']\n",
+            "p.yaml",
+        )
+        .unwrap_err();
         assert!(err.message.contains("sast.paths.exclude[0]"), "{err}");
     }
 

@@ -82,8 +82,9 @@ pub enum Threshold {
 
 impl Threshold {
     /// All accepted spellings, for messages and the schema.
-    pub const NAMES: &'static [&'static str] =
-        &["critical", "high", "medium", "low", "any", "error", "warning", "note"];
+    pub const NAMES: &'static [&'static str] = &[
+        "critical", "high", "medium", "low", "any", "error", "warning", "note",
+    ];
 
     fn parse(s: &str) -> Option<Threshold> {
         Some(match s {

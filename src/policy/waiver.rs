@@ -80,7 +80,9 @@ impl<'de> Deserialize<'de> for ExpiryDate {
         let s = String::deserialize(d)?;
         Date::parse(s.trim(), format_description!("[year]-[month]-[day]"))
             .map(ExpiryDate)
-            .map_err(|_| serde::de::Error::custom(format!("invalid date `{s}`, expected YYYY-MM-DD")))
+            .map_err(|_| {
+                serde::de::Error::custom(format!("invalid date `{s}`, expected YYYY-MM-DD"))
+            })
     }
 }
 

@@ -1,3 +1,6 @@
-//! Readers for local evidence files.
+//! Readers for local evidence files. Each takes a source name and the bytes and
+//! returns evidence or a [`crate::evidence::Gap`]; none of them panics on any input.
+mod gitlab_sast;
+pub mod sarif;
 pub mod sca;
 pub mod vex;

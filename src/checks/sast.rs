@@ -1,0 +1,335 @@
+//! The SAST gate: static-analysis results (SARIF 2.1.0, any tool) against a threshold.
+//!
+//! Fails when a result at or above `fail_on` is neither suppressed (accepted) nor
+//! excluded by the path filter or the baseline option, and when a required scanner has
+//! no run. A crashed scanner (`executionSuccessful: false`, an error notification) or
+//! an unreadable report is an `error`: a scanner that did not finish proves nothing.
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
+use super::{
+    Check, CheckOutput, Code, ControlSettings, FindingKind, FindingSubject, sort_findings,
+};
+use crate::evidence::{BaselineState, Evidence, SastResult, SastRun, SuppressionState};
+use crate::policy::{PathFilter, Policy, SastPolicy, Threshold};
+
+/// The SAST control.
+pub struct SastCheck;
+
+/// No SARIF input was given although the control is enabled.
+pub static NO_EVIDENCE: Code = Code {
+    code: "sast/no-evidence",
+    kind: FindingKind::Error,
+    meaning: "The SAST control is enabled but no SARIF report was given.",
+    remediation: "Run your static analysers with SARIF output and pass each file with `--sarif FILE`, or disable the control in the policy.",
+};
+
+/// A report could not be read or parsed.
+pub static UNREADABLE_REPORT: Code = Code {
+    code: "sast/unreadable-report",
+    kind: FindingKind::Error,
+    meaning: "A SAST report could not be read or is not valid SARIF 2.1.0.",
+    remediation: "Check that the scanner finished and wrote a complete SARIF 2.1.0 file; the message names the field that is wrong.",
+};
+
+/// A scanner reported that it did not run to completion.
+pub static SCANNER_FAILED: Code = Code {
+    code: "sast/scanner-failed",
+    kind: FindingKind::Error,
+    meaning: "The scanner reported `executionSuccessful: false` or an error-level tool notification, so its results are incomplete.",
+    remediation: "Fix the scanner's configuration or build so the analysis completes; the notification text says what failed.",
+};
+
+/// A required scanner produced no run.
+pub static REQUIRED_TOOL_MISSING: Code = Code {
+    code: "sast/required-tool-missing",
+    kind: FindingKind::Violation,
+    meaning: "A scanner the policy requires did not run: no SARIF run from it was given.",
+    remediation: "Add the scanner to the pipeline and pass its SARIF with `--sarif`, or remove it from `sast.required_tools`.",
+};
+
+/// A result is at or above the threshold.
+pub static RESULT_OVER_THRESHOLD: Code = Code {
+    code: "sast/result-over-threshold",
+    kind: FindingKind::Violation,
+    meaning: "A static-analysis result is at or above the policy's `fail_on` threshold and is not suppressed.",
+    remediation: "Fix the code the rule points at, or, if it is a false positive, suppress it in the scanner (status `accepted`) or add a time-boxed exception with a reason and an owner.",
+};
+
+static CODES: [&Code; 5] = [
+    &NO_EVIDENCE,
+    &UNREADABLE_REPORT,
+    &SCANNER_FAILED,
+    &REQUIRED_TOOL_MISSING,
+    &RESULT_OVER_THRESHOLD,
+];
+
+impl Check for SastCheck {
+    fn id(&self) -> &'static str {
+        "sast"
+    }
+
+    fn title(&self) -> &'static str {
+        "SAST gate"
+    }
+
+    fn codes(&self) -> &'static [&'static Code] {
+        &CODES
+    }
+
+    fn settings(&self, policy: &Policy) -> Option<ControlSettings> {
+        let p = policy.sast.as_ref().filter(|p| p.enabled)?;
+        Some(ControlSettings {
+            advisory: p.advisory,
+        })
+    }
+
+    fn run(&self, policy: &Policy, evidence: &Evidence) -> CheckOutput {
+        let Some(p) = policy.sast.as_ref() else {
+            return CheckOutput::default();
+        };
+        evaluate(p, evidence)
+    }
+}
+
+fn evaluate(p: &SastPolicy, evidence: &Evidence) -> CheckOutput {
+    let mut out = CheckOutput::default();
+    if evidence.sast.is_empty() {
+        out.findings
+            .push(NO_EVIDENCE.finding("no SARIF report was given (--sarif)"));
+        out.summary = "no SAST evidence".into();
+        return out;
+    }
+    let filter = PathMatcher::new(&p.paths);
+    let mut tally = Tally::default();
+    let mut tools_seen: Vec<String> = Vec::new();
+
+    for sourced in &evidence.sast {
+        let report = match &sourced.observed {
+            Ok(r) => r,
+            Err(gap) => {
+                out.findings
+                    .push(UNREADABLE_REPORT.finding(gap.to_string()));
+                continue;
+            }
+        };
+        for run in &report.runs {
+            tools_seen.push(run.tool.clone());
+            tally.runs += 1;
+            check_run_health(run, &sourced.source, &mut out);
+            for result in &run.results {
+                tally.results += 1;
+                match classify(result, p, &filter) {
+                    Disposition::Suppressed => tally.suppressed += 1,
+                    Disposition::Excluded => tally.excluded += 1,
+                    Disposition::NotNew => tally.not_new += 1,
+                    Disposition::BelowThreshold => {}
+                    Disposition::Gating => {
+                        tally.over += 1;
+                        out.findings.push(result_finding(result, run, &p.fail_on));
+                    }
+                }
+            }
+        }
+    }
+
+    for required in &p.required_tools {
+        if !tools_seen.iter().any(|t| t.eq_ignore_ascii_case(required)) {
+            let seen = if tools_seen.is_empty() {
+                "none".to_string()
+            } else {
+                tools_seen.join(", ")
+            };
+            out.findings.push(
+                REQUIRED_TOOL_MISSING
+                    .finding(format!(
+                        "scanner did not run: `{required}` is required, runs given: {seen}"
+                    ))
+                    .with_subject(FindingSubject {
+                        tools: vec![required.clone()],
+                        ..Default::default()
+                    }),
+            );
+        }
+    }
+
+    tools_seen.sort();
+    tools_seen.dedup();
+    out.summary = format!(
+        "{} result(s) in {} run(s) ({}); {} at or above {}; {} suppressed, {} excluded by path{}",
+        tally.results,
+        tally.runs,
+        if tools_seen.is_empty() {
+            "no tools".to_string()
+        } else {
+            tools_seen.join(", ")
+        },
+        tally.over,
+        p.fail_on.as_str(),
+        tally.suppressed,
+        tally.excluded,
+        if p.new_only {
+            format!(", {} not new", tally.not_new)
+        } else {
+            String::new()
+        },
+    );
+    sort_findings(&mut out.findings);
+    out
+}
+
+fn check_run_health(run: &SastRun, source: &str, out: &mut CheckOutput) {
+    if !run.execution_successful {
+        out.findings.push(SCANNER_FAILED.finding(format!(
+            "{} run in {source} reported executionSuccessful: false",
+            run.tool
+        )));
+    }
+    for error in &run.tool_errors {
+        out.findings.push(SCANNER_FAILED.finding(format!(
+            "{} reported a tool error in {source}: {error}",
+            run.tool
+        )));
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    runs: usize,
+    results: usize,
+    over: usize,
+    suppressed: usize,
+    excluded: usize,
+    not_new: usize,
+}
+
+enum Disposition {
+    Suppressed,
+    Excluded,
+    NotNew,
+    BelowThreshold,
+    Gating,
+}
+
+fn classify(result: &SastResult, p: &SastPolicy, filter: &PathMatcher) -> Disposition {
+    if result.suppression == SuppressionState::Accepted {
+        return Disposition::Suppressed;
+    }
+    if let Some(loc) = &result.location {
+        if !filter.admits(&loc.path) {
+            return Disposition::Excluded;
+        }
+    } else if filter.has_includes() {
+        // A result with no location cannot be shown to be inside the included paths;
+        // it still counts, because dropping it would hide it (fail closed).
+    }
+    if p.new_only
+        && matches!(
+            result.baseline_state,
+            Some(BaselineState::Unchanged) | Some(BaselineState::Absent)
+        )
+    {
+        return Disposition::NotNew;
+    }
+    if exceeds(result, p.fail_on) {
+        Disposition::Gating
+    } else {
+        Disposition::BelowThreshold
+    }
+}
+
+/// Whether a result is at or above the threshold.
+pub fn exceeds(result: &SastResult, threshold: Threshold) -> bool {
+    match threshold {
+        Threshold::Severity(min) => result.effective_severity() >= min,
+        Threshold::Level(min) => result.level >= min,
+    }
+}
+
+fn result_finding(result: &SastResult, run: &SastRun, threshold: &Threshold) -> super::Finding {
+    let rule = result
+        .rule_id
+        .clone()
+        .unwrap_or_else(|| "(no rule id)".into());
+    let severity = result.effective_severity();
+    let detail = match result.security_severity {
+        Some(score) => format!("security-severity {score}"),
+        None => format!("level {}", result.level.as_str()),
+    };
+    let message = if result.message.is_empty() {
+        "(no message)"
+    } else {
+        result.message.as_str()
+    };
+    let help = result
+        .rule_id
+        .as_ref()
+        .and_then(|r| run.rules.get(r))
+        .and_then(|r| r.help_uri.clone());
+    RESULT_OVER_THRESHOLD
+        .finding(format!(
+            "{} {rule} ({severity}, {detail}; fail_on {}): {message}",
+            run.tool,
+            threshold.as_str()
+        ))
+        .with_severity(severity)
+        .with_location(result.location.clone())
+        .with_help_uri(help)
+        .with_subject(FindingSubject {
+            rule: result.rule_id.clone(),
+            tools: vec![run.tool.clone()],
+            ..Default::default()
+        })
+}
+
+/// Compiled include/exclude globs.
+struct PathMatcher {
+    include: Option<GlobSet>,
+    exclude: Option<GlobSet>,
+}
+
+impl PathMatcher {
+    fn new(filter: &PathFilter) -> Self {
+        PathMatcher {
+            include: build_set(&filter.include),
+            exclude: build_set(&filter.exclude),
+        }
+    }
+
+    fn has_includes(&self) -> bool {
+        self.include.is_some()
+    }
+
+    fn admits(&self, path: &str) -> bool {
+        let path = normalize_path(path);
+        if let Some(ex) = &self.exclude {
+            if ex.is_match(path) {
+                return false;
+            }
+        }
+        match &self.include {
+            Some(inc) => inc.is_match(path),
+            None => true,
+        }
+    }
+}
+
+/// Builds a glob set; `None` when empty. Globs were validated when the policy loaded.
+pub(crate) fn build_set(globs: &[String]) -> Option<GlobSet> {
+    if globs.is_empty() {
+        return None;
+    }
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        if let Ok(glob) = GlobBuilder::new(g).literal_separator(true).build() {
+            b.add(glob);
+        }
+    }
+    b.build().ok()
+}
+
+/// Strips `file://` and `./` so globs written against repository paths match.
+pub(crate) fn normalize_path(path: &str) -> &str {
+    let p = path.strip_prefix("file://").unwrap_or(path);
+    p.strip_prefix("./").unwrap_or(p)
+}

@@ -1,0 +1,416 @@
+//! The SCA gate: known vulnerabilities in dependencies against a severity threshold.
+//!
+//! Reports from several scanners are merged first: two entries are the same
+//! vulnerability when they concern the same package and version and share any
+//! identifier (CVE, GHSA, RUSTSEC, PYSEC, OSV id). So a CVE found by both Grype and
+//! Trivy counts once, with the union of its aliases and the highest severity reported.
+
+use std::collections::HashMap;
+
+use super::{
+    Check, CheckOutput, Code, ControlSettings, FindingKind, FindingSubject, sort_findings,
+};
+use crate::evidence::{Evidence, Location, Severity, Vulnerability};
+use crate::policy::{Policy, ScaPolicy, Threshold};
+
+/// The SCA control.
+pub struct ScaCheck;
+
+/// No scanner report was given although the control is enabled.
+pub static NO_EVIDENCE: Code = Code {
+    code: "sca/no-evidence",
+    kind: FindingKind::Error,
+    meaning: "The SCA control is enabled but no dependency-scanner report was given.",
+    remediation: "Run a dependency scanner (cargo audit --json, osv-scanner --format json, grype -o json, trivy -f json, npm audit --json, pip-audit -f json) and pass its report with `--sca FILE`.",
+};
+
+/// A report could not be read, parsed or recognized.
+pub static UNREADABLE_REPORT: Code = Code {
+    code: "sca/unreadable-report",
+    kind: FindingKind::Error,
+    meaning: "A scanner report could not be read, parsed, or recognized as a supported format.",
+    remediation: "Check that the scanner finished and wrote its JSON report; the message names the field or line that is wrong.",
+};
+
+/// A dependency has a known vulnerability at or above the threshold.
+pub static VULNERABLE_DEPENDENCY: Code = Code {
+    code: "sca/vulnerable-dependency",
+    kind: FindingKind::Violation,
+    meaning: "A dependency has a known vulnerability at or above the policy's `fail_on` severity.",
+    remediation: "Upgrade the package to a fixed version (listed in the message), or, if the vulnerable code is not reachable, add a VEX `not_affected` statement or a time-boxed exception with a reason and an owner.",
+};
+
+static CODES: [&Code; 3] = [&NO_EVIDENCE, &UNREADABLE_REPORT, &VULNERABLE_DEPENDENCY];
+
+impl Check for ScaCheck {
+    fn id(&self) -> &'static str {
+        "sca"
+    }
+
+    fn title(&self) -> &'static str {
+        "SCA gate"
+    }
+
+    fn codes(&self) -> &'static [&'static Code] {
+        &CODES
+    }
+
+    fn settings(&self, policy: &Policy) -> Option<ControlSettings> {
+        let p = policy.sca.as_ref().filter(|p| p.enabled)?;
+        Some(ControlSettings {
+            advisory: p.advisory,
+        })
+    }
+
+    fn run(&self, policy: &Policy, evidence: &Evidence) -> CheckOutput {
+        let Some(p) = policy.sca.as_ref() else {
+            return CheckOutput::default();
+        };
+        evaluate(p, evidence)
+    }
+}
+
+/// A vulnerability after cross-scanner deduplication.
+#[derive(Debug, Clone)]
+pub struct MergedVulnerability {
+    /// The first entry seen, with aliases, fixes and severity merged in.
+    pub vuln: Vulnerability,
+    /// Scanners that reported it.
+    pub scanners: Vec<String>,
+}
+
+fn evaluate(p: &ScaPolicy, evidence: &Evidence) -> CheckOutput {
+    let mut out = CheckOutput::default();
+    if evidence.sca.is_empty() {
+        out.findings
+            .push(NO_EVIDENCE.finding("no dependency-scanner report was given (--sca)"));
+        out.summary = "no SCA evidence".into();
+        return out;
+    }
+    let mut raw = 0usize;
+    let mut reports = Vec::new();
+    for sourced in &evidence.sca {
+        match &sourced.observed {
+            Ok(report) => {
+                raw += report.vulnerabilities.len();
+                reports.push((
+                    report.scanner.as_str(),
+                    &report.vulnerabilities,
+                    sourced.source.as_str(),
+                ));
+            }
+            Err(gap) => out
+                .findings
+                .push(UNREADABLE_REPORT.finding(gap.to_string())),
+        }
+    }
+    let merged = deduplicate(reports.iter().map(|(s, v, src)| (*s, v.as_slice(), *src)));
+
+    let threshold = match p.fail_on {
+        Threshold::Severity(s) => s,
+        // Policy validation rejects levels for SCA; treat any leak as the strictest gate.
+        Threshold::Level(_) => Severity::None,
+    };
+    let (mut out_of_scope, mut unfixed_ignored, mut over) = (0, 0, 0);
+    for m in &merged {
+        let v = &m.vuln;
+        if !in_scope(&p.ecosystems, v.ecosystem.as_deref()) {
+            out_of_scope += 1;
+            continue;
+        }
+        let severity = if v.severity == Severity::Unknown {
+            p.unrated_as
+        } else {
+            v.severity
+        };
+        if severity < threshold {
+            continue;
+        }
+        if p.ignore_unfixed && v.fixed_versions.is_empty() {
+            unfixed_ignored += 1;
+            continue;
+        }
+        over += 1;
+        out.findings.push(vulnerability_finding(m, severity));
+    }
+    out.summary = format!(
+        "{raw} reported, {} unique after deduplication; {over} at or above {}{}{}",
+        merged.len(),
+        p.fail_on.as_str(),
+        if out_of_scope > 0 {
+            format!("; {out_of_scope} outside the gated ecosystems")
+        } else {
+            String::new()
+        },
+        if unfixed_ignored > 0 {
+            format!("; {unfixed_ignored} without a fix ignored")
+        } else {
+            String::new()
+        },
+    );
+    sort_findings(&mut out.findings);
+    out
+}
+
+/// Merges entries that share a package, a version and any identifier.
+///
+/// Linear in the number of entries: each (package, version, identifier) key maps to a
+/// group, and groups are joined through a small union-find when one entry bridges two.
+pub fn deduplicate<'a>(
+    reports: impl Iterator<Item = (&'a str, &'a [Vulnerability], &'a str)>,
+) -> Vec<MergedVulnerability> {
+    let mut groups: Vec<MergedVulnerability> = Vec::new();
+    let mut parent: Vec<usize> = Vec::new();
+    let mut by_key: HashMap<(String, String, String), usize> = HashMap::new();
+
+    fn find(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+
+    for (scanner, vulns, _source) in reports {
+        for v in vulns {
+            let pkg = normalize_package(&v.package);
+            let ver = v.version.clone().unwrap_or_default();
+            let keys: Vec<_> = v
+                .identifiers()
+                .map(|id| (pkg.clone(), ver.clone(), id.to_ascii_uppercase()))
+                .collect();
+            let mut target: Option<usize> = None;
+            for k in &keys {
+                if let Some(&g) = by_key.get(k) {
+                    let g = find(&mut parent, g);
+                    match target {
+                        None => target = Some(g),
+                        Some(t) if t != g => {
+                            // This entry bridges two groups: fold g into t.
+                            parent[g] = t;
+                            let absorbed =
+                                std::mem::replace(&mut groups[g].vuln.aliases, Vec::new());
+                            let id = groups[g].vuln.id.clone();
+                            let scanners = std::mem::take(&mut groups[g].scanners);
+                            let fixed = std::mem::take(&mut groups[g].vuln.fixed_versions);
+                            let sev = groups[g].vuln.severity;
+                            let t_group = &mut groups[t];
+                            merge_ids(&mut t_group.vuln, std::iter::once(id).chain(absorbed));
+                            merge_fixed(&mut t_group.vuln, fixed);
+                            t_group.vuln.severity = t_group.vuln.severity.max(sev);
+                            for s in scanners {
+                                if !t_group.scanners.contains(&s) {
+                                    t_group.scanners.push(s);
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            let g = match target {
+                Some(t) => {
+                    let group = &mut groups[t];
+                    merge_ids(&mut group.vuln, v.identifiers().map(str::to_string));
+                    merge_fixed(&mut group.vuln, v.fixed_versions.clone());
+                    if v.severity > group.vuln.severity {
+                        group.vuln.severity = v.severity;
+                        group.vuln.severity_source = v.severity_source;
+                        group.vuln.cvss_vector = v.cvss_vector.clone();
+                    }
+                    if group.vuln.ecosystem.is_none() {
+                        group.vuln.ecosystem = v.ecosystem.clone();
+                    }
+                    if !group.scanners.iter().any(|s| s == scanner) {
+                        group.scanners.push(scanner.to_string());
+                    }
+                    t
+                }
+                None => {
+                    groups.push(MergedVulnerability {
+                        vuln: v.clone(),
+                        scanners: vec![scanner.to_string()],
+                    });
+                    parent.push(groups.len() - 1);
+                    groups.len() - 1
+                }
+            };
+            for k in keys {
+                by_key.entry(k).or_insert(g);
+            }
+        }
+    }
+    let roots: Vec<usize> = (0..groups.len())
+        .filter(|&i| find(&mut parent, i) == i)
+        .collect();
+    let mut merged: Vec<MergedVulnerability> = Vec::with_capacity(roots.len());
+    let mut groups: Vec<Option<MergedVulnerability>> = groups.into_iter().map(Some).collect();
+    for r in roots {
+        if let Some(g) = groups[r].take() {
+            merged.push(g);
+        }
+    }
+    merged
+}
+
+fn merge_ids(target: &mut Vulnerability, ids: impl Iterator<Item = String>) {
+    for id in ids {
+        if !id.eq_ignore_ascii_case(&target.id)
+            && !target.aliases.iter().any(|a| a.eq_ignore_ascii_case(&id))
+        {
+            target.aliases.push(id);
+        }
+    }
+}
+
+fn merge_fixed(target: &mut Vulnerability, fixed: Vec<String>) {
+    for f in fixed {
+        if !target.fixed_versions.contains(&f) {
+            target.fixed_versions.push(f);
+        }
+    }
+}
+
+/// Package names compare case-insensitively, and PyPI treats `-`, `_` and `.` alike.
+fn normalize_package(name: &str) -> String {
+    name.trim().to_ascii_lowercase().replace(['_', '.'], "-")
+}
+
+/// Whether an ecosystem is gated. Unknown ecosystems are always gated (fail closed).
+fn in_scope(scope: &[String], ecosystem: Option<&str>) -> bool {
+    let Some(eco) = ecosystem else { return true };
+    scope.is_empty()
+        || scope
+            .iter()
+            .any(|s| canonical_ecosystem(s) == canonical_ecosystem(eco))
+}
+
+/// Folds common spellings of an ecosystem to one key.
+fn canonical_ecosystem(name: &str) -> String {
+    let lower = name.trim().to_ascii_lowercase();
+    match lower.as_str() {
+        "cargo" | "crates" | "crates.io" | "rust" | "rust-crate" => "crates.io".into(),
+        "pip" | "pypi" | "python" => "pypi".into(),
+        "go" | "golang" | "gomod" => "go".into(),
+        "gem" | "rubygems" | "bundler" => "rubygems".into(),
+        "composer" | "packagist" => "packagist".into(),
+        "nuget" | ".net" => "nuget".into(),
+        "maven" | "java" | "jar" => "maven".into(),
+        _ => lower,
+    }
+}
+
+fn vulnerability_finding(m: &MergedVulnerability, severity: Severity) -> super::Finding {
+    let v = &m.vuln;
+    let version = v.version.as_deref().unwrap_or("(version unknown)");
+    let fix = if v.fixed_versions.is_empty() {
+        "no fixed version yet".to_string()
+    } else {
+        format!("fixed in {}", v.fixed_versions.join(", "))
+    };
+    let aliases = if v.aliases.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", v.aliases.join(", "))
+    };
+    let title = v
+        .title
+        .as_deref()
+        .map(|t| format!(": {t}"))
+        .unwrap_or_default();
+    let rated = if v.severity == Severity::Unknown {
+        " (unrated by the scanner; policy unrated_as)"
+    } else {
+        ""
+    };
+    VULNERABLE_DEPENDENCY
+        .finding(format!(
+            "{}{aliases} in {} {version} ({severity}{rated}; {fix}; reported by {}){title}",
+            v.id,
+            v.package,
+            m.scanners.join(", ")
+        ))
+        .with_severity(severity)
+        .with_location(v.manifest.as_ref().map(|path| Location {
+            path: path.clone(),
+            ..Default::default()
+        }))
+        .with_help_uri(v.url.clone())
+        .with_subject(FindingSubject {
+            id: Some(v.id.clone()),
+            aliases: v.aliases.clone(),
+            package: Some(v.package.clone()),
+            version: v.version.clone(),
+            tools: m.scanners.clone(),
+            ..Default::default()
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::sca::SeveritySource;
+
+    fn vuln(id: &str, aliases: &[&str], pkg: &str, sev: Severity) -> Vulnerability {
+        Vulnerability {
+            id: id.into(),
+            aliases: aliases.iter().map(|s| s.to_string()).collect(),
+            package: pkg.into(),
+            ecosystem: Some("npm".into()),
+            version: Some("1.0.0".into()),
+            fixed_versions: vec![],
+            severity: sev,
+            severity_source: SeveritySource::Reported,
+            cvss_vector: None,
+            title: None,
+            url: None,
+            manifest: None,
+        }
+    }
+
+    #[test]
+    fn same_cve_from_two_scanners_counts_once_with_highest_severity() {
+        let a = vec![vuln(
+            "GHSA-aaaa",
+            &["CVE-2024-1"],
+            "lodash",
+            Severity::Medium,
+        )];
+        let b = vec![vuln("CVE-2024-1", &[], "lodash", Severity::High)];
+        let merged =
+            deduplicate([("grype", a.as_slice(), "a"), ("trivy", b.as_slice(), "b")].into_iter());
+        assert_eq!(merged.len(), 1);
+        assert_eq!(merged[0].vuln.severity, Severity::High);
+        assert_eq!(merged[0].scanners, vec!["grype", "trivy"]);
+        assert!(merged[0].vuln.aliases.contains(&"CVE-2024-1".to_string()));
+    }
+
+    #[test]
+    fn a_bridging_entry_joins_two_groups() {
+        let a = vec![
+            vuln("GHSA-x", &[], "p", Severity::Low),
+            vuln("CVE-1", &[], "p", Severity::High),
+        ];
+        let b = vec![vuln("GHSA-x", &["CVE-1"], "p", Severity::Low)];
+        let merged =
+            deduplicate([("s1", a.as_slice(), "a"), ("s2", b.as_slice(), "b")].into_iter());
+        assert_eq!(merged.len(), 1);
+        assert_eq!(merged[0].vuln.severity, Severity::High);
+    }
+
+    #[test]
+    fn same_id_in_different_packages_stays_separate() {
+        let a = vec![
+            vuln("CVE-1", &[], "p", Severity::Low),
+            vuln("CVE-1", &[], "q", Severity::Low),
+        ];
+        assert_eq!(deduplicate([("s", a.as_slice(), "a")].into_iter()).len(), 2);
+    }
+
+    #[test]
+    fn unknown_ecosystem_is_gated() {
+        assert!(in_scope(&["npm".into()], None));
+        assert!(in_scope(&["cargo".into()], Some("crates.io")));
+        assert!(!in_scope(&["npm".into()], Some("PyPI")));
+    }
+}

@@ -1,0 +1,573 @@
+//! SARIF 2.1.0 reader (any tool), plus GitLab SAST reports, into [`SastReport`].
+//!
+//! Reading is one typed `serde_json` pass over only the fields the gate needs, so a
+//! 100 MB log costs little more than parsing it. Objects the SARIF schema closes
+//! (`additionalProperties: false`) are closed here too, which is how pre-release logs
+//! (`automationId`, `run.artifact`) are rejected instead of half-read. When the fast
+//! pass fails, a second pass with `serde_path_to_error` finds the JSON path of the
+//! offending field, so the error names it (`runs[0].results[52]: missing field
+//! `message``).
+//!
+//! Resolution rules (SARIF 2.1.0 §3.27.10, §3.49.14 and GitHub's code scanning):
+//! * a result's rule is `ruleId`, else `rule.id`, else the rule at `ruleIndex` /
+//!   `rule.index` in the driver or, with `rule.toolComponent.index`, in that extension
+//!   (CodeQL keeps query packs' rules in `tool.extensions`);
+//! * level is the result's, else the rule's `defaultConfiguration.level`, else `warning`;
+//! * `properties.security-severity` (a number, usually as a string) of the result, else of
+//!   the rule, maps to critical/high/medium/low as GitHub does.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+
+use crate::evidence::sast::RuleInfo;
+use crate::evidence::{
+    BaselineState, Gap, GapKind, Location, SarifLevel, SastReport, SastResult, SastRun,
+    SuppressionState,
+};
+
+/// Reads a SARIF 2.1.0 log or a GitLab SAST report (detected from content).
+pub fn read_sast(source: &str, bytes: &[u8]) -> Result<SastReport, Gap> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Gap::new(
+            GapKind::Malformed,
+            source,
+            "empty file: the scanner wrote no report",
+        ));
+    }
+    let head: Head = serde_json::from_slice(bytes).map_err(|e| json_gap(source, &e))?;
+    if head.runs.is_some() || head.schema.as_deref().is_some_and(|s| s.contains("sarif")) {
+        return read_sarif(source, bytes);
+    }
+    if head.vulnerabilities.is_some() {
+        return super::gitlab_sast::read(source, bytes);
+    }
+    Err(Gap::new(
+        GapKind::Unsupported,
+        source,
+        "not a SARIF log (no `runs`) nor a GitLab SAST report (no `vulnerabilities`)",
+    ))
+}
+
+/// Top-level keys used to tell formats apart without building the document.
+#[derive(Deserialize)]
+struct Head {
+    #[serde(rename = "$schema")]
+    schema: Option<String>,
+    runs: Option<IgnoredAny>,
+    vulnerabilities: Option<IgnoredAny>,
+}
+
+fn json_gap(source: &str, e: &serde_json::Error) -> Gap {
+    Gap::new(
+        GapKind::Malformed,
+        source,
+        format!(
+            "invalid JSON at line {}, column {}: {e}",
+            e.line(),
+            e.column()
+        ),
+    )
+}
+
+fn read_sarif(source: &str, bytes: &[u8]) -> Result<SastReport, Gap> {
+    let log: Log = match serde_json::from_slice(bytes) {
+        Ok(log) => log,
+        Err(fast) => {
+            // Second pass only to locate the field; the fast error is the fallback.
+            let de = &mut serde_json::Deserializer::from_slice(bytes);
+            let detail = match serde_path_to_error::deserialize::<_, Log>(de) {
+                Err(e) => format!("{}: {} (SARIF 2.1.0 schema)", e.path(), e.inner()),
+                Ok(_) => fast.to_string(),
+            };
+            return Err(Gap::new(GapKind::Malformed, source, detail));
+        }
+    };
+    if log.version != "2.1.0" {
+        return Err(Gap::new(
+            GapKind::Unsupported,
+            source,
+            format!(
+                "version: expected \"2.1.0\", got {:?} (only SARIF 2.1.0 is read)",
+                log.version
+            ),
+        ));
+    }
+    let runs = log
+        .runs
+        .into_iter()
+        .enumerate()
+        .map(|(i, run)| {
+            normalize_run(run, i).map_err(|detail| Gap::new(GapKind::Malformed, source, detail))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(SastReport {
+        format: "sarif-2.1.0".into(),
+        runs,
+    })
+}
+
+fn normalize_run(run: Run, run_index: usize) -> Result<SastRun, String> {
+    let Tool {
+        driver, extensions, ..
+    } = run.tool;
+    let components: Vec<&ToolComponent> =
+        std::iter::once(&driver).chain(extensions.iter()).collect();
+
+    let mut execution_successful = true;
+    let mut tool_errors = Vec::new();
+    for inv in &run.invocations {
+        execution_successful &= inv.execution_successful;
+        for n in inv
+            .tool_execution_notifications
+            .iter()
+            .chain(&inv.tool_configuration_notifications)
+        {
+            if n.level.as_deref() == Some("error") {
+                tool_errors.push(
+                    n.message
+                        .text
+                        .clone()
+                        .unwrap_or_else(|| "(no message text)".into()),
+                );
+            }
+        }
+    }
+
+    // Rules by id across all components, for results that carry only a `ruleId`.
+    let mut by_id: HashMap<&str, &Rule> = HashMap::new();
+    for c in &components {
+        for r in &c.rules {
+            by_id.entry(r.id.as_str()).or_insert(r);
+        }
+    }
+
+    let mut rules = BTreeMap::new();
+    let mut results = Vec::with_capacity(run.results.len());
+    for (i, result) in run.results.into_iter().enumerate() {
+        let here = || format!("runs[{run_index}].results[{i}]");
+        let rule =
+            resolve_rule(&result, &components, &by_id).map_err(|e| format!("{}: {e}", here()))?;
+        let rule_id = result
+            .rule_id
+            .clone()
+            .or_else(|| result.rule.as_ref().and_then(|r| r.id.clone()))
+            .or_else(|| rule.map(|r| r.id.clone()));
+        let level = match result.level.as_deref() {
+            Some(l) => SarifLevel::parse(l)
+                .ok_or_else(|| format!("{}.level: unknown level {l:?}", here()))?,
+            None => rule
+                .and_then(|r| r.default_configuration.as_ref())
+                .and_then(|c| c.level.as_deref())
+                .and_then(SarifLevel::parse)
+                .unwrap_or(SarifLevel::Warning),
+        };
+        let security_severity = result
+            .properties
+            .as_ref()
+            .and_then(|p| p.security_severity())
+            .or_else(|| {
+                rule.and_then(|r| r.properties.as_ref())
+                    .and_then(|p| p.security_severity())
+            });
+        if let (Some(id), Some(r)) = (&rule_id, rule) {
+            if !rules.contains_key(id) {
+                rules.insert(
+                    id.clone(),
+                    RuleInfo {
+                        name: r
+                            .name
+                            .clone()
+                            .or_else(|| r.short_description.as_ref().and_then(|d| d.text.clone())),
+                        help_uri: r.help_uri.clone(),
+                    },
+                );
+            }
+        }
+        let message = resolve_message(&result.message, rule);
+        let baseline_state = match result.baseline_state.as_deref() {
+            None => None,
+            Some("new") => Some(BaselineState::New),
+            Some("unchanged") => Some(BaselineState::Unchanged),
+            Some("updated") => Some(BaselineState::Updated),
+            Some("absent") => Some(BaselineState::Absent),
+            Some(other) => {
+                return Err(format!("{}.baselineState: unknown value {other:?}", here()));
+            }
+        };
+        results.push(SastResult {
+            rule_id,
+            level,
+            security_severity,
+            severity_label: None,
+            message,
+            location: first_location(&result.locations),
+            suppression: fold_suppressions(&result.suppressions),
+            baseline_state,
+        });
+    }
+    Ok(SastRun {
+        tool: driver.name.clone(),
+        tool_version: driver
+            .semantic_version
+            .clone()
+            .or_else(|| driver.version.clone()),
+        execution_successful,
+        tool_errors,
+        rules,
+        results,
+    })
+}
+
+fn resolve_rule<'a>(
+    result: &SarifResult,
+    components: &[&'a ToolComponent],
+    by_id: &HashMap<&str, &'a Rule>,
+) -> Result<Option<&'a Rule>, String> {
+    let index = result
+        .rule_index
+        .or_else(|| result.rule.as_ref().and_then(|r| r.index));
+    let component = match result
+        .rule
+        .as_ref()
+        .and_then(|r| r.tool_component.as_ref())
+        .and_then(|t| t.index)
+    {
+        // toolComponent.index points into `extensions`; the driver is addressed by absence.
+        Some(ext) => {
+            let ext = usize::try_from(ext)
+                .map_err(|_| "rule.toolComponent.index: negative".to_string())?;
+            Some(*components.get(ext + 1).ok_or_else(|| {
+                format!(
+                    "rule.toolComponent.index: {ext} is out of range ({} extensions)",
+                    components.len() - 1
+                )
+            })?)
+        }
+        None => None,
+    };
+    if let Some(index) = index.filter(|i| *i >= 0) {
+        let c = component.unwrap_or(components[0]);
+        let rule = c.rules.get(index as usize).ok_or_else(|| {
+            format!(
+                "ruleIndex: {index} is out of range ({} has {} rules)",
+                c.name,
+                c.rules.len()
+            )
+        })?;
+        return Ok(Some(rule));
+    }
+    let id = result
+        .rule_id
+        .as_deref()
+        .or_else(|| result.rule.as_ref().and_then(|r| r.id.as_deref()));
+    Ok(id.and_then(|id| {
+        by_id.get(id).copied().or_else(|| {
+            // A hierarchical id (`CA2000/1`) falls back to its base rule (§3.27.5).
+            id.split_once('/')
+                .and_then(|(base, _)| by_id.get(base).copied())
+        })
+    }))
+}
+
+fn resolve_message(message: &Message, rule: Option<&Rule>) -> String {
+    if let Some(text) = &message.text {
+        return text.clone();
+    }
+    let Some(template) = message
+        .id
+        .as_deref()
+        .and_then(|id| rule?.message_strings.get(id))
+        .and_then(|m| m.text.as_deref())
+    else {
+        return String::new();
+    };
+    let mut out = template.to_string();
+    for (i, arg) in message.arguments.iter().enumerate() {
+        out = out.replace(&format!("{{{i}}}"), arg);
+    }
+    out
+}
+
+fn first_location(locations: &[SarifLocation]) -> Option<Location> {
+    let phys = locations
+        .iter()
+        .find_map(|l| l.physical_location.as_ref())?;
+    let uri = phys.artifact_location.as_ref()?.uri.clone()?;
+    let region = phys.region.as_ref();
+    Some(Location {
+        path: uri,
+        line: region.and_then(|r| r.start_line),
+        column: region.and_then(|r| r.start_column),
+        end_line: region.and_then(|r| r.end_line),
+    })
+}
+
+/// `accepted` (or absent status, the SARIF default) wins; otherwise the result still counts.
+fn fold_suppressions(suppressions: &Option<Vec<Suppression>>) -> SuppressionState {
+    let Some(list) = suppressions else {
+        return SuppressionState::None;
+    };
+    let mut state = SuppressionState::None;
+    for s in list {
+        match s.status.as_deref() {
+            None | Some("accepted") => return SuppressionState::Accepted,
+            Some("underReview") => state = SuppressionState::UnderReview,
+            Some("rejected") if state == SuppressionState::None => {
+                state = SuppressionState::Rejected
+            }
+            _ => {}
+        }
+    }
+    state
+}
+
+// ---- the subset of the SARIF 2.1.0 object model vouch reads ----
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Log {
+    #[serde(rename = "$schema")]
+    _schema: Option<IgnoredAny>,
+    version: String,
+    runs: Vec<Run>,
+    #[serde(rename = "inlineExternalProperties")]
+    _inline_external_properties: Option<IgnoredAny>,
+    #[serde(rename = "properties")]
+    _properties: Option<IgnoredAny>,
+}
+
+/// `run`, closed as in the schema; fields vouch does not read are accepted and skipped.
+#[derive(Deserialize)]
+// Unread fields are listed so that `deny_unknown_fields` accepts exactly the schema's.
+#[allow(dead_code)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Run {
+    tool: Tool,
+    #[serde(default)]
+    invocations: Vec<Invocation>,
+    #[serde(default)]
+    results: Vec<SarifResult>,
+    conversion: Option<IgnoredAny>,
+    language: Option<IgnoredAny>,
+    version_control_provenance: Option<IgnoredAny>,
+    original_uri_base_ids: Option<IgnoredAny>,
+    artifacts: Option<IgnoredAny>,
+    logical_locations: Option<IgnoredAny>,
+    graphs: Option<IgnoredAny>,
+    automation_details: Option<IgnoredAny>,
+    run_aggregates: Option<IgnoredAny>,
+    baseline_guid: Option<IgnoredAny>,
+    redaction_tokens: Option<IgnoredAny>,
+    default_encoding: Option<IgnoredAny>,
+    default_source_language: Option<IgnoredAny>,
+    newline_sequences: Option<IgnoredAny>,
+    column_kind: Option<IgnoredAny>,
+    external_property_file_references: Option<IgnoredAny>,
+    thread_flow_locations: Option<IgnoredAny>,
+    taxonomies: Option<IgnoredAny>,
+    addresses: Option<IgnoredAny>,
+    translations: Option<IgnoredAny>,
+    policies: Option<IgnoredAny>,
+    web_requests: Option<IgnoredAny>,
+    web_responses: Option<IgnoredAny>,
+    special_locations: Option<IgnoredAny>,
+    properties: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Tool {
+    driver: ToolComponent,
+    #[serde(default)]
+    extensions: Vec<ToolComponent>,
+    #[serde(rename = "properties")]
+    _properties: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ToolComponent {
+    name: String,
+    version: Option<String>,
+    semantic_version: Option<String>,
+    #[serde(default)]
+    rules: Vec<Rule>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule {
+    id: String,
+    name: Option<String>,
+    short_description: Option<Message>,
+    help_uri: Option<String>,
+    default_configuration: Option<ReportingConfiguration>,
+    #[serde(default)]
+    message_strings: HashMap<String, Message>,
+    properties: Option<Properties>,
+}
+
+#[derive(Deserialize)]
+struct ReportingConfiguration {
+    level: Option<String>,
+}
+
+#[derive(Deserialize)]
+// Unread fields are listed so that `deny_unknown_fields` accepts exactly the schema's.
+#[allow(dead_code)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    #[serde(default)]
+    tool_execution_notifications: Vec<Notification>,
+    #[serde(default)]
+    tool_configuration_notifications: Vec<Notification>,
+    command_line: Option<IgnoredAny>,
+    arguments: Option<IgnoredAny>,
+    response_files: Option<IgnoredAny>,
+    start_time_utc: Option<IgnoredAny>,
+    end_time_utc: Option<IgnoredAny>,
+    exit_code: Option<IgnoredAny>,
+    rule_configuration_overrides: Option<IgnoredAny>,
+    notification_configuration_overrides: Option<IgnoredAny>,
+    exit_code_description: Option<IgnoredAny>,
+    exit_signal_name: Option<IgnoredAny>,
+    exit_signal_number: Option<IgnoredAny>,
+    process_start_failure_message: Option<IgnoredAny>,
+    machine: Option<IgnoredAny>,
+    account: Option<IgnoredAny>,
+    process_id: Option<IgnoredAny>,
+    executable_location: Option<IgnoredAny>,
+    working_directory: Option<IgnoredAny>,
+    environment_variables: Option<IgnoredAny>,
+    stdin: Option<IgnoredAny>,
+    stdout: Option<IgnoredAny>,
+    stderr: Option<IgnoredAny>,
+    stdout_stderr: Option<IgnoredAny>,
+    properties: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct Notification {
+    message: Message,
+    level: Option<String>,
+}
+
+/// `result`, closed as in the schema (`message` is required).
+#[derive(Deserialize)]
+// Unread fields are listed so that `deny_unknown_fields` accepts exactly the schema's.
+#[allow(dead_code)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct SarifResult {
+    rule_id: Option<String>,
+    rule_index: Option<i64>,
+    rule: Option<RuleReference>,
+    level: Option<String>,
+    message: Message,
+    #[serde(default)]
+    locations: Vec<SarifLocation>,
+    suppressions: Option<Vec<Suppression>>,
+    baseline_state: Option<String>,
+    properties: Option<Properties>,
+    kind: Option<IgnoredAny>,
+    analysis_target: Option<IgnoredAny>,
+    guid: Option<IgnoredAny>,
+    correlation_guid: Option<IgnoredAny>,
+    occurrence_count: Option<IgnoredAny>,
+    partial_fingerprints: Option<IgnoredAny>,
+    fingerprints: Option<IgnoredAny>,
+    stacks: Option<IgnoredAny>,
+    code_flows: Option<IgnoredAny>,
+    graphs: Option<IgnoredAny>,
+    graph_traversals: Option<IgnoredAny>,
+    related_locations: Option<IgnoredAny>,
+    rank: Option<IgnoredAny>,
+    attachments: Option<IgnoredAny>,
+    hosted_viewer_uri: Option<IgnoredAny>,
+    work_item_uris: Option<IgnoredAny>,
+    provenance: Option<IgnoredAny>,
+    fixes: Option<IgnoredAny>,
+    taxa: Option<IgnoredAny>,
+    web_request: Option<IgnoredAny>,
+    web_response: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RuleReference {
+    id: Option<String>,
+    index: Option<i64>,
+    tool_component: Option<ToolComponentReference>,
+}
+
+#[derive(Deserialize)]
+struct ToolComponentReference {
+    index: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct Message {
+    text: Option<String>,
+    id: Option<String>,
+    #[serde(default)]
+    arguments: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifLocation {
+    physical_location: Option<PhysicalLocation>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: Option<ArtifactLocation>,
+    region: Option<Region>,
+}
+
+#[derive(Deserialize)]
+struct ArtifactLocation {
+    uri: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: Option<u64>,
+    start_column: Option<u64>,
+    end_line: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct Suppression {
+    status: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Properties {
+    #[serde(rename = "security-severity")]
+    security_severity: Option<NumberOrString>,
+}
+
+impl Properties {
+    fn security_severity(&self) -> Option<f64> {
+        match self.security_severity.as_ref()? {
+            NumberOrString::Number(n) => Some(*n),
+            NumberOrString::String(s) => s.trim().parse().ok(),
+        }
+    }
+}
+
+/// GitHub documents `security-severity` as a string, but tools also write numbers.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum NumberOrString {
+    Number(f64),
+    String(String),
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,2 @@
+//! Unit tests of the SARIF reader on small hand-written logs.
+use super::*;

@@ -1,0 +1,209 @@
+//! The terminal report: a summary table, then every blocking finding with its reason,
+//! location and remediation, then waivers. Colors only when the caller allows them
+//! (a TTY without `NO_COLOR`); untrusted text always goes through [`escape::terminal`].
+
+use std::fmt::Write;
+
+use anstyle::{AnsiColor, Style};
+
+use super::{Report, escape};
+use crate::checks::{Finding, FindingKind};
+use crate::verdict::{Overall, Status, WaiverSource, WaiverState};
+
+/// Renders the text report.
+pub fn render(report: &Report, color: bool) -> String {
+    let paint = |style: Style, text: &str| -> String {
+        if color {
+            format!("{}{text}{}", style.render(), style.render_reset())
+        } else {
+            text.to_string()
+        }
+    };
+    let red = Style::new().fg_color(Some(AnsiColor::Red.into())).bold();
+    let green = Style::new().fg_color(Some(AnsiColor::Green.into())).bold();
+    let yellow = Style::new().fg_color(Some(AnsiColor::Yellow.into()));
+    let dim = Style::new().dimmed();
+    let bold = Style::new().bold();
+
+    let mut out = String::new();
+    let verdict = match report.verdict {
+        Overall::Pass => paint(green, "PASS"),
+        Overall::Fail => paint(red, "FAIL"),
+    };
+    let _ = writeln!(out, "vouch {}: verdict {verdict}", report.tool.version);
+    let mut subject = Vec::new();
+    if let Some(r) = &report.subject.repository {
+        subject.push(escape::terminal(r));
+    }
+    if let Some(c) = &report.subject.commit {
+        subject.push(format!("@ {}", escape::terminal(c)));
+    }
+    if let Some(r) = &report.subject.git_ref {
+        subject.push(format!("({})", escape::terminal(r)));
+    }
+    if !subject.is_empty() {
+        let _ = writeln!(out, "subject: {}", subject.join(" "));
+    }
+    let _ = writeln!(
+        out,
+        "policy:  {} (sha256 {})",
+        escape::terminal(&report.policy.path),
+        &report.policy.sha256
+    );
+    out.push('\n');
+
+    let id_w = report
+        .controls
+        .iter()
+        .map(|c| c.id.len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    let _ = writeln!(
+        out,
+        "{}",
+        paint(
+            bold,
+            &format!(
+                "{:<id_w$}  {:<7}  {:<8}  {:>8}  SUMMARY",
+                "CONTROL", "STATUS", "REQUIRED", "BLOCKING"
+            )
+        )
+    );
+    for c in &report.controls {
+        let status = format!("{:<7}", c.status.as_str());
+        let status = match c.status {
+            Status::Pass => paint(green, &status),
+            Status::Fail | Status::Error => paint(red, &status),
+            Status::Waived => paint(yellow, &status),
+            Status::Skipped => paint(dim, &status),
+        };
+        let blocking = c.findings.iter().filter(|f| f.is_blocking()).count();
+        let required = if c.status == Status::Skipped {
+            "-"
+        } else if c.required {
+            "yes"
+        } else {
+            "advisory"
+        };
+        let _ = writeln!(
+            out,
+            "{:<id_w$}  {status}  {required:<8}  {blocking:>8}  {}",
+            c.id,
+            escape::terminal(&c.summary)
+        );
+    }
+
+    let blocking: Vec<(&str, &Finding)> = report
+        .controls
+        .iter()
+        .flat_map(|c| {
+            c.findings
+                .iter()
+                .filter(|f| f.is_blocking())
+                .map(move |f| (c.id.as_str(), f))
+        })
+        .collect();
+    if !blocking.is_empty() {
+        let _ = writeln!(out, "\n{}", paint(bold, "Findings"));
+        for (_, f) in &blocking {
+            let mark = if f.kind == FindingKind::Error {
+                paint(red, "error")
+            } else {
+                paint(red, "fail ")
+            };
+            let sev = f.severity.map(|s| format!(" [{s}]")).unwrap_or_default();
+            let _ = writeln!(out, "  {mark} {}{sev}{}", f.code, location_suffix(f));
+            let _ = writeln!(out, "        {}", escape::terminal(&f.message));
+            let _ = writeln!(
+                out,
+                "        {} {}",
+                paint(dim, "fix:"),
+                escape::terminal(&f.remediation)
+            );
+            if let Some(uri) = &f.help_uri {
+                let _ = writeln!(
+                    out,
+                    "        {} {}",
+                    paint(dim, "see:"),
+                    escape::terminal(uri)
+                );
+            }
+        }
+    }
+
+    let waived: Vec<&Finding> = report
+        .controls
+        .iter()
+        .flat_map(|c| &c.findings)
+        .filter(|f| !f.is_blocking())
+        .collect();
+    if !waived.is_empty() {
+        let _ = writeln!(out, "\n{}", paint(bold, "Waived findings"));
+        for f in waived {
+            let w = f
+                .waiver
+                .as_ref()
+                .expect("non-blocking findings carry a waiver");
+            let _ = writeln!(
+                out,
+                "  {} {}{}: {}\n        waived by {}: {}",
+                paint(yellow, "waived"),
+                f.code,
+                location_suffix(f),
+                escape::terminal(&f.message),
+                waiver_name(&report.waivers[w.index].source),
+                escape::terminal(&w.reason)
+            );
+        }
+    }
+
+    if !report.waivers.is_empty() {
+        let _ = writeln!(out, "\n{}", paint(bold, "Exceptions"));
+        for w in &report.waivers {
+            let state = match w.state {
+                WaiverState::Applied => paint(green, "applied"),
+                WaiverState::Expired => paint(red, "EXPIRED, not honored"),
+                WaiverState::Unused => paint(yellow, "unused"),
+            };
+            let expires = w
+                .expires
+                .as_deref()
+                .map(|e| format!(", expires {e}"))
+                .unwrap_or_default();
+            let owner = w
+                .owner
+                .as_deref()
+                .map(|o| format!(", owner {}", escape::terminal(o)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {} [{}] {}: {state}, {} finding(s){owner}{expires}\n        reason: {}",
+                waiver_name(&w.source),
+                w.control,
+                escape::terminal(&w.matches),
+                w.matched_findings,
+                escape::terminal(&w.reason)
+            );
+        }
+    }
+    out
+}
+
+fn location_suffix(f: &Finding) -> String {
+    match &f.location {
+        Some(l) => {
+            let line = l.line.map(|n| format!(":{n}")).unwrap_or_default();
+            format!(" at {}{line}", escape::terminal(&l.path))
+        }
+        None => String::new(),
+    }
+}
+
+/// `exceptions[2] (line 31)` or `VEX file.json`.
+pub fn waiver_name(source: &WaiverSource) -> String {
+    match source {
+        WaiverSource::Policy { index, line } => format!("exceptions[{index}] (policy line {line})"),
+        WaiverSource::Vex { file } => format!("VEX {}", escape::terminal(file)),
+    }
+}

@@ -1,0 +1,422 @@
+//! The verdict: waivers applied, findings folded into per-control outcomes.
+//!
+//! Pure: `evaluate(policy, evidence)` reads no clock (the run time is
+//! `evidence.collected_at`) and no environment, so the same evidence and policy give
+//! the same verdict on any machine, at any later date. That is what makes
+//! `vouch evaluate` a re-performance and not a re-run.
+
+use globset::GlobBuilder;
+use serde::{Deserialize, Serialize};
+
+use crate::checks::{ALL, Finding, FindingKind, WaiverRef};
+use crate::evidence::{Evidence, VexStatement};
+use crate::policy::{Exception, Policy};
+
+/// Outcome of a control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Every criterion held.
+    Pass,
+    /// At least one unwaived violation.
+    Fail,
+    /// Evidence was missing or unusable: the control could not be evaluated.
+    Error,
+    /// Violations existed, and every one is covered by a live waiver.
+    Waived,
+    /// The policy does not enable this control.
+    Skipped,
+}
+
+impl Status {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Error => "error",
+            Status::Waived => "waived",
+            Status::Skipped => "skipped",
+        }
+    }
+}
+
+/// The overall verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Overall {
+    /// Every required control passed (or was waived or skipped).
+    Pass,
+    /// A required control failed or could not be evaluated.
+    Fail,
+}
+
+/// One control's outcome.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ControlOutcome {
+    /// Control id (`sast`).
+    pub id: String,
+    /// Human title.
+    pub title: String,
+    /// Outcome.
+    pub status: Status,
+    /// Whether a `fail` or `error` here fails the run (false for advisory controls).
+    pub required: bool,
+    /// What the check examined.
+    pub summary: String,
+    /// Violations and errors, waived ones included (with their waiver).
+    pub findings: Vec<Finding>,
+}
+
+/// Where a waiver comes from.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum WaiverSource {
+    /// `exceptions[index]` of the policy, defined at `line`.
+    Policy {
+        /// Position in `exceptions`.
+        index: usize,
+        /// Line in the policy file.
+        line: u64,
+    },
+    /// A VEX `not_affected` statement.
+    Vex {
+        /// The VEX file.
+        file: String,
+    },
+}
+
+/// State of a waiver at evaluation time.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum WaiverState {
+    /// Live and covering at least one finding.
+    Applied,
+    /// Past its expiry date: not honored.
+    Expired,
+    /// Live but matched no finding: candidate for removal.
+    Unused,
+}
+
+/// A waiver and what it did in this evaluation.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct WaiverUse {
+    /// Policy exception or VEX statement.
+    pub source: WaiverSource,
+    /// Control it applies to.
+    pub control: String,
+    /// Human description of what it matches (`id=CVE-2024-1, package=openssl`).
+    pub matches: String,
+    /// Why the risk is accepted.
+    pub reason: String,
+    /// Who accepted it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// Expiry date (`YYYY-MM-DD`), for policy exceptions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// Applied, expired or unused.
+    pub state: WaiverState,
+    /// Number of findings it waived (or, when expired, would have waived).
+    pub matched_findings: usize,
+}
+
+/// The result of an evaluation.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Verdict {
+    /// Overall verdict.
+    pub verdict: Overall,
+    /// Every registered control, in registry order.
+    pub controls: Vec<ControlOutcome>,
+    /// Every waiver the policy and VEX documents declared, with its state.
+    pub waivers: Vec<WaiverUse>,
+}
+
+/// Evaluates every registered control and folds the outcome.
+pub fn evaluate(policy: &Policy, evidence: &Evidence) -> Verdict {
+    let now = evidence.collected_at;
+    let mut waivers: Vec<WaiverUse> = Vec::new();
+    let mut candidates: Vec<Candidate> = Vec::new();
+
+    for (index, spanned) in policy.exceptions.iter().enumerate() {
+        let ex = &spanned.value;
+        let live = ex.expires.is_live_at(now);
+        waivers.push(WaiverUse {
+            source: WaiverSource::Policy {
+                index,
+                line: spanned.referenced.line(),
+            },
+            control: ex.control.clone(),
+            matches: describe_match(ex),
+            reason: ex.reason.clone(),
+            owner: Some(ex.owner.clone()),
+            expires: Some(ex.expires.to_iso()),
+            state: if live {
+                WaiverState::Unused
+            } else {
+                WaiverState::Expired
+            },
+            matched_findings: 0,
+        });
+        candidates.push(Candidate {
+            waiver: waivers.len() - 1,
+            live,
+            rule: WaiverRule::Exception(ex),
+        });
+    }
+    for sourced in &evidence.vex {
+        let Ok(doc) = &sourced.observed else { continue };
+        for st in doc.statements.iter().filter(|s| s.status == "not_affected") {
+            waivers.push(WaiverUse {
+                source: WaiverSource::Vex {
+                    file: sourced.source.clone(),
+                },
+                control: "sca".into(),
+                matches: format!("id={}{}", st.vulnerability, products_suffix(st)),
+                reason: st
+                    .justification
+                    .clone()
+                    .unwrap_or_else(|| "VEX: not_affected".into()),
+                owner: doc.author.clone(),
+                expires: None,
+                state: WaiverState::Unused,
+                matched_findings: 0,
+            });
+            candidates.push(Candidate {
+                waiver: waivers.len() - 1,
+                live: true,
+                rule: WaiverRule::Vex(st),
+            });
+        }
+    }
+
+    let mut controls = Vec::with_capacity(ALL.len());
+    for check in ALL {
+        let Some(settings) = check.settings(policy) else {
+            controls.push(ControlOutcome {
+                id: check.id().into(),
+                title: check.title().into(),
+                status: Status::Skipped,
+                required: false,
+                summary: "not enabled by the policy".into(),
+                findings: Vec::new(),
+            });
+            continue;
+        };
+        let output = check.run(policy, evidence);
+        let mut findings = output.findings;
+        for finding in findings
+            .iter_mut()
+            .filter(|f| f.kind == FindingKind::Violation)
+        {
+            apply_waivers(check.id(), finding, &candidates, &mut waivers);
+        }
+        controls.push(ControlOutcome {
+            id: check.id().into(),
+            title: check.title().into(),
+            status: status_of(&findings),
+            required: !settings.advisory,
+            summary: output.summary,
+            findings,
+        });
+    }
+    for w in waivers.iter_mut() {
+        if w.state == WaiverState::Unused && w.matched_findings > 0 {
+            w.state = WaiverState::Applied;
+        }
+    }
+    let failed = controls
+        .iter()
+        .any(|c| c.required && matches!(c.status, Status::Fail | Status::Error));
+    Verdict {
+        verdict: if failed { Overall::Fail } else { Overall::Pass },
+        controls,
+        waivers,
+    }
+}
+
+fn status_of(findings: &[Finding]) -> Status {
+    if findings.iter().any(|f| f.kind == FindingKind::Error) {
+        Status::Error
+    } else if findings.iter().any(|f| f.waiver.is_none()) {
+        Status::Fail
+    } else if findings.is_empty() {
+        Status::Pass
+    } else {
+        Status::Waived
+    }
+}
+
+struct Candidate<'a> {
+    waiver: usize,
+    live: bool,
+    rule: WaiverRule<'a>,
+}
+
+enum WaiverRule<'a> {
+    Exception(&'a Exception),
+    Vex(&'a VexStatement),
+}
+
+/// Attaches the first live matching waiver; counts expired matches for the report.
+fn apply_waivers(
+    control: &str,
+    finding: &mut Finding,
+    candidates: &[Candidate],
+    waivers: &mut [WaiverUse],
+) {
+    for c in candidates {
+        if waivers[c.waiver].control != control || !matches(&c.rule, finding) {
+            continue;
+        }
+        waivers[c.waiver].matched_findings += 1;
+        if c.live && finding.waiver.is_none() {
+            finding.waiver = Some(WaiverRef {
+                index: c.waiver,
+                reason: waivers[c.waiver].reason.clone(),
+            });
+        }
+    }
+}
+
+fn matches(rule: &WaiverRule, f: &Finding) -> bool {
+    match rule {
+        WaiverRule::Exception(ex) => exception_matches(ex, f),
+        WaiverRule::Vex(st) => vex_matches(st, f),
+    }
+}
+
+fn has_identifier(f: &Finding, id: &str) -> bool {
+    f.subject
+        .id
+        .iter()
+        .chain(f.subject.aliases.iter())
+        .any(|x| x.eq_ignore_ascii_case(id))
+}
+
+fn exception_matches(ex: &Exception, f: &Finding) -> bool {
+    let m = &ex.matcher;
+    if let Some(id) = &m.id {
+        if !has_identifier(f, id) {
+            return false;
+        }
+    }
+    if let Some(rule) = &m.rule {
+        if f.subject.rule.as_deref() != Some(rule.as_str()) {
+            return false;
+        }
+    }
+    if let Some(pkg) = &m.package {
+        if !f
+            .subject
+            .package
+            .as_deref()
+            .is_some_and(|p| p.eq_ignore_ascii_case(pkg))
+        {
+            return false;
+        }
+    }
+    if let Some(code) = &m.code {
+        if &f.code != code {
+            return false;
+        }
+    }
+    if let Some(glob) = &m.path {
+        let Some(loc) = &f.location else { return false };
+        let Ok(g) = GlobBuilder::new(glob).literal_separator(true).build() else {
+            return false;
+        };
+        if !g
+            .compile_matcher()
+            .is_match(crate::checks::sast::normalize_path(&loc.path))
+        {
+            return false;
+        }
+    }
+    true
+}
+
+/// A VEX statement matches by vulnerability id or alias, and, when it names products
+/// as purls, by package name (and version, when the purl has one).
+fn vex_matches(st: &VexStatement, f: &Finding) -> bool {
+    let id_match = std::iter::once(&st.vulnerability)
+        .chain(st.aliases.iter())
+        .any(|id| has_identifier(f, id));
+    if !id_match {
+        return false;
+    }
+    if st.products.is_empty() {
+        return true;
+    }
+    st.products.iter().any(|p| product_matches(p, f))
+}
+
+fn product_matches(product: &str, f: &Finding) -> bool {
+    let Some(pkg) = f.subject.package.as_deref() else {
+        return false;
+    };
+    let Some(rest) = product.strip_prefix("pkg:") else {
+        // Not a purl (a bom-ref or a product name): it names the product, not the
+        // dependency, so it covers every dependency of that product.
+        return true;
+    };
+    let rest = rest.split(['?', '#']).next().unwrap_or(rest);
+    let (path, version) = match rest.rsplit_once('@') {
+        Some((p, v)) => (p, Some(v)),
+        None => (rest, None),
+    };
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let name = percent_decode(name);
+    let name_ok = name.eq_ignore_ascii_case(pkg)
+        || path
+            .split_once('/')
+            .map(|(_, ns_name)| percent_decode(ns_name))
+            .is_some_and(|n| n.eq_ignore_ascii_case(pkg));
+    let version_ok = match (version, f.subject.version.as_deref()) {
+        (Some(v), Some(fv)) => percent_decode(v) == fv,
+        _ => true,
+    };
+    name_ok && version_ok
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 3 <= bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+            if let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn describe_match(ex: &Exception) -> String {
+    let m = &ex.matcher;
+    let parts: Vec<String> = [
+        ("id", &m.id),
+        ("rule", &m.rule),
+        ("package", &m.package),
+        ("path", &m.path),
+        ("code", &m.code),
+    ]
+    .iter()
+    .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
+    .collect();
+    parts.join(", ")
+}
+
+fn products_suffix(st: &VexStatement) -> String {
+    if st.products.is_empty() {
+        String::new()
+    } else {
+        format!(", products={}", st.products.join(" "))
+    }
+}
