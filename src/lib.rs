@@ -18,6 +18,7 @@
 
 pub mod checks;
 pub mod ci;
+pub mod cli;
 pub mod collect;
 pub mod evidence;
 pub mod policy;

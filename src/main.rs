@@ -1,1 +1,29 @@
-fn main() {}
+//! The `vouch` binary: parse the command line, run the library, map the outcome to an
+//! exit code (0 pass, 1 a required control failed or errored, 2 the run could not start).
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+use vouch::ci::Env;
+use vouch::cli::{Cli, Command, Outcome, evaluate, policy, verify};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let env = Env::from_process();
+    let tty = std::io::stdout().is_terminal();
+    let result = match &cli.command {
+        Command::Verify(args) => verify::run(args, &env, tty),
+        Command::Evaluate(args) => evaluate::run(args, &env, tty),
+        Command::Policy(cmd) => policy::run(cmd),
+    };
+    match result {
+        Ok(Outcome::Pass) => ExitCode::SUCCESS,
+        Ok(Outcome::Fail) => ExitCode::from(1),
+        Err(e) => {
+            let msg = format!("{e:#}");
+            eprintln!("vouch: error: {}", vouch::report::escape::terminal(&msg));
+            ExitCode::from(2)
+        }
+    }
+}

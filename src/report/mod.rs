@@ -6,7 +6,11 @@
 //! each sink for its own syntax, see [`escape`].
 
 pub mod escape;
+pub mod github;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod text;
 
 use serde::{Deserialize, Serialize};

@@ -1,0 +1,46 @@
+//! Command-line interface: clap definitions, one file per subcommand.
+//!
+//! Subcommands return an [`Outcome`]; only `main` turns it into an exit code, so no
+//! library code exits the process or decides what "failure" means for the shell.
+
+pub mod evaluate;
+pub mod output;
+pub mod policy;
+pub mod verify;
+
+use clap::{Parser, Subcommand};
+
+/// What a subcommand concluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every required control passed: exit 0.
+    Pass,
+    /// A required control failed or could not be evaluated: exit 1.
+    Fail,
+}
+
+/// Prove that a change or release went through the controls it claims.
+///
+/// vouch gathers evidence (scanner reports today), judges it against a policy, and
+/// fails the build when a control did not operate. Exit codes: 0 every required
+/// control passed; 1 a required control failed or could not be evaluated; 2 the run
+/// could not start (bad arguments, invalid policy, unreadable input).
+#[derive(Debug, Parser)]
+#[command(name = "vouch", version, about, long_about)]
+pub struct Cli {
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Collect evidence, evaluate it against the policy and report.
+    Verify(verify::VerifyArgs),
+    /// Re-perform an evaluation offline from a saved evidence directory.
+    Evaluate(evaluate::EvaluateArgs),
+    /// Write, check or describe policy files.
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
+}

@@ -1,0 +1,138 @@
+//! `--format FMT[=PATH]` and writing the reports of one run.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+
+use crate::ci::Env;
+use crate::report::{self, Format, Report};
+
+/// One requested output: a format and where it goes (stdout when no path).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputSpec {
+    /// Format.
+    pub format: Format,
+    /// Destination file; `None` for stdout.
+    pub path: Option<PathBuf>,
+}
+
+/// Parses `FMT` or `FMT=PATH`.
+pub fn parse_output_spec(s: &str) -> Result<OutputSpec, String> {
+    use clap::ValueEnum;
+    let (fmt, path) = match s.split_once('=') {
+        Some((f, p)) if !p.is_empty() => (f, Some(PathBuf::from(p))),
+        Some((f, _)) => return Err(format!("`{f}=` needs a path after `=`")),
+        None => (s, None),
+    };
+    let format = Format::from_str(fmt, true).map_err(|_| {
+        format!("unknown format `{fmt}`; expected one of: text, json, sarif, junit, markdown (optionally FMT=PATH)")
+    })?;
+    Ok(OutputSpec { format, path })
+}
+
+/// Renders one format.
+pub fn render(format: Format, report: &Report, color: bool) -> String {
+    match format {
+        Format::Text => report::text::render(report, color),
+        Format::Json => report::json::render(report),
+        Format::Sarif => report::sarif::render(report),
+        Format::Junit => report::junit::render(report),
+        Format::Markdown => report::markdown::render(report),
+    }
+}
+
+/// Writes every requested output, then the GitHub Actions extras when running there.
+pub fn emit(
+    specs: &[OutputSpec],
+    report: &Report,
+    env: &Env,
+    stdout_is_tty: bool,
+) -> anyhow::Result<()> {
+    let default = [OutputSpec {
+        format: Format::Text,
+        path: None,
+    }];
+    let specs = if specs.is_empty() {
+        &default[..]
+    } else {
+        specs
+    };
+    if specs.iter().filter(|s| s.path.is_none()).count() > 1 {
+        bail!("--format: at most one format can go to stdout; give the others a path (FMT=PATH)");
+    }
+    let mut stdout = String::new();
+    for spec in specs {
+        match &spec.path {
+            None => stdout.push_str(&render(
+                spec.format,
+                report,
+                stdout_is_tty && env.color_allowed(),
+            )),
+            Some(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("creating {}", dir.display()))?;
+                }
+                std::fs::write(path, render(spec.format, report, false)).with_context(|| {
+                    format!(
+                        "writing {} report to {}",
+                        format_name(spec.format),
+                        path.display()
+                    )
+                })?;
+            }
+        }
+    }
+    if let Some(summary) = env.github_step_summary() {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(summary)
+            .with_context(|| format!("opening GITHUB_STEP_SUMMARY {summary}"))?;
+        f.write_all(report::markdown::render(report).as_bytes())
+            .context("writing GITHUB_STEP_SUMMARY")?;
+        stdout.push_str(&report::github::annotations(report));
+    }
+    print!("{stdout}");
+    Ok(())
+}
+
+fn format_name(f: Format) -> &'static str {
+    match f {
+        Format::Text => "text",
+        Format::Json => "json",
+        Format::Sarif => "sarif",
+        Format::Junit => "junit",
+        Format::Markdown => "markdown",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs_parse() {
+        assert_eq!(
+            parse_output_spec("json").unwrap(),
+            OutputSpec {
+                format: Format::Json,
+                path: None
+            }
+        );
+        assert_eq!(
+            parse_output_spec("sarif=out/v.sarif").unwrap(),
+            OutputSpec {
+                format: Format::Sarif,
+                path: Some("out/v.sarif".into())
+            }
+        );
+        assert!(
+            parse_output_spec("xml")
+                .unwrap_err()
+                .contains("unknown format")
+        );
+        assert!(parse_output_spec("json=").is_err());
+    }
+}

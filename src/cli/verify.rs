@@ -1,0 +1,158 @@
+//! `vouch verify`: collect, evaluate, report, and optionally save the evidence.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Args;
+use time::OffsetDateTime;
+
+use super::Outcome;
+use super::output::{OutputSpec, emit, parse_output_spec};
+use crate::ci::{CiContext, Env};
+use crate::collect::{FileInputs, collect, sha256_hex};
+use crate::evidence::Evidence;
+use crate::policy::{self, Policy};
+use crate::report::{PolicyRef, Report};
+use crate::verdict::{Overall, evaluate};
+
+/// Arguments of `vouch verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Policy file (default: ./vouch.yaml when it exists, else the built-in default policy).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// SARIF 2.1.0 log (any scanner) or GitLab SAST report; repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Vec<PathBuf>,
+    /// Dependency-scanner report (cargo-audit, OSV-Scanner, Grype, Trivy, npm audit,
+    /// pip-audit, govulncheck, GitLab dependency scanning; detected from content); repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub sca: Vec<PathBuf>,
+    /// OpenVEX or CycloneDX VEX document whose `not_affected` statements waive SCA findings; repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub vex: Vec<PathBuf>,
+    /// Repository (`OWNER/NAME`) to record as the subject, overriding the CI context.
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repo: Option<String>,
+    /// Commit SHA to record as the subject, overriding the CI context.
+    #[arg(long, value_name = "SHA")]
+    pub commit: Option<String>,
+    /// Branch to record as the subject ref (`refs/heads/B`), overriding the CI context.
+    #[arg(long, value_name = "B")]
+    pub branch: Option<String>,
+    /// Report format, optionally with a destination: `text`, `json`, `sarif`, `junit`,
+    /// `markdown`, or `FMT=PATH`. Repeatable; default `text` to stdout.
+    #[arg(long = "format", value_name = "FMT[=PATH]", value_parser = parse_output_spec)]
+    pub formats: Vec<OutputSpec>,
+    /// Save the evidence (with the sha256 of every input) and the policy to DIR, for `vouch evaluate`.
+    #[arg(long, value_name = "DIR")]
+    pub evidence_out: Option<PathBuf>,
+}
+
+/// A policy with the bytes and name it was read from.
+pub struct LoadedPolicy {
+    /// The parsed policy.
+    pub policy: Policy,
+    /// Its source text.
+    pub bytes: Vec<u8>,
+    /// Path as given, or `<built-in default policy>`.
+    pub name: String,
+}
+
+impl LoadedPolicy {
+    /// Reads `path`, else `./vouch.yaml` if present, else the built-in default.
+    pub fn resolve(path: Option<&Path>) -> Result<Self, policy::PolicyError> {
+        let path = path.map(Path::to_path_buf).or_else(|| {
+            let default = PathBuf::from("vouch.yaml");
+            default.is_file().then_some(default)
+        });
+        match path {
+            Some(p) => {
+                let (policy, bytes) = policy::load_file(&p)?;
+                Ok(LoadedPolicy {
+                    policy,
+                    bytes,
+                    name: p.display().to_string(),
+                })
+            }
+            None => Ok(LoadedPolicy {
+                policy: policy::default_policy(),
+                bytes: policy::STARTER_POLICY.as_bytes().to_vec(),
+                name: "<built-in default policy>".into(),
+            }),
+        }
+    }
+
+    /// Name and digest, for reports.
+    pub fn reference(&self) -> PolicyRef {
+        PolicyRef {
+            path: self.name.clone(),
+            sha256: sha256_hex(&self.bytes),
+        }
+    }
+}
+
+/// Runs `vouch verify`. Errors returned here are usage errors (exit 2).
+pub fn run(args: &VerifyArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Result<Outcome> {
+    let loaded = LoadedPolicy::resolve(args.policy.as_deref())?;
+    let mut context = CiContext::detect(env);
+    if let Some(repo) = &args.repo {
+        context.repository = Some(repo.clone());
+    }
+    if let Some(commit) = &args.commit {
+        context.commit = Some(commit.clone());
+    }
+    if let Some(branch) = &args.branch {
+        context.git_ref = Some(format!("refs/heads/{branch}"));
+    }
+    let inputs = FileInputs {
+        sarif: args.sarif.clone(),
+        sca: args.sca.clone(),
+        vex: args.vex.clone(),
+    };
+    let evidence = collect(&inputs, context, OffsetDateTime::now_utc())?;
+    if let Some(dir) = &args.evidence_out {
+        save_evidence(dir, &evidence, &loaded)?;
+    }
+    report_and_conclude(&loaded, &evidence, &args.formats, env, stdout_is_tty)
+}
+
+/// Evaluates, writes the reports, and maps the verdict to an outcome.
+pub fn report_and_conclude(
+    loaded: &LoadedPolicy,
+    evidence: &Evidence,
+    formats: &[OutputSpec],
+    env: &Env,
+    stdout_is_tty: bool,
+) -> anyhow::Result<Outcome> {
+    let verdict = evaluate(&loaded.policy, evidence);
+    let report = Report::new(verdict, evidence, loaded.reference());
+    emit(formats, &report, env, stdout_is_tty)?;
+    Ok(match report.verdict {
+        Overall::Pass => Outcome::Pass,
+        Overall::Fail => Outcome::Fail,
+    })
+}
+
+/// File names inside an evidence directory.
+pub const EVIDENCE_FILE: &str = "evidence.json";
+/// The policy as used, byte for byte.
+pub const POLICY_FILE: &str = "policy.yaml";
+
+fn save_evidence(dir: &Path, evidence: &Evidence, loaded: &LoadedPolicy) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating evidence directory {}", dir.display()))?;
+    let path = dir.join(EVIDENCE_FILE);
+    let file =
+        std::fs::File::create(&path).with_context(|| format!("writing {}", path.display()))?;
+    let mut w = std::io::BufWriter::new(file);
+    serde_json::to_writer_pretty(&mut w, evidence)
+        .with_context(|| format!("writing {}", path.display()))?;
+    use std::io::Write;
+    w.write_all(b"\n")?;
+    w.flush()?;
+    let policy_path = dir.join(POLICY_FILE);
+    std::fs::write(&policy_path, &loaded.bytes)
+        .with_context(|| format!("writing {}", policy_path.display()))?;
+    Ok(())
+}
