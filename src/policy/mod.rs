@@ -26,6 +26,7 @@ pub const POLICY_VERSION: u32 = 1;
 #[schemars(title = "vouch policy", extend("$id" = "https://vouch.dev/schemas/policy.schema.json"))]
 pub struct Policy {
     /// Policy format version; must be 1.
+    #[schemars(extend("const" = 1))]
     pub version: u32,
     /// SAST gate: SARIF results from any static analyser.
     #[serde(default)]

@@ -23,7 +23,7 @@ use serde::de::IgnoredAny;
 
 use crate::evidence::sast::RuleInfo;
 use crate::evidence::{
-    BaselineState, Gap, GapKind, Location, SarifLevel, SastReport, SastResult, SastRun,
+    BaselineState, Gap, GapKind, Location, SarifLevel, SastReport, SastResult, SastRun, Severity,
     SuppressionState,
 };
 
@@ -163,7 +163,7 @@ fn normalize_run(run: Run, run_index: usize) -> Result<SastRun, String> {
                 .and_then(SarifLevel::parse)
                 .unwrap_or(SarifLevel::Warning),
         };
-        let security_severity = result
+        let rated = result
             .properties
             .as_ref()
             .and_then(|p| p.security_severity())
@@ -171,6 +171,11 @@ fn normalize_run(run: Run, run_index: usize) -> Result<SastRun, String> {
                 rule.and_then(|r| r.properties.as_ref())
                     .and_then(|p| p.security_severity())
             });
+        let (security_severity, severity_label) = match rated {
+            Some(Rated::Score(s)) => (Some(s), None),
+            Some(Rated::Label(l)) => (None, Some(l)),
+            None => (None, None),
+        };
         if let (Some(id), Some(r)) = (&rule_id, rule) {
             if !rules.contains_key(id) {
                 rules.insert(
@@ -200,7 +205,7 @@ fn normalize_run(run: Run, run_index: usize) -> Result<SastRun, String> {
             rule_id,
             level,
             security_severity,
-            severity_label: None,
+            severity_label,
             message,
             location: first_location(&result.locations),
             suppression: fold_suppressions(&result.suppressions),
@@ -553,12 +558,23 @@ struct Properties {
 }
 
 impl Properties {
-    fn security_severity(&self) -> Option<f64> {
+    /// The rating, if usable: a number in 0-10 (as number or numeric string), or a
+    /// severity label, which Semgrep writes (`"MEDIUM"`) although GitHub documents a number.
+    fn security_severity(&self) -> Option<Rated> {
         match self.security_severity.as_ref()? {
-            NumberOrString::Number(n) => Some(*n),
-            NumberOrString::String(s) => s.trim().parse().ok(),
+            NumberOrString::Number(n) => Severity::from_score(*n).map(|_| Rated::Score(*n)),
+            NumberOrString::String(s) => match s.trim().parse::<f64>() {
+                Ok(n) => Severity::from_score(n).map(|_| Rated::Score(n)),
+                Err(_) => Severity::from_label(s).map(Rated::Label),
+            },
         }
     }
+}
+
+/// A usable `security-severity`.
+enum Rated {
+    Score(f64),
+    Label(Severity),
 }
 
 /// GitHub documents `security-severity` as a string, but tools also write numbers.

@@ -1,0 +1,7 @@
+//! Integration tests: one binary, a module per area (as ripgrep does).
+
+mod acceptance;
+mod cli;
+mod sarif_corpus;
+mod schemas;
+mod support;

@@ -1,0 +1,94 @@
+//! Helpers shared by the integration tests: paths, a clean `vouch` command, temp dirs.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// The third-party corpus (`../shared/corpus`, or `VOUCH_CORPUS`), if present.
+///
+/// Tests that need it print why they skip; CI always has it.
+pub fn corpus() -> Option<PathBuf> {
+    let dir = std::env::var_os("VOUCH_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "skipping: corpus not found at {} (set VOUCH_CORPUS)",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// A file of the repository's own test fixtures.
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
+}
+
+/// A path in the repository.
+pub fn repo_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// `vouch` with an empty environment, so the CI running the tests does not leak into them.
+pub fn vouch() -> Command {
+    let mut cmd = Command::cargo_bin("vouch").expect("binary built");
+    cmd.env_clear();
+    cmd
+}
+
+/// A temporary directory removed on drop.
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+/// Writes `text` to `dir/name` and returns the path.
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write");
+    path
+}
+
+/// Runs `vouch` with args and returns (exit code, stdout, stderr).
+pub fn run(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd.output().expect("run vouch");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Parses the stdout of a `--format json` run.
+pub fn json(stdout: &str) -> serde_json::Value {
+    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}"))
+}
+
+/// Status of control `id` in a JSON report.
+pub fn status<'a>(report: &'a serde_json::Value, id: &str) -> &'a str {
+    report["controls"]
+        .as_array()
+        .and_then(|cs| cs.iter().find(|c| c["id"] == id))
+        .and_then(|c| c["status"].as_str())
+        .unwrap_or_else(|| panic!("no control {id} in {report}"))
+}
+
+/// Codes of the findings of control `id`.
+pub fn codes(report: &serde_json::Value, id: &str) -> Vec<String> {
+    report["controls"]
+        .as_array()
+        .and_then(|cs| cs.iter().find(|c| c["id"] == id))
+        .map(|c| {
+            c["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["code"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
