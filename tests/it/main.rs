@@ -1,0 +1,3 @@
+//! Integration tests, one binary for all of them (faster to link than one per file).
+
+mod report_sinks;
