@@ -1,2 +1,1 @@
 //! Unit tests of the SARIF reader on small hand-written logs.
-use super::*;
