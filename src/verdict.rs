@@ -296,30 +296,29 @@ fn has_identifier(f: &Finding, id: &str) -> bool {
 
 fn exception_matches(ex: &Exception, f: &Finding) -> bool {
     let m = &ex.matcher;
-    if let Some(id) = &m.id {
-        if !has_identifier(f, id) {
-            return false;
-        }
+    if let Some(id) = &m.id
+        && !has_identifier(f, id)
+    {
+        return false;
     }
-    if let Some(rule) = &m.rule {
-        if f.subject.rule.as_deref() != Some(rule.as_str()) {
-            return false;
-        }
+    if let Some(rule) = &m.rule
+        && f.subject.rule.as_deref() != Some(rule.as_str())
+    {
+        return false;
     }
-    if let Some(pkg) = &m.package {
-        if !f
+    if let Some(pkg) = &m.package
+        && !f
             .subject
             .package
             .as_deref()
             .is_some_and(|p| p.eq_ignore_ascii_case(pkg))
-        {
-            return false;
-        }
+    {
+        return false;
     }
-    if let Some(code) = &m.code {
-        if &f.code != code {
-            return false;
-        }
+    if let Some(code) = &m.code
+        && &f.code != code
+    {
+        return false;
     }
     if let Some(glob) = &m.path {
         let Some(loc) = &f.location else { return false };

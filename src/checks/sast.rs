@@ -302,10 +302,10 @@ impl PathMatcher {
 
     fn admits(&self, path: &str) -> bool {
         let path = normalize_path(path);
-        if let Some(ex) = &self.exclude {
-            if ex.is_match(path) {
-                return false;
-            }
+        if let Some(ex) = &self.exclude
+            && ex.is_match(path)
+        {
+            return false;
         }
         match &self.include {
             Some(inc) => inc.is_match(path),

@@ -188,8 +188,7 @@ pub fn deduplicate<'a>(
                         Some(t) if t != g => {
                             // This entry bridges two groups: fold g into t.
                             parent[g] = t;
-                            let absorbed =
-                                std::mem::replace(&mut groups[g].vuln.aliases, Vec::new());
+                            let absorbed = std::mem::take(&mut groups[g].vuln.aliases);
                             let id = groups[g].vuln.id.clone();
                             let scanners = std::mem::take(&mut groups[g].scanners);
                             let fixed = std::mem::take(&mut groups[g].vuln.fixed_versions);

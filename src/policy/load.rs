@@ -154,16 +154,16 @@ fn validate(policy: &Policy, file: &str) -> Result<(), PolicyError> {
             ));
         }
     }
-    if let Some(sca) = &policy.sca {
-        if let super::Threshold::Level(l) = sca.fail_on {
-            return Err(err(
-                format!(
-                    "sca.fail_on: `{}` is a SARIF level; SCA thresholds are severities (critical, high, medium, low, any)",
-                    l.as_str()
-                ),
-                None,
-            ));
-        }
+    if let Some(sca) = &policy.sca
+        && let super::Threshold::Level(l) = sca.fail_on
+    {
+        return Err(err(
+            format!(
+                "sca.fail_on: `{}` is a SARIF level; SCA thresholds are severities (critical, high, medium, low, any)",
+                l.as_str()
+            ),
+            None,
+        ));
     }
     let controls = crate::checks::control_ids();
     for (i, spanned) in policy.exceptions.iter().enumerate() {

@@ -1,6 +1,475 @@
-//! placeholder until the sinks branch lands
-use super::Report;
-/// Renders.
-pub fn render(_r: &Report) -> String {
-    String::new()
+//! The JUnit XML sink, in the dialect GitLab test reports and Jenkins read: one
+//! `<testsuite>` named `vouch`, one `<testcase classname="vouch.<control>">` per
+//! control. `fail` becomes `<failure>`, `error` becomes `<error>`, `skipped` becomes
+//! `<skipped/>`; `pass` and `waived` pass, with the summary and any waived findings
+//! (and their waivers) in `<system-out>`.
+//!
+//! `schemas/junit.xsd` describes exactly this subset; `tests/it/report_sinks.rs`
+//! validates the output against it. Untrusted text goes through [`escape::xml_chars`]
+//! (XML 1.0 forbids most control characters outright, escaped or not) before quick-xml
+//! escapes the markup.
+
+use std::io;
+
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesText, Event};
+
+use super::{Report, escape, waiver_label};
+use crate::checks::{Finding, FindingKind};
+use crate::verdict::{ControlOutcome, Status};
+
+/// Renders the report as a JUnit XML document with a trailing newline.
+pub fn render(report: &Report) -> String {
+    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+    write_document(&mut w, report).expect("writing XML into a Vec cannot fail");
+    let mut s = String::from_utf8(w.into_inner()).expect("quick-xml writes the UTF-8 it is given");
+    s.push('\n');
+    s
+}
+
+/// Counts for the `tests`/`failures`/`errors`/`skipped` attributes, which GitLab and
+/// Jenkins show as the run's totals.
+struct Counts {
+    tests: String,
+    failures: String,
+    errors: String,
+    skipped: String,
+}
+
+impl Counts {
+    fn of(report: &Report) -> Self {
+        let n = |s: Status| {
+            report
+                .controls
+                .iter()
+                .filter(|c| c.status == s)
+                .count()
+                .to_string()
+        };
+        Counts {
+            tests: report.controls.len().to_string(),
+            failures: n(Status::Fail),
+            errors: n(Status::Error),
+            skipped: n(Status::Skipped),
+        }
+    }
+
+    fn attributes(&self) -> [(&'static str, &str); 4] {
+        [
+            ("tests", &self.tests),
+            ("failures", &self.failures),
+            ("errors", &self.errors),
+            ("skipped", &self.skipped),
+        ]
+    }
+}
+
+fn write_document(w: &mut Writer<Vec<u8>>, report: &Report) -> io::Result<()> {
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    let counts = Counts::of(report);
+    w.create_element("testsuites")
+        .with_attribute(("name", "vouch"))
+        .with_attributes(counts.attributes())
+        .write_inner_content(|w| {
+            let mut suite = w
+                .create_element("testsuite")
+                .with_attribute(("name", "vouch"))
+                .with_attributes(counts.attributes());
+            let timestamp = timestamp(&report.time);
+            if let Some(ts) = &timestamp {
+                suite = suite.with_attribute(("timestamp", ts.as_str()));
+            }
+            suite.write_inner_content(|w| {
+                write_properties(w, report)?;
+                for control in &report.controls {
+                    write_testcase(w, report, control)?;
+                }
+                Ok(())
+            })?;
+            Ok(())
+        })?;
+    Ok(())
+}
+
+/// The evaluation time, only when it is a valid `xs:dateTime` (RFC 3339 is a subset);
+/// an unparsable time is left out rather than making the document invalid.
+fn timestamp(time: &str) -> Option<String> {
+    use time::format_description::well_known::Rfc3339;
+    let t = time::OffsetDateTime::parse(time, &Rfc3339).ok()?;
+    t.format(&Rfc3339).ok()
+}
+
+/// Run-level facts as `<properties>`: Jenkins shows them, GitLab ignores them.
+fn write_properties(w: &mut Writer<Vec<u8>>, report: &Report) -> io::Result<()> {
+    let verdict = match report.verdict {
+        crate::verdict::Overall::Pass => "pass",
+        crate::verdict::Overall::Fail => "fail",
+    };
+    let mut props: Vec<(&str, String)> = vec![
+        ("vouch.version", report.tool.version.clone()),
+        ("verdict", verdict.into()),
+        ("policy", report.policy.path.clone()),
+        ("policy.sha256", report.policy.sha256.clone()),
+    ];
+    let s = &report.subject;
+    for (name, value) in [
+        ("repository", &s.repository),
+        ("commit", &s.commit),
+        ("ref", &s.git_ref),
+        ("run_url", &report.context.run_url),
+    ] {
+        if let Some(v) = value {
+            props.push((name, v.clone()));
+        }
+    }
+    w.create_element("properties").write_inner_content(|w| {
+        for (name, value) in &props {
+            w.create_element("property")
+                .with_attribute(("name", *name))
+                .with_attribute(("value", attr(value).as_str()))
+                .write_empty()?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+fn write_testcase(
+    w: &mut Writer<Vec<u8>>,
+    report: &Report,
+    control: &ControlOutcome,
+) -> io::Result<()> {
+    let classname = format!("vouch.{}", attr(&control.id));
+    let name = attr(&control.title);
+    let blocking: Vec<&Finding> = control
+        .findings
+        .iter()
+        .filter(|f| f.is_blocking())
+        .collect();
+    let advisory = if control.required {
+        ""
+    } else {
+        " (advisory: does not fail the run)"
+    };
+    w.create_element("testcase")
+        .with_attribute(("classname", classname.as_str()))
+        .with_attribute(("name", name.as_str()))
+        .write_inner_content(|w| {
+            match control.status {
+                Status::Fail => {
+                    let message = format!(
+                        "{} blocking finding(s){advisory}: {}",
+                        blocking.len(),
+                        control.summary
+                    );
+                    w.create_element("failure")
+                        .with_attribute(("message", attr(&message).as_str()))
+                        .with_attribute(("type", "vouch.fail"))
+                        .write_text_content(BytesText::new(&findings_body(&blocking)))?;
+                }
+                Status::Error => {
+                    let errors = blocking
+                        .iter()
+                        .filter(|f| f.kind == FindingKind::Error)
+                        .count();
+                    let message = format!(
+                        "could not be evaluated, {errors} error(s){advisory}: {}",
+                        control.summary
+                    );
+                    w.create_element("error")
+                        .with_attribute(("message", attr(&message).as_str()))
+                        .with_attribute(("type", "vouch.error"))
+                        .write_text_content(BytesText::new(&findings_body(&blocking)))?;
+                }
+                Status::Skipped => {
+                    w.create_element("skipped")
+                        .with_attribute(("message", attr(&control.summary).as_str()))
+                        .write_empty()?;
+                    return Ok(());
+                }
+                Status::Pass | Status::Waived => {}
+            }
+            w.create_element("system-out")
+                .write_text_content(BytesText::new(&system_out(report, control)))?;
+            Ok(())
+        })?;
+    Ok(())
+}
+
+/// Every blocking finding with what a reader needs to act: code, severity, location,
+/// message, remediation and link.
+fn findings_body(findings: &[&Finding]) -> String {
+    let mut out = String::new();
+    for (i, f) in findings.iter().enumerate() {
+        out.push_str(&finding_head(i + 1, f));
+        out.push_str(&format!("\n    fix: {}", block(&f.remediation)));
+        if let Some(uri) = &f.help_uri {
+            out.push_str(&format!("\n    see: {}", attr(uri)));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `[1] code (severity) at path:line:col` then the message, indented.
+fn finding_head(n: usize, f: &Finding) -> String {
+    let severity = f.severity.map(|s| format!(" ({s})")).unwrap_or_default();
+    let at = f
+        .location
+        .as_ref()
+        .map(|l| {
+            let mut s = format!(" at {}", attr(&l.path));
+            // 0 is some scanners' "whole file", not a position.
+            if let Some(line) = l.line.filter(|&n| n >= 1) {
+                s.push_str(&format!(":{line}"));
+                if let Some(col) = l.column {
+                    s.push_str(&format!(":{col}"));
+                }
+            }
+            s
+        })
+        .unwrap_or_default();
+    format!(
+        "[{n}] {}{severity}{at}\n    {}",
+        attr(&f.code),
+        block(&f.message)
+    )
+}
+
+/// The control's summary, then each waived finding with the waiver that covers it.
+fn system_out(report: &Report, control: &ControlOutcome) -> String {
+    let mut out = format!("summary: {}\n", attr(&control.summary));
+    let waived: Vec<&Finding> = control
+        .findings
+        .iter()
+        .filter(|f| !f.is_blocking())
+        .collect();
+    if !waived.is_empty() {
+        out.push_str(&format!("waived findings: {}\n", waived.len()));
+    }
+    for (i, f) in waived.iter().enumerate() {
+        out.push_str(&finding_head(i + 1, f));
+        if let Some(wr) = &f.waiver {
+            // `get`, not indexing: a report read back from JSON may be inconsistent,
+            // and a sink must not panic on it.
+            let by = report.waivers.get(wr.index).map_or_else(
+                || format!("waiver #{}", wr.index),
+                |w| {
+                    let mut by = attr(&waiver_label(&w.source));
+                    if let Some(owner) = &w.owner {
+                        by.push_str(&format!(", owner {}", attr(owner)));
+                    }
+                    if let Some(expires) = &w.expires {
+                        by.push_str(&format!(", expires {}", attr(expires)));
+                    }
+                    by
+                },
+            );
+            out.push_str(&format!(
+                "\n    waived by {by}\n    reason: {}",
+                block(&wr.reason)
+            ));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Untrusted text for an attribute or a one-line field: line breaks become spaces
+/// (a parser would turn them into spaces in an attribute anyway, and in a list they
+/// could fake a new entry), then XML-forbidden characters are made visible.
+fn attr(s: &str) -> String {
+    escape::xml_chars(&s.replace("\r\n", " ").replace(['\r', '\n'], " "))
+}
+
+/// Untrusted multi-line text inside a list entry: kept multi-line, but continuation
+/// lines are indented so a message cannot fake the start of another entry.
+fn block(s: &str) -> String {
+    escape::xml_chars(&s.replace("\r\n", "\n").replace('\r', "\n")).replace('\n', "\n    ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures;
+    use quick_xml::events::{BytesStart, Event};
+    use quick_xml::{Reader, XmlVersion};
+
+    /// Parses the document with quick-xml and returns, per element name, its attribute
+    /// values and text as a reader sees them (entities resolved).
+    fn parse(xml: &str) -> Vec<Element> {
+        let mut reader = Reader::from_str(xml);
+        let mut out: Vec<Element> = Vec::new();
+        let mut stack: Vec<usize> = Vec::new();
+        loop {
+            match reader.read_event().expect("well-formed XML") {
+                Event::Start(e) => {
+                    out.push(element(&e));
+                    stack.push(out.len() - 1);
+                }
+                // An empty element has no End event, so it opens no scope.
+                Event::Empty(e) => out.push(element(&e)),
+                Event::End(_) => {
+                    stack.pop();
+                }
+                Event::Text(t) => {
+                    if let Some(&i) = stack.last() {
+                        out[i].2.push_str(&t.xml10_content());
+                    }
+                }
+                Event::GeneralRef(r) => {
+                    let c = match r.resolve_char_ref().expect("valid char ref") {
+                        Some(c) => c,
+                        None => match r.as_ref() {
+                            "lt" => '<',
+                            "gt" => '>',
+                            "amp" => '&',
+                            "quot" => '"',
+                            "apos" => '\'',
+                            other => panic!("unknown entity {other:?}"),
+                        },
+                    };
+                    if let Some(&i) = stack.last() {
+                        out[i].2.push(c);
+                    }
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+        assert!(stack.is_empty(), "unclosed elements");
+        out
+    }
+
+    type Element = (String, Vec<(String, String)>, String);
+
+    fn element(e: &BytesStart) -> Element {
+        let name = e.name().as_ref().to_string();
+        let attrs = e
+            .attributes()
+            .map(|a| {
+                let a = a.expect("well-formed attribute");
+                (
+                    a.key.as_ref().to_string(),
+                    a.normalized_value(XmlVersion::Explicit1_0)
+                        .expect("known entities")
+                        .into_owned(),
+                )
+            })
+            .collect();
+        (name, attrs, String::new())
+    }
+
+    fn forbidden_in_xml(c: char) -> bool {
+        (c < '\u{20}' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+    }
+
+    #[test]
+    fn hostile_text_is_neutralized_and_parses_back() {
+        let xml = render(&fixtures::report());
+        assert!(!xml.contains("<script>"), "raw markup in\n{xml}");
+        assert!(!xml.chars().any(forbidden_in_xml));
+        assert!(!xml.contains('\u{202E}'));
+        let elements = parse(&xml);
+        // What a reader sees is the original text, markup included, as inert data.
+        let failure = elements.iter().find(|e| e.0 == "failure").unwrap();
+        assert!(failure.2.contains("<script>alert(1)</script>"));
+        assert!(failure.2.contains("\\u{1b}[31m"));
+        for (_, attrs, text) in &elements {
+            assert!(!text.chars().any(forbidden_in_xml));
+            for (_, v) in attrs {
+                assert!(!v.chars().any(forbidden_in_xml));
+                assert!(!v.contains('\n'), "line break in attribute {v:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn one_testcase_per_control_with_status_elements_and_counts() {
+        let mut r = fixtures::report();
+        // Cover every status: a passing, a waived and a skipped control beside the
+        // fixture's failing and erroring ones.
+        let mut pass = r.controls[0].clone();
+        pass.id = "secrets".into();
+        pass.status = Status::Pass;
+        pass.findings.clear();
+        let mut waived = r.controls[0].clone();
+        waived.id = "lint".into();
+        waived.status = Status::Waived;
+        waived.findings.retain(|f| !f.is_blocking());
+        let mut skipped = pass.clone();
+        skipped.id = "provenance".into();
+        skipped.status = Status::Skipped;
+        skipped.summary = "not enabled by the policy".into();
+        r.controls.extend([pass, waived, skipped]);
+
+        let xml = render(&r);
+        let el = parse(&xml);
+        let attr_of =
+            |e: &Element, k: &str| e.1.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let root = &el[0];
+        assert_eq!(root.0, "testsuites");
+        assert_eq!(attr_of(root, "name").as_deref(), Some("vouch"));
+        for (k, v) in [
+            ("tests", "5"),
+            ("failures", "1"),
+            ("errors", "1"),
+            ("skipped", "1"),
+        ] {
+            assert_eq!(attr_of(root, k).as_deref(), Some(v), "{k}");
+            assert_eq!(attr_of(&el[1], k).as_deref(), Some(v), "testsuite {k}");
+        }
+        assert_eq!(
+            attr_of(&el[1], "timestamp").as_deref(),
+            Some("2026-03-01T12:00:00Z")
+        );
+
+        let cases: Vec<usize> = (0..el.len()).filter(|&i| el[i].0 == "testcase").collect();
+        let classes: Vec<String> = cases
+            .iter()
+            .map(|&i| attr_of(&el[i], "classname").unwrap())
+            .collect();
+        assert_eq!(
+            classes,
+            [
+                "vouch.sast",
+                "vouch.sca",
+                "vouch.secrets",
+                "vouch.lint",
+                "vouch.provenance"
+            ]
+        );
+        assert_eq!(attr_of(&el[cases[0]], "name").as_deref(), Some("SAST gate"));
+        // The element right after each testcase says how it ended.
+        assert_eq!(el[cases[0] + 1].0, "failure");
+        assert_eq!(el[cases[1] + 1].0, "error");
+        assert_eq!(el[cases[2] + 1].0, "system-out");
+        assert_eq!(el[cases[3] + 1].0, "system-out");
+        assert_eq!(el[cases[4] + 1].0, "skipped");
+
+        // The failure lists every blocking finding with code, location and remediation.
+        let failure = &el[cases[0] + 1];
+        assert_eq!(failure.2.matches("sast/result-over-threshold").count(), 2);
+        assert!(failure.2.contains("sast/required-tool-missing"));
+        assert!(failure.2.contains(":12:5"));
+        assert!(
+            failure
+                .2
+                .contains(crate::checks::sast::RESULT_OVER_THRESHOLD.remediation)
+        );
+        // Waived findings are listed with their waiver, not as failures.
+        assert!(!failure.2.contains("js/eval"));
+        let waived_out = &el[cases[3] + 1].2;
+        assert!(waived_out.contains("Semgrep js/eval"));
+        assert!(waived_out.contains("waived by exceptions[0] (policy line 31)"));
+        assert!(waived_out.contains("reason: constant input only"));
+        // The error lists the unreadable report.
+        assert!(el[cases[1] + 1].2.contains("sca/unreadable-report"));
+    }
+
+    #[test]
+    fn message_lines_cannot_fake_another_entry() {
+        assert_eq!(block("a\n[2] fake\r\nb"), "a\n    [2] fake\n    b");
+        assert_eq!(attr("a\nb\r\nc\rd"), "a b c d");
+    }
 }

@@ -1,6 +1,359 @@
-//! placeholder until the sinks branch lands
-use super::Report;
-/// Renders.
-pub fn render(_r: &Report) -> String {
-    String::new()
+//! The Markdown sink, for `$GITHUB_STEP_SUMMARY` and merge-request comments: the
+//! verdict, a table of controls, then the blocking findings, the waived ones and the
+//! exceptions that need attention (expired, unused).
+//!
+//! Untrusted text goes through [`escape::markdown`], which makes it inert inline text:
+//! no HTML, no mentions, no table breaks, no line breaks. Output size is bounded for
+//! GitHub's 1 MiB step-summary limit: lists over [`COLLAPSE_OVER`] entries are folded
+//! under `<details>`, single fields are clipped, and the whole document is cut below
+//! [`MAX_BYTES`] with a note saying so.
+
+use std::fmt::Write;
+
+use super::{Report, escape, waiver_label};
+use crate::checks::{Finding, FindingKind};
+use crate::verdict::{Overall, Status, WaiverState, WaiverUse};
+
+/// Lists longer than this are collapsed under `<details>`.
+pub const COLLAPSE_OVER: usize = 50;
+
+/// The output is always shorter than this many bytes: GitHub rejects step summaries
+/// over 1 MiB (1,048,576 bytes); this keeps a margin for whatever else the job writes.
+pub const MAX_BYTES: usize = 1_000_000;
+
+/// Longest message, summary or reason shown, in characters; the full text is in the
+/// JSON and SARIF reports.
+const MAX_FIELD_CHARS: usize = 2_000;
+
+/// Renders the report as GitHub-flavored Markdown.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let (mark, word) = match report.verdict {
+        Overall::Pass => ("✅", "PASS"),
+        Overall::Fail => ("❌", "FAIL"),
+    };
+    let _ = writeln!(out, "## {mark} vouch: {word}\n");
+
+    let s = &report.subject;
+    let mut subject = Vec::new();
+    if let Some(r) = &s.repository {
+        subject.push(md(r));
+    }
+    if let Some(c) = &s.commit {
+        subject.push(format!("commit {}", md(c)));
+    }
+    if let Some(r) = &s.git_ref {
+        subject.push(format!("ref {}", md(r)));
+    }
+    if !subject.is_empty() {
+        // Two trailing spaces: a hard line break between the header lines.
+        let _ = writeln!(out, "**Subject:** {}  ", subject.join(", "));
+    }
+    let _ = writeln!(
+        out,
+        "**Policy:** {} (sha256 {})  ",
+        md(&report.policy.path),
+        md(&report.policy.sha256)
+    );
+    let _ = writeln!(
+        out,
+        "**Evaluated:** {} by vouch {}\n",
+        md(&report.time),
+        md(&report.tool.version)
+    );
+
+    out.push_str("| Control | Status | Required | Blocking | Summary |\n");
+    out.push_str("| --- | --- | --- | ---: | --- |\n");
+    for c in &report.controls {
+        let status = match c.status {
+            Status::Pass => "✅ pass",
+            Status::Fail => "❌ fail",
+            Status::Error => "⚠️ error",
+            Status::Waived => "🟨 waived",
+            Status::Skipped => "⚪ skipped",
+        };
+        let required = if c.status == Status::Skipped {
+            "–"
+        } else if c.required {
+            "yes"
+        } else {
+            "advisory"
+        };
+        let blocking = c.findings.iter().filter(|f| f.is_blocking()).count();
+        let _ = writeln!(
+            out,
+            "| {} ({}) | {status} | {required} | {blocking} | {} |",
+            md(&c.title),
+            md(&c.id),
+            md(&c.summary)
+        );
+    }
+
+    let blocking: Vec<&Finding> = report
+        .controls
+        .iter()
+        .flat_map(|c| &c.findings)
+        .filter(|f| f.is_blocking())
+        .collect();
+    if !blocking.is_empty() {
+        let items: Vec<String> = blocking.iter().map(|f| blocking_item(f)).collect();
+        section(&mut out, "Findings", "blocking finding(s)", &items);
+    }
+
+    let waived: Vec<&Finding> = report
+        .controls
+        .iter()
+        .flat_map(|c| &c.findings)
+        .filter(|f| !f.is_blocking())
+        .collect();
+    if !waived.is_empty() {
+        let items: Vec<String> = waived.iter().map(|f| waived_item(report, f)).collect();
+        section(&mut out, "Waived", "waived finding(s)", &items);
+    }
+
+    // Applied waivers are already shown beside the findings they cover; what needs a
+    // person's attention is an exception that stopped working or never matched.
+    let attention: Vec<String> = report
+        .waivers
+        .iter()
+        .filter(|w| w.state != WaiverState::Applied)
+        .map(exception_item)
+        .collect();
+    if !attention.is_empty() {
+        section(&mut out, "Exceptions", "exception(s)", &attention);
+    }
+
+    cap(out)
+}
+
+/// `### Title (n)` and the list, folded under `<details>` when it is long.
+fn section(out: &mut String, title: &str, noun: &str, items: &[String]) {
+    let _ = writeln!(out, "\n### {title} ({})\n", items.len());
+    let collapse = items.len() > COLLAPSE_OVER;
+    if collapse {
+        // The blank line after `</summary>` lets GitHub render the Markdown inside.
+        let _ = writeln!(
+            out,
+            "<details><summary>{} {noun} (expand)</summary>\n",
+            items.len()
+        );
+    }
+    for item in items {
+        out.push_str(item);
+    }
+    if collapse {
+        out.push_str("\n</details>\n");
+    }
+}
+
+fn blocking_item(f: &Finding) -> String {
+    let mark = if f.kind == FindingKind::Error {
+        "⚠️"
+    } else {
+        "❌"
+    };
+    let mut s = format!("- {mark} {}\n", headline(f));
+    let _ = writeln!(s, "  - Fix: {}", md(&f.remediation));
+    if let Some(uri) = &f.help_uri {
+        // Shown as text, not a link: a link target from a scanner is untrusted.
+        let _ = writeln!(s, "  - See: {}", md(uri));
+    }
+    s
+}
+
+fn waived_item(report: &Report, f: &Finding) -> String {
+    let mut s = format!("- {}\n", headline(f));
+    if let Some(wr) = &f.waiver {
+        // `get`, not indexing: a report read back from JSON may be inconsistent.
+        let by = report.waivers.get(wr.index).map_or_else(
+            || format!("waiver #{}", wr.index),
+            |w| {
+                let mut by = md(&waiver_label(&w.source));
+                if let Some(owner) = &w.owner {
+                    let _ = write!(by, ", owner {}", md(owner));
+                }
+                if let Some(expires) = &w.expires {
+                    let _ = write!(by, ", expires {}", md(expires));
+                }
+                by
+            },
+        );
+        let _ = writeln!(s, "  - Waived by {by}: {}", md(&wr.reason));
+    }
+    s
+}
+
+fn exception_item(w: &WaiverUse) -> String {
+    let state = match w.state {
+        WaiverState::Expired => "⚠️ **Expired, not honored**",
+        WaiverState::Unused => "💤 **Unused** (matched nothing; candidate for removal)",
+        WaiverState::Applied => "✅ **Applied**",
+    };
+    let mut s = format!(
+        "- {state}: {} for {}, matching {}",
+        md(&waiver_label(&w.source)),
+        md(&w.control),
+        md(&w.matches)
+    );
+    if let Some(expires) = &w.expires {
+        let _ = write!(s, ", expires {}", md(expires));
+    }
+    if let Some(owner) = &w.owner {
+        let _ = write!(s, ", owner {}", md(owner));
+    }
+    if w.state == WaiverState::Expired && w.matched_findings > 0 {
+        let _ = write!(s, ", would have waived {} finding(s)", w.matched_findings);
+    }
+    let _ = writeln!(s, "\n  - Reason: {}", md(&w.reason));
+    s
+}
+
+/// `**code** · severity · path:line — message`
+fn headline(f: &Finding) -> String {
+    let mut s = format!("**{}**", md(&f.code));
+    if let Some(sev) = f.severity {
+        let _ = write!(s, " · {sev}");
+    }
+    if let Some(loc) = &f.location {
+        let _ = write!(s, " · {}", md(&loc.path));
+        if let Some(line) = loc.line.filter(|&l| l >= 1) {
+            let _ = write!(s, ":{line}");
+        }
+    }
+    let _ = write!(s, " — {}", md(&f.message));
+    s
+}
+
+/// Untrusted text as inert inline Markdown, clipped to [`MAX_FIELD_CHARS`] first (so
+/// the clip never splits an entity the escaping produced).
+fn md(s: &str) -> String {
+    match s.char_indices().nth(MAX_FIELD_CHARS) {
+        Some((end, _)) => format!("{}…", escape::markdown(&s[..end])),
+        None => escape::markdown(s),
+    }
+}
+
+/// Cuts the document below [`MAX_BYTES`] at a line boundary, closes any `<details>`
+/// the cut left open, and says that it was cut. Counting tags is reliable because
+/// untrusted text cannot contain `<` after escaping.
+fn cap(mut out: String) -> String {
+    const NOTE: &str = "\n> [!WARNING]\n> This summary was truncated to stay under GitHub's 1 MiB step-summary limit. \
+The SARIF, JUnit and JSON reports list every finding.\n";
+    const CLOSE: &str = "\n</details>\n";
+    if out.len() < MAX_BYTES {
+        return out;
+    }
+    // Room for the note and for closing every `<details>` we could have opened (one
+    // per section, at most three).
+    let budget = MAX_BYTES - NOTE.len() - 3 * CLOSE.len() - 1;
+    // `\n` is ASCII, so the byte after it is always a char boundary.
+    let cut = out.as_bytes()[..budget]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    out.truncate(cut);
+    let open = out.matches("<details>").count() - out.matches("</details>").count();
+    for _ in 0..open {
+        out.push_str(CLOSE);
+    }
+    out.push_str(NOTE);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures;
+
+    fn table_rows(md: &str) -> Vec<&str> {
+        md.lines().filter(|l| l.starts_with('|')).collect()
+    }
+
+    #[test]
+    fn hostile_text_is_inert() {
+        let r = fixtures::report();
+        let out = render(&r);
+        assert!(!out.contains("<script"), "{out}");
+        assert!(!out.contains('@'), "a mention survived:\n{out}");
+        assert!(!out.contains('\x1b') && !out.contains('\x07') && !out.contains('\r'));
+        assert!(!out.contains('\u{202E}'));
+        // No hostile line break: `::error::pwned` never starts a line.
+        assert!(!out.lines().any(|l| l.trim_start().starts_with("::")));
+
+        // Header, separator, one row per control, contiguous: no row was split by a
+        // newline, and every row has exactly the 6 pipes of 5 cells, so no cell
+        // content contains a raw `|`.
+        let rows = table_rows(&out);
+        assert_eq!(rows.len(), r.controls.len() + 2);
+        let lines: Vec<&str> = out.lines().collect();
+        let header = lines
+            .iter()
+            .position(|l| l.starts_with("| Control"))
+            .unwrap();
+        assert_eq!(
+            lines[header..]
+                .iter()
+                .take_while(|l| l.starts_with('|'))
+                .count(),
+            r.controls.len() + 2
+        );
+        for row in rows {
+            assert_eq!(row.matches('|').count(), 6, "{row}");
+            assert!(row.ends_with('|'), "{row}");
+        }
+    }
+
+    #[test]
+    fn sections_list_findings_waivers_and_exceptions() {
+        let out = render(&fixtures::report());
+        assert!(out.starts_with("## ❌ vouch: FAIL\n"));
+        assert!(out.contains("**Subject:** acme/exchange, commit 0123456789abcdef"));
+        assert!(out.contains("| SAST gate (sast) | ❌ fail | yes | 3 |"));
+        assert!(out.contains("| SCA gate (sca) | ⚠️ error | yes | 2 |"));
+
+        let findings = out
+            .split("### Findings (5)")
+            .nth(1)
+            .expect("findings section");
+        let findings = findings.split("### Waived").next().unwrap();
+        assert!(findings.contains("**sast/result\\-over\\-threshold** · critical"));
+        assert!(findings.contains(":12 — "));
+        assert!(findings.contains("  - Fix: "));
+        assert!(!findings.contains("js/eval"));
+
+        let waived = out.split("### Waived (1)").nth(1).expect("waived section");
+        assert!(waived.contains("Waived by exceptions\\[0\\] \\(policy line 31\\)"));
+
+        let exceptions = out.split("### Exceptions (2)").nth(1).expect("exceptions");
+        assert!(exceptions.contains("**Expired, not honored**: exceptions\\[1\\]"));
+        assert!(exceptions.contains("**Unused**"));
+        // The applied exception is not repeated here.
+        assert!(!exceptions.contains("exceptions\\[0\\]"));
+        assert!(!out.contains("<details>"));
+    }
+
+    #[test]
+    fn long_lists_are_collapsed_with_a_count() {
+        let out = render(&fixtures::report_with_many_findings(60, 10));
+        assert!(out.contains("### Findings (65)"));
+        assert!(out.contains("<details><summary>65 blocking finding(s) (expand)</summary>\n\n- "));
+        assert_eq!(out.matches("<details>").count(), 1);
+        assert_eq!(out.matches("</details>").count(), 1);
+    }
+
+    #[test]
+    fn output_is_capped_below_the_step_summary_limit() {
+        // 2,000 findings of ~1 KB each: about 2 MB before the cap.
+        let out = render(&fixtures::report_with_many_findings(2_000, 1_000));
+        assert!(out.len() < MAX_BYTES, "{} bytes", out.len());
+        assert!(out.contains("truncated to stay under GitHub's 1 MiB"));
+        assert_eq!(
+            out.matches("<details>").count(),
+            out.matches("</details>").count()
+        );
+        // Single fields are clipped too.
+        let out = render(&fixtures::report_with_many_findings(1, 50_000));
+        assert!(out.len() < 30_000);
+        assert!(out.contains("m…"));
+    }
 }

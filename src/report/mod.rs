@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ci::CiContext;
 use crate::evidence::{Evidence, InputFile, ToolInfo};
-use crate::verdict::{ControlOutcome, Overall, Verdict, WaiverUse};
+use crate::verdict::{ControlOutcome, Overall, Verdict, WaiverSource, WaiverUse};
 
 /// Version of the report document layout.
 pub const REPORT_FORMAT_VERSION: u32 = 1;
@@ -116,6 +116,16 @@ impl Report {
     }
 }
 
+/// How a waiver is named in reports: `exceptions[2] (policy line 31)` or
+/// `VEX <file>`. Raw text, since the VEX file name is untrusted: each sink escapes the
+/// whole label for its own syntax (`text::waiver_name` is the terminal-escaped form).
+pub(crate) fn waiver_label(source: &WaiverSource) -> String {
+    match source {
+        WaiverSource::Policy { index, line } => format!("exceptions[{index}] (policy line {line})"),
+        WaiverSource::Vex { file } => format!("VEX {file}"),
+    }
+}
+
 /// Output formats of `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -129,4 +139,222 @@ pub enum Format {
     Junit,
     /// Markdown, for job summaries and merge-request comments.
     Markdown,
+}
+
+/// Test support, not part of the API: a realistic [`Report`] with a failing control, a
+/// control in error, a waived finding, an expired and an unused waiver, and hostile text
+/// (workflow commands, newlines, HTML, ANSI/OSC escapes, `%`, `@mention`, `|`, a bidi
+/// override) in messages, paths, rule ids, summaries and waiver reasons.
+///
+/// It is `pub` only because integration tests (`tests/it`) cannot see `cfg(test)`
+/// items; unit tests reach it through `fixtures`.
+#[doc(hidden)]
+pub fn sample_report_for_tests() -> Report {
+    use crate::checks::{FindingSubject, WaiverRef, sast, sca};
+    use crate::ci::CiSystem;
+    use crate::evidence::{InputRole, Location, Severity};
+    use crate::verdict::{Status, WaiverState};
+
+    // Every kind of injection a sink must neutralize, in one string.
+    const HOSTILE: &str = "x\n::error::pwned\r\n<script>alert(1)</script>\x1b[31mred\x1b]8;;http://evil\x07link 100% @mention | \u{202E}cod.exe";
+
+    let hostile_rule = format!("js/xss{HOSTILE}");
+    let hostile_path = format!("src/app.js{HOSTILE}");
+
+    let mut sast_findings = vec![
+        // Line 0 is what some scanners write for "whole file": not a valid SARIF line.
+        sast::RESULT_OVER_THRESHOLD
+            .finding("CodeQL js/path-injection: user input reaches fs.readFile")
+            .with_severity(Severity::Critical)
+            .with_location(Some(Location {
+                path: "file:///src/server%20old.js".into(),
+                line: Some(0),
+                column: None,
+                end_line: None,
+            }))
+            .with_subject(FindingSubject {
+                rule: Some("js/path-injection".into()),
+                tools: vec!["CodeQL".into()],
+                ..FindingSubject::default()
+            }),
+        sast::RESULT_OVER_THRESHOLD
+            .finding(format!("Semgrep {hostile_rule}: {HOSTILE}"))
+            .with_severity(Severity::High)
+            .with_location(Some(Location {
+                path: hostile_path.clone(),
+                line: Some(12),
+                column: Some(5),
+                end_line: Some(14),
+            }))
+            .with_subject(FindingSubject {
+                rule: Some(hostile_rule.clone()),
+                tools: vec!["Semgrep".into()],
+                ..FindingSubject::default()
+            })
+            .with_help_uri(Some("https://semgrep.dev/r/js.xss".into())),
+        sast::REQUIRED_TOOL_MISSING.finding("required tool gitleaks did not run"),
+        // Waived by exceptions[0].
+        sast::RESULT_OVER_THRESHOLD
+            .finding("Semgrep js/eval: eval of a constant")
+            .with_severity(Severity::Medium)
+            .with_location(Some(Location {
+                path: "src/legacy.js".into(),
+                line: Some(3),
+                column: None,
+                end_line: None,
+            }))
+            .with_subject(FindingSubject {
+                rule: Some("js/eval".into()),
+                tools: vec!["Semgrep".into()],
+                ..FindingSubject::default()
+            }),
+    ];
+    sast_findings[3].waiver = Some(WaiverRef {
+        index: 0,
+        reason: format!("constant input only {HOSTILE}"),
+    });
+
+    let sca_findings = vec![
+        sca::UNREADABLE_REPORT
+            .finding(format!("{hostile_path}: expected value at line 1 column 1")),
+        // Matched by the expired exceptions[1]: blocking again.
+        sca::VULNERABLE_DEPENDENCY
+            .finding("xz 5.6.0 is affected by CVE-2024-3094 (fixed in 5.6.2)")
+            .with_severity(Severity::Critical)
+            .with_location(Some(Location {
+                path: "Cargo.lock".into(),
+                line: None,
+                column: None,
+                end_line: None,
+            }))
+            .with_subject(FindingSubject {
+                id: Some("CVE-2024-3094".into()),
+                aliases: vec!["GHSA-rxwq-x6h5-x525".into()],
+                package: Some("xz".into()),
+                version: Some("5.6.0".into()),
+                tools: vec!["grype".into()],
+                ..FindingSubject::default()
+            })
+            .with_help_uri(Some(
+                "https://nvd.nist.gov/vuln/detail/CVE-2024-3094".into(),
+            )),
+    ];
+
+    Report {
+        report_version: REPORT_FORMAT_VERSION,
+        verdict: Overall::Fail,
+        tool: ToolInfo::current(),
+        time: "2026-03-01T12:00:00Z".into(),
+        subject: Subject {
+            repository: Some("acme/exchange".into()),
+            commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
+            git_ref: Some(format!("refs/heads/feature{HOSTILE}")),
+            artifacts: Vec::new(),
+        },
+        context: CiContext {
+            system: CiSystem::GithubActions,
+            repository: Some("acme/exchange".into()),
+            commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
+            git_ref: Some(format!("refs/heads/feature{HOSTILE}")),
+            event: Some("push".into()),
+            change_number: None,
+            run_url: Some("https://github.com/acme/exchange/actions/runs/1".into()),
+        },
+        policy: PolicyRef {
+            path: ".vouch/policy.yaml".into(),
+            sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+        },
+        inputs: vec![InputFile {
+            path: "semgrep.sarif".into(),
+            role: InputRole::Sarif,
+            sha256: Some("2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae".into()),
+            size: Some(2048),
+        }],
+        controls: vec![
+            ControlOutcome {
+                id: "sast".into(),
+                title: "SAST gate".into(),
+                status: Status::Fail,
+                required: true,
+                summary: format!("4 results from 2 runs; {HOSTILE}"),
+                findings: sast_findings,
+            },
+            ControlOutcome {
+                id: "sca".into(),
+                title: "SCA gate".into(),
+                status: Status::Error,
+                required: true,
+                summary: "1 of 2 reports unreadable; 1 vulnerability at or above high".into(),
+                findings: sca_findings,
+            },
+        ],
+        waivers: vec![
+            WaiverUse {
+                source: WaiverSource::Policy { index: 0, line: 31 },
+                control: "sast".into(),
+                matches: "rule=js/eval, path=src/legacy.js".into(),
+                reason: format!("constant input only {HOSTILE}"),
+                owner: Some(format!("@security-team {HOSTILE}")),
+                expires: Some("2026-12-31".into()),
+                state: WaiverState::Applied,
+                matched_findings: 1,
+            },
+            WaiverUse {
+                source: WaiverSource::Policy { index: 1, line: 38 },
+                control: "sca".into(),
+                matches: format!("id=CVE-2024-3094{HOSTILE}"),
+                reason: format!("upgrade scheduled {HOSTILE}"),
+                owner: Some("platform".into()),
+                expires: Some("2026-01-31".into()),
+                state: WaiverState::Expired,
+                matched_findings: 1,
+            },
+            WaiverUse {
+                source: WaiverSource::Vex {
+                    file: format!("vex/openvex.json{HOSTILE}"),
+                },
+                control: "sca".into(),
+                matches: "id=CVE-2023-0001".into(),
+                reason: "vulnerable_code_not_in_execute_path".into(),
+                owner: None,
+                expires: None,
+                state: WaiverState::Unused,
+                matched_findings: 0,
+            },
+        ],
+    }
+}
+
+/// Fixtures for the sinks' unit tests.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::Report;
+    use crate::checks::sast;
+    use crate::evidence::{Location, Severity};
+
+    /// The shared sample report ([`super::sample_report_for_tests`]).
+    pub(crate) fn report() -> Report {
+        super::sample_report_for_tests()
+    }
+
+    /// The sample report plus `extra` more blocking SAST findings with locations, to
+    /// exercise caps and collapsing.
+    pub(crate) fn report_with_many_findings(extra: usize, message_len: usize) -> Report {
+        let mut r = report();
+        let filler = "m".repeat(message_len);
+        for i in 0..extra {
+            r.controls[0].findings.push(
+                sast::RESULT_OVER_THRESHOLD
+                    .finding(format!("finding {i} {filler}"))
+                    .with_severity(Severity::High)
+                    .with_location(Some(Location {
+                        path: format!("src/gen/file{i}.js"),
+                        line: Some(i as u64 + 1),
+                        column: None,
+                        end_line: None,
+                    })),
+            );
+        }
+        r
+    }
 }

@@ -1,6 +1,543 @@
-//! placeholder until the sinks branch lands
-use super::Report;
-/// Renders.
-pub fn render(_r: &Report) -> String {
-    String::new()
+//! The SARIF 2.1.0 sink: every finding as a result for GitHub code scanning (and any
+//! other SARIF viewer).
+//!
+//! One run whose driver is vouch; one rule per finding code that occurs, documented
+//! from the check registry ([`crate::checks::ALL`]); one result per blocking finding,
+//! plus waived findings carried as externally accepted suppressions so code scanning
+//! shows them as dismissed rather than dropping them. Untrusted text goes through
+//! [`escape::plain`]; file paths are percent-encoded into URI references, which is the
+//! escaping SARIF's `artifactLocation.uri` calls for.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::{Report, escape};
+use crate::checks::{ALL, Code, Finding, FindingKind};
+use crate::evidence::{Location, Severity};
+use crate::verdict::ControlOutcome;
+
+/// The `$schema` written into every log.
+pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// Key of the fingerprint in `partialFingerprints`; bump the version if the hashed
+/// fields ever change, so code scanning does not silently re-key every alert.
+pub const FINGERPRINT_KEY: &str = "vouchFindingHash/v1";
+
+/// Renders the report as a SARIF 2.1.0 log (pretty JSON with a trailing newline).
+pub fn render(report: &Report) -> String {
+    let mut rules: Vec<Rule> = Vec::new();
+    let mut rule_index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut results = Vec::new();
+
+    // Every finding is either blocking or waived (non-blocking findings always carry a
+    // waiver), so all of them become results; the waived ones get a suppression.
+    for (control, finding) in report
+        .controls
+        .iter()
+        .flat_map(|c| c.findings.iter().map(move |f| (c, f)))
+    {
+        let rule_id = escape::plain(&finding.code);
+        let index = *rule_index.entry(rule_id.clone()).or_insert_with(|| {
+            rules.push(Rule::for_code(&rule_id, &finding.code, finding));
+            rules.len() - 1
+        });
+        rules[index].raise_severity(finding.severity);
+        results.push(result_of(report, control, finding, rule_id, index));
+    }
+
+    let log = Log {
+        schema: SARIF_SCHEMA,
+        version: "2.1.0",
+        runs: vec![Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "vouch",
+                    version: escape::plain(&report.tool.version),
+                    information_uri: env!("CARGO_PKG_REPOSITORY"),
+                    rules,
+                },
+            },
+            // vouch itself ran to completion; a failing verdict is expressed by the
+            // results, not by declaring the analysis broken.
+            invocations: vec![Invocation {
+                execution_successful: true,
+            }],
+            results,
+        }],
+    };
+    let mut s = serde_json::to_string_pretty(&log).expect("the SARIF log is plain data");
+    s.push('\n');
+    s
+}
+
+fn result_of(
+    report: &Report,
+    control: &ControlOutcome,
+    finding: &Finding,
+    rule_id: String,
+    rule_index: usize,
+) -> SarifResult {
+    let location = match &finding.location {
+        Some(loc) => SarifLocation {
+            physical_location: PhysicalLocation {
+                artifact_location: ArtifactLocation {
+                    uri: uri_reference(&loc.path),
+                },
+                region: region_of(loc),
+            },
+            message: None,
+        },
+        // GitHub code scanning rejects results without a location. Findings about the
+        // pipeline as a whole (a missing report, a scanner that did not run) are
+        // attached to line 1 of the policy file that demanded the evidence, and the
+        // location says so.
+        None => SarifLocation {
+            physical_location: PhysicalLocation {
+                artifact_location: ArtifactLocation {
+                    uri: uri_reference(&report.policy.path),
+                },
+                region: Some(Region {
+                    start_line: 1,
+                    start_column: None,
+                    end_line: None,
+                }),
+            },
+            message: Some(Message {
+                text: "This finding has no source location; it is shown on the policy that requires the evidence.".into(),
+            }),
+        },
+    };
+    let suppressions = finding.waiver.as_ref().and_then(|w| {
+        // Errors are never waivable; a waiver on one would be a verdict bug, and a
+        // suppression would hide a blocking result, so none is written.
+        (finding.kind != FindingKind::Error).then(|| {
+            vec![Suppression {
+                kind: "external",
+                status: "accepted",
+                justification: escape::plain(&w.reason),
+            }]
+        })
+    });
+    SarifResult {
+        rule_id,
+        rule_index,
+        level: "error",
+        message: Message {
+            text: escape::plain(&finding.message),
+        },
+        locations: vec![location],
+        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint(finding))]),
+        suppressions,
+        properties: ResultProperties {
+            security_severity: finding.severity.and_then(security_severity),
+            control: escape::plain(&control.id),
+            kind: match finding.kind {
+                FindingKind::Violation => "violation",
+                FindingKind::Error => "error",
+            },
+            help_uri: finding.help_uri.as_deref().map(escape::plain),
+        },
+    }
+}
+
+/// A region only from valid positions: SARIF lines and columns are 1-based and the
+/// schema rejects 0, which some scanners write for "whole file".
+fn region_of(loc: &Location) -> Option<Region> {
+    let start_line = loc.line.filter(|&l| l >= 1)?;
+    Some(Region {
+        start_line,
+        start_column: loc.column.filter(|&c| c >= 1),
+        end_line: loc.end_line.filter(|&e| e >= start_line),
+    })
+}
+
+/// The GitHub `security-severity` score for a severity: a value inside each band
+/// GitHub maps back to the same label (>= 9.0 critical, >= 7.0 high, >= 4.0 medium).
+fn security_severity(severity: Severity) -> Option<String> {
+    let score = match severity {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "2.0",
+        Severity::None | Severity::Unknown => return None,
+    };
+    Some(score.into())
+}
+
+/// A stable identity for a finding across runs, so code scanning tracks one alert
+/// instead of opening a new one each time: the code, what the finding is about (advisory
+/// id, rule, package) and the file. Line numbers and messages are left out on purpose:
+/// they move when unrelated code changes. Fields are NUL-separated so that
+/// `("ab", "c")` and `("a", "bc")` hash differently.
+fn fingerprint(f: &Finding) -> String {
+    let mut h = Sha256::new();
+    let fields = [
+        f.code.as_str(),
+        f.subject.id.as_deref().unwrap_or(""),
+        f.subject.rule.as_deref().unwrap_or(""),
+        f.subject.package.as_deref().unwrap_or(""),
+        f.location.as_ref().map(|l| l.path.as_str()).unwrap_or(""),
+    ];
+    for field in fields {
+        h.update(field.as_bytes());
+        h.update([0u8]);
+    }
+    hex::encode(h.finalize())
+}
+
+/// A path (or URI) as a URI reference, which is what `artifactLocation.uri` must hold:
+/// characters a URI allows are kept, an existing `%XX` escape is kept (paths read from
+/// SARIF inputs are already URIs), and everything else, controls, spaces, `<`, a lone
+/// `%`, non-ASCII, is percent-encoded as UTF-8. `?` and `#` are encoded too: in a file
+/// path they are part of the name, not a query or fragment.
+fn uri_reference(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut out = String::with_capacity(path.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let keep = b.is_ascii_alphanumeric()
+            || b"-._~!$&'()*+,;=:@/".contains(&b)
+            || (b == b'%'
+                && bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit));
+        if keep {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+        i += 1;
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct Log {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: Vec<Run>,
+}
+
+#[derive(Serialize)]
+struct Run {
+    tool: Tool,
+    invocations: Vec<Invocation>,
+    results: Vec<SarifResult>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    name: &'static str,
+    version: String,
+    information_uri: &'static str,
+    rules: Vec<Rule>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule {
+    id: String,
+    short_description: Message,
+    help: Message,
+    default_configuration: Configuration,
+    properties: RuleProperties,
+    /// Highest severity among this rule's findings (not serialized itself).
+    #[serde(skip)]
+    max_severity: Option<Severity>,
+}
+
+impl Rule {
+    /// The rule of a finding code, documented from the check that declares it; a code
+    /// no check declares (a report written by another vouch version) falls back to the
+    /// finding's own remediation.
+    fn for_code(id: &str, code: &str, finding: &Finding) -> Rule {
+        let declared: Option<&Code> = ALL
+            .iter()
+            .flat_map(|c| c.codes().iter().copied())
+            .find(|c| c.code == code);
+        Rule {
+            id: id.to_string(),
+            short_description: Message {
+                text: declared.map_or_else(|| id.to_string(), |c| c.meaning.to_string()),
+            },
+            help: Message {
+                text: declared.map_or_else(
+                    || escape::plain(&finding.remediation),
+                    |c| c.remediation.to_string(),
+                ),
+            },
+            default_configuration: Configuration { level: "error" },
+            properties: RuleProperties {
+                tags: vec!["security"],
+                security_severity: None,
+            },
+            max_severity: None,
+        }
+    }
+
+    /// GitHub reads `security-severity` from the rule, not the result, and a code such
+    /// as `sca/vulnerable-dependency` covers findings of every severity: the rule
+    /// carries the highest one present, erring towards urgency. Each result still
+    /// carries its own score in its properties.
+    fn raise_severity(&mut self, severity: Option<Severity>) {
+        if severity > self.max_severity {
+            self.max_severity = severity;
+            self.properties.security_severity = severity.and_then(security_severity);
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct RuleProperties {
+    tags: Vec<&'static str>,
+    #[serde(rename = "security-severity", skip_serializing_if = "Option::is_none")]
+    security_severity: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Message {
+    text: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult {
+    rule_id: String,
+    rule_index: usize,
+    level: &'static str,
+    message: Message,
+    locations: Vec<SarifLocation>,
+    partial_fingerprints: BTreeMap<&'static str, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressions: Option<Vec<Suppression>>,
+    properties: ResultProperties,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifLocation {
+    physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<Message>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
+}
+
+#[derive(Serialize)]
+struct ArtifactLocation {
+    uri: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_column: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_line: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct Suppression {
+    kind: &'static str,
+    status: &'static str,
+    justification: String,
+}
+
+#[derive(Serialize)]
+struct ResultProperties {
+    #[serde(rename = "security-severity", skip_serializing_if = "Option::is_none")]
+    security_severity: Option<String>,
+    #[serde(rename = "vouch/control")]
+    control: String,
+    #[serde(rename = "vouch/kind")]
+    kind: &'static str,
+    #[serde(rename = "vouch/helpUri", skip_serializing_if = "Option::is_none")]
+    help_uri: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures;
+    use serde_json::Value;
+
+    fn rendered() -> Value {
+        serde_json::from_str(&render(&fixtures::report())).expect("valid JSON")
+    }
+
+    fn strings(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::String(s) => out.push(s.clone()),
+            Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+            Value::Object(o) => o.iter().for_each(|(k, x)| {
+                out.push(k.clone());
+                strings(x, out);
+            }),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn no_string_carries_escapes_or_bidi_controls() {
+        let raw = render(&fixtures::report());
+        assert!(!raw.contains('\x1b') && !raw.contains('\x07'));
+        let mut all = Vec::new();
+        strings(&rendered(), &mut all);
+        for s in &all {
+            assert!(
+                !s.chars()
+                    .any(|c| (c.is_control() && c != '\n' && c != '\t') || c == '\u{202E}'),
+                "raw control in {s:?}"
+            );
+        }
+        // The hostile text is still there, made visible rather than dropped.
+        assert!(all.iter().any(|s| s.contains("\\u{1b}[31m")));
+    }
+
+    #[test]
+    fn shape_follows_sarif_and_github() {
+        let log = rendered();
+        assert_eq!(log["$schema"], SARIF_SCHEMA);
+        assert_eq!(log["version"], "2.1.0");
+        let run = &log["runs"][0];
+        assert_eq!(run["tool"]["driver"]["name"], "vouch");
+        assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+        let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+        let results = run["results"].as_array().unwrap();
+        // 4 SAST findings (one waived) + 2 SCA findings.
+        assert_eq!(results.len(), 6);
+        // One rule per distinct code, documented from the registry.
+        let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+        assert_eq!(
+            ids,
+            [
+                "sast/result-over-threshold",
+                "sast/required-tool-missing",
+                "sca/unreadable-report",
+                "sca/vulnerable-dependency"
+            ]
+        );
+        assert_eq!(
+            rules[0]["shortDescription"]["text"],
+            crate::checks::sast::RESULT_OVER_THRESHOLD.meaning
+        );
+        assert_eq!(
+            rules[0]["help"]["text"],
+            crate::checks::sast::RESULT_OVER_THRESHOLD.remediation
+        );
+        assert_eq!(rules[0]["properties"]["security-severity"], "9.5");
+        for r in results {
+            let idx = r["ruleIndex"].as_u64().unwrap() as usize;
+            assert_eq!(r["ruleId"], rules[idx]["id"]);
+            assert_eq!(r["level"], "error");
+            assert_eq!(r["locations"].as_array().unwrap().len(), 1);
+            let fp = r["partialFingerprints"][FINGERPRINT_KEY].as_str().unwrap();
+            assert_eq!(fp.len(), 64);
+            if let Some(region) = r["locations"][0]["physicalLocation"].get("region") {
+                assert!(region["startLine"].as_u64().unwrap() >= 1);
+            }
+        }
+    }
+
+    #[test]
+    fn results_carry_locations_severity_and_suppressions() {
+        let log = rendered();
+        let results = log["runs"][0]["results"].as_array().unwrap();
+        let loc = |i: usize| &results[i]["locations"][0]["physicalLocation"];
+
+        // Line 0 yields no region; the `%20` escape of a URI input is kept.
+        assert_eq!(
+            loc(0)["artifactLocation"]["uri"],
+            "file:///src/server%20old.js"
+        );
+        assert!(loc(0).get("region").is_none());
+        assert_eq!(results[0]["properties"]["security-severity"], "9.5");
+
+        // The hostile path is percent-encoded: no newline, no `<`, no ESC in the URI.
+        let uri = loc(1)["artifactLocation"]["uri"].as_str().unwrap();
+        assert!(uri.starts_with("src/app.jsx%0A::error::pwned%0D%0A%3Cscript%3E"));
+        assert!(uri.contains("100%25"));
+        assert_eq!(loc(1)["region"]["startLine"], 12);
+        assert_eq!(loc(1)["region"]["startColumn"], 5);
+        assert_eq!(loc(1)["region"]["endLine"], 14);
+        assert_eq!(results[1]["properties"]["security-severity"], "8.0");
+
+        // No location: pinned to the policy file, line 1, and says why.
+        assert_eq!(loc(2)["artifactLocation"]["uri"], ".vouch/policy.yaml");
+        assert_eq!(loc(2)["region"]["startLine"], 1);
+        assert!(results[2]["locations"][0]["message"]["text"].is_string());
+        assert!(results[2]["properties"].get("security-severity").is_none());
+
+        // The waived finding is kept, as an accepted external suppression.
+        let sup = &results[3]["suppressions"][0];
+        assert_eq!(sup["kind"], "external");
+        assert_eq!(sup["status"], "accepted");
+        assert!(
+            sup["justification"]
+                .as_str()
+                .unwrap()
+                .starts_with("constant input only")
+        );
+        assert!(
+            results
+                .iter()
+                .filter(|r| r.get("suppressions").is_some())
+                .count()
+                == 1
+        );
+    }
+
+    #[test]
+    fn fingerprints_are_stable_and_ignore_lines_and_messages() {
+        let r = fixtures::report();
+        let f = &r.controls[0].findings[1];
+        let mut moved = f.clone();
+        moved.message.push_str(" (reworded)");
+        moved.location.as_mut().unwrap().line = Some(99);
+        assert_eq!(fingerprint(f), fingerprint(&moved));
+        let mut other_file = f.clone();
+        other_file.location.as_mut().unwrap().path = "src/other.js".into();
+        assert_ne!(fingerprint(f), fingerprint(&other_file));
+        // Same input, same output, across calls.
+        assert_eq!(render(&r), render(&r));
+    }
+
+    #[test]
+    fn uri_reference_encodes_what_a_uri_cannot_hold() {
+        assert_eq!(uri_reference("src/a b.js"), "src/a%20b.js");
+        assert_eq!(uri_reference("src/a%20b.js"), "src/a%20b.js");
+        assert_eq!(uri_reference("100%.txt"), "100%25.txt");
+        assert_eq!(uri_reference("a?b#c"), "a%3Fb%23c");
+        assert_eq!(uri_reference("é"), "%C3%A9");
+        assert_eq!(uri_reference("<built-in>"), "%3Cbuilt-in%3E");
+    }
 }
