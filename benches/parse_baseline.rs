@@ -13,13 +13,18 @@
 use std::io::Write;
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     match args.first().map(String::as_str) {
         Some("baseline") => baseline(&args[1]),
         Some("gen-sarif") => gen_sarif(&args[1], args[2].parse().expect("megabytes")),
         Some("gen-sca") => gen_sca(&args[1], args[2].parse().expect("count")),
         // `cargo bench` with no arguments: nothing to do (the script passes arguments).
-        _ => eprintln!("usage: parse_baseline baseline FILE | gen-sarif FILE MB | gen-sca FILE COUNT"),
+        _ => eprintln!(
+            "usage: parse_baseline baseline FILE | gen-sarif FILE MB | gen-sca FILE COUNT"
+        ),
     }
 }
 
@@ -39,7 +44,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn below(&mut self, n: u64) -> u64 {
@@ -48,12 +56,33 @@ impl Lcg {
 }
 
 const WORDS: &[&str] = &[
-    "user", "input", "flows", "into", "query", "without", "sanitization", "buffer", "length", "value",
-    "request", "handler", "unchecked", "parameter", "path", "traversal", "token", "secret", "ledger", "balance",
+    "user",
+    "input",
+    "flows",
+    "into",
+    "query",
+    "without",
+    "sanitization",
+    "buffer",
+    "length",
+    "value",
+    "request",
+    "handler",
+    "unchecked",
+    "parameter",
+    "path",
+    "traversal",
+    "token",
+    "secret",
+    "ledger",
+    "balance",
 ];
 
 fn sentence(rng: &mut Lcg, words: usize) -> String {
-    (0..words).map(|_| WORDS[rng.below(WORDS.len() as u64) as usize]).collect::<Vec<_>>().join(" ")
+    (0..words)
+        .map(|_| WORDS[rng.below(WORDS.len() as u64) as usize])
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn gen_sarif(path: &str, megabytes: u64) {
@@ -64,7 +93,13 @@ fn gen_sarif(path: &str, megabytes: u64) {
     write!(f, r#"{{"$schema":"https://json.schemastore.org/sarif-2.1.0.json","version":"2.1.0","runs":[{{"tool":{{"driver":{{"name":"CodeQL","semanticVersion":"2.19.3","rules":[]}},"extensions":[{{"name":"codeql/rust-queries","semanticVersion":"0.1.4","rules":["#).unwrap();
     for r in 0..rules {
         let sev = [2.0, 4.3, 5.5, 6.1, 7.5, 8.8, 9.1][r as usize % 7];
-        let level = if sev >= 7.0 { "error" } else if sev >= 4.0 { "warning" } else { "note" };
+        let level = if sev >= 7.0 {
+            "error"
+        } else if sev >= 4.0 {
+            "warning"
+        } else {
+            "note"
+        };
         if r > 0 {
             write!(f, ",").unwrap();
         }
@@ -110,15 +145,25 @@ fn gen_sca(path: &str, count: u64) {
     let mut f = std::io::BufWriter::new(std::fs::File::create(path).expect("create"));
     write!(f, r#"{{"matches":["#).unwrap();
     for i in 0..count {
-        let sev = ["Critical", "High", "Medium", "Low", "Negligible", "Unknown"][rng.below(6) as usize];
+        let sev =
+            ["Critical", "High", "Medium", "Low", "Negligible", "Unknown"][rng.below(6) as usize];
         let pkg = format!("pkg-{}", rng.below(5000));
         let version = format!("{}.{}.{}", rng.below(5), rng.below(20), rng.below(10));
         let fixed = if rng.below(3) == 0 {
             r#"{"versions":[],"state":"not-fixed"}"#.to_string()
         } else {
-            format!(r#"{{"versions":["{}.{}.0"],"state":"fixed"}}"#, rng.below(5) + 5, rng.below(20))
+            format!(
+                r#"{{"versions":["{}.{}.0"],"state":"fixed"}}"#,
+                rng.below(5) + 5,
+                rng.below(20)
+            )
         };
-        let ghsa = format!("GHSA-{:04x}-{:04x}-{:04x}", rng.below(65536), rng.below(65536), rng.below(65536));
+        let ghsa = format!(
+            "GHSA-{:04x}-{:04x}-{:04x}",
+            rng.below(65536),
+            rng.below(65536),
+            rng.below(65536)
+        );
         write!(f, r#"{}{{"vulnerability":{{"id":"{ghsa}","dataSource":"https://github.com/advisories/{ghsa}","namespace":"github:language:rust","severity":"{sev}","urls":["https://github.com/advisories/{ghsa}"],"description":"{}","cvss":[{{"version":"3.1","vector":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H","metrics":{{"baseScore":9.8,"exploitabilityScore":3.9,"impactScore":5.9}},"vendorMetadata":{{}}}}],"fix":{fixed},"advisories":[]}},"relatedVulnerabilities":[{{"id":"CVE-2024-{}","dataSource":"https://nvd.nist.gov/vuln/detail/CVE-2024-{}","namespace":"nvd:cpe","severity":"{sev}","urls":[],"description":"{}","cvss":[]}}],"matchDetails":[{{"type":"exact-direct-match","matcher":"rust-matcher","searchedBy":{{"language":"rust","namespace":"github:language:rust","package":{{"name":"{pkg}","version":"{version}"}}}},"found":{{"versionConstraint":"< 9.0.0 (unknown)","vulnerabilityID":"{ghsa}"}}}}],"artifact":{{"id":"{:016x}","name":"{pkg}","version":"{version}","type":"rust-crate","locations":[{{"path":"/Cargo.lock"}}],"language":"rust","licenses":["MIT"],"cpes":["cpe:2.3:a:{pkg}:{pkg}:{version}:*:*:*:*:*:*:*"],"purl":"pkg:cargo/{pkg}@{version}","upstreams":[]}}}}"#,
             if i == 0 { "" } else { "," },
             sentence(&mut rng, 25),

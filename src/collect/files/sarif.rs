@@ -176,19 +176,19 @@ fn normalize_run(run: Run, run_index: usize) -> Result<SastRun, String> {
             Some(Rated::Label(l)) => (None, Some(l)),
             None => (None, None),
         };
-        if let (Some(id), Some(r)) = (&rule_id, rule) {
-            if !rules.contains_key(id) {
-                rules.insert(
-                    id.clone(),
-                    RuleInfo {
-                        name: r
-                            .name
-                            .clone()
-                            .or_else(|| r.short_description.as_ref().and_then(|d| d.text.clone())),
-                        help_uri: r.help_uri.clone(),
-                    },
-                );
-            }
+        if let (Some(id), Some(r)) = (&rule_id, rule)
+            && !rules.contains_key(id)
+        {
+            rules.insert(
+                id.clone(),
+                RuleInfo {
+                    name: r
+                        .name
+                        .clone()
+                        .or_else(|| r.short_description.as_ref().and_then(|d| d.text.clone())),
+                    help_uri: r.help_uri.clone(),
+                },
+            );
         }
         let message = resolve_message(&result.message, rule);
         let baseline_state = match result.baseline_state.as_deref() {
