@@ -146,31 +146,19 @@ fn normalize_run(run: Run, run_index: usize) -> Result<SastRun, String> {
     let mut rules = BTreeMap::new();
     let mut results = Vec::with_capacity(run.results.len());
     for (i, result) in run.results.into_iter().enumerate() {
-        let here = || format!("runs[{run_index}].results[{i}]");
-        let rule =
-            resolve_rule(&result, &components, &by_id).map_err(|e| format!("{}: {e}", here()))?;
-        let rule_id = result
-            .rule_id
-            .clone()
-            .or_else(|| result.rule.as_ref().and_then(|r| r.id.clone()))
-            .or_else(|| rule.map(|r| r.id.clone()));
-        let level = match result.level.as_deref() {
-            Some(l) => SarifLevel::parse(l)
-                .ok_or_else(|| format!("{}.level: unknown level {l:?}", here()))?,
-            None => rule
-                .and_then(|r| r.default_configuration.as_ref())
+        let rule = resolve_rule(&result, &components, &by_id)
+            .map_err(|e| format!("runs[{run_index}].results[{i}]: {e}"))?;
+        let rule_id = result.rule_id.or_else(|| rule.map(|r| r.id.clone()));
+        let level = result.level.unwrap_or_else(|| {
+            rule.and_then(|r| r.default_configuration.as_ref())
                 .and_then(|c| c.level.as_deref())
                 .and_then(SarifLevel::parse)
-                .unwrap_or(SarifLevel::Warning),
-        };
-        let rated = result
-            .properties
-            .as_ref()
-            .and_then(|p| p.security_severity())
-            .or_else(|| {
-                rule.and_then(|r| r.properties.as_ref())
-                    .and_then(|p| p.security_severity())
-            });
+                .unwrap_or(SarifLevel::Warning)
+        });
+        let rated = result.rated.or_else(|| {
+            rule.and_then(|r| r.properties.as_ref())
+                .and_then(|p| p.security_severity())
+        });
         let (security_severity, severity_label) = match rated {
             Some(Rated::Score(s)) => (Some(s), None),
             Some(Rated::Label(l)) => (None, Some(l)),
@@ -190,26 +178,15 @@ fn normalize_run(run: Run, run_index: usize) -> Result<SastRun, String> {
                 },
             );
         }
-        let message = resolve_message(&result.message, rule);
-        let baseline_state = match result.baseline_state.as_deref() {
-            None => None,
-            Some("new") => Some(BaselineState::New),
-            Some("unchanged") => Some(BaselineState::Unchanged),
-            Some("updated") => Some(BaselineState::Updated),
-            Some("absent") => Some(BaselineState::Absent),
-            Some(other) => {
-                return Err(format!("{}.baselineState: unknown value {other:?}", here()));
-            }
-        };
         results.push(SastResult {
             rule_id,
             level,
             security_severity,
             severity_label,
-            message,
-            location: first_location(&result.locations),
-            suppression: fold_suppressions(&result.suppressions),
-            baseline_state,
+            message: resolve_message(result.message, rule),
+            location: result.location,
+            suppression: result.suppression,
+            baseline_state: result.baseline_state,
         });
     }
     Ok(SastRun {
@@ -226,19 +203,12 @@ fn normalize_run(run: Run, run_index: usize) -> Result<SastRun, String> {
 }
 
 fn resolve_rule<'a>(
-    result: &SarifResult,
+    result: &PendingResult,
     components: &[&'a ToolComponent],
     by_id: &HashMap<&str, &'a Rule>,
 ) -> Result<Option<&'a Rule>, String> {
-    let index = result
-        .rule_index
-        .or_else(|| result.rule.as_ref().and_then(|r| r.index));
-    let component = match result
-        .rule
-        .as_ref()
-        .and_then(|r| r.tool_component.as_ref())
-        .and_then(|t| t.index)
-    {
+    let index = result.rule_index;
+    let component = match result.component_index {
         // toolComponent.index points into `extensions`; the driver is addressed by absence.
         Some(ext) => {
             let ext = usize::try_from(ext)
@@ -263,10 +233,7 @@ fn resolve_rule<'a>(
         })?;
         return Ok(Some(rule));
     }
-    let id = result
-        .rule_id
-        .as_deref()
-        .or_else(|| result.rule.as_ref().and_then(|r| r.id.as_deref()));
+    let id = result.rule_id.as_deref();
     Ok(id.and_then(|id| {
         by_id.get(id).copied().or_else(|| {
             // A hierarchical id (`CA2000/1`) falls back to its base rule (§3.27.5).
@@ -276,9 +243,9 @@ fn resolve_rule<'a>(
     }))
 }
 
-fn resolve_message(message: &Message, rule: Option<&Rule>) -> String {
-    if let Some(text) = &message.text {
-        return text.clone();
+fn resolve_message(message: Message, rule: Option<&Rule>) -> String {
+    if let Some(text) = message.text {
+        return text;
     }
     let Some(template) = message
         .id
@@ -328,6 +295,62 @@ fn fold_suppressions(suppressions: &Option<Vec<Suppression>>) -> SuppressionStat
     state
 }
 
+/// A result reduced as soon as it is parsed, before its rule is resolved.
+///
+/// Results are converted one at a time inside the `results` array visitor, so the
+/// raw result (with every optional SARIF field) never exists for the whole array at
+/// once: on a 100 MB log that halves the memory of reading it.
+struct PendingResult {
+    rule_id: Option<String>,
+    rule_index: Option<i64>,
+    component_index: Option<i64>,
+    level: Option<SarifLevel>,
+    rated: Option<Rated>,
+    message: Message,
+    location: Option<Location>,
+    suppression: SuppressionState,
+    baseline_state: Option<BaselineState>,
+}
+
+impl From<SarifResult> for PendingResult {
+    fn from(r: SarifResult) -> Self {
+        let (rule_ref_id, rule_ref_index, component_index) = match r.rule {
+            Some(rr) => (rr.id, rr.index, rr.tool_component.and_then(|t| t.index)),
+            None => (None, None, None),
+        };
+        PendingResult {
+            rule_id: r.rule_id.or(rule_ref_id),
+            rule_index: r.rule_index.or(rule_ref_index),
+            component_index,
+            level: r.level,
+            rated: r.properties.as_ref().and_then(Properties::security_severity),
+            location: first_location(&r.locations),
+            suppression: fold_suppressions(&r.suppressions),
+            message: r.message,
+            baseline_state: r.baseline_state,
+        }
+    }
+}
+
+/// Deserializes `run.results`, reducing each element as it arrives.
+fn pending_results<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<PendingResult>, D::Error> {
+    struct Results;
+    impl<'de> serde::de::Visitor<'de> for Results {
+        type Value = Vec<PendingResult>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an array of SARIF results")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 16));
+            while let Some(raw) = seq.next_element::<SarifResult>()? {
+                out.push(PendingResult::from(raw));
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_seq(Results)
+}
+
 // ---- the subset of the SARIF 2.1.0 object model vouch reads ----
 
 #[derive(Deserialize)]
@@ -352,8 +375,8 @@ struct Run {
     tool: Tool,
     #[serde(default)]
     invocations: Vec<Invocation>,
-    #[serde(default)]
-    results: Vec<SarifResult>,
+    #[serde(default, deserialize_with = "pending_results")]
+    results: Vec<PendingResult>,
     conversion: Option<IgnoredAny>,
     language: Option<IgnoredAny>,
     version_control_provenance: Option<IgnoredAny>,
@@ -469,12 +492,12 @@ struct SarifResult {
     rule_id: Option<String>,
     rule_index: Option<i64>,
     rule: Option<RuleReference>,
-    level: Option<String>,
+    level: Option<SarifLevel>,
     message: Message,
     #[serde(default)]
     locations: Vec<SarifLocation>,
     suppressions: Option<Vec<Suppression>>,
-    baseline_state: Option<String>,
+    baseline_state: Option<BaselineState>,
     properties: Option<Properties>,
     kind: Option<IgnoredAny>,
     analysis_target: Option<IgnoredAny>,
