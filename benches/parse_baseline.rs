@@ -3,6 +3,8 @@
 //!
 //! * `baseline FILE`: read FILE and parse it with `serde_json` into a `Value`, the
 //!   "bare parse" of the same bytes with no evaluation at all.
+//! * `baseline-skip FILE`: the same with `IgnoredAny`, building nothing: the lower bound
+//!   of any JSON reader.
 //! * `gen-sarif FILE MEGABYTES`: a SARIF 2.1.0 log of about that size, shaped like a
 //!   CodeQL run (driver + extension rules with `security-severity`, results with
 //!   locations, fingerprints and code flows, some suppressed).
@@ -19,6 +21,7 @@ fn main() {
         .collect();
     match args.first().map(String::as_str) {
         Some("baseline") => baseline(&args[1]),
+        Some("baseline-skip") => baseline_skip(&args[1]),
         Some("gen-sarif") => gen_sarif(&args[1], args[2].parse().expect("megabytes")),
         Some("gen-sca") => gen_sca(&args[1], args[2].parse().expect("count")),
         // `cargo bench` with no arguments: nothing to do (the script passes arguments).
@@ -37,6 +40,13 @@ fn baseline(path: &str) {
         _ => 0,
     };
     println!("parsed {} bytes, {n} top-level entries", bytes.len());
+}
+
+/// The lower bound: validate the JSON syntax and build nothing (`IgnoredAny`).
+fn baseline_skip(path: &str) {
+    let bytes = std::fs::read(path).expect("read");
+    let _: serde::de::IgnoredAny = serde_json::from_slice(&bytes).expect("parse");
+    println!("scanned {} bytes", bytes.len());
 }
 
 /// A tiny deterministic PRNG so generated files are identical across runs.

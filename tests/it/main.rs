@@ -2,6 +2,7 @@
 
 mod acceptance;
 mod cli;
+mod example;
 mod report_sinks;
 mod sarif_corpus;
 mod schemas;

@@ -323,7 +323,10 @@ impl From<SarifResult> for PendingResult {
             rule_index: r.rule_index.or(rule_ref_index),
             component_index,
             level: r.level,
-            rated: r.properties.as_ref().and_then(Properties::security_severity),
+            rated: r
+                .properties
+                .as_ref()
+                .and_then(Properties::security_severity),
             location: first_location(&r.locations),
             suppression: fold_suppressions(&r.suppressions),
             message: r.message,
@@ -340,7 +343,10 @@ fn pending_results<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Pending
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
             f.write_str("an array of SARIF results")
         }
-        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
             let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 16));
             while let Some(raw) = seq.next_element::<SarifResult>()? {
                 out.push(PendingResult::from(raw));

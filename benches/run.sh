@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Reproduces the figures in BENCHMARKS.md.
+#
+#   benches/run.sh            # generate inputs into benches/data/ and measure
+#
+# Needs hyperfine and GNU time (`apt-get install hyperfine time`). Wall time is the
+# hyperfine mean of 5 runs after 1 warm-up; peak memory is GNU time's maximum RSS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo build --release --locked --bin vouch
+BASE=$(cargo bench --locked --no-run --message-format=json 2>/dev/null \
+  | python3 -c 'import sys,json
+for l in sys.stdin:
+    m=json.loads(l)
+    if m.get("reason")=="compiler-artifact" and m["target"]["name"]=="parse_baseline" and m.get("executable"):
+        print(m["executable"])')
+VOUCH=target/release/vouch
+DATA=benches/data
+mkdir -p "$DATA"
+
+[ -f "$DATA/big.sarif" ] || "$BASE" gen-sarif "$DATA/big.sarif" 100
+[ -f "$DATA/big-grype.json" ] || "$BASE" gen-sca "$DATA/big-grype.json" 50000
+printf 'version: 1\nsast:\n  fail_on: critical\n' > "$DATA/sast.yaml"
+printf 'version: 1\nsca:\n  fail_on: critical\n' > "$DATA/sca.yaml"
+
+peak() { /usr/bin/time -f '%M' "$@" >/dev/null 2>"$DATA/time.err" || true; tail -1 "$DATA/time.err"; }
+
+measure() { # name, file, command...
+  local name=$1 file=$2; shift 2
+  hyperfine --warmup 1 --runs 5 -i --export-json "$DATA/h.json" "$*" >/dev/null 2>&1
+  local mean
+  mean=$(python3 -c 'import json;print("%.3f"%json.load(open("'"$DATA"'/h.json"))["results"][0]["mean"])')
+  local kb
+  kb=$(peak "$@")
+  local size
+  size=$(stat -c %s "$file")
+  python3 -c "print('| $name | %.1f MB | $mean s | %.0f MB | %.2f× |' % ($size/1e6, $kb/1024, $kb*1024/$size))"
+}
+
+echo "| run | input | wall (mean of 5) | peak RSS | peak / input size |"
+echo "|---|---|---|---|---|"
+measure "serde_json::Value parse (baseline)" "$DATA/big.sarif" "$BASE" baseline "$DATA/big.sarif"
+measure "serde_json IgnoredAny scan (lower bound)" "$DATA/big.sarif" "$BASE" baseline-skip "$DATA/big.sarif"
+measure "vouch verify --sarif (SAST gate, json report)" "$DATA/big.sarif" "$VOUCH" verify --policy "$DATA/sast.yaml" --sarif "$DATA/big.sarif" --format json=/dev/null
+measure "serde_json::Value parse (baseline)" "$DATA/big-grype.json" "$BASE" baseline "$DATA/big-grype.json"
+measure "serde_json IgnoredAny scan (lower bound)" "$DATA/big-grype.json" "$BASE" baseline-skip "$DATA/big-grype.json"
+measure "vouch verify --sca (SCA gate, json report)" "$DATA/big-grype.json" "$VOUCH" verify --policy "$DATA/sca.yaml" --sca "$DATA/big-grype.json" --format json=/dev/null
