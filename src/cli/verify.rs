@@ -146,7 +146,7 @@ fn save_evidence(dir: &Path, evidence: &Evidence, loaded: &LoadedPolicy) -> anyh
     let file =
         std::fs::File::create(&path).with_context(|| format!("writing {}", path.display()))?;
     let mut w = std::io::BufWriter::new(file);
-    serde_json::to_writer_pretty(&mut w, evidence)
+    crate::report::json::write_safe_json(&mut w, evidence)
         .with_context(|| format!("writing {}", path.display()))?;
     use std::io::Write;
     w.write_all(b"\n")?;
