@@ -11,7 +11,36 @@ use super::{
     Check, CheckOutput, Code, ControlSettings, FindingKind, FindingSubject, sort_findings,
 };
 use crate::evidence::{BaselineState, Evidence, SastResult, SastRun, SuppressionState};
-use crate::policy::{PathFilter, Policy, SastPolicy, Threshold};
+use crate::policy::sections::{high_threshold, yes};
+use crate::policy::{PathFilter, Policy, Threshold};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// SAST gate settings.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SastPolicy {
+    /// Set to false to skip the control without deleting its settings.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// When true, failures and errors are reported but do not fail the run.
+    #[serde(default)]
+    pub advisory: bool,
+    /// Fail on results at or above this severity (`critical`, `high`, `medium`, `low`, `any`)
+    /// or SARIF level (`error`, `warning`, `note`).
+    #[serde(default = "high_threshold")]
+    pub fail_on: Threshold,
+    /// Tools (`tool.driver.name`, case-insensitive) that must have produced a run.
+    #[serde(default)]
+    pub required_tools: Vec<String>,
+    /// Gate only on results whose `baselineState` is `new` or `updated`.
+    /// Results without a baseline state are treated as new (fail closed).
+    #[serde(default)]
+    pub new_only: bool,
+    /// Which result paths count.
+    #[serde(default)]
+    pub paths: PathFilter,
+}
 
 /// The SAST control.
 pub struct SastCheck;

@@ -11,7 +11,34 @@ use super::{
     Check, CheckOutput, Code, ControlSettings, FindingKind, FindingSubject, sort_findings,
 };
 use crate::evidence::{Evidence, Location, Severity, Vulnerability};
-use crate::policy::{Policy, ScaPolicy, Threshold};
+use crate::policy::sections::{high, high_threshold, yes};
+use crate::policy::{Policy, Threshold};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// SCA gate settings.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScaPolicy {
+    /// Set to false to skip the control without deleting its settings.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// When true, failures and errors are reported but do not fail the run.
+    #[serde(default)]
+    pub advisory: bool,
+    /// Fail on vulnerabilities at or above this severity (`critical`, `high`, `medium`, `low`, `any`).
+    #[serde(default = "high_threshold")]
+    pub fail_on: Threshold,
+    /// Do not fail on vulnerabilities for which no fixed version exists yet (they are still listed).
+    #[serde(default)]
+    pub ignore_unfixed: bool,
+    /// Only gate on these ecosystems (OSV names such as `crates.io`, `npm`, `PyPI`, `Go`, `Maven`); empty means all.
+    #[serde(default)]
+    pub ecosystems: Vec<String>,
+    /// Severity assumed for vulnerabilities the scanner did not rate.
+    #[serde(default = "high")]
+    pub unrated_as: Severity,
+}
 
 /// The SCA control.
 pub struct ScaCheck;

@@ -13,8 +13,10 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+pub use crate::checks::sast::SastPolicy;
+pub use crate::checks::sca::ScaPolicy;
 pub use load::{PolicyError, load_file, parse_str};
-pub use sections::{PathFilter, SastPolicy, ScaPolicy, Threshold};
+pub use sections::{PathFilter, Threshold};
 pub use waiver::{Exception, ExceptionMatch, ExpiryDate};
 
 /// The only policy format version this build understands.

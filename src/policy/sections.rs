@@ -1,63 +1,13 @@
-//! Per-control policy sections.
+//! Policy types shared by several control sections.
 //!
-//! Each control owns one section; a section that is absent means the control is
-//! `skipped`. Defaults are chosen to fail closed: a present section with no keys gates
-//! on `high`.
+//! Each control's own section type lives beside its check in `src/checks/`; a section
+//! that is absent means the control is `skipped`. Defaults fail closed: a present
+//! section with no keys gates on `high`.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer};
 
 use crate::evidence::{SarifLevel, Severity};
-
-/// SAST gate settings.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SastPolicy {
-    /// Set to false to skip the control without deleting its settings.
-    #[serde(default = "yes")]
-    pub enabled: bool,
-    /// When true, failures and errors are reported but do not fail the run.
-    #[serde(default)]
-    pub advisory: bool,
-    /// Fail on results at or above this severity (`critical`, `high`, `medium`, `low`, `any`)
-    /// or SARIF level (`error`, `warning`, `note`).
-    #[serde(default = "high_threshold")]
-    pub fail_on: Threshold,
-    /// Tools (`tool.driver.name`, case-insensitive) that must have produced a run.
-    #[serde(default)]
-    pub required_tools: Vec<String>,
-    /// Gate only on results whose `baselineState` is `new` or `updated`.
-    /// Results without a baseline state are treated as new (fail closed).
-    #[serde(default)]
-    pub new_only: bool,
-    /// Which result paths count.
-    #[serde(default)]
-    pub paths: PathFilter,
-}
-
-/// SCA gate settings.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ScaPolicy {
-    /// Set to false to skip the control without deleting its settings.
-    #[serde(default = "yes")]
-    pub enabled: bool,
-    /// When true, failures and errors are reported but do not fail the run.
-    #[serde(default)]
-    pub advisory: bool,
-    /// Fail on vulnerabilities at or above this severity (`critical`, `high`, `medium`, `low`, `any`).
-    #[serde(default = "high_threshold")]
-    pub fail_on: Threshold,
-    /// Do not fail on vulnerabilities for which no fixed version exists yet (they are still listed).
-    #[serde(default)]
-    pub ignore_unfixed: bool,
-    /// Only gate on these ecosystems (OSV names such as `crates.io`, `npm`, `PyPI`, `Go`, `Maven`); empty means all.
-    #[serde(default)]
-    pub ecosystems: Vec<String>,
-    /// Severity assumed for vulnerabilities the scanner did not rate.
-    #[serde(default = "high")]
-    pub unrated_as: Severity,
-}
 
 /// Include/exclude globs over result paths (`**` crosses directories).
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
@@ -130,14 +80,17 @@ impl JsonSchema for Threshold {
     }
 }
 
-fn yes() -> bool {
+/// Serde default `true`.
+pub(crate) fn yes() -> bool {
     true
 }
 
-fn high() -> Severity {
+/// Serde default `high`.
+pub(crate) fn high() -> Severity {
     Severity::High
 }
 
-fn high_threshold() -> Threshold {
+/// Serde default `high`.
+pub(crate) fn high_threshold() -> Threshold {
     Threshold::Severity(Severity::High)
 }
