@@ -162,6 +162,8 @@ fn evaluate(p: &SastPolicy, evidence: &Evidence) -> CheckOutput {
         }
     }
 
+    tools_seen.sort();
+    tools_seen.dedup();
     for required in &p.required_tools {
         if !tools_seen.iter().any(|t| t.eq_ignore_ascii_case(required)) {
             let seen = if tools_seen.is_empty() {
@@ -182,8 +184,6 @@ fn evaluate(p: &SastPolicy, evidence: &Evidence) -> CheckOutput {
         }
     }
 
-    tools_seen.sort();
-    tools_seen.dedup();
     out.summary = format!(
         "{} result(s) in {} run(s) ({}); {} at or above {}; {} suppressed, {} excluded by path{}",
         tally.results,
