@@ -1,3 +1,4 @@
 //! Readers for local evidence files.
+pub(crate) mod json;
 pub mod sca;
 pub mod vex;
