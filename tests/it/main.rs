@@ -6,5 +6,6 @@ mod example;
 mod hostile_text;
 mod report_sinks;
 mod sarif_corpus;
+mod sca_corpus;
 mod schemas;
 mod support;

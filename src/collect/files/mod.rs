@@ -1,6 +1,7 @@
 //! Readers for local evidence files. Each takes a source name and the bytes and
 //! returns evidence or a [`crate::evidence::Gap`]; none of them panics on any input.
 mod gitlab_sast;
+pub(crate) mod json;
 pub mod sarif;
 pub mod sca;
 pub mod vex;

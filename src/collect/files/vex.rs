@@ -1,10 +1,658 @@
-//! VEX readers (being written on the sca-readers branch).
-use crate::evidence::{Gap, GapKind, VexDocument};
-/// Reads a VEX document.
-pub fn read_vex(source: &str, _bytes: &[u8]) -> Result<VexDocument, Gap> {
+//! VEX readers: OpenVEX JSON (v0.0.1 and v0.2.x) and CycloneDX VEX JSON (spec 1.4–1.7),
+//! detected from the content, reduced to [`VexStatement`]s with one status vocabulary:
+//! `not_affected`, `affected`, `fixed`, `under_investigation`.
+//!
+//! OpenVEX: `vulnerability` is an object with `name` and optional `aliases` (v0.2) or a
+//! bare string (v0.0.1); `products[]` are strings or objects with `@id`. A product
+//! object's `identifiers.purl` and its `subcomponents` are listed as products too: a
+//! statement "image X is not affected because its copy of library Y is never loaded"
+//! names Y as the subcomponent, and Y is what a dependency scanner reports. The
+//! `justification` label and the free-text `impact_statement` are joined.
+//!
+//! CycloneDX: each `vulnerabilities[]` entry is one statement: `id`, `references[].id`
+//! as aliases, `affects[].ref` as products (a ref that names a component of the same BOM
+//! also contributes that component's purl), and `analysis.state` mapped as
+//! `exploitable` -> affected, `resolved`/`resolved_with_pedigree` -> fixed,
+//! `in_triage` -> under_investigation, `false_positive` -> not_affected. An entry with
+//! no analysis is a plain vulnerability record (a VDR), read as `affected`.
+//!
+//! Statuses outside these vocabularies are `Malformed`, not guessed: a misspelled
+//! `not_afected` must never waive anything, nor silently vanish.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use super::json::{self, Flex, Seen};
+use crate::evidence::{Gap, GapKind, VexDocument, VexStatement};
+
+const WHAT_OPENVEX: &str = "OpenVEX document";
+const WHAT_CYCLONEDX: &str = "CycloneDX VEX document";
+const READABLE: &str = "vouch reads OpenVEX JSON (`@context: https://openvex.dev/ns/...`) and CycloneDX VEX JSON \
+                        (`bomFormat: CycloneDX` with `vulnerabilities`)";
+
+/// Reads one VEX document (OpenVEX or CycloneDX JSON), detecting the format from content.
+///
+/// `source` names the file in gaps. Never panics, whatever the bytes.
+pub fn read_vex(source: &str, bytes: &[u8]) -> Result<VexDocument, Gap> {
+    let bytes = json::content(source, bytes)?;
+    if json::first_byte(bytes) != Some(b'{') {
+        return match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            Err(e) => Err(json::malformed(source, "JSON document", bytes, &e)),
+            Ok(_) => Err(Gap::new(
+                GapKind::Unsupported,
+                source,
+                format!("a VEX document is a JSON object; {READABLE}"),
+            )),
+        };
+    }
+    // Only the first value decides, so a stream of concatenated objects (govulncheck
+    // output passed by mistake) is reported as unsupported rather than as broken JSON.
+    let keys: Keys = match serde_json::Deserializer::from_slice(bytes)
+        .into_iter::<Keys>()
+        .next()
+    {
+        Some(Ok(keys)) => keys,
+        Some(Err(e)) => return Err(json::malformed(source, "JSON document", bytes, &e)),
+        None => return Err(Gap::new(GapKind::Malformed, source, json::EMPTY_FILE)),
+    };
+    if let Some(context) = keys.context.as_deref() {
+        if context.trim().starts_with("https://openvex.dev/ns") {
+            return read_openvex(source, bytes);
+        }
+        return Err(Gap::new(
+            GapKind::Unsupported,
+            source,
+            format!("`@context` is `{context}`, not an OpenVEX namespace; {READABLE}"),
+        ));
+    }
+    if let Some(format) = keys.bom_format.as_deref() {
+        if format != "CycloneDX" {
+            return Err(Gap::new(
+                GapKind::Unsupported,
+                source,
+                format!("`bomFormat` is `{format}`; {READABLE}"),
+            ));
+        }
+        if !keys.vulnerabilities.0 {
+            return Err(Gap::new(
+                GapKind::Unsupported,
+                source,
+                "this CycloneDX document has no `vulnerabilities`: it is an SBOM, not VEX",
+            ));
+        }
+        return read_cyclonedx(source, bytes);
+    }
+    let hint = if keys.document.0 {
+        "this looks like a CSAF document, which vouch does not read; "
+    } else {
+        "unrecognized JSON layout; "
+    };
     Err(Gap::new(
         GapKind::Unsupported,
         source,
-        "VEX readers not merged yet",
+        format!("{hint}{READABLE}"),
     ))
+}
+
+/// The keys that tell VEX formats apart; other values are skipped unread.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Keys {
+    #[serde(rename = "@context", deserialize_with = "json::lenient_string")]
+    context: Option<String>,
+    #[serde(rename = "bomFormat", deserialize_with = "json::lenient_string")]
+    bom_format: Option<String>,
+    vulnerabilities: Seen,
+    document: Seen,
+}
+
+#[derive(Deserialize)]
+struct OpenVex {
+    #[serde(default)]
+    author: Option<String>,
+    #[serde(deserialize_with = "json::null_default")]
+    statements: Vec<OvStatement>,
+}
+
+#[derive(Deserialize)]
+struct OvStatement {
+    vulnerability: Flex<OvVulnerability>,
+    #[serde(default, deserialize_with = "json::null_default")]
+    products: Vec<Flex<OvProduct>>,
+    /// v0.0.1 put subcomponents on the statement.
+    #[serde(default, deserialize_with = "json::null_default")]
+    subcomponents: Vec<Flex<OvProduct>>,
+    status: String,
+    #[serde(default)]
+    justification: Option<String>,
+    #[serde(default)]
+    impact_statement: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct OvVulnerability {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default, deserialize_with = "json::null_default")]
+    aliases: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct OvProduct {
+    #[serde(rename = "@id", default)]
+    id: Option<String>,
+    #[serde(default)]
+    identifiers: Option<OvIdentifiers>,
+    #[serde(default, deserialize_with = "json::null_default")]
+    subcomponents: Vec<Flex<OvSubcomponent>>,
+}
+
+#[derive(Deserialize)]
+struct OvSubcomponent {
+    #[serde(rename = "@id", default)]
+    id: Option<String>,
+    #[serde(default)]
+    identifiers: Option<OvIdentifiers>,
+}
+
+#[derive(Deserialize)]
+struct OvIdentifiers {
+    #[serde(default)]
+    purl: Option<String>,
+}
+
+fn read_openvex(source: &str, bytes: &[u8]) -> Result<VexDocument, Gap> {
+    let doc: OpenVex = json::parse(source, WHAT_OPENVEX, bytes)?;
+    let mut statements = Vec::with_capacity(doc.statements.len());
+    for (i, s) in doc.statements.into_iter().enumerate() {
+        let (name, aliases) = match s.vulnerability {
+            Flex::Str(name) => (Some(name), Vec::new()),
+            Flex::Obj(v) => (v.name, v.aliases),
+            _ => (None, Vec::new()),
+        };
+        let Some(vulnerability) = name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty())
+        else {
+            return Err(malformed(
+                source,
+                WHAT_OPENVEX,
+                format!(
+                    "`statements[{i}].vulnerability` has no name (expected a string or an object with `name`)"
+                ),
+            ));
+        };
+        let status = openvex_status(&s.status).ok_or_else(|| {
+            malformed(
+                source,
+                WHAT_OPENVEX,
+                format!(
+                    "`statements[{i}].status` is `{}`; expected not_affected, affected, fixed or under_investigation",
+                    s.status
+                ),
+            )
+        })?;
+        let mut products = Vec::new();
+        for p in s.products {
+            match p {
+                Flex::Str(id) => products.push(id),
+                Flex::Obj(p) => {
+                    products.extend(p.id);
+                    products.extend(p.identifiers.and_then(|x| x.purl));
+                    for sub in p.subcomponents {
+                        push_subcomponent(&mut products, sub);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for sub in s.subcomponents {
+            match sub {
+                Flex::Str(id) => products.push(id),
+                Flex::Obj(p) => {
+                    products.extend(p.id);
+                    products.extend(p.identifiers.and_then(|x| x.purl));
+                }
+                _ => {}
+            }
+        }
+        statements.push(VexStatement {
+            aliases: clean(aliases, Some(vulnerability.as_str())),
+            vulnerability,
+            products: clean(products, None),
+            status: status.to_owned(),
+            justification: join_justification(s.justification, s.impact_statement),
+        });
+    }
+    Ok(VexDocument {
+        format: "openvex".to_owned(),
+        author: non_empty(doc.author),
+        statements,
+    })
+}
+
+fn push_subcomponent(products: &mut Vec<String>, sub: Flex<OvSubcomponent>) {
+    match sub {
+        Flex::Str(id) => products.push(id),
+        Flex::Obj(s) => {
+            products.extend(s.id);
+            products.extend(s.identifiers.and_then(|x| x.purl));
+        }
+        _ => {}
+    }
+}
+
+fn openvex_status(status: &str) -> Option<&'static str> {
+    Some(match status.trim() {
+        "not_affected" => "not_affected",
+        "affected" => "affected",
+        "fixed" => "fixed",
+        "under_investigation" => "under_investigation",
+        _ => return None,
+    })
+}
+
+#[derive(Deserialize)]
+struct Cdx {
+    #[serde(default)]
+    metadata: Option<CdxMetadata>,
+    #[serde(default, deserialize_with = "json::null_default")]
+    components: Vec<CdxComponent>,
+    #[serde(deserialize_with = "json::null_default")]
+    vulnerabilities: Vec<CdxVulnerability>,
+}
+
+#[derive(Deserialize)]
+struct CdxMetadata {
+    #[serde(default, deserialize_with = "json::null_default")]
+    authors: Vec<CdxAuthor>,
+    #[serde(default)]
+    component: Option<CdxComponent>,
+}
+
+#[derive(Deserialize)]
+struct CdxAuthor {
+    #[serde(default)]
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CdxComponent {
+    #[serde(rename = "bom-ref", default, deserialize_with = "json::lenient_string")]
+    bom_ref: Option<String>,
+    #[serde(default)]
+    purl: Option<String>,
+    #[serde(default, deserialize_with = "json::null_default")]
+    components: Vec<CdxComponent>,
+}
+
+#[derive(Deserialize)]
+struct CdxVulnerability {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default, deserialize_with = "json::null_default")]
+    references: Vec<CdxReference>,
+    #[serde(default)]
+    analysis: Option<CdxAnalysis>,
+    #[serde(default, deserialize_with = "json::null_default")]
+    affects: Vec<CdxAffects>,
+}
+
+#[derive(Deserialize)]
+struct CdxReference {
+    #[serde(default)]
+    id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CdxAnalysis {
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    justification: Option<String>,
+    #[serde(default)]
+    detail: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CdxAffects {
+    #[serde(rename = "ref", default, deserialize_with = "json::lenient_string")]
+    reference: Option<String>,
+}
+
+fn read_cyclonedx(source: &str, bytes: &[u8]) -> Result<VexDocument, Gap> {
+    let doc: Cdx = json::parse(source, WHAT_CYCLONEDX, bytes)?;
+    let mut purls: HashMap<String, String> = HashMap::new();
+    let (authors, root) = match doc.metadata {
+        Some(m) => (m.authors, m.component),
+        None => (Vec::new(), None),
+    };
+    let mut stack: Vec<CdxComponent> = doc.components;
+    stack.extend(root);
+    while let Some(c) = stack.pop() {
+        if let (Some(r), Some(p)) = (c.bom_ref, c.purl) {
+            purls.insert(r, p);
+        }
+        stack.extend(c.components);
+    }
+
+    let mut statements = Vec::with_capacity(doc.vulnerabilities.len());
+    for (i, v) in doc.vulnerabilities.into_iter().enumerate() {
+        let Some(vulnerability) = non_empty(v.id).map(|s| s.trim().to_owned()) else {
+            return Err(malformed(
+                source,
+                WHAT_CYCLONEDX,
+                format!("`vulnerabilities[{i}].id` is missing or empty"),
+            ));
+        };
+        let (state, justification, detail) = match v.analysis {
+            Some(a) => (a.state, a.justification, a.detail),
+            None => (None, None, None),
+        };
+        let status = match state.as_deref().map(str::trim) {
+            None => "affected",
+            Some(s) => cyclonedx_status(s).ok_or_else(|| {
+                malformed(
+                    source,
+                    WHAT_CYCLONEDX,
+                    format!(
+                        "`vulnerabilities[{i}].analysis.state` is `{s}`; expected resolved, resolved_with_pedigree, \
+                         exploitable, in_triage, false_positive or not_affected"
+                    ),
+                )
+            })?,
+        };
+        // A false-positive claim carries no justification code; say what it was.
+        let justification = match (state.as_deref(), justification) {
+            (Some("false_positive"), None) => Some("false_positive".to_owned()),
+            (_, j) => j,
+        };
+        let mut products = Vec::new();
+        for a in v.affects {
+            let Some(r) = non_empty(a.reference) else {
+                continue;
+            };
+            // BOM-Link refs (`urn:cdx:<serial>/<version>#<bom-ref>`) point into a BOM by fragment.
+            let local = r.rsplit_once('#').map_or(r.as_str(), |(_, frag)| frag);
+            if let Some(purl) = purls.get(&r).or_else(|| purls.get(local)) {
+                products.push(purl.clone());
+            }
+            products.push(r);
+        }
+        statements.push(VexStatement {
+            aliases: clean(
+                v.references.into_iter().filter_map(|r| r.id).collect(),
+                Some(vulnerability.as_str()),
+            ),
+            vulnerability,
+            products: clean(products, None),
+            status: status.to_owned(),
+            justification: join_justification(justification, detail),
+        });
+    }
+    let author = authors
+        .into_iter()
+        .filter_map(|a| non_empty(a.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok(VexDocument {
+        format: "cyclonedx".to_owned(),
+        author: non_empty(Some(author)),
+        statements,
+    })
+}
+
+fn cyclonedx_status(state: &str) -> Option<&'static str> {
+    Some(match state {
+        "not_affected" | "false_positive" => "not_affected",
+        "exploitable" => "affected",
+        "resolved" | "resolved_with_pedigree" => "fixed",
+        "in_triage" => "under_investigation",
+        _ => return None,
+    })
+}
+
+fn malformed(source: &str, what: &str, detail: String) -> Gap {
+    Gap::new(GapKind::Malformed, source, format!("{what}: {detail}"))
+}
+
+fn non_empty(s: Option<String>) -> Option<String> {
+    s.filter(|s| !s.trim().is_empty())
+}
+
+/// `code: text` when both are given, else whichever is.
+fn join_justification(code: Option<String>, text: Option<String>) -> Option<String> {
+    match (non_empty(code), non_empty(text)) {
+        (Some(c), Some(t)) => Some(format!("{}: {}", c.trim(), t.trim())),
+        (c, t) => c.or(t).map(|s| s.trim().to_owned()),
+    }
+}
+
+/// Trims, drops empties, repeats and `exclude`, keeping order.
+fn clean(items: Vec<String>, exclude: Option<&str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(items.len());
+    for i in items {
+        let i = i.trim();
+        if i.is_empty()
+            || exclude.is_some_and(|e| e.eq_ignore_ascii_case(i))
+            || out.iter().any(|o| o == i)
+        {
+            continue;
+        }
+        out.push(i.to_owned());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OPENVEX: &str = r#"{
+      "@context": "https://openvex.dev/ns/v0.2.0",
+      "@id": "https://example.com/vex/shop-1.4",
+      "author": "Shop Security Team <security@example.com>",
+      "timestamp": "2024-03-01T12:00:00Z",
+      "version": 1,
+      "statements": [
+        {
+          "vulnerability": {"@id": "https://nvd.nist.gov/vuln/detail/CVE-2023-44487", "name": "CVE-2023-44487",
+                            "aliases": ["GHSA-qppj-fm5r-hxr3", "CVE-2023-44487"]},
+          "products": [
+            {"@id": "pkg:oci/shop@sha256%3A01ab", "identifiers": {"purl": "pkg:oci/shop?tag=1.4"},
+             "subcomponents": [{"@id": "pkg:golang/golang.org/x/net@v0.15.0"}]}
+          ],
+          "status": "not_affected",
+          "justification": "vulnerable_code_not_in_execute_path",
+          "impact_statement": "The HTTP/2 server is never started."
+        },
+        {"vulnerability": {"name": "CVE-2024-24790"}, "products": ["pkg:golang/stdlib@1.22.3"], "status": "fixed"},
+        {"vulnerability": "CVE-2022-0001", "products": ["pkg:npm/a@1.0.0"], "subcomponents": ["pkg:npm/b@2.0.0"],
+         "status": "under_investigation"}
+      ]
+    }"#;
+
+    const CYCLONEDX: &str = r#"{
+      "bomFormat": "CycloneDX",
+      "specVersion": "1.5",
+      "version": 1,
+      "metadata": {"authors": [{"name": "Jane Doe"}, {"name": "PSIRT"}],
+                   "component": {"bom-ref": "app", "name": "app", "purl": "pkg:maven/com.example/app@2.0.0"}},
+      "components": [
+        {"bom-ref": "jackson", "name": "jackson-databind", "purl": "pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.9.4",
+         "components": [{"bom-ref": "inner", "purl": "pkg:maven/x/inner@1"}]}
+      ],
+      "vulnerabilities": [
+        {"id": "CVE-2018-7489", "references": [{"id": "GHSA-6fpp-rgj9-8rwc", "source": {"name": "GitHub"}}],
+         "analysis": {"state": "not_affected", "justification": "code_not_reachable", "detail": "Polymorphic typing is disabled."},
+         "affects": [{"ref": "jackson"}, {"ref": "urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#inner"}]},
+        {"id": "CVE-2020-0001", "analysis": {"state": "exploitable"}, "affects": [{"ref": "app"}]},
+        {"id": "CVE-2020-0002", "analysis": {"state": "resolved"}},
+        {"id": "CVE-2020-0003", "analysis": {"state": "in_triage"}},
+        {"id": "CVE-2020-0004", "analysis": {"state": "false_positive", "detail": "Scanner matched the wrong CPE."}},
+        {"id": "CVE-2020-0005"}
+      ]
+    }"#;
+
+    #[test]
+    fn reads_openvex() {
+        let d = read_vex("shop.openvex.json", OPENVEX.as_bytes()).unwrap();
+        assert_eq!(d.format, "openvex");
+        assert_eq!(
+            d.author.as_deref(),
+            Some("Shop Security Team <security@example.com>")
+        );
+        assert_eq!(d.statements.len(), 3);
+        let s = &d.statements[0];
+        assert_eq!(s.vulnerability, "CVE-2023-44487");
+        assert_eq!(s.aliases, vec!["GHSA-qppj-fm5r-hxr3"]);
+        assert_eq!(
+            s.products,
+            vec![
+                "pkg:oci/shop@sha256%3A01ab",
+                "pkg:oci/shop?tag=1.4",
+                "pkg:golang/golang.org/x/net@v0.15.0"
+            ]
+        );
+        assert_eq!(s.status, "not_affected");
+        assert_eq!(
+            s.justification.as_deref(),
+            Some("vulnerable_code_not_in_execute_path: The HTTP/2 server is never started.")
+        );
+        assert_eq!(d.statements[1].status, "fixed");
+        let legacy = &d.statements[2];
+        assert_eq!(legacy.vulnerability, "CVE-2022-0001");
+        assert_eq!(legacy.products, vec!["pkg:npm/a@1.0.0", "pkg:npm/b@2.0.0"]);
+        assert_eq!(legacy.status, "under_investigation");
+    }
+
+    #[test]
+    fn reads_cyclonedx_vex() {
+        let d = read_vex("bom.vex.json", CYCLONEDX.as_bytes()).unwrap();
+        assert_eq!(d.format, "cyclonedx");
+        assert_eq!(d.author.as_deref(), Some("Jane Doe, PSIRT"));
+        let statuses: Vec<&str> = d.statements.iter().map(|s| s.status.as_str()).collect();
+        assert_eq!(
+            statuses,
+            vec![
+                "not_affected",
+                "affected",
+                "fixed",
+                "under_investigation",
+                "not_affected",
+                "affected"
+            ]
+        );
+        let s = &d.statements[0];
+        assert_eq!(s.aliases, vec!["GHSA-6fpp-rgj9-8rwc"]);
+        assert_eq!(
+            s.products,
+            vec![
+                "pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.9.4",
+                "jackson",
+                "pkg:maven/x/inner@1",
+                "urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#inner"
+            ]
+        );
+        assert_eq!(
+            s.justification.as_deref(),
+            Some("code_not_reachable: Polymorphic typing is disabled.")
+        );
+        assert_eq!(
+            d.statements[1].products,
+            vec!["pkg:maven/com.example/app@2.0.0", "app"]
+        );
+        assert_eq!(
+            d.statements[4].justification.as_deref(),
+            Some("false_positive: Scanner matched the wrong CPE.")
+        );
+    }
+
+    #[test]
+    fn empty_input_fails_closed() {
+        let gap = read_vex("v.json", b"  \n").unwrap_err();
+        assert_eq!(
+            (gap.kind, gap.detail.as_str()),
+            (
+                GapKind::Malformed,
+                "empty file: the scanner wrote no report"
+            )
+        );
+    }
+
+    #[test]
+    fn unknown_statuses_are_malformed() {
+        let bad = r#"{"@context": "https://openvex.dev/ns/v0.2.0", "statements": [
+            {"vulnerability": {"name": "CVE-1"}, "status": "not_afected"}]}"#;
+        let gap = read_vex("v.json", bad.as_bytes()).unwrap_err();
+        assert_eq!(gap.kind, GapKind::Malformed);
+        assert!(
+            gap.detail.contains("statements[0].status"),
+            "{}",
+            gap.detail
+        );
+        let bad = r#"{"bomFormat": "CycloneDX", "vulnerabilities": [{"id": "CVE-1", "analysis": {"state": "fine"}}]}"#;
+        let gap = read_vex("v.json", bad.as_bytes()).unwrap_err();
+        assert_eq!(gap.kind, GapKind::Malformed);
+        assert!(
+            gap.detail.contains("vulnerabilities[0].analysis.state"),
+            "{}",
+            gap.detail
+        );
+    }
+
+    #[test]
+    fn malformed_documents_name_field_and_position() {
+        let bad = "{\"@context\": \"https://openvex.dev/ns/v0.2.0\",\n \"statements\": [{\"vulnerability\": {\"name\": \"CVE-1\"}}]}";
+        let gap = read_vex("v.json", bad.as_bytes()).unwrap_err();
+        assert_eq!(gap.kind, GapKind::Malformed);
+        assert!(gap.detail.contains("statements[0]"), "{}", gap.detail);
+        assert!(
+            gap.detail.contains("missing field `status`"),
+            "{}",
+            gap.detail
+        );
+        assert!(gap.detail.contains("line 2"), "{}", gap.detail);
+        let gap = read_vex(
+            "v.json",
+            b"{\"@context\": \"https://openvex.dev/ns\", \"statements\": [",
+        )
+        .unwrap_err();
+        assert_eq!(gap.kind, GapKind::Malformed);
+        let gap = read_vex("v.json", br#"{"@context": "https://openvex.dev/ns", "statements": [{"vulnerability": 5, "status": "fixed"}]}"#)
+            .unwrap_err();
+        assert!(
+            gap.detail.contains("statements[0].vulnerability"),
+            "{}",
+            gap.detail
+        );
+        let gap = read_vex(
+            "v.json",
+            br#"{"bomFormat": "CycloneDX", "vulnerabilities": [{"analysis": {}}]}"#,
+        )
+        .unwrap_err();
+        assert!(
+            gap.detail.contains("vulnerabilities[0].id"),
+            "{}",
+            gap.detail
+        );
+    }
+
+    #[test]
+    fn other_documents_are_unsupported() {
+        for doc in [
+            &br#"{"bomFormat": "CycloneDX", "specVersion": "1.5", "components": []}"#[..],
+            br#"{"@context": "https://www.w3.org/2018/credentials/v1"}"#,
+            br#"{"document": {"category": "csaf_vex"}}"#,
+            br#"{"matches": []}"#,
+            b"[]",
+        ] {
+            let gap = read_vex("v.json", doc).unwrap_err();
+            assert_eq!(
+                gap.kind,
+                GapKind::Unsupported,
+                "{}",
+                String::from_utf8_lossy(doc)
+            );
+        }
+    }
 }

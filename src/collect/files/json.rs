@@ -1,0 +1,551 @@
+//! Shared plumbing for the JSON evidence readers: empty-file and BOM handling, turning
+//! serde_json errors into [`Gap`]s that name the offending field and position, and a few
+//! lenient field types for values whose JSON type varies between tool versions.
+//!
+//! Everything here is written for untrusted input: no indexing, no unwrap, no panics.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::Deserialize;
+use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::evidence::{Gap, GapKind};
+
+/// Detail of the gap for a 0-byte or whitespace-only input.
+pub const EMPTY_FILE: &str = "empty file: the scanner wrote no report";
+
+/// Strips a UTF-8 byte-order mark (PowerShell redirection writes one) and rejects empty input.
+///
+/// An empty report fails closed: a scanner that crashed before writing anything must not
+/// look like a clean scan.
+pub fn content<'a>(source: &str, bytes: &'a [u8]) -> Result<&'a [u8], Gap> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Gap::new(GapKind::Malformed, source, EMPTY_FILE));
+    }
+    Ok(bytes)
+}
+
+/// The first byte that is not JSON whitespace.
+pub fn first_byte(bytes: &[u8]) -> Option<u8> {
+    bytes.iter().copied().find(|b| !b.is_ascii_whitespace())
+}
+
+/// Parses `bytes` as `T`, mapping any error to a `Malformed` gap about `what`.
+pub fn parse<T: DeserializeOwned>(source: &str, what: &str, bytes: &[u8]) -> Result<T, Gap> {
+    serde_json::from_slice(bytes).map_err(|e| malformed(source, what, bytes, &e))
+}
+
+/// A `Malformed` gap for a serde_json error: the JSON path of the offending value (for
+/// data errors) and serde_json's message, which carries the line and column.
+pub fn malformed(source: &str, what: &str, bytes: &[u8], e: &serde_json::Error) -> Gap {
+    let detail = match e.classify() {
+        serde_json::error::Category::Data => {
+            let path = path_at(bytes, e.line(), e.column());
+            format!("{what}: at `{path}`: {e}")
+        }
+        serde_json::error::Category::Eof => {
+            format!("{what}: truncated JSON: {e}")
+        }
+        _ => format!("{what}: invalid JSON: {e}"),
+    };
+    Gap::new(GapKind::Malformed, source, detail)
+}
+
+/// Reconstructs the JSON path (`Results[0].Vulnerabilities[3]`) of the value being read
+/// at `line`/`column` (1-based, as serde_json reports them).
+///
+/// serde_json does not track paths and the crate avoids a dependency just for error
+/// messages, so this rescans the text up to the error position; it only runs on failure.
+pub fn path_at(bytes: &[u8], line: usize, column: usize) -> String {
+    let mut offset = 0usize;
+    let mut current = 1usize;
+    while current < line {
+        match bytes
+            .get(offset..)
+            .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
+        {
+            Some(nl) => {
+                offset += nl + 1;
+                current += 1;
+            }
+            None => break,
+        }
+    }
+    let end = offset.saturating_add(column).min(bytes.len());
+
+    enum Frame {
+        Object { key: Option<String>, want_key: bool },
+        Array { index: usize },
+    }
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut i = 0usize;
+    while i < end {
+        let Some(&b) = bytes.get(i) else { break };
+        match b {
+            b'"' => {
+                let start = i + 1;
+                let mut j = start;
+                while let Some(&c) = bytes.get(j) {
+                    match c {
+                        b'\\' => j += 2,
+                        b'"' => break,
+                        _ => j += 1,
+                    }
+                }
+                if let Some(Frame::Object { key, want_key }) = stack.last_mut()
+                    && *want_key
+                {
+                    let raw = bytes.get(start..j.min(bytes.len())).unwrap_or_default();
+                    *key = Some(String::from_utf8_lossy(raw).into_owned());
+                    *want_key = false;
+                }
+                i = j + 1;
+                continue;
+            }
+            b'{' => stack.push(Frame::Object {
+                key: None,
+                want_key: true,
+            }),
+            b'[' => stack.push(Frame::Array { index: 0 }),
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => match stack.last_mut() {
+                Some(Frame::Array { index }) => *index += 1,
+                Some(Frame::Object { key, want_key }) => {
+                    *key = None;
+                    *want_key = true;
+                }
+                None => {}
+            },
+            _ => {}
+        }
+        i += 1;
+    }
+
+    let mut path = String::new();
+    for frame in &stack {
+        match frame {
+            Frame::Object { key: Some(k), .. } => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+            }
+            Frame::Object { key: None, .. } => {}
+            Frame::Array { index } => {
+                path.push('[');
+                path.push_str(&index.to_string());
+                path.push(']');
+            }
+        }
+    }
+    if path.is_empty() {
+        path.push_str("(top level)");
+    }
+    path
+}
+
+/// Records that a key was present, whatever its value (including `null`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Seen(
+    /// Whether the key was present.
+    pub bool,
+);
+
+impl<'de> Deserialize<'de> for Seen {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        IgnoredAny::deserialize(d)?;
+        Ok(Seen(true))
+    }
+}
+
+/// `deserialize_with` for lists that Go tools write as `null` when empty.
+pub fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// `deserialize_with` for a string field whose type varies (numbers are kept as text,
+/// objects, arrays, booleans and `null` become `None`).
+pub fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_owned()))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// `deserialize_with` for a score written as a number or as a numeric string (`"7.5"`).
+pub fn lenient_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<f64>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a number or a numeric string")
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v as f64))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v as f64))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(v.trim().parse::<f64>().ok())
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// A value that tools write either as a plain string, a boolean or an object
+/// (OpenVEX `vulnerability`/`products`, npm `via` and `fixAvailable`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Flex<T> {
+    /// A JSON string.
+    Str(String),
+    /// A JSON boolean.
+    Bool(bool),
+    /// A JSON object, read as `T`.
+    Obj(T),
+    /// `null`, a number or an array.
+    #[default]
+    Other,
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Flex<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = Flex<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string, a boolean or an object")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Flex::Str(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Flex::Str(v))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(Flex::Bool(v))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Flex::Other)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Flex::Other)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Flex::Other)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Flex::Other)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Flex::Other)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Flex::Obj)
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// `deserialize_with` reading a JSON object's values in document order, dropping keys
+/// (npm keys its advisories by id or package name, which each value repeats).
+pub fn map_values<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct V<T>(PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
+            while let Some((_, v)) = map.next_entry::<IgnoredAny, T>()? {
+                out.push(v);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_any(V(PhantomData))
+}
+
+/// A raw, format-specific JSON item that becomes normalized evidence.
+pub trait Convert {
+    /// What the item normalizes to.
+    type Output;
+    /// Normalizes the item; the error text names the offending field.
+    fn convert(self) -> Result<Self::Output, String>;
+}
+
+/// An item read as `R` and converted the moment it is parsed, so the raw form of a
+/// 50,000-entry list never exists all at once: only the normalized entries accumulate.
+/// A conversion error becomes a serde error, which carries the position of the item.
+pub struct Converted<R: Convert>(
+    /// The normalized item.
+    pub R::Output,
+    PhantomData<fn() -> R>,
+);
+
+impl<'de, R: Convert + Deserialize<'de>> Deserialize<'de> for Converted<R> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Converting inside the object's visitor (rather than after it) makes serde_json
+        // stamp a conversion error with the object's own position, like a missing field.
+        struct V<R>(PhantomData<fn() -> R>);
+        impl<'de, R: Convert + Deserialize<'de>> Visitor<'de> for V<R> {
+            type Value = Converted<R>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let raw = R::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                raw.convert()
+                    .map(|out| Converted(out, PhantomData))
+                    .map_err(de::Error::custom)
+            }
+        }
+        d.deserialize_map(V(PhantomData))
+    }
+}
+
+/// Unwraps a list of converted items (reusing the list's allocation).
+pub fn unwrap_all<R: Convert>(items: Vec<Converted<R>>) -> Vec<R::Output> {
+    items.into_iter().map(|c| c.0).collect()
+}
+
+/// `deserialize_with` keeping only the first element of a list (`null` or `[]` give
+/// `None`), so long lists of which one entry is used cost no memory.
+pub fn first<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct V<T>(PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a list")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let first = seq.next_element::<T>()?;
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(first)
+        }
+    }
+    d.deserialize_any(V(PhantomData))
+}
+
+/// `deserialize_with` reading a JSON object as `(key, value)` pairs in document order;
+/// leaner than a map type for the two or three entries reports put in such objects.
+pub fn entries<'de, D, T>(d: D) -> Result<Vec<(String, T)>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct V<T>(PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+        type Value = Vec<(String, T)>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(entry) = map.next_entry::<String, T>()? {
+                out.push(entry);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_any(V(PhantomData))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_and_whitespace_inputs_are_malformed() {
+        for input in [&b""[..], b"  \n\t ", b"\xEF\xBB\xBF\n"] {
+            let gap = content("r.json", input).unwrap_err();
+            assert_eq!(gap.kind, GapKind::Malformed);
+            assert_eq!(gap.detail, EMPTY_FILE);
+        }
+        assert_eq!(content("r.json", b"\xEF\xBB\xBF{}").unwrap(), b"{}");
+    }
+
+    #[test]
+    fn path_points_at_the_failing_value() {
+        let text = br#"{"a": [{"b": 1}, {"b": "x", "c": [true, 5]}]}"#;
+        #[derive(Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Top {
+            a: Vec<Item>,
+        }
+        #[derive(Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Item {
+            b: u32,
+        }
+        let gap = parse::<Top>("f", "test", text).unwrap_err();
+        assert!(gap.detail.contains("at `a[1].b`"), "{}", gap.detail);
+        assert!(gap.detail.contains("line 1 column"), "{}", gap.detail);
+    }
+
+    #[test]
+    fn path_of_an_object_missing_a_field_is_the_object() {
+        let text = b"{\n  \"a\": [\n    {\"b\": 1},\n    {\"c\": 2}\n  ]\n}";
+        #[derive(Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Top {
+            a: Vec<Item>,
+        }
+        #[derive(Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Item {
+            b: u32,
+        }
+        let gap = parse::<Top>("f", "test", text).unwrap_err();
+        assert!(gap.detail.contains("at `a[1]`"), "{}", gap.detail);
+        assert!(gap.detail.contains("missing field `b`"), "{}", gap.detail);
+    }
+
+    #[test]
+    fn path_scan_survives_garbage_positions() {
+        assert_eq!(path_at(b"", 0, 0), "(top level)");
+        assert_eq!(path_at(b"{\"a\\", 1, 99), "a\\");
+        let _ = path_at(b"[[[[\"\\", 5, 5);
+    }
+
+    #[test]
+    fn syntax_errors_name_line_and_column() {
+        let gap = parse::<IgnoredAny>("f", "test", b"{\n  \"a\": x\n}").unwrap_err();
+        assert_eq!(gap.kind, GapKind::Malformed);
+        assert!(gap.detail.contains("line 2 column 8"), "{}", gap.detail);
+        let gap = parse::<IgnoredAny>("f", "test", b"{\"a\": [1, 2").unwrap_err();
+        assert!(gap.detail.contains("truncated"), "{}", gap.detail);
+    }
+
+    #[test]
+    fn flex_reads_each_shape() {
+        #[derive(Deserialize, Debug, PartialEq)]
+        struct O {
+            x: u8,
+        }
+        let v: Vec<Flex<O>> =
+            serde_json::from_str(r#"["s", true, {"x": 1}, null, 3, [1]]"#).unwrap();
+        assert_eq!(
+            v,
+            vec![
+                Flex::Str("s".into()),
+                Flex::Bool(true),
+                Flex::Obj(O { x: 1 }),
+                Flex::Other,
+                Flex::Other,
+                Flex::Other
+            ]
+        );
+    }
+
+    #[test]
+    fn first_and_entries() {
+        #[derive(Deserialize)]
+        struct F {
+            #[serde(default, deserialize_with = "first")]
+            a: Option<String>,
+            #[serde(default, deserialize_with = "entries")]
+            m: Vec<(String, u8)>,
+        }
+        let f: F =
+            serde_json::from_str(r#"{"a": ["x", "y", {"z": 1}], "m": {"k": 1, "j": 2}}"#).unwrap();
+        assert_eq!(f.a.as_deref(), Some("x"));
+        assert_eq!(f.m, vec![("k".to_string(), 1), ("j".to_string(), 2)]);
+        let f: F = serde_json::from_str(r#"{"a": null, "m": null}"#).unwrap();
+        assert_eq!((f.a, f.m.len()), (None, 0));
+    }
+
+    #[test]
+    fn lenient_values() {
+        #[derive(Deserialize)]
+        struct L {
+            #[serde(default, deserialize_with = "lenient_string")]
+            s: Option<String>,
+            #[serde(default, deserialize_with = "lenient_f64")]
+            f: Option<f64>,
+        }
+        let l: L = serde_json::from_str(r#"{"s": {"nested": 1}, "f": "7.5"}"#).unwrap();
+        assert_eq!((l.s, l.f), (None, Some(7.5)));
+        let l: L = serde_json::from_str(r#"{"s": 3, "f": 9}"#).unwrap();
+        assert_eq!((l.s.as_deref(), l.f), (Some("3"), Some(9.0)));
+    }
+}
