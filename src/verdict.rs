@@ -335,8 +335,11 @@ fn exception_matches(ex: &Exception, f: &Finding) -> bool {
     true
 }
 
-/// A VEX statement matches by vulnerability id or alias, and, when it names products
-/// as purls, by package name (and version, when the purl has one).
+/// A VEX statement matches by vulnerability id or alias, and, when it names products,
+/// only if one of them (or one of their subcomponents, which the reader lists among the
+/// products) is a purl naming the finding's package (and version, when the purl has one).
+/// A statement about "our product" as a whole cannot be checked against the artifact
+/// yet, so it does not waive dependency findings.
 fn vex_matches(st: &VexStatement, f: &Finding) -> bool {
     let id_match = std::iter::once(&st.vulnerability)
         .chain(st.aliases.iter())
@@ -355,9 +358,9 @@ fn product_matches(product: &str, f: &Finding) -> bool {
         return false;
     };
     let Some(rest) = product.strip_prefix("pkg:") else {
-        // Not a purl (a bom-ref or a product name): it names the product, not the
-        // dependency, so it covers every dependency of that product.
-        return true;
+        // A bom-ref or product name that the reader could not resolve to a purl says
+        // nothing checkable about this dependency: fail closed and don't waive.
+        return false;
     };
     let rest = rest.split(['?', '#']).next().unwrap_or(rest);
     let (path, version) = match rest.rsplit_once('@') {
@@ -417,5 +420,75 @@ fn products_suffix(st: &VexStatement) -> String {
         String::new()
     } else {
         format!(", products={}", st.products.join(" "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::FindingSubject;
+    use crate::checks::sca::VULNERABLE_DEPENDENCY;
+
+    fn finding(id: &str, aliases: &[&str], package: &str, version: &str) -> Finding {
+        VULNERABLE_DEPENDENCY
+            .finding("m")
+            .with_subject(FindingSubject {
+                id: Some(id.into()),
+                aliases: aliases.iter().map(|a| a.to_string()).collect(),
+                package: Some(package.into()),
+                version: Some(version.into()),
+                ..Default::default()
+            })
+    }
+
+    fn statement(vuln: &str, products: &[&str]) -> VexStatement {
+        VexStatement {
+            vulnerability: vuln.into(),
+            aliases: vec![],
+            products: products.iter().map(|p| p.to_string()).collect(),
+            status: "not_affected".into(),
+            justification: None,
+        }
+    }
+
+    #[test]
+    fn vex_matches_by_alias_and_purl_of_the_affected_package() {
+        let f = finding("RUSTSEC-2023-0071", &["CVE-2023-49092"], "rsa", "0.9.6");
+        assert!(vex_matches(&statement("CVE-2023-49092", &[]), &f));
+        assert!(vex_matches(
+            &statement(
+                "CVE-2023-49092",
+                &["pkg:cargo/ledger@1.4.0", "pkg:cargo/rsa@0.9.6"]
+            ),
+            &f
+        ));
+        assert!(vex_matches(
+            &statement("CVE-2023-49092", &["pkg:cargo/rsa"]),
+            &f
+        ));
+        assert!(
+            !vex_matches(&statement("CVE-2023-49092", &["pkg:cargo/rsa@0.9.7"]), &f),
+            "other version"
+        );
+        assert!(
+            !vex_matches(
+                &statement("CVE-2023-49092", &["pkg:cargo/ledger@1.4.0"]),
+                &f
+            ),
+            "product only"
+        );
+        assert!(
+            !vex_matches(&statement("CVE-2023-49092", &["urn:cdx:1234/1#ledger"]), &f),
+            "unresolved ref"
+        );
+        assert!(
+            !vex_matches(&statement("CVE-2024-0001", &[]), &f),
+            "other vulnerability"
+        );
+        let scoped = finding("GHSA-x", &[], "@babel/traverse", "7.22.0");
+        assert!(vex_matches(
+            &statement("GHSA-x", &["pkg:npm/%40babel/traverse@7.22.0"]),
+            &scoped
+        ));
     }
 }
