@@ -21,7 +21,7 @@ pub fn control_ids() -> Vec<&'static str> {
     ALL.iter().map(|c| c.id()).collect()
 }
 
-/// A control's check.
+/// A control's check, as the registry sees it. Implemented for every [`Control`].
 pub trait Check: Sync {
     /// Stable control id, also the policy section name (`sast`).
     fn id(&self) -> &'static str;
@@ -33,6 +33,55 @@ pub trait Check: Sync {
     fn settings(&self, policy: &Policy) -> Option<ControlSettings>;
     /// Evaluates the evidence. Only called when [`Check::settings`] is `Some`.
     fn run(&self, policy: &Policy, evidence: &Evidence) -> CheckOutput;
+}
+
+/// What a control file implements: its identity, its policy section and one pure
+/// evaluation function. [`Check`] follows from it.
+pub trait Control: Sync {
+    /// The control's policy section type.
+    type Section: Section;
+    /// Stable control id, also the policy section name.
+    const ID: &'static str;
+    /// Human title.
+    const TITLE: &'static str;
+    /// Every finding code the control can emit.
+    const CODES: &'static [&'static Code];
+    /// The section in a policy, when present.
+    fn section(policy: &Policy) -> Option<&Self::Section>;
+    /// Evaluates the evidence under the section's settings.
+    fn evaluate(section: &Self::Section, evidence: &Evidence) -> CheckOutput;
+}
+
+/// Settings every control section has.
+pub trait Section {
+    /// `enabled: false` skips the control.
+    fn enabled(&self) -> bool;
+    /// `advisory: true` reports without failing the run.
+    fn advisory(&self) -> bool;
+}
+
+impl<C: Control> Check for C {
+    fn id(&self) -> &'static str {
+        C::ID
+    }
+    fn title(&self) -> &'static str {
+        C::TITLE
+    }
+    fn codes(&self) -> &'static [&'static Code] {
+        C::CODES
+    }
+    fn settings(&self, policy: &Policy) -> Option<ControlSettings> {
+        let section = C::section(policy).filter(|s| s.enabled())?;
+        Some(ControlSettings {
+            advisory: section.advisory(),
+        })
+    }
+    fn run(&self, policy: &Policy, evidence: &Evidence) -> CheckOutput {
+        match C::section(policy) {
+            Some(section) => C::evaluate(section, evidence),
+            None => CheckOutput::default(),
+        }
+    }
 }
 
 /// Settings common to every control.

@@ -7,9 +7,7 @@
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
-use super::{
-    Check, CheckOutput, Code, ControlSettings, FindingKind, FindingSubject, sort_findings,
-};
+use super::{CheckOutput, Code, Control, FindingKind, FindingSubject, Section, sort_findings};
 use crate::evidence::{BaselineState, Evidence, SastResult, SastRun, SuppressionState};
 use crate::policy::sections::{high_threshold, yes};
 use crate::policy::{PathFilter, Policy, Threshold};
@@ -93,31 +91,27 @@ static CODES: [&Code; 5] = [
     &RESULT_OVER_THRESHOLD,
 ];
 
-impl Check for SastCheck {
-    fn id(&self) -> &'static str {
-        "sast"
+impl Control for SastCheck {
+    type Section = SastPolicy;
+    const ID: &'static str = "sast";
+    const TITLE: &'static str = "SAST gate";
+    const CODES: &'static [&'static Code] = &CODES;
+
+    fn section(policy: &Policy) -> Option<&SastPolicy> {
+        policy.sast.as_ref()
     }
 
-    fn title(&self) -> &'static str {
-        "SAST gate"
+    fn evaluate(section: &SastPolicy, evidence: &Evidence) -> CheckOutput {
+        evaluate(section, evidence)
     }
+}
 
-    fn codes(&self) -> &'static [&'static Code] {
-        &CODES
+impl Section for SastPolicy {
+    fn enabled(&self) -> bool {
+        self.enabled
     }
-
-    fn settings(&self, policy: &Policy) -> Option<ControlSettings> {
-        let p = policy.sast.as_ref().filter(|p| p.enabled)?;
-        Some(ControlSettings {
-            advisory: p.advisory,
-        })
-    }
-
-    fn run(&self, policy: &Policy, evidence: &Evidence) -> CheckOutput {
-        let Some(p) = policy.sast.as_ref() else {
-            return CheckOutput::default();
-        };
-        evaluate(p, evidence)
+    fn advisory(&self) -> bool {
+        self.advisory
     }
 }
 

@@ -7,9 +7,7 @@
 
 use std::collections::HashMap;
 
-use super::{
-    Check, CheckOutput, Code, ControlSettings, FindingKind, FindingSubject, sort_findings,
-};
+use super::{CheckOutput, Code, Control, FindingKind, FindingSubject, Section, sort_findings};
 use crate::evidence::{Evidence, Location, Severity, Vulnerability};
 use crate::policy::sections::{high, high_threshold, yes};
 use crate::policy::{Policy, Threshold};
@@ -69,31 +67,27 @@ pub static VULNERABLE_DEPENDENCY: Code = Code {
 
 static CODES: [&Code; 3] = [&NO_EVIDENCE, &UNREADABLE_REPORT, &VULNERABLE_DEPENDENCY];
 
-impl Check for ScaCheck {
-    fn id(&self) -> &'static str {
-        "sca"
+impl Control for ScaCheck {
+    type Section = ScaPolicy;
+    const ID: &'static str = "sca";
+    const TITLE: &'static str = "SCA gate";
+    const CODES: &'static [&'static Code] = &CODES;
+
+    fn section(policy: &Policy) -> Option<&ScaPolicy> {
+        policy.sca.as_ref()
     }
 
-    fn title(&self) -> &'static str {
-        "SCA gate"
+    fn evaluate(section: &ScaPolicy, evidence: &Evidence) -> CheckOutput {
+        evaluate(section, evidence)
     }
+}
 
-    fn codes(&self) -> &'static [&'static Code] {
-        &CODES
+impl Section for ScaPolicy {
+    fn enabled(&self) -> bool {
+        self.enabled
     }
-
-    fn settings(&self, policy: &Policy) -> Option<ControlSettings> {
-        let p = policy.sca.as_ref().filter(|p| p.enabled)?;
-        Some(ControlSettings {
-            advisory: p.advisory,
-        })
-    }
-
-    fn run(&self, policy: &Policy, evidence: &Evidence) -> CheckOutput {
-        let Some(p) = policy.sca.as_ref() else {
-            return CheckOutput::default();
-        };
-        evaluate(p, evidence)
+    fn advisory(&self) -> bool {
+        self.advisory
     }
 }
 
