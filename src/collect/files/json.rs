@@ -34,118 +34,41 @@ pub fn first_byte(bytes: &[u8]) -> Option<u8> {
 
 /// Parses `bytes` as `T`, mapping any error to a `Malformed` gap about `what`.
 pub fn parse<T: DeserializeOwned>(source: &str, what: &str, bytes: &[u8]) -> Result<T, Gap> {
-    serde_json::from_slice(bytes).map_err(|e| malformed(source, what, bytes, &e))
+    serde_json::from_slice(bytes).map_err(|e| malformed::<T>(source, what, bytes, &e))
 }
 
-/// A `Malformed` gap for a serde_json error: the JSON path of the offending value (for
-/// data errors) and serde_json's message, which carries the line and column.
-pub fn malformed(source: &str, what: &str, bytes: &[u8], e: &serde_json::Error) -> Gap {
+/// A `Malformed` gap for a failed parse of `bytes` as `T`: the JSON path of the offending
+/// value (for data errors) and serde_json's message, which carries the line and column.
+///
+/// The fast parse does not track paths; only after it failed is the document parsed
+/// again with `serde_path_to_error` to find where.
+pub fn malformed<T: DeserializeOwned>(
+    source: &str,
+    what: &str,
+    bytes: &[u8],
+    e: &serde_json::Error,
+) -> Gap {
     let detail = match e.classify() {
-        serde_json::error::Category::Data => {
-            let path = path_at(bytes, e.line(), e.column());
-            format!("{what}: at `{path}`: {e}")
-        }
-        serde_json::error::Category::Eof => {
-            format!("{what}: truncated JSON: {e}")
-        }
+        serde_json::error::Category::Data => format!("{what}: at `{}`: {e}", path_of::<T>(bytes)),
+        serde_json::error::Category::Eof => format!("{what}: truncated JSON: {e}"),
         _ => format!("{what}: invalid JSON: {e}"),
     };
     Gap::new(GapKind::Malformed, source, detail)
 }
 
-/// Reconstructs the JSON path (`Results[0].Vulnerabilities[3]`) of the value being read
-/// at `line`/`column` (1-based, as serde_json reports them).
-///
-/// serde_json does not track paths and the crate avoids a dependency just for error
-/// messages, so this rescans the text up to the error position; it only runs on failure.
-pub fn path_at(bytes: &[u8], line: usize, column: usize) -> String {
-    let mut offset = 0usize;
-    let mut current = 1usize;
-    while current < line {
-        match bytes
-            .get(offset..)
-            .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
-        {
-            Some(nl) => {
-                offset += nl + 1;
-                current += 1;
-            }
-            None => break,
-        }
-    }
-    let end = offset.saturating_add(column).min(bytes.len());
+/// A `Malformed` gap for an error whose path cannot be recomputed (an element of a
+/// stream of concatenated documents): position and message only.
+pub fn malformed_at(source: &str, what: &str, e: &serde_json::Error) -> Gap {
+    Gap::new(GapKind::Malformed, source, format!("{what}: {e}"))
+}
 
-    enum Frame {
-        Object { key: Option<String>, want_key: bool },
-        Array { index: usize },
+/// The JSON path (`Results[0].Vulnerabilities[3]`) at which parsing `bytes` as `T` fails.
+fn path_of<T: DeserializeOwned>(bytes: &[u8]) -> String {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(de) {
+        Err(e) if e.path().to_string() != "." => e.path().to_string(),
+        _ => "(top level)".to_string(),
     }
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut i = 0usize;
-    while i < end {
-        let Some(&b) = bytes.get(i) else { break };
-        match b {
-            b'"' => {
-                let start = i + 1;
-                let mut j = start;
-                while let Some(&c) = bytes.get(j) {
-                    match c {
-                        b'\\' => j += 2,
-                        b'"' => break,
-                        _ => j += 1,
-                    }
-                }
-                if let Some(Frame::Object { key, want_key }) = stack.last_mut()
-                    && *want_key
-                {
-                    let raw = bytes.get(start..j.min(bytes.len())).unwrap_or_default();
-                    *key = Some(String::from_utf8_lossy(raw).into_owned());
-                    *want_key = false;
-                }
-                i = j + 1;
-                continue;
-            }
-            b'{' => stack.push(Frame::Object {
-                key: None,
-                want_key: true,
-            }),
-            b'[' => stack.push(Frame::Array { index: 0 }),
-            b'}' | b']' => {
-                stack.pop();
-            }
-            b',' => match stack.last_mut() {
-                Some(Frame::Array { index }) => *index += 1,
-                Some(Frame::Object { key, want_key }) => {
-                    *key = None;
-                    *want_key = true;
-                }
-                None => {}
-            },
-            _ => {}
-        }
-        i += 1;
-    }
-
-    let mut path = String::new();
-    for frame in &stack {
-        match frame {
-            Frame::Object { key: Some(k), .. } => {
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(k);
-            }
-            Frame::Object { key: None, .. } => {}
-            Frame::Array { index } => {
-                path.push('[');
-                path.push_str(&index.to_string());
-                path.push(']');
-            }
-        }
-    }
-    if path.is_empty() {
-        path.push_str("(top level)");
-    }
-    path
 }
 
 /// Records that a key was present, whatever its value (including `null`).
@@ -478,13 +401,6 @@ mod tests {
         let gap = parse::<Top>("f", "test", text).unwrap_err();
         assert!(gap.detail.contains("at `a[1]`"), "{}", gap.detail);
         assert!(gap.detail.contains("missing field `b`"), "{}", gap.detail);
-    }
-
-    #[test]
-    fn path_scan_survives_garbage_positions() {
-        assert_eq!(path_at(b"", 0, 0), "(top level)");
-        assert_eq!(path_at(b"{\"a\\", 1, 99), "a\\");
-        let _ = path_at(b"[[[[\"\\", 5, 5);
     }
 
     #[test]

@@ -38,7 +38,12 @@ pub fn read_vex(source: &str, bytes: &[u8]) -> Result<VexDocument, Gap> {
     let bytes = json::content(source, bytes)?;
     if json::first_byte(bytes) != Some(b'{') {
         return match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
-            Err(e) => Err(json::malformed(source, "JSON document", bytes, &e)),
+            Err(e) => Err(json::malformed::<serde::de::IgnoredAny>(
+                source,
+                "JSON document",
+                bytes,
+                &e,
+            )),
             Ok(_) => Err(Gap::new(
                 GapKind::Unsupported,
                 source,
@@ -53,7 +58,14 @@ pub fn read_vex(source: &str, bytes: &[u8]) -> Result<VexDocument, Gap> {
         .next()
     {
         Some(Ok(keys)) => keys,
-        Some(Err(e)) => return Err(json::malformed(source, "JSON document", bytes, &e)),
+        Some(Err(e)) => {
+            return Err(json::malformed::<serde::de::IgnoredAny>(
+                source,
+                "JSON document",
+                bytes,
+                &e,
+            ));
+        }
         None => return Err(Gap::new(GapKind::Malformed, source, json::EMPTY_FILE)),
     };
     if let Some(context) = keys.context.as_deref() {

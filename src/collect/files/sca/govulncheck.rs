@@ -131,7 +131,7 @@ pub(super) fn read_stream(source: &str, bytes: &[u8]) -> Result<ScaReport, Gap> 
             Ok(m) => messages.push(m),
             Err(e) => {
                 let what = format!("{WHAT} (message {})", messages.len() + 1);
-                return Err(json::malformed(source, &what, bytes, &e));
+                return Err(json::malformed_at(source, &what, &e));
             }
         }
     }

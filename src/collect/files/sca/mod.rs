@@ -223,13 +223,25 @@ fn detect(source: &str, bytes: &[u8]) -> Result<Format, Gap> {
                 .next();
             let keys = match first {
                 Some(Ok(keys)) => keys,
-                Some(Err(e)) => return Err(json::malformed(source, "JSON document", bytes, &e)),
+                Some(Err(e)) => {
+                    return Err(json::malformed::<IgnoredAny>(
+                        source,
+                        "JSON document",
+                        bytes,
+                        &e,
+                    ));
+                }
                 None => return Err(Gap::new(GapKind::Malformed, source, json::EMPTY_FILE)),
             };
             detect_object(source, bytes, &keys)
         }
         Some(b'[') => match serde_json::from_slice::<ArrayPeek>(bytes) {
-            Err(e) => Err(json::malformed(source, "JSON array", bytes, &e)),
+            Err(e) => Err(json::malformed::<IgnoredAny>(
+                source,
+                "JSON array",
+                bytes,
+                &e,
+            )),
             // Only pip-audit writes a bare `[]` (its legacy layout with no dependencies);
             // every other array format carries at least one element.
             Ok(ArrayPeek::Empty) => Ok(Format::PipAuditLegacy),
@@ -255,7 +267,12 @@ fn detect(source: &str, bytes: &[u8]) -> Result<Format, Gap> {
             }
         },
         _ => match serde_json::from_slice::<IgnoredAny>(bytes) {
-            Err(e) => Err(json::malformed(source, "JSON document", bytes, &e)),
+            Err(e) => Err(json::malformed::<IgnoredAny>(
+                source,
+                "JSON document",
+                bytes,
+                &e,
+            )),
             Ok(_) => Err(unsupported(
                 source,
                 format!("the top-level JSON value is neither an object nor an array; {READABLE}"),
