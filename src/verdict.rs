@@ -146,10 +146,10 @@ pub fn evaluate(policy: &Policy, evidence: &Evidence) -> Verdict {
                 index,
                 line: spanned.referenced.line(),
             },
-            control: ex.control.clone(),
+            control: ex.control.0.clone(),
             matches: describe_match(ex),
-            reason: ex.reason.clone(),
-            owner: Some(ex.owner.clone()),
+            reason: ex.reason.0.clone(),
+            owner: Some(ex.owner.0.clone()),
             expires: Some(ex.expires.to_iso()),
             state: if live {
                 WaiverState::Unused
@@ -322,7 +322,7 @@ fn exception_matches(ex: &Exception, f: &Finding) -> bool {
     }
     if let Some(glob) = &m.path {
         let Some(loc) = &f.location else { return false };
-        let Ok(g) = GlobBuilder::new(glob).literal_separator(true).build() else {
+        let Ok(g) = GlobBuilder::new(glob.as_str()).literal_separator(true).build() else {
             return false;
         };
         if !g
@@ -406,7 +406,7 @@ fn describe_match(ex: &Exception) -> String {
         ("id", &m.id),
         ("rule", &m.rule),
         ("package", &m.package),
-        ("path", &m.path),
+        ("path", &m.path.as_ref().map(|g| g.0.clone())),
         ("code", &m.code),
     ]
     .iter()

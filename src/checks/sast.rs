@@ -9,7 +9,7 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use super::{CheckOutput, Code, Control, FindingKind, FindingSubject, Section, sort_findings};
 use crate::evidence::{BaselineState, Evidence, SastResult, SastRun, SuppressionState};
-use crate::policy::sections::{high_threshold, yes};
+use crate::policy::sections::{GlobPattern, NonEmpty, SastThreshold, yes};
 use crate::policy::{PathFilter, Policy, Threshold};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -27,10 +27,10 @@ pub struct SastPolicy {
     /// Fail on results at or above this severity (`critical`, `high`, `medium`, `low`, `any`)
     /// or SARIF level (`error`, `warning`, `note`).
     #[serde(default = "high_threshold")]
-    pub fail_on: Threshold,
+    pub fail_on: SastThreshold,
     /// Tools (`tool.driver.name`, case-insensitive) that must have produced a run.
     #[serde(default)]
-    pub required_tools: Vec<String>,
+    pub required_tools: Vec<NonEmpty>,
     /// Gate only on results whose `baselineState` is `new` or `updated`.
     /// Results without a baseline state are treated as new (fail closed).
     #[serde(default)]
@@ -38,6 +38,23 @@ pub struct SastPolicy {
     /// Which result paths count.
     #[serde(default)]
     pub paths: PathFilter,
+}
+
+impl Default for SastPolicy {
+    fn default() -> Self {
+        SastPolicy {
+            enabled: true,
+            advisory: false,
+            fail_on: high_threshold(),
+            required_tools: Vec::new(),
+            new_only: false,
+            paths: PathFilter::default(),
+        }
+    }
+}
+
+fn high_threshold() -> SastThreshold {
+    SastThreshold(Threshold::Severity(crate::evidence::Severity::High))
 }
 
 /// The SAST control.
@@ -149,7 +166,7 @@ fn evaluate(p: &SastPolicy, evidence: &Evidence) -> CheckOutput {
                     Disposition::BelowThreshold => {}
                     Disposition::Gating => {
                         tally.over += 1;
-                        out.findings.push(result_finding(result, run, &p.fail_on));
+                        out.findings.push(result_finding(result, run, &p.fail_on.0));
                     }
                 }
             }
@@ -171,7 +188,7 @@ fn evaluate(p: &SastPolicy, evidence: &Evidence) -> CheckOutput {
                         "scanner did not run: `{required}` is required, runs given: {seen}"
                     ))
                     .with_subject(FindingSubject {
-                        tools: vec![required.clone()],
+                        tools: vec![required.0.clone()],
                         ..Default::default()
                     }),
             );
@@ -188,7 +205,7 @@ fn evaluate(p: &SastPolicy, evidence: &Evidence) -> CheckOutput {
             tools_seen.join(", ")
         },
         tally.over,
-        p.fail_on.as_str(),
+        p.fail_on.0.as_str(),
         tally.suppressed,
         tally.excluded,
         if p.new_only {
@@ -254,7 +271,7 @@ fn classify(result: &SastResult, p: &SastPolicy, filter: &PathMatcher) -> Dispos
     {
         return Disposition::NotNew;
     }
-    if exceeds(result, p.fail_on) {
+    if exceeds(result, p.fail_on.0) {
         Disposition::Gating
     } else {
         Disposition::BelowThreshold
@@ -338,13 +355,13 @@ impl PathMatcher {
 }
 
 /// Builds a glob set; `None` when empty. Globs were validated when the policy loaded.
-pub(crate) fn build_set(globs: &[String]) -> Option<GlobSet> {
+pub(crate) fn build_set(globs: &[GlobPattern]) -> Option<GlobSet> {
     if globs.is_empty() {
         return None;
     }
     let mut b = GlobSetBuilder::new();
     for g in globs {
-        if let Ok(glob) = GlobBuilder::new(g).literal_separator(true).build() {
+        if let Ok(glob) = GlobBuilder::new(g.as_str()).literal_separator(true).build() {
             b.add(glob);
         }
     }

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use super::{CheckOutput, Code, Control, FindingKind, FindingSubject, Section, sort_findings};
 use crate::evidence::{Evidence, Location, Severity, Vulnerability};
-use crate::policy::sections::{high, high_threshold, yes};
-use crate::policy::{Policy, Threshold};
+use crate::policy::Policy;
+use crate::policy::sections::{GateSeverity, SeverityThreshold, yes};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -26,7 +26,7 @@ pub struct ScaPolicy {
     pub advisory: bool,
     /// Fail on vulnerabilities at or above this severity (`critical`, `high`, `medium`, `low`, `any`).
     #[serde(default = "high_threshold")]
-    pub fail_on: Threshold,
+    pub fail_on: SeverityThreshold,
     /// Do not fail on vulnerabilities for which no fixed version exists yet (they are still listed).
     #[serde(default)]
     pub ignore_unfixed: bool,
@@ -35,7 +35,28 @@ pub struct ScaPolicy {
     pub ecosystems: Vec<String>,
     /// Severity assumed for vulnerabilities the scanner did not rate.
     #[serde(default = "high")]
-    pub unrated_as: Severity,
+    pub unrated_as: GateSeverity,
+}
+
+impl Default for ScaPolicy {
+    fn default() -> Self {
+        ScaPolicy {
+            enabled: true,
+            advisory: false,
+            fail_on: high_threshold(),
+            ignore_unfixed: false,
+            ecosystems: Vec::new(),
+            unrated_as: high(),
+        }
+    }
+}
+
+fn high_threshold() -> SeverityThreshold {
+    SeverityThreshold(Severity::High)
+}
+
+fn high() -> GateSeverity {
+    GateSeverity(Severity::High)
 }
 
 /// The SCA control.
@@ -127,11 +148,7 @@ fn evaluate(p: &ScaPolicy, evidence: &Evidence) -> CheckOutput {
     }
     let merged = deduplicate(reports.iter().map(|(s, v, src)| (*s, v.as_slice(), *src)));
 
-    let threshold = match p.fail_on {
-        Threshold::Severity(s) => s,
-        // Policy validation rejects levels for SCA; treat any leak as the strictest gate.
-        Threshold::Level(_) => Severity::None,
-    };
+    let threshold = p.fail_on.0;
     let (mut out_of_scope, mut unfixed_ignored, mut over) = (0, 0, 0);
     for m in &merged {
         let v = &m.vuln;
@@ -140,7 +157,7 @@ fn evaluate(p: &ScaPolicy, evidence: &Evidence) -> CheckOutput {
             continue;
         }
         let severity = if v.severity == Severity::Unknown {
-            p.unrated_as
+            p.unrated_as.0
         } else {
             v.severity
         };
@@ -157,7 +174,7 @@ fn evaluate(p: &ScaPolicy, evidence: &Evidence) -> CheckOutput {
     out.summary = format!(
         "{raw} reported, {} unique after deduplication; {over} at or above {}{}{}",
         merged.len(),
-        p.fail_on.as_str(),
+        crate::policy::Threshold::Severity(p.fail_on.0).as_str(),
         if out_of_scope > 0 {
             format!("; {out_of_scope} outside the gated ecosystems")
         } else {

@@ -2,9 +2,7 @@
 
 use std::path::Path;
 
-use globset::Glob;
-
-use super::{POLICY_VERSION, Policy};
+use super::Policy;
 
 /// A policy that could not be read or is not valid.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -127,91 +125,9 @@ fn strip_location(message: &str) -> String {
     }
 }
 
-/// Rules the type system cannot express.
-fn validate(policy: &Policy, file: &str) -> Result<(), PolicyError> {
-    let err = |message: String, loc: Option<&serde_saphyr::Location>| PolicyError {
-        file: file.to_string(),
-        line: loc.map(|l| l.line()),
-        column: loc.map(|l| l.column()),
-        message,
-    };
-    if policy.version != POLICY_VERSION {
-        return Err(err(
-            format!(
-                "version: expected {POLICY_VERSION}, got {} (this vouch reads policy version {POLICY_VERSION})",
-                policy.version
-            ),
-            None,
-        ));
-    }
-    if let Some(sast) = &policy.sast {
-        check_globs("sast.paths.include", &sast.paths.include).map_err(|m| err(m, None))?;
-        check_globs("sast.paths.exclude", &sast.paths.exclude).map_err(|m| err(m, None))?;
-        if let Some(i) = sast.required_tools.iter().position(|t| t.trim().is_empty()) {
-            return Err(err(
-                format!("sast.required_tools[{i}]: tool name is empty"),
-                None,
-            ));
-        }
-    }
-    if let Some(sca) = &policy.sca
-        && let super::Threshold::Level(l) = sca.fail_on
-    {
-        return Err(err(
-            format!(
-                "sca.fail_on: `{}` is a SARIF level; SCA thresholds are severities (critical, high, medium, low, any)",
-                l.as_str()
-            ),
-            None,
-        ));
-    }
-    let controls = crate::checks::control_ids();
-    for (i, spanned) in policy.exceptions.iter().enumerate() {
-        let ex = &spanned.value;
-        let loc = Some(&spanned.referenced);
-        if !controls.contains(&ex.control.as_str()) {
-            let mut m = format!("exceptions[{i}].control: unknown control `{}`", ex.control);
-            if let Some(best) = closest(&ex.control, &controls) {
-                m.push_str(&format!(" (did you mean `{best}`?)"));
-            }
-            m.push_str(&format!("; expected one of: {}", controls.join(", ")));
-            return Err(err(m, loc));
-        }
-        if ex.matcher.is_empty() {
-            return Err(err(
-                format!(
-                    "exceptions[{i}].match: give at least one of id, rule, package, path, code (an empty match would waive everything)"
-                ),
-                loc,
-            ));
-        }
-        if ex.reason.trim().is_empty() {
-            return Err(err(
-                format!("exceptions[{i}].reason: must not be empty"),
-                loc,
-            ));
-        }
-        if ex.owner.trim().is_empty() {
-            return Err(err(
-                format!("exceptions[{i}].owner: must not be empty"),
-                loc,
-            ));
-        }
-        if let Some(p) = &ex.matcher.path {
-            check_globs(
-                &format!("exceptions[{i}].match.path"),
-                std::slice::from_ref(p),
-            )
-            .map_err(|m| err(m, loc))?;
-        }
-    }
-    Ok(())
-}
-
-fn check_globs(field: &str, globs: &[String]) -> Result<(), String> {
-    for (i, g) in globs.iter().enumerate() {
-        Glob::new(g).map_err(|e| format!("{field}[{i}]: invalid glob `{g}`: {e}"))?;
-    }
+/// Rules that span several values. Single values are checked while parsing (see
+/// `sections`), where the YAML reader knows their line.
+fn validate(_policy: &Policy, _file: &str) -> Result<(), PolicyError> {
     Ok(())
 }
 
@@ -266,7 +182,36 @@ mod tests {
             "p.yaml",
         )
         .unwrap_err();
-        assert!(err.message.contains("sast.paths.exclude[0]"), "{err}");
+        assert_eq!(err.line, Some(4), "{err}");
+        assert!(err.message.contains("invalid glob `a/[`"), "{err}");
+    }
+
+    #[test]
+    fn value_rules_carry_line_and_column() {
+        for (text, line, needle) in [
+            ("version: 2\n", 1, "version: expected 1, got 2"),
+            ("version: 1\nsca:\n  fail_on: error\n", 3, "unknown value `error`"),
+            ("version: 1\nsca:\n  unrated_as: unknown\n", 3, "unknown value `unknown`"),
+            ("version: 1\nsast:\n  required_tools: [CodeQL, '  ']\n", 3, "must not be empty"),
+            ("version: 1\nexceptions:\n  - control: sca\n    match: {id: X}\n    reason: ''\n    owner: o\n    expires: 2030-01-01\n", 5, "must not be empty"),
+        ] {
+            let err = parse_str(text, "p.yaml").unwrap_err();
+            assert_eq!(err.line, Some(line), "{text}: {err}");
+            assert!(err.message.contains(needle), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_present_but_empty_section_enables_the_control() {
+        for text in ["version: 1\nsast:\nsca:\n", "version: 1\nsast: {}\nsca: ~\n", "version: 1\nsast:\n  # all commented out\nsca: {}\n"] {
+            let p = parse_str(text, "p.yaml").unwrap();
+            let sast = p.sast.expect("sast enabled");
+            assert!(sast.enabled);
+            assert_eq!(sast.fail_on.0.as_str(), "high");
+            assert!(p.sca.expect("sca enabled").enabled);
+        }
+        let p = parse_str("version: 1\n", "p.yaml").unwrap();
+        assert!(p.sast.is_none() && p.sca.is_none(), "absent sections are skipped");
     }
 
     #[test]

@@ -16,7 +16,7 @@ use serde_saphyr::Spanned;
 pub use crate::checks::sast::SastPolicy;
 pub use crate::checks::sca::ScaPolicy;
 pub use load::{PolicyError, load_file, parse_str};
-pub use sections::{PathFilter, Threshold};
+pub use sections::{GlobPattern, NonEmpty, PathFilter, Threshold};
 pub use waiver::{Exception, ExceptionMatch, ExpiryDate};
 
 /// The only policy format version this build understands.
@@ -28,13 +28,14 @@ pub const POLICY_VERSION: u32 = 1;
 #[schemars(title = "vouch policy", extend("$id" = "https://vouch.dev/schemas/policy.schema.json"))]
 pub struct Policy {
     /// Policy format version; must be 1.
-    #[schemars(extend("const" = 1))]
-    pub version: u32,
-    /// SAST gate: SARIF results from any static analyser.
-    #[serde(default)]
+    pub version: PolicyVersion,
+    /// SAST gate: SARIF results from any static analyser. Absent: skipped; present
+    /// (even empty): enabled with these settings.
+    #[serde(default, deserialize_with = "sections::section")]
     pub sast: Option<SastPolicy>,
-    /// SCA gate: known vulnerabilities reported by dependency scanners.
-    #[serde(default)]
+    /// SCA gate: known vulnerabilities reported by dependency scanners. Absent: skipped;
+    /// present (even empty): enabled with these settings.
+    #[serde(default, deserialize_with = "sections::section")]
     pub sca: Option<ScaPolicy>,
     /// Time-boxed waivers for specific findings. Each needs a reason, an owner and an expiry date.
     #[serde(default)]
@@ -54,6 +55,32 @@ impl Policy {
         let mut text = serde_json::to_string_pretty(&Self::json_schema()).expect("serializable");
         text.push('\n');
         text
+    }
+}
+
+/// The policy format version: only `1` is accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PolicyVersion;
+
+impl<'de> Deserialize<'de> for PolicyVersion {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = u64::deserialize(d)?;
+        if v == u64::from(POLICY_VERSION) {
+            Ok(PolicyVersion)
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "version: expected {POLICY_VERSION}, got {v} (this vouch reads policy version {POLICY_VERSION})"
+            )))
+        }
+    }
+}
+
+impl JsonSchema for PolicyVersion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "PolicyVersion".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "description": "Policy format version; must be 1.", "const": 1 })
     }
 }
 

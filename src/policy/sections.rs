@@ -1,8 +1,12 @@
-//! Policy types shared by several control sections.
+//! Value types shared by the control sections of a policy.
 //!
 //! Each control's own section type lives beside its check in `src/checks/`; a section
-//! that is absent means the control is `skipped`. Defaults fail closed: a present
-//! section with no keys gates on `high`.
+//! that is absent means the control is `skipped`, and a section present with no keys
+//! (`sast:` or `sast: {}`) means the control runs with its defaults, which fail closed.
+//!
+//! Every rule about a value is checked while parsing, inside `Deserialize`, so that the
+//! YAML reader attaches the line and column to the error, and each type's JSON Schema
+//! says the same thing, so the schema and the loader accept exactly the same files.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer};
@@ -15,10 +19,165 @@ use crate::evidence::{SarifLevel, Severity};
 pub struct PathFilter {
     /// When non-empty, only results whose path matches one of these globs count.
     #[serde(default)]
-    pub include: Vec<String>,
+    pub include: Vec<GlobPattern>,
     /// Results whose path matches one of these globs are ignored.
     #[serde(default)]
-    pub exclude: Vec<String>,
+    pub exclude: Vec<GlobPattern>,
+}
+
+/// A glob that compiled (`**` crosses directories, `*` does not).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GlobPattern(pub String);
+
+impl GlobPattern {
+    /// The compiled matcher.
+    pub fn matcher(&self) -> globset::GlobMatcher {
+        globset::GlobBuilder::new(&self.0)
+            .literal_separator(true)
+            .build()
+            .expect("validated when the policy was parsed")
+            .compile_matcher()
+    }
+
+    /// The glob text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for GlobPattern {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        globset::GlobBuilder::new(&s)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| serde::de::Error::custom(format!("invalid glob `{s}`: {}", e.kind())))?;
+        Ok(GlobPattern(s))
+    }
+}
+
+impl JsonSchema for GlobPattern {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "GlobPattern".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A glob over repository paths: `**` crosses directories, `*` does not.",
+            "type": "string",
+            "minLength": 1
+        })
+    }
+}
+
+/// A string that must not be empty or blank (names, reasons, owners).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NonEmpty(pub String);
+
+impl<'de> Deserialize<'de> for NonEmpty {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if s.trim().is_empty() {
+            return Err(serde::de::Error::custom("must not be empty"));
+        }
+        Ok(NonEmpty(s))
+    }
+}
+
+impl JsonSchema for NonEmpty {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "NonEmpty".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "pattern": "\\S" })
+    }
+}
+
+impl std::fmt::Display for NonEmpty {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::ops::Deref for NonEmpty {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Declares a string-enum value type whose `Deserialize` suggests the closest name and
+/// whose JSON Schema lists exactly the accepted names.
+macro_rules! named_values {
+    ($(#[$meta:meta])* $name:ident => $target:ty { $($text:literal => $value:expr),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct $name(pub $target);
+
+        impl $name {
+            /// All accepted spellings.
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
+
+            fn parse(s: &str) -> Option<$target> {
+                match s {
+                    $($text => Some($value),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Self::parse(&s).map($name).ok_or_else(|| serde::de::Error::unknown_variant(&s, Self::NAMES))
+            }
+        }
+
+        impl JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({ "type": "string", "enum": Self::NAMES })
+            }
+        }
+    };
+}
+
+named_values! {
+    /// A SAST threshold: a severity (`critical`, `high`, `medium`, `low`, `any`) or a
+    /// SARIF level (`error`, `warning`, `note`).
+    SastThreshold => Threshold {
+        "critical" => Threshold::Severity(Severity::Critical),
+        "high" => Threshold::Severity(Severity::High),
+        "medium" => Threshold::Severity(Severity::Medium),
+        "low" => Threshold::Severity(Severity::Low),
+        "any" => Threshold::Severity(Severity::None),
+        "error" => Threshold::Level(SarifLevel::Error),
+        "warning" => Threshold::Level(SarifLevel::Warning),
+        "note" => Threshold::Level(SarifLevel::Note),
+    }
+}
+
+named_values! {
+    /// A severity threshold: `critical`, `high`, `medium`, `low` or `any`.
+    SeverityThreshold => Severity {
+        "critical" => Severity::Critical,
+        "high" => Severity::High,
+        "medium" => Severity::Medium,
+        "low" => Severity::Low,
+        "any" => Severity::None,
+    }
+}
+
+named_values! {
+    /// A severity that gates: `critical`, `high`, `medium` or `low` (never `unknown` or
+    /// `none`, which would let unrated findings through).
+    GateSeverity => Severity {
+        "critical" => Severity::Critical,
+        "high" => Severity::High,
+        "medium" => Severity::Medium,
+        "low" => Severity::Low,
+    }
 }
 
 /// A gate threshold: a severity or, for SARIF, a level.
@@ -31,25 +190,6 @@ pub enum Threshold {
 }
 
 impl Threshold {
-    /// All accepted spellings, for messages and the schema.
-    pub const NAMES: &'static [&'static str] = &[
-        "critical", "high", "medium", "low", "any", "error", "warning", "note",
-    ];
-
-    fn parse(s: &str) -> Option<Threshold> {
-        Some(match s {
-            "critical" => Threshold::Severity(Severity::Critical),
-            "high" => Threshold::Severity(Severity::High),
-            "medium" => Threshold::Severity(Severity::Medium),
-            "low" => Threshold::Severity(Severity::Low),
-            "any" => Threshold::Severity(Severity::None),
-            "error" => Threshold::Level(SarifLevel::Error),
-            "warning" => Threshold::Level(SarifLevel::Warning),
-            "note" => Threshold::Level(SarifLevel::Note),
-            _ => return None,
-        })
-    }
-
     /// The spelling used in policies.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -60,37 +200,17 @@ impl Threshold {
     }
 }
 
-impl<'de> Deserialize<'de> for Threshold {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Threshold::parse(&s).ok_or_else(|| serde::de::Error::unknown_variant(&s, Threshold::NAMES))
-    }
-}
-
-impl JsonSchema for Threshold {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Threshold".into()
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "description": "A severity (critical, high, medium, low, any) or a SARIF level (error, warning, note).",
-            "type": "string",
-            "enum": Threshold::NAMES,
-        })
-    }
+/// Deserializes a control section where a present-but-empty section (`sast:` is YAML
+/// null) means "enabled with defaults", never "skipped".
+pub(crate) fn section<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Some(Option::<T>::deserialize(d)?.unwrap_or_default()))
 }
 
 /// Serde default `true`.
 pub(crate) fn yes() -> bool {
     true
-}
-
-/// Serde default `high`.
-pub(crate) fn high() -> Severity {
-    Severity::High
-}
-
-/// Serde default `high`.
-pub(crate) fn high_threshold() -> Threshold {
-    Threshold::Severity(Severity::High)
 }

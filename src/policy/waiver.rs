@@ -6,6 +6,8 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer};
+
+use super::sections::{GlobPattern, NonEmpty};
 use time::{Date, OffsetDateTime, macros::format_description};
 
 /// One exception entry.
@@ -13,21 +15,22 @@ use time::{Date, OffsetDateTime, macros::format_description};
 #[serde(deny_unknown_fields)]
 pub struct Exception {
     /// The control the exception applies to (`sast`, `sca`, …).
-    pub control: String,
+    pub control: ControlId,
     /// Which findings it covers; every key given must match.
     #[serde(rename = "match")]
     pub matcher: ExceptionMatch,
     /// Why the risk is accepted (shown in every report).
-    pub reason: String,
+    pub reason: NonEmpty,
     /// Who accepted it (person or team, shown in every report).
-    pub owner: String,
+    pub owner: NonEmpty,
     /// Last day (UTC, inclusive) the exception is honored, as `YYYY-MM-DD`.
     pub expires: ExpiryDate,
 }
 
-/// Selectors of an exception. At least one must be given.
+/// Selectors of an exception. At least one must be given: an empty match would waive
+/// everything.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "Selectors")]
 pub struct ExceptionMatch {
     /// Finding identifier: a vulnerability id or any of its aliases (CVE, GHSA, RUSTSEC, PYSEC…).
     #[serde(default)]
@@ -40,10 +43,80 @@ pub struct ExceptionMatch {
     pub package: Option<String>,
     /// Glob over the finding's file path (`**` crosses directories).
     #[serde(default)]
-    pub path: Option<String>,
+    pub path: Option<GlobPattern>,
     /// Finding code (`sast/required-tool-missing`); errors can never be waived.
     #[serde(default)]
     pub code: Option<String>,
+}
+
+/// Which findings an exception covers; every key given must match, and at least one
+/// must be given.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(extend("minProperties" = 1))]
+struct Selectors {
+    /// Finding identifier: a vulnerability id or any of its aliases (CVE, GHSA, RUSTSEC, PYSEC…).
+    #[serde(default)]
+    id: Option<String>,
+    /// SARIF rule id.
+    #[serde(default)]
+    rule: Option<String>,
+    /// Package name (SCA).
+    #[serde(default)]
+    package: Option<String>,
+    /// Glob over the finding's file path (`**` crosses directories).
+    #[serde(default)]
+    path: Option<GlobPattern>,
+    /// Finding code (`sast/required-tool-missing`); errors can never be waived.
+    #[serde(default)]
+    code: Option<String>,
+}
+
+impl TryFrom<Selectors> for ExceptionMatch {
+    type Error = &'static str;
+    fn try_from(s: Selectors) -> Result<Self, Self::Error> {
+        let m = ExceptionMatch { id: s.id, rule: s.rule, package: s.package, path: s.path, code: s.code };
+        if m.is_empty() {
+            return Err("match: give at least one of id, rule, package, path, code (an empty match would waive everything)");
+        }
+        Ok(m)
+    }
+}
+
+/// The id of a registered control (`sast`, `sca`, …), checked against `checks::ALL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ControlId(pub String);
+
+impl ControlId {
+    /// The id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for ControlId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let ids = crate::checks::control_ids();
+        if ids.contains(&s.as_str()) {
+            return Ok(ControlId(s));
+        }
+        let mut m = format!("unknown control `{s}`");
+        if let Some(best) = super::load::closest(&s, &ids) {
+            m.push_str(&format!(" (did you mean `{best}`?)"));
+        }
+        m.push_str(&format!("; expected one of: {}", ids.join(", ")));
+        Err(serde::de::Error::custom(m))
+    }
+}
+
+impl JsonSchema for ControlId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ControlId".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "enum": crate::checks::control_ids() })
+    }
 }
 
 impl ExceptionMatch {

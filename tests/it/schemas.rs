@@ -54,6 +54,12 @@ fn the_schema_and_the_loader_both_reject_unknown_keys_and_bad_values() {
         "version: 2\n",
         "version: 1\nexceptions:\n  - control: sca\n    match: {id: CVE-1}\n    reason: r\n    owner: o\n",
         "version: 1\nbranch_protection: {}\n",
+        "version: 1\nsca:\n  fail_on: error\n",
+        "version: 1\nsca:\n  unrated_as: unknown\n",
+        "version: 1\nsast:\n  required_tools: ['']\n",
+        "version: 1\nexceptions:\n  - control: sca\n    match: {}\n    reason: r\n    owner: o\n    expires: 2030-01-01\n",
+        "version: 1\nexceptions:\n  - control: sac\n    match: {id: X}\n    reason: r\n    owner: o\n    expires: 2030-01-01\n",
+        "version: 1\nexceptions:\n  - control: sca\n    match: {id: X}\n    reason: '  '\n    owner: o\n    expires: 2030-01-01\n",
     ] {
         assert!(
             !errors(&v, &yaml_to_json(bad)).is_empty(),
