@@ -166,7 +166,10 @@ pub fn evaluate(policy: &Policy, evidence: &Evidence) -> Verdict {
     }
     for sourced in &evidence.vex {
         let Ok(doc) = &sourced.observed else { continue };
-        for st in doc.statements.iter().filter(|s| s.status == "not_affected") {
+        for (i, st) in doc.statements.iter().enumerate() {
+            if st.status != "not_affected" || superseded(st, &doc.statements[i + 1..]) {
+                continue;
+            }
             waivers.push(WaiverUse {
                 source: WaiverSource::Vex {
                     file: sourced.source.clone(),
@@ -322,7 +325,10 @@ fn exception_matches(ex: &Exception, f: &Finding) -> bool {
     }
     if let Some(glob) = &m.path {
         let Some(loc) = &f.location else { return false };
-        let Ok(g) = GlobBuilder::new(glob.as_str()).literal_separator(true).build() else {
+        let Ok(g) = GlobBuilder::new(glob.as_str())
+            .literal_separator(true)
+            .build()
+        else {
             return false;
         };
         if !g
@@ -335,22 +341,31 @@ fn exception_matches(ex: &Exception, f: &Finding) -> bool {
     true
 }
 
-/// A VEX statement matches by vulnerability id or alias, and, when it names products,
-/// only if one of them (or one of their subcomponents, which the reader lists among the
-/// products) is a purl naming the finding's package (and version, when the purl has one).
-/// A statement about "our product" as a whole cannot be checked against the artifact
-/// yet, so it does not waive dependency findings.
+/// A VEX statement matches by vulnerability id or alias, and only if one of its products
+/// (or their subcomponents, which the reader lists among the products) is a purl naming
+/// the finding's package: same purl type as the finding's ecosystem, same name, and the
+/// same version when the purl has one. A statement with no products, or about "our
+/// product" as a whole, cannot be checked against the dependency, so it waives nothing.
 fn vex_matches(st: &VexStatement, f: &Finding) -> bool {
-    let id_match = std::iter::once(&st.vulnerability)
-        .chain(st.aliases.iter())
-        .any(|id| has_identifier(f, id));
-    if !id_match {
-        return false;
-    }
-    if st.products.is_empty() {
-        return true;
-    }
-    st.products.iter().any(|p| product_matches(p, f))
+    statement_ids(st).any(|id| has_identifier(f, id))
+        && st.products.iter().any(|p| product_matches(p, f))
+}
+
+fn statement_ids(st: &VexStatement) -> impl Iterator<Item = &String> {
+    std::iter::once(&st.vulnerability).chain(st.aliases.iter())
+}
+
+/// OpenVEX: a later statement about the same vulnerability and product replaces an
+/// earlier one, so `not_affected` followed by `affected` is not a waiver.
+fn superseded(st: &VexStatement, later: &[VexStatement]) -> bool {
+    later.iter().any(|l| {
+        let same_vuln =
+            statement_ids(l).any(|a| statement_ids(st).any(|b| a.eq_ignore_ascii_case(b)));
+        let same_product = l.products.is_empty()
+            || st.products.is_empty()
+            || l.products.iter().any(|p| st.products.contains(p));
+        same_vuln && same_product
+    })
 }
 
 fn product_matches(product: &str, f: &Finding) -> bool {
@@ -362,6 +377,17 @@ fn product_matches(product: &str, f: &Finding) -> bool {
         // nothing checkable about this dependency: fail closed and don't waive.
         return false;
     };
+    // The purl type must be the finding's ecosystem: `pkg:npm/p` says nothing about
+    // the crates.io package `p`.
+    let Some(ecosystem) = f.subject.ecosystem.as_deref() else {
+        return false;
+    };
+    match crate::evidence::ecosystem::from_purl(product) {
+        Some(purl_eco)
+            if crate::checks::sca::canonical_ecosystem(purl_eco)
+                == crate::checks::sca::canonical_ecosystem(ecosystem) => {}
+        _ => return false,
+    }
     let rest = rest.split(['?', '#']).next().unwrap_or(rest);
     let (path, version) = match rest.rsplit_once('@') {
         Some((p, v)) => (p, Some(v)),
@@ -430,12 +456,18 @@ mod tests {
     use crate::checks::sca::VULNERABLE_DEPENDENCY;
 
     fn finding(id: &str, aliases: &[&str], package: &str, version: &str) -> Finding {
+        let ecosystem = if package.starts_with('@') {
+            "npm"
+        } else {
+            "crates.io"
+        };
         VULNERABLE_DEPENDENCY
             .finding("m")
             .with_subject(FindingSubject {
                 id: Some(id.into()),
                 aliases: aliases.iter().map(|a| a.to_string()).collect(),
                 package: Some(package.into()),
+                ecosystem: Some(ecosystem.into()),
                 version: Some(version.into()),
                 ..Default::default()
             })
@@ -454,7 +486,14 @@ mod tests {
     #[test]
     fn vex_matches_by_alias_and_purl_of_the_affected_package() {
         let f = finding("RUSTSEC-2023-0071", &["CVE-2023-49092"], "rsa", "0.9.6");
-        assert!(vex_matches(&statement("CVE-2023-49092", &[]), &f));
+        assert!(
+            !vex_matches(&statement("CVE-2023-49092", &[]), &f),
+            "no product: nothing checkable"
+        );
+        assert!(
+            !vex_matches(&statement("CVE-2023-49092", &["pkg:npm/rsa@0.9.6"]), &f),
+            "other ecosystem"
+        );
         assert!(vex_matches(
             &statement(
                 "CVE-2023-49092",
@@ -485,6 +524,12 @@ mod tests {
             !vex_matches(&statement("CVE-2024-0001", &[]), &f),
             "other vulnerability"
         );
+        let mut later = statement("CVE-2023-49092", &["pkg:cargo/rsa"]);
+        later.status = "affected".into();
+        assert!(superseded(
+            &statement("CVE-2023-49092", &["pkg:cargo/rsa"]),
+            &[later]
+        ));
         let scoped = finding("GHSA-x", &[], "@babel/traverse", "7.22.0");
         assert!(vex_matches(
             &statement("GHSA-x", &["pkg:npm/%40babel/traverse@7.22.0"]),

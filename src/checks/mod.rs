@@ -212,6 +212,9 @@ pub struct FindingSubject {
     /// Package name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub package: Option<String>,
+    /// Package ecosystem (OSV spelling).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ecosystem: Option<String>,
     /// Package version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use super::{CheckOutput, Code, Control, FindingKind, FindingSubject, Section, sort_findings};
-use crate::evidence::{Evidence, Location, Severity, Vulnerability};
+use crate::evidence::{Evidence, GapKind, Location, Severity, Vulnerability};
 use crate::policy::Policy;
 use crate::policy::sections::{GateSeverity, SeverityThreshold, yes};
 use schemars::JsonSchema;
@@ -86,7 +86,29 @@ pub static VULNERABLE_DEPENDENCY: Code = Code {
     remediation: "Upgrade the package to a fixed version (listed in the message), or, if the vulnerable code is not reachable, add a VEX `not_affected` statement or a time-boxed exception with a reason and an owner.",
 };
 
-static CODES: [&Code; 3] = [&NO_EVIDENCE, &UNREADABLE_REPORT, &VULNERABLE_DEPENDENCY];
+/// A scanner report says the scan did not complete.
+pub static SCANNER_FAILED: Code = Code {
+    code: "sca/scanner-failed",
+    kind: FindingKind::Error,
+    meaning: "A scanner report says the scan did not complete (for example GitLab's `scan.status: failure`), so it proves nothing about the dependencies.",
+    remediation: "Fix the scanner job so the analysis completes; its log says why it failed.",
+};
+
+/// A VEX document could not be read, so its statements cannot be weighed.
+pub static UNREADABLE_VEX: Code = Code {
+    code: "sca/unreadable-vex",
+    kind: FindingKind::Error,
+    meaning: "A VEX document given with `--vex` could not be read or recognized; its statements would silently not apply.",
+    remediation: "Pass a valid OpenVEX or CycloneDX VEX JSON document, or drop the `--vex` argument.",
+};
+
+static CODES: [&Code; 5] = [
+    &NO_EVIDENCE,
+    &UNREADABLE_REPORT,
+    &SCANNER_FAILED,
+    &UNREADABLE_VEX,
+    &VULNERABLE_DEPENDENCY,
+];
 
 impl Control for ScaCheck {
     type Section = ScaPolicy;
@@ -141,9 +163,17 @@ fn evaluate(p: &ScaPolicy, evidence: &Evidence) -> CheckOutput {
                     sourced.source.as_str(),
                 ));
             }
+            Err(gap) if gap.kind == GapKind::ScannerFailed => {
+                out.findings.push(SCANNER_FAILED.finding(gap.to_string()))
+            }
             Err(gap) => out
                 .findings
                 .push(UNREADABLE_REPORT.finding(gap.to_string())),
+        }
+    }
+    for sourced in &evidence.vex {
+        if let Err(gap) = &sourced.observed {
+            out.findings.push(UNREADABLE_VEX.finding(gap.to_string()));
         }
     }
     let merged = deduplicate(reports.iter().map(|(s, v, src)| (*s, v.as_slice(), *src)));
@@ -190,16 +220,17 @@ fn evaluate(p: &ScaPolicy, evidence: &Evidence) -> CheckOutput {
     out
 }
 
-/// Merges entries that share a package, a version and any identifier.
+/// Merges entries that concern the same package, share any identifier, and have the
+/// same version or at least one of them no version (npm audit 7+ states none).
 ///
-/// Linear in the number of entries: each (package, version, identifier) key maps to a
-/// group, and groups are joined through a small union-find when one entry bridges two.
+/// Linear in the number of entries: each (package, identifier) key keeps the few groups
+/// seen under it, and groups are joined through a union-find when one entry bridges two.
 pub fn deduplicate<'a>(
     reports: impl Iterator<Item = (&'a str, &'a [Vulnerability], &'a str)>,
 ) -> Vec<MergedVulnerability> {
     let mut groups: Vec<MergedVulnerability> = Vec::new();
     let mut parent: Vec<usize> = Vec::new();
-    let mut by_key: HashMap<(String, String, String), usize> = HashMap::new();
+    let mut by_key: HashMap<(String, String), Vec<usize>> = HashMap::new();
 
     fn find(parent: &mut [usize], mut i: usize) -> usize {
         while parent[i] != i {
@@ -208,38 +239,43 @@ pub fn deduplicate<'a>(
         }
         i
     }
+    fn compatible(a: Option<&str>, b: Option<&str>) -> bool {
+        match (a, b) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        }
+    }
 
     for (scanner, vulns, _source) in reports {
         for v in vulns {
             let pkg = normalize_package(&v.package);
-            let ver = v.version.clone().unwrap_or_default();
             let keys: Vec<_> = v
                 .identifiers()
-                .map(|id| (pkg.clone(), ver.clone(), id.to_ascii_uppercase()))
+                .map(|id| (pkg.clone(), id.to_ascii_uppercase()))
                 .collect();
             let mut target: Option<usize> = None;
             for k in &keys {
-                if let Some(&g) = by_key.get(k) {
+                let Some(candidates) = by_key.get(k) else {
+                    continue;
+                };
+                for &g in candidates.clone().iter() {
                     let g = find(&mut parent, g);
+                    if !compatible(groups[g].vuln.version.as_deref(), v.version.as_deref()) {
+                        continue;
+                    }
                     match target {
                         None => target = Some(g),
                         Some(t) if t != g => {
-                            // This entry bridges two groups: fold g into t.
-                            parent[g] = t;
-                            let absorbed = std::mem::take(&mut groups[g].vuln.aliases);
-                            let id = groups[g].vuln.id.clone();
-                            let scanners = std::mem::take(&mut groups[g].scanners);
-                            let fixed = std::mem::take(&mut groups[g].vuln.fixed_versions);
-                            let sev = groups[g].vuln.severity;
-                            let t_group = &mut groups[t];
-                            merge_ids(&mut t_group.vuln, std::iter::once(id).chain(absorbed));
-                            merge_fixed(&mut t_group.vuln, fixed);
-                            t_group.vuln.severity = t_group.vuln.severity.max(sev);
-                            for s in scanners {
-                                if !t_group.scanners.contains(&s) {
-                                    t_group.scanners.push(s);
-                                }
+                            if !compatible(
+                                groups[g].vuln.version.as_deref(),
+                                groups[t].vuln.version.as_deref(),
+                            ) {
+                                continue;
                             }
+                            parent[g] = t;
+                            // Rare (an entry bridging two groups): a clone keeps this simple.
+                            let absorbed = groups[g].clone();
+                            absorb(&mut groups[t], absorbed);
                         }
                         _ => {}
                     }
@@ -247,20 +283,13 @@ pub fn deduplicate<'a>(
             }
             let g = match target {
                 Some(t) => {
-                    let group = &mut groups[t];
-                    merge_ids(&mut group.vuln, v.identifiers().map(str::to_string));
-                    merge_fixed(&mut group.vuln, v.fixed_versions.clone());
-                    if v.severity > group.vuln.severity {
-                        group.vuln.severity = v.severity;
-                        group.vuln.severity_source = v.severity_source;
-                        group.vuln.cvss_vector = v.cvss_vector.clone();
-                    }
-                    if group.vuln.ecosystem.is_none() {
-                        group.vuln.ecosystem = v.ecosystem.clone();
-                    }
-                    if !group.scanners.iter().any(|s| s == scanner) {
-                        group.scanners.push(scanner.to_string());
-                    }
+                    absorb(
+                        &mut groups[t],
+                        MergedVulnerability {
+                            vuln: v.clone(),
+                            scanners: vec![scanner.to_string()],
+                        },
+                    );
                     t
                 }
                 None => {
@@ -273,21 +302,52 @@ pub fn deduplicate<'a>(
                 }
             };
             for k in keys {
-                by_key.entry(k).or_insert(g);
+                let list = by_key.entry(k).or_default();
+                if !list.contains(&g) {
+                    list.push(g);
+                }
             }
         }
     }
     let roots: Vec<usize> = (0..groups.len())
         .filter(|&i| find(&mut parent, i) == i)
         .collect();
-    let mut merged: Vec<MergedVulnerability> = Vec::with_capacity(roots.len());
     let mut groups: Vec<Option<MergedVulnerability>> = groups.into_iter().map(Some).collect();
-    for r in roots {
-        if let Some(g) = groups[r].take() {
-            merged.push(g);
+    roots.into_iter().filter_map(|r| groups[r].take()).collect()
+}
+
+/// Folds `other` into `target`: identifiers, fixes, scanners, the worse severity, and
+/// the version and ecosystem when `target` lacked them.
+fn absorb(target: &mut MergedVulnerability, other: MergedVulnerability) {
+    let MergedVulnerability { vuln, scanners } = other;
+    let t = &mut target.vuln;
+    merge_ids(
+        t,
+        vuln.identifiers()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+            .into_iter(),
+    );
+    merge_fixed(t, vuln.fixed_versions);
+    if vuln.severity > t.severity {
+        t.severity = vuln.severity;
+        t.severity_source = vuln.severity_source;
+        t.cvss_vector = vuln.cvss_vector;
+    }
+    if t.version.is_none() {
+        t.version = vuln.version;
+    }
+    if t.ecosystem.is_none() {
+        t.ecosystem = vuln.ecosystem;
+    }
+    if t.title.is_none() {
+        t.title = vuln.title;
+    }
+    for s in scanners {
+        if !target.scanners.contains(&s) {
+            target.scanners.push(s);
         }
     }
-    merged
 }
 
 fn merge_ids(target: &mut Vulnerability, ids: impl Iterator<Item = String>) {
@@ -322,19 +382,11 @@ fn in_scope(scope: &[String], ecosystem: Option<&str>) -> bool {
             .any(|s| canonical_ecosystem(s) == canonical_ecosystem(eco))
 }
 
-/// Folds common spellings of an ecosystem to one key.
-fn canonical_ecosystem(name: &str) -> String {
-    let lower = name.trim().to_ascii_lowercase();
-    match lower.as_str() {
-        "cargo" | "crates" | "crates.io" | "rust" | "rust-crate" => "crates.io".into(),
-        "pip" | "pypi" | "python" => "pypi".into(),
-        "go" | "golang" | "gomod" => "go".into(),
-        "gem" | "rubygems" | "bundler" => "rubygems".into(),
-        "composer" | "packagist" => "packagist".into(),
-        "nuget" | ".net" => "nuget".into(),
-        "maven" | "java" | "jar" => "maven".into(),
-        _ => lower,
-    }
+/// Folds the spellings of an ecosystem (`cargo`, `crates.io`, `rust-crate`) to one key.
+pub(crate) fn canonical_ecosystem(name: &str) -> String {
+    crate::evidence::ecosystem::from_type(name)
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_else(|| name.trim().to_ascii_lowercase())
 }
 
 fn vulnerability_finding(m: &MergedVulnerability, severity: Severity) -> super::Finding {
@@ -377,6 +429,7 @@ fn vulnerability_finding(m: &MergedVulnerability, severity: Severity) -> super::
             id: Some(v.id.clone()),
             aliases: v.aliases.clone(),
             package: Some(v.package.clone()),
+            ecosystem: v.ecosystem.clone(),
             version: v.version.clone(),
             tools: m.scanners.clone(),
             ..Default::default()
@@ -441,6 +494,36 @@ mod tests {
             vuln("CVE-1", &[], "p", Severity::Low),
             vuln("CVE-1", &[], "q", Severity::Low),
         ];
+        assert_eq!(deduplicate([("s", a.as_slice(), "a")].into_iter()).len(), 2);
+    }
+
+    #[test]
+    fn an_entry_without_version_joins_the_versioned_one() {
+        let mut npm = vuln(
+            "GHSA-35jh-r3h4-6jhm",
+            &["CVE-2021-23337"],
+            "lodash",
+            Severity::High,
+        );
+        npm.version = None;
+        let trivy = vec![vuln("CVE-2021-23337", &[], "lodash", Severity::High)];
+        let npm = vec![npm];
+        let merged = deduplicate(
+            [
+                ("npm-audit", npm.as_slice(), "a"),
+                ("trivy", trivy.as_slice(), "b"),
+            ]
+            .into_iter(),
+        );
+        assert_eq!(merged.len(), 1);
+        assert_eq!(merged[0].vuln.version.as_deref(), Some("1.0.0"));
+    }
+
+    #[test]
+    fn two_installed_versions_stay_two_findings() {
+        let mut other = vuln("CVE-1", &[], "p", Severity::High);
+        other.version = Some("2.0.0".into());
+        let a = vec![vuln("CVE-1", &[], "p", Severity::High), other];
         assert_eq!(deduplicate([("s", a.as_slice(), "a")].into_iter()).len(), 2);
     }
 

@@ -5,6 +5,7 @@
 //! report that could not be read stays visible to the checks (which turn it into an
 //! `error`) instead of disappearing.
 
+pub mod ecosystem;
 pub mod sast;
 pub mod sca;
 pub mod severity;
@@ -132,6 +133,8 @@ pub enum GapKind {
     Malformed,
     /// The content is well-formed but in a format vouch does not read.
     Unsupported,
+    /// The report says its tool did not complete (`scan.status: failure`).
+    ScannerFailed,
 }
 
 impl Gap {

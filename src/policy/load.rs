@@ -190,10 +190,26 @@ mod tests {
     fn value_rules_carry_line_and_column() {
         for (text, line, needle) in [
             ("version: 2\n", 1, "version: expected 1, got 2"),
-            ("version: 1\nsca:\n  fail_on: error\n", 3, "unknown value `error`"),
-            ("version: 1\nsca:\n  unrated_as: unknown\n", 3, "unknown value `unknown`"),
-            ("version: 1\nsast:\n  required_tools: [CodeQL, '  ']\n", 3, "must not be empty"),
-            ("version: 1\nexceptions:\n  - control: sca\n    match: {id: X}\n    reason: ''\n    owner: o\n    expires: 2030-01-01\n", 5, "must not be empty"),
+            (
+                "version: 1\nsca:\n  fail_on: error\n",
+                3,
+                "unknown value `error`",
+            ),
+            (
+                "version: 1\nsca:\n  unrated_as: unknown\n",
+                3,
+                "unknown value `unknown`",
+            ),
+            (
+                "version: 1\nsast:\n  required_tools: [CodeQL, '  ']\n",
+                3,
+                "must not be empty",
+            ),
+            (
+                "version: 1\nexceptions:\n  - control: sca\n    match: {id: X}\n    reason: ''\n    owner: o\n    expires: 2030-01-01\n",
+                5,
+                "must not be empty",
+            ),
         ] {
             let err = parse_str(text, "p.yaml").unwrap_err();
             assert_eq!(err.line, Some(line), "{text}: {err}");
@@ -203,7 +219,11 @@ mod tests {
 
     #[test]
     fn a_present_but_empty_section_enables_the_control() {
-        for text in ["version: 1\nsast:\nsca:\n", "version: 1\nsast: {}\nsca: ~\n", "version: 1\nsast:\n  # all commented out\nsca: {}\n"] {
+        for text in [
+            "version: 1\nsast:\nsca:\n",
+            "version: 1\nsast: {}\nsca: ~\n",
+            "version: 1\nsast:\n  # all commented out\nsca: {}\n",
+        ] {
             let p = parse_str(text, "p.yaml").unwrap();
             let sast = p.sast.expect("sast enabled");
             assert!(sast.enabled);
@@ -211,7 +231,10 @@ mod tests {
             assert!(p.sca.expect("sca enabled").enabled);
         }
         let p = parse_str("version: 1\n", "p.yaml").unwrap();
-        assert!(p.sast.is_none() && p.sca.is_none(), "absent sections are skipped");
+        assert!(
+            p.sast.is_none() && p.sca.is_none(),
+            "absent sections are skipped"
+        );
     }
 
     #[test]

@@ -75,9 +75,17 @@ struct Selectors {
 impl TryFrom<Selectors> for ExceptionMatch {
     type Error = &'static str;
     fn try_from(s: Selectors) -> Result<Self, Self::Error> {
-        let m = ExceptionMatch { id: s.id, rule: s.rule, package: s.package, path: s.path, code: s.code };
+        let m = ExceptionMatch {
+            id: s.id,
+            rule: s.rule,
+            package: s.package,
+            path: s.path,
+            code: s.code,
+        };
         if m.is_empty() {
-            return Err("match: give at least one of id, rule, package, path, code (an empty match would waive everything)");
+            return Err(
+                "match: give at least one of id, rule, package, path, code (an empty match would waive everything)",
+            );
         }
         Ok(m)
     }

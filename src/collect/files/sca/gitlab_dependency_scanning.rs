@@ -17,9 +17,10 @@
 
 use serde::Deserialize;
 
-use super::{Rating, clean_aliases, clean_list, ecosystem, non_empty};
+use super::{Rating, clean_aliases, clean_list, non_empty};
 use crate::collect::files::json::{self, Convert, Converted};
-use crate::evidence::{Gap, ScaReport, Scanner, Vulnerability};
+use crate::evidence::ecosystem;
+use crate::evidence::{Gap, GapKind, ScaReport, Scanner, Vulnerability};
 
 const WHAT: &str = "GitLab dependency-scanning report";
 
@@ -43,6 +44,9 @@ struct DependencyFile {
 
 #[derive(Deserialize)]
 struct Scan {
+    /// `success` or `failure`; a failed analyzer's report proves nothing.
+    #[serde(default)]
+    status: Option<String>,
     #[serde(default)]
     scanner: Option<Tool>,
     #[serde(default)]
@@ -200,6 +204,15 @@ pub(super) fn read(source: &str, bytes: &[u8]) -> Result<ScaReport, Gap> {
             v.ecosystem = Some(eco.to_owned());
         }
     }
+    if let Some(status) = report.scan.as_ref().and_then(|s| s.status.as_deref())
+        && status != "success"
+    {
+        return Err(Gap::new(
+            GapKind::ScannerFailed,
+            source,
+            format!("scan.status: {status:?}: the dependency scanner did not complete"),
+        ));
+    }
     let scanner_version = report.scan.and_then(|s| {
         s.scanner
             .and_then(|t| non_empty(t.version))
@@ -341,5 +354,19 @@ mod tests {
         let gap = read_sca("gl.json", bad).unwrap_err();
         assert_eq!(gap.kind, GapKind::Malformed);
         assert!(gap.detail.contains("vulnerabilities"), "{}", gap.detail);
+    }
+}
+
+#[cfg(test)]
+mod status_tests {
+    use crate::evidence::GapKind;
+
+    #[test]
+    fn a_failed_scan_is_a_scanner_failure_not_a_clean_report() {
+        let text = r#"{"version":"15.0.0","vulnerabilities":[],"dependency_files":[],
+            "scan":{"type":"dependency_scanning","status":"failure","scanner":{"id":"gemnasium","name":"Gemnasium","version":"4.0"}}}"#;
+        let gap = super::super::read_sca("gl.json", text.as_bytes()).unwrap_err();
+        assert_eq!(gap.kind, GapKind::ScannerFailed);
+        assert!(gap.detail.contains("scan.status"));
     }
 }

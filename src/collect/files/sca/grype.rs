@@ -14,8 +14,9 @@
 
 use serde::Deserialize;
 
-use super::{Rating, clean_aliases, clean_list, ecosystem, non_empty};
+use super::{Rating, clean_aliases, clean_list, non_empty};
 use crate::collect::files::json::{self, Convert, Converted};
+use crate::evidence::ecosystem;
 use crate::evidence::{Gap, ScaReport, Scanner, Vulnerability};
 
 const WHAT: &str = "grype report";

@@ -19,7 +19,7 @@
 //! the merged entry keeps the union of aliases and fixed versions and the higher severity.
 
 mod cargo_audit;
-mod ecosystem;
+
 mod gitlab_dependency_scanning;
 mod govulncheck;
 mod grype;

@@ -22,17 +22,18 @@ use crate::evidence::{Gap, ScaReport, Scanner, Severity, Vulnerability};
 
 const WHAT: &str = "osv-scanner report";
 
+/// `results` and, in each result, `source` and `packages` are required: other tools
+/// (Bandit, Semgrep's native JSON) also write a top-level `results`, and reading
+/// their output as an OSV-Scanner report with no packages would pass the gate.
 #[derive(Deserialize)]
 struct Report {
-    #[serde(deserialize_with = "json::null_default")]
     results: Vec<SourceResult>,
 }
 
 #[derive(Deserialize)]
 struct SourceResult {
-    #[serde(default)]
-    source: Option<Source>,
-    #[serde(default, deserialize_with = "json::null_default")]
+    source: Source,
+    #[serde(deserialize_with = "json::null_default")]
     packages: Vec<Converted<PackageResult>>,
 }
 
@@ -172,7 +173,7 @@ pub(super) fn read(source: &str, bytes: &[u8]) -> Result<ScaReport, Gap> {
     let report: Report = json::parse(source, WHAT, bytes)?;
     let mut vulnerabilities = Vec::new();
     for result in report.results {
-        let manifest = non_empty(result.source.and_then(|s| s.path));
+        let manifest = non_empty(result.source.path);
         for package in result.packages {
             for mut v in package.0 {
                 v.manifest.clone_from(&manifest);
@@ -416,5 +417,25 @@ mod tests {
             gap.detail
         );
         assert!(gap.detail.contains("`name`"), "{}", gap.detail);
+    }
+}
+
+#[cfg(test)]
+mod recognition_tests {
+    use super::super::read_sca;
+
+    #[test]
+    fn other_tools_results_objects_are_not_clean_osv_reports() {
+        for text in [
+            r#"{"results":[{"foo":1}]}"#,
+            r#"{"results":null}"#,
+            r#"{"errors":[],"results":[{"check_id":"python.lang.security","path":"a.py","extra":{"severity":"ERROR"}}]}"#,
+            r#"{"errors":[],"generated_at":"2024-01-01","metrics":{},"results":[{"filename":"a.py","issue_severity":"HIGH","test_id":"B602"}]}"#,
+        ] {
+            assert!(
+                read_sca("r.json", text.as_bytes()).is_err(),
+                "accepted: {text}"
+            );
+        }
     }
 }

@@ -151,7 +151,7 @@ impl Convert for TrivyVuln {
             .pkg_identifier
             .as_ref()
             .and_then(|p| p.purl.as_deref())
-            .and_then(super::ecosystem::from_purl);
+            .and_then(crate::evidence::ecosystem::from_purl);
         let fixed = t
             .fixed_version
             .as_deref()
@@ -183,14 +183,17 @@ impl Convert for TrivyVuln {
 fn normalize(results: Vec<TargetResult>) -> Vec<Vulnerability> {
     let mut out = Vec::new();
     for result in results {
-        let kind_eco = result.kind.as_deref().and_then(super::ecosystem::from_type);
+        let kind_eco = result
+            .kind
+            .as_deref()
+            .and_then(crate::evidence::ecosystem::from_type);
         let os_packages = match result.class.as_deref() {
             Some(class) => class == "os-pkgs",
             // Legacy results have no class; OS targets have a distribution as type.
             None => result
                 .kind
                 .as_deref()
-                .and_then(super::ecosystem::from_distro)
+                .and_then(crate::evidence::ecosystem::from_distro)
                 .is_some(),
         };
         let target_manifest = if os_packages {
