@@ -201,7 +201,12 @@ pub fn evaluate(policy: &Policy, evidence: &Evidence) -> Verdict {
                 title: check.title().into(),
                 status: Status::Skipped,
                 required: false,
-                summary: "not enabled by the policy".into(),
+                summary: match check.inputs(evidence) {
+                    0 => "not enabled by the policy".into(),
+                    n => format!(
+                        "not enabled by the policy: {n} input(s) given for it were not evaluated"
+                    ),
+                },
                 findings: Vec::new(),
             });
             continue;

@@ -33,6 +33,8 @@ pub trait Check: Sync {
     fn settings(&self, policy: &Policy) -> Option<ControlSettings>;
     /// Evaluates the evidence. Only called when [`Check::settings`] is `Some`.
     fn run(&self, policy: &Policy, evidence: &Evidence) -> CheckOutput;
+    /// How many inputs of the evidence belong to this control (reported when skipped).
+    fn inputs(&self, evidence: &Evidence) -> usize;
 }
 
 /// What a control file implements: its identity, its policy section and one pure
@@ -50,6 +52,8 @@ pub trait Control: Sync {
     fn section(policy: &Policy) -> Option<&Self::Section>;
     /// Evaluates the evidence under the section's settings.
     fn evaluate(section: &Self::Section, evidence: &Evidence) -> CheckOutput;
+    /// How many inputs of the evidence are this control's.
+    fn inputs(evidence: &Evidence) -> usize;
 }
 
 /// Settings every control section has.
@@ -75,6 +79,9 @@ impl<C: Control> Check for C {
         Some(ControlSettings {
             advisory: section.advisory(),
         })
+    }
+    fn inputs(&self, evidence: &Evidence) -> usize {
+        C::inputs(evidence)
     }
     fn run(&self, policy: &Policy, evidence: &Evidence) -> CheckOutput {
         match C::section(policy) {

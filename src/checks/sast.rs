@@ -84,6 +84,14 @@ pub static SCANNER_FAILED: Code = Code {
     remediation: "Fix the scanner's configuration or build so the analysis completes; the notification text says what failed.",
 };
 
+/// The SARIF inputs hold no run at all.
+pub static NO_ANALYSIS: Code = Code {
+    code: "sast/no-analysis",
+    kind: FindingKind::Error,
+    meaning: "The SARIF inputs contain no run (`runs: []`): no analysis is recorded, which is not the same as a clean one.",
+    remediation: "Pass the SARIF the scanner wrote for this commit; an empty log usually means the scanner step was skipped.",
+};
+
 /// A required scanner produced no run.
 pub static REQUIRED_TOOL_MISSING: Code = Code {
     code: "sast/required-tool-missing",
@@ -100,8 +108,9 @@ pub static RESULT_OVER_THRESHOLD: Code = Code {
     remediation: "Fix the code the rule points at, or, if it is a false positive, suppress it in the scanner (status `accepted`) or add a time-boxed exception with a reason and an owner.",
 };
 
-static CODES: [&Code; 5] = [
+static CODES: [&Code; 6] = [
     &NO_EVIDENCE,
+    &NO_ANALYSIS,
     &UNREADABLE_REPORT,
     &SCANNER_FAILED,
     &REQUIRED_TOOL_MISSING,
@@ -120,6 +129,10 @@ impl Control for SastCheck {
 
     fn evaluate(section: &SastPolicy, evidence: &Evidence) -> CheckOutput {
         evaluate(section, evidence)
+    }
+
+    fn inputs(evidence: &Evidence) -> usize {
+        evidence.sast.len()
     }
 }
 
@@ -173,6 +186,12 @@ fn evaluate(p: &SastPolicy, evidence: &Evidence) -> CheckOutput {
         }
     }
 
+    let readable = evidence.sast.iter().filter(|s| s.observed.is_ok()).count();
+    if readable > 0 && tally.runs == 0 {
+        out.findings.push(NO_ANALYSIS.finding(format!(
+            "{readable} SARIF input(s) were read but contain no run: no analysis is recorded"
+        )));
+    }
     tools_seen.sort();
     tools_seen.dedup();
     for required in &p.required_tools {

@@ -123,6 +123,10 @@ impl Control for ScaCheck {
     fn evaluate(section: &ScaPolicy, evidence: &Evidence) -> CheckOutput {
         evaluate(section, evidence)
     }
+
+    fn inputs(evidence: &Evidence) -> usize {
+        evidence.sca.len() + evidence.vex.len()
+    }
 }
 
 impl Section for ScaPolicy {

@@ -307,3 +307,61 @@ fn evaluate_reproduces_the_verdict_and_findings_of_the_original_run() {
         "expiry is judged at the original run time"
     );
 }
+
+#[test]
+fn a_section_with_every_key_commented_out_still_gates() {
+    let dir = tempdir();
+    let sarif = fixture("sarif/crashed-scanner.sarif");
+    let policy = "version: 1\nsast:\n  # fail_on: high\n  # required_tools: []\n";
+    let (code, report, _) = verify_json(dir.path(), policy, &["--sarif", sarif.to_str().unwrap()]);
+    assert_eq!((code, status(&report, "sast")), (1, "error"));
+}
+
+#[test]
+fn a_run_without_results_or_a_log_without_runs_is_not_a_clean_scan() {
+    let dir = tempdir();
+    let rules_only = write(
+        dir.path(),
+        "rules-only.sarif",
+        r#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"CodeQL","rules":[{"id":"a"}]}}}]}"#,
+    );
+    let policy = "version: 1\nsast:\n  required_tools: [CodeQL]\n";
+    let (code, report, _) = verify_json(
+        dir.path(),
+        policy,
+        &["--sarif", rules_only.to_str().unwrap()],
+    );
+    assert_eq!((code, status(&report, "sast")), (1, "error"));
+    assert_eq!(codes(&report, "sast"), vec!["sast/scanner-failed"]);
+
+    let no_runs = write(
+        dir.path(),
+        "no-runs.sarif",
+        r#"{"version":"2.1.0","runs":[]}"#,
+    );
+    let (code, report, _) = verify_json(
+        dir.path(),
+        "version: 1\nsast: {}\n",
+        &["--sarif", no_runs.to_str().unwrap()],
+    );
+    assert_eq!((code, status(&report, "sast")), (1, "error"));
+    assert_eq!(codes(&report, "sast"), vec!["sast/no-analysis"]);
+}
+
+#[test]
+fn inputs_for_a_skipped_control_are_called_out() {
+    let dir = tempdir();
+    let sarif = fixture("sarif/codeql-critical.sarif");
+    let (code, report, _) = verify_json(
+        dir.path(),
+        "version: 1\nsca: {}\n",
+        &["--sarif", sarif.to_str().unwrap()],
+    );
+    assert_eq!(code, 1, "sca has no evidence");
+    assert_eq!(status(&report, "sast"), "skipped");
+    let summary = report["controls"][0]["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("1 input(s) given for it were not evaluated"),
+        "{summary}"
+    );
+}

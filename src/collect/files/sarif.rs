@@ -117,6 +117,12 @@ fn normalize_run(run: Run, run_index: usize) -> Result<SastRun, String> {
 
     let mut execution_successful = true;
     let mut tool_errors = Vec::new();
+    if run.results.is_none() {
+        tool_errors.push(
+            "the run has no `results` array: the analysis did not produce results (SARIF §3.14.23)"
+                .to_string(),
+        );
+    }
     for inv in &run.invocations {
         execution_successful &= inv.execution_successful;
         for n in inv
@@ -144,8 +150,9 @@ fn normalize_run(run: Run, run_index: usize) -> Result<SastRun, String> {
     }
 
     let mut rules = BTreeMap::new();
-    let mut results = Vec::with_capacity(run.results.len());
-    for (i, result) in run.results.into_iter().enumerate() {
+    let pending = run.results.unwrap_or_default();
+    let mut results = Vec::with_capacity(pending.len());
+    for (i, result) in pending.into_iter().enumerate() {
         let rule = resolve_rule(&result, &components, &by_id)
             .map_err(|e| format!("runs[{run_index}].results[{i}]: {e}"))?;
         let rule_id = result.rule_id.or_else(|| rule.map(|r| r.id.clone()));
@@ -276,20 +283,20 @@ fn first_location(locations: &[SarifLocation]) -> Option<Location> {
     })
 }
 
-/// `accepted` (or absent status, the SARIF default) wins; otherwise the result still counts.
+/// A result is suppressed only when every suppression is `accepted` (a missing status
+/// means accepted, §3.35.3). One `underReview` or `rejected` suppression keeps it
+/// gating: a reviewer's doubt or refusal outweighs someone else's acceptance.
 fn fold_suppressions(suppressions: &Option<Vec<Suppression>>) -> SuppressionState {
-    let Some(list) = suppressions else {
+    let Some(list) = suppressions.as_ref().filter(|l| !l.is_empty()) else {
         return SuppressionState::None;
     };
-    let mut state = SuppressionState::None;
+    let mut state = SuppressionState::Accepted;
     for s in list {
         match s.status.as_deref() {
-            None | Some("accepted") => return SuppressionState::Accepted,
+            None | Some("accepted") => {}
             Some("underReview") => state = SuppressionState::UnderReview,
-            Some("rejected") if state == SuppressionState::None => {
-                state = SuppressionState::Rejected
-            }
-            _ => {}
+            // `rejected` wins over everything; unknown statuses are treated as rejected.
+            _ => return SuppressionState::Rejected,
         }
     }
     state
@@ -333,6 +340,13 @@ impl From<SarifResult> for PendingResult {
             baseline_state: r.baseline_state,
         }
     }
+}
+
+/// `results` when present, so that an absent array stays distinguishable from `[]`.
+fn pending_results_present<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Vec<PendingResult>>, D::Error> {
+    pending_results(d).map(Some)
 }
 
 /// Deserializes `run.results`, reducing each element as it arrives.
@@ -381,8 +395,10 @@ struct Run {
     tool: Tool,
     #[serde(default)]
     invocations: Vec<Invocation>,
-    #[serde(default, deserialize_with = "pending_results")]
-    results: Vec<PendingResult>,
+    /// Absent (not empty) means the tool produced no results: the analysis did not
+    /// complete (SARIF §3.14.23), which is not the same as finding nothing.
+    #[serde(default, deserialize_with = "pending_results_present")]
+    results: Option<Vec<PendingResult>>,
     conversion: Option<IgnoredAny>,
     language: Option<IgnoredAny>,
     version_control_provenance: Option<IgnoredAny>,

@@ -68,7 +68,7 @@ fn out_of_range_rule_index_names_the_result() {
 }
 
 #[test]
-fn suppressions_fold_accepted_over_review() {
+fn suppressions_fold_to_the_most_cautious_status() {
     let log = run_with(
         r#"{"message":{"text":"a"},"suppressions":[{"kind":"inSource"}]},
            {"message":{"text":"b"},"suppressions":[{"kind":"external","status":"underReview"}]},
@@ -84,8 +84,9 @@ fn suppressions_fold_accepted_over_review() {
             SuppressionState::Accepted,
             SuppressionState::UnderReview,
             SuppressionState::Rejected,
-            SuppressionState::Accepted
-        ]
+            SuppressionState::Rejected
+        ],
+        "a rejected suppression outweighs an accepted one"
     );
 }
 
@@ -184,4 +185,28 @@ fn gitlab_sast_report_becomes_a_run() {
     assert_eq!(r.rule_id.as_deref(), Some("bandit.B608"));
     let failed = json.replace("\"success\"", "\"failure\"");
     assert!(!read(&failed).unwrap().runs[0].execution_successful);
+}
+
+#[test]
+fn accepted_with_one_under_review_still_gates() {
+    let log = run_with(
+        r#"{"message":{"text":"a"},"suppressions":[{"kind":"inSource","status":"accepted"},{"kind":"external","status":"underReview"}]}"#,
+        "",
+    );
+    assert_eq!(
+        read(&log).unwrap().runs[0].results[0].suppression,
+        SuppressionState::UnderReview
+    );
+}
+
+#[test]
+fn a_run_without_results_did_not_complete() {
+    let log = r#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"CodeQL","rules":[{"id":"a"}]}}}]}"#;
+    let run = &read(log).unwrap().runs[0];
+    assert_eq!(run.tool_errors.len(), 1, "{:?}", run.tool_errors);
+    let empty = run_with("", "");
+    assert!(
+        read(&empty).unwrap().runs[0].tool_errors.is_empty(),
+        "`results: []` is a clean run"
+    );
 }
