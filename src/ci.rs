@@ -48,6 +48,11 @@ impl Env {
         matches!(self.get(key), Some(v) if v.eq_ignore_ascii_case("true") || v == "1")
     }
 
+    /// Whether this is a GitHub Actions job, whose log the runner scans for workflow commands.
+    pub fn in_github_actions(&self) -> bool {
+        self.is_true("GITHUB_ACTIONS")
+    }
+
     /// Where GitHub Actions wants the job summary Markdown, when running there.
     pub fn github_step_summary(&self) -> Option<&str> {
         if self.is_true("GITHUB_ACTIONS") {

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use std::io::Write;
+
 use anyhow::{Context, bail};
 
 use crate::ci::Env;
@@ -61,13 +63,17 @@ pub fn emit(
         bail!("--format: at most one format can go to stdout; give the others a path (FMT=PATH)");
     }
     let mut stdout = String::new();
+    let mut stdout_format = None;
     for spec in specs {
         match &spec.path {
-            None => stdout.push_str(&render(
-                spec.format,
-                report,
-                stdout_is_tty && env.color_allowed(),
-            )),
+            None => {
+                stdout_format = Some(spec.format);
+                stdout.push_str(&render(
+                    spec.format,
+                    report,
+                    stdout_is_tty && env.color_allowed(),
+                ));
+            }
             Some(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir)
@@ -83,19 +89,54 @@ pub fn emit(
             }
         }
     }
-    if let Some(summary) = env.github_step_summary() {
-        use std::io::Write;
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(summary)
-            .with_context(|| format!("opening GITHUB_STEP_SUMMARY {summary}"))?;
-        f.write_all(report::markdown::render(report).as_bytes())
-            .context("writing GITHUB_STEP_SUMMARY")?;
-        stdout.push_str(&report::github::annotations(report));
+    let mut stderr = String::new();
+    if env.in_github_actions() {
+        if let Some(summary) = env.github_step_summary() {
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(summary)
+                .with_context(|| format!("opening GITHUB_STEP_SUMMARY {summary}"))?;
+            f.write_all(report::markdown::render(report).as_bytes())
+                .context("writing GITHUB_STEP_SUMMARY")?;
+        }
+        let annotations = report::github::annotations(report);
+        if stdout_format == Some(Format::Text) {
+            // The human report goes between `::stop-commands::TOKEN` and `::TOKEN::`: the
+            // runner ignores every workflow command in between, whatever a scanner wrote,
+            // and the token is random so untrusted text cannot end the block early. Our
+            // own annotations come after, on the same stream, so they keep their order.
+            let token = unguessable_token();
+            stdout = format!("::stop-commands::{token}\n{stdout}::{token}::\n{annotations}");
+        } else {
+            // A machine format on stdout must stay parseable: annotations go to stderr,
+            // which the runner reads for commands too.
+            stderr.push_str(&annotations);
+        }
     }
-    print!("{stdout}");
+    write_stream(std::io::stdout().lock(), &stdout).context("writing the report to stdout")?;
+    write_stream(std::io::stderr().lock(), &stderr).context("writing annotations to stderr")?;
     Ok(())
+}
+
+/// Writes everything; a reader that went away (`vouch … | head`) is not an error.
+fn write_stream(mut w: impl Write, text: &str) -> std::io::Result<()> {
+    match w.write_all(text.as_bytes()).and_then(|()| w.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// 128 bits from the standard library's per-process random SipHash keys.
+fn unguessable_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut token = String::new();
+    for i in 0..2u8 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u8(i);
+        token.push_str(&format!("{:016x}", h.finish()));
+    }
+    token
 }
 
 fn format_name(f: Format) -> &'static str {

@@ -9,6 +9,19 @@
 
 use std::fmt::Write;
 
+/// The legacy GitHub runner command marker, recognized anywhere in a line of a job log.
+const LEGACY_COMMAND: &str = "##[";
+
+/// Breaks every `##[` so the runner's legacy command parser never sees one; the text
+/// stays readable (`#\u{23}[`).
+fn defuse_legacy_commands(s: String) -> String {
+    if s.contains(LEGACY_COMMAND) {
+        s.replace(LEGACY_COMMAND, "#\\u{23}[")
+    } else {
+        s
+    }
+}
+
 /// True for characters that can change how a terminal or viewer renders what follows:
 /// C0/C1 controls (ESC starts ANSI and OSC sequences) and Unicode bidi controls
 /// ("Trojan Source").
@@ -32,7 +45,7 @@ pub fn terminal(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+    defuse_legacy_commands(out)
 }
 
 /// Data of a GitHub workflow command (the text after `::`): `%`, CR and LF are
@@ -51,7 +64,7 @@ pub fn workflow_data(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+    defuse_legacy_commands(out)
 }
 
 /// A property value of a workflow command (`file=`, `title=`): like [`workflow_data`]
@@ -103,7 +116,7 @@ pub fn xml_chars(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+    defuse_legacy_commands(out)
 }
 
 /// Plain text for JSON-based sinks read by other viewers (SARIF): controls other than
@@ -119,7 +132,7 @@ pub fn plain(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+    defuse_legacy_commands(out)
 }
 
 #[cfg(test)]
@@ -152,6 +165,20 @@ mod tests {
         assert!(!m.contains('<') && !m.contains('>') && !m.contains('|') && !m.contains('@'));
         assert!(!m.contains('\n'));
         assert!(!m.chars().any(|c| c.is_control()));
+    }
+
+    #[test]
+    fn legacy_runner_commands_are_defused_everywhere() {
+        let hostile = "a ##[error]forged ##[add-mask]x";
+        for out in [
+            terminal(hostile),
+            workflow_data(hostile),
+            xml_chars(hostile),
+            plain(hostile),
+            markdown(hostile),
+        ] {
+            assert!(!out.contains("##["), "{out}");
+        }
     }
 
     #[test]

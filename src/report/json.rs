@@ -47,7 +47,16 @@ impl Formatter for SafeFormatter<'_> {
     ) -> io::Result<()> {
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
-            if needs_escape(c) {
+            if i < start {
+                continue; // inside a `##[` already written
+            }
+            // `##[` is GitHub's legacy command marker, honored anywhere in a log line;
+            // writing its second `#` as `\u0023` keeps the data and breaks the marker.
+            if c == '#' && fragment[i..].starts_with("##[") {
+                w.write_all(&fragment.as_bytes()[start..i])?;
+                w.write_all(b"#\\u0023[")?;
+                start = i + 3;
+            } else if needs_escape(c) {
                 w.write_all(&fragment.as_bytes()[start..i])?;
                 write!(w, "\\u{:04x}", c as u32)?;
                 start = i + c.len_utf8();
@@ -98,13 +107,14 @@ mod tests {
 
     #[test]
     fn c1_and_bidi_controls_are_escaped_but_round_trip() {
-        let value = serde_json::json!({"m": "a\u{9b}31m b\u{202E}c \u{1b}[0m é"});
+        let value = serde_json::json!({"m": "a\u{9b}31m b\u{202E}c \u{1b}[0m é ##[error]x"});
         let text = to_safe_json(&value);
         assert!(
             !text.contains('\u{9b}') && !text.contains('\u{202E}') && !text.contains('\u{1b}'),
             "{text}"
         );
         assert!(text.contains("é"), "ordinary non-ASCII stays readable");
+        assert!(!text.contains("##["), "{text}");
         let back: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back, value);
     }

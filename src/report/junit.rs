@@ -282,10 +282,12 @@ fn attr(s: &str) -> String {
     escape::xml_chars(&s.replace("\r\n", " ").replace(['\r', '\n'], " "))
 }
 
-/// Untrusted multi-line text inside a list entry: kept multi-line, but continuation
-/// lines are indented so a message cannot fake the start of another entry.
+/// Untrusted multi-line text inside a list entry: kept multi-line, but every
+/// continuation line starts with `    | `, so a message can neither fake the start of
+/// another entry nor start a line with `::` (GitHub reads workflow commands after
+/// leading white space when this report is printed in a job log).
 fn block(s: &str) -> String {
-    escape::xml_chars(&s.replace("\r\n", "\n").replace('\r', "\n")).replace('\n', "\n    ")
+    escape::xml_chars(&s.replace("\r\n", "\n").replace('\r', "\n")).replace('\n', "\n    | ")
 }
 
 #[cfg(test)]
@@ -469,7 +471,12 @@ mod tests {
 
     #[test]
     fn message_lines_cannot_fake_another_entry() {
-        assert_eq!(block("a\n[2] fake\r\nb"), "a\n    [2] fake\n    b");
+        assert_eq!(block("a\n[2] fake\r\nb"), "a\n    | [2] fake\n    | b");
+        assert!(
+            !block("x\n  ::error::y")
+                .lines()
+                .any(|l| l.trim_start().starts_with("::"))
+        );
         assert_eq!(attr("a\nb\r\nc\rd"), "a b c d");
     }
 }

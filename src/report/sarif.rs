@@ -68,7 +68,8 @@ pub fn render(report: &Report) -> String {
             results,
         }],
     };
-    let mut s = serde_json::to_string_pretty(&log).expect("the SARIF log is plain data");
+    // The safe formatter keeps C1/bidi controls and `##[` inert when the file is printed.
+    let mut s = super::json::to_safe_json(&log);
     s.push('\n');
     s
 }

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::support::{run, tempdir, vouch, write};
 
-const MESSAGE: &str = "SQL injection\n::error file=src/x.rs::forged\r\n::add-mask::x\n<script>alert(document.cookie)</script>\u{1b}[2J\u{1b}]8;;https://evil.example\u{7}click\u{1b}]8;;\u{7} @security-team | 100% \u{202E}gnp.exe";
+const MESSAGE: &str = "SQL injection\n::error file=src/x.rs::forged\r\n   ::add-mask::x\n\t::stop-commands::abc\n##[error]legacy ##[add-mask]y\n<script>alert(document.cookie)</script>\u{1b}[2J\u{1b}]8;;https://evil.example\u{7}click\u{1b}]8;;\u{7} @security-team | 100% \u{202E}gnp.exe";
 
 fn hostile_sarif(dir: &std::path::Path) -> std::path::PathBuf {
     let log = json!({
@@ -54,23 +54,41 @@ fn every_sink_neutralizes_hostile_scanner_text() {
     let (code, stdout, stderr) = run(&mut cmd);
     assert_eq!(code, 1, "{stderr}");
 
-    // Terminal + workflow commands (stdout): every line that starts with `::` is one of
-    // ours; the forged commands are escaped into the data of a real one.
+    // Terminal + workflow commands (stdout). The runner trims leading white space before
+    // looking for `::` and finds `##[` anywhere, so check both. The human report sits in
+    // a stop-commands block with a random token; outside it only our annotations remain.
     assert_no_raw_controls("stdout", &stdout, &['\n']);
-    for line in stdout.lines().filter(|l| l.starts_with("::")) {
+    assert!(
+        !stdout.contains("##["),
+        "legacy command marker reached the log:\n{stdout}"
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    let first = lines[0];
+    let token = first
+        .strip_prefix("::stop-commands::")
+        .expect("report starts a stop-commands block");
+    assert!(token.len() >= 32, "token too short: {token}");
+    let end = lines
+        .iter()
+        .position(|l| *l == format!("::{token}::"))
+        .expect("block is closed");
+    for line in &lines[1..end] {
+        assert!(!line.contains(token), "untrusted text repeated the token");
+    }
+    for line in &lines[end + 1..] {
+        let t = line.trim_start();
         assert!(
-            line.starts_with("::error file=")
-                || line.starts_with("::warning")
-                || line.starts_with("::notice"),
+            t.starts_with("::error file=")
+                || t.starts_with("::warning")
+                || t.starts_with("::notice"),
             "{line}"
         );
     }
-    assert!(
-        !stdout.lines().any(|l| l.starts_with("::add-mask::")),
-        "forged add-mask:\n{stdout}"
-    );
     assert_eq!(
-        stdout.lines().filter(|l| l.starts_with("::error")).count(),
+        lines[end + 1..]
+            .iter()
+            .filter(|l| l.starts_with("::error"))
+            .count(),
         1,
         "{stdout}"
     );
@@ -78,6 +96,34 @@ fn every_sink_neutralizes_hostile_scanner_text() {
         !stdout.contains("\u{1b}]8;;"),
         "OSC hyperlink reached the terminal"
     );
+
+    // A machine format on stdout in Actions stays parseable and cannot carry commands;
+    // the annotations go to stderr.
+    for format in ["json", "junit", "sarif", "markdown"] {
+        let (_, out, err) = run(vouch()
+            .arg("verify")
+            .arg("--policy")
+            .arg(&policy)
+            .arg("--sarif")
+            .arg(&sarif)
+            .args(["--format", format])
+            .env("GITHUB_ACTIONS", "true"));
+        assert!(!out.contains("##["), "{format}: legacy marker:\n{out}");
+        for line in out.lines() {
+            assert!(
+                !line.trim_start().starts_with("::"),
+                "{format} on stdout carries a command line: {line}"
+            );
+        }
+        assert!(
+            err.lines().any(|l| l.starts_with("::error file=")),
+            "{format}: annotations on stderr:\n{err}"
+        );
+        if format == "json" || format == "sarif" {
+            serde_json::from_str::<serde_json::Value>(&out)
+                .unwrap_or_else(|e| panic!("{format} stdout is not JSON: {e}"));
+        }
+    }
 
     // Markdown, both the file and the step summary.
     for (name, md) in [
@@ -124,8 +170,13 @@ fn every_sink_neutralizes_hostile_scanner_text() {
                 assert_no_raw_controls("sarif", s, &['\n', '\t'])
             });
         }
-        // The file itself is inert when printed: serde escapes C0, vouch escapes C1 and bidi.
+        // The file itself is inert when printed: serde escapes C0, vouch escapes C1, bidi
+        // and `##[`, and no line starts with untrusted text.
         assert_no_raw_controls(f, &text, &['\n']);
+        assert!(
+            !text.contains("##[") && !text.lines().any(|l| l.trim_start().starts_with("::")),
+            "{f}:\n{text}"
+        );
     }
 }
 
