@@ -105,6 +105,10 @@ pub struct CiContext {
     /// URL of the CI run or job.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_url: Option<String>,
+    /// Absolute path of the checkout, used to make scanners' absolute paths
+    /// repository-relative (`GITHUB_WORKSPACE`, `CI_PROJECT_DIR`, else the working directory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
 }
 
 impl CiContext {
@@ -118,6 +122,7 @@ impl CiContext {
             event: None,
             change_number: None,
             run_url: None,
+            workspace: None,
         }
     }
 
@@ -162,6 +167,7 @@ impl CiContext {
             event: env.get("GITHUB_EVENT_NAME").map(str::to_string),
             change_number,
             run_url,
+            workspace: env.get("GITHUB_WORKSPACE").map(str::to_string),
         }
     }
 
@@ -182,6 +188,7 @@ impl CiContext {
             git_ref,
             event: env.get("CI_PIPELINE_SOURCE").map(str::to_string),
             change_number: env.get("CI_MERGE_REQUEST_IID").and_then(|n| n.parse().ok()),
+            workspace: env.get("CI_PROJECT_DIR").map(str::to_string),
             run_url: env
                 .get("CI_JOB_URL")
                 .or_else(|| env.get("CI_PIPELINE_URL"))

@@ -338,7 +338,7 @@ fn exception_matches(ex: &Exception, f: &Finding) -> bool {
         };
         if !g
             .compile_matcher()
-            .is_match(crate::checks::sast::normalize_path(&loc.path))
+            .is_match(crate::checks::sast::repo_path(&loc.path, None).path)
         {
             return false;
         }

@@ -154,6 +154,7 @@ fn evaluate(p: &SastPolicy, evidence: &Evidence) -> CheckOutput {
         return out;
     }
     let filter = PathMatcher::new(&p.paths);
+    let workspace = evidence.context.workspace.as_deref();
     let mut tally = Tally::default();
     let mut tools_seen: Vec<String> = Vec::new();
 
@@ -172,14 +173,19 @@ fn evaluate(p: &SastPolicy, evidence: &Evidence) -> CheckOutput {
             check_run_health(run, &sourced.source, &mut out);
             for result in &run.results {
                 tally.results += 1;
-                match classify(result, p, &filter) {
+                let path = result
+                    .location
+                    .as_ref()
+                    .map(|l| repo_path(&l.path, workspace));
+                match classify(result, path.as_ref(), p, &filter) {
                     Disposition::Suppressed => tally.suppressed += 1,
                     Disposition::Excluded => tally.excluded += 1,
                     Disposition::NotNew => tally.not_new += 1,
                     Disposition::BelowThreshold => {}
                     Disposition::Gating => {
                         tally.over += 1;
-                        out.findings.push(result_finding(result, run, &p.fail_on.0));
+                        out.findings
+                            .push(result_finding(result, path, run, &p.fail_on.0));
                     }
                 }
             }
@@ -270,17 +276,21 @@ enum Disposition {
     Gating,
 }
 
-fn classify(result: &SastResult, p: &SastPolicy, filter: &PathMatcher) -> Disposition {
+fn classify(
+    result: &SastResult,
+    path: Option<&RepoPath>,
+    p: &SastPolicy,
+    filter: &PathMatcher,
+) -> Disposition {
     if result.suppression == SuppressionState::Accepted {
         return Disposition::Suppressed;
     }
-    if let Some(loc) = &result.location {
-        if !filter.admits(&loc.path) {
-            return Disposition::Excluded;
-        }
-    } else if filter.has_includes() {
-        // A result with no location cannot be shown to be inside the included paths;
-        // it still counts, because dropping it would hide it (fail closed).
+    // A result with no location, or one outside the checkout, cannot be shown to be
+    // outside the included paths: it still counts (fail closed). Excludes still apply.
+    if let Some(path) = path
+        && !filter.admits(path)
+    {
+        return Disposition::Excluded;
     }
     if p.new_only
         && matches!(
@@ -305,7 +315,12 @@ pub fn exceeds(result: &SastResult, threshold: Threshold) -> bool {
     }
 }
 
-fn result_finding(result: &SastResult, run: &SastRun, threshold: &Threshold) -> super::Finding {
+fn result_finding(
+    result: &SastResult,
+    path: Option<RepoPath>,
+    run: &SastRun,
+    threshold: &Threshold,
+) -> super::Finding {
     let rule = result
         .rule_id
         .clone()
@@ -332,7 +347,12 @@ fn result_finding(result: &SastResult, run: &SastRun, threshold: &Threshold) -> 
             threshold.as_str()
         ))
         .with_severity(severity)
-        .with_location(result.location.clone())
+        .with_location(result.location.clone().map(|mut l| {
+            if let Some(p) = path {
+                l.path = p.path;
+            }
+            l
+        }))
         .with_help_uri(help)
         .with_subject(FindingSubject {
             rule: result.rule_id.clone(),
@@ -355,19 +375,14 @@ impl PathMatcher {
         }
     }
 
-    fn has_includes(&self) -> bool {
-        self.include.is_some()
-    }
-
-    fn admits(&self, path: &str) -> bool {
-        let path = normalize_path(path);
+    fn admits(&self, path: &RepoPath) -> bool {
         if let Some(ex) = &self.exclude
-            && ex.is_match(path)
+            && ex.is_match(&path.path)
         {
             return false;
         }
         match &self.include {
-            Some(inc) => inc.is_match(path),
+            Some(inc) => !path.relative || inc.is_match(&path.path),
             None => true,
         }
     }
@@ -387,8 +402,98 @@ pub(crate) fn build_set(globs: &[GlobPattern]) -> Option<GlobSet> {
     b.build().ok()
 }
 
-/// Strips `file://` and `./` so globs written against repository paths match.
-pub(crate) fn normalize_path(path: &str) -> &str {
-    let p = path.strip_prefix("file://").unwrap_or(path);
-    p.strip_prefix("./").unwrap_or(p)
+/// A result path as globs see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RepoPath {
+    /// Repository-relative when `relative`, else the absolute path as reported.
+    pub path: String,
+    /// Whether the path is known to be inside the checkout.
+    pub relative: bool,
+}
+
+/// Makes a scanner's path repository-relative: drops `file://` (and `file://localhost`),
+/// decodes `%XX`, strips `./`, and strips the workspace prefix from absolute paths.
+pub(crate) fn repo_path(raw: &str, workspace: Option<&str>) -> RepoPath {
+    let without_scheme = raw
+        .strip_prefix("file://localhost")
+        .or_else(|| raw.strip_prefix("file://"))
+        .unwrap_or(raw);
+    let decoded = percent_encoding::percent_decode_str(without_scheme).decode_utf8_lossy();
+    let mut path = decoded.trim_start_matches("./").to_string();
+    let absolute = path.starts_with('/') || path.as_bytes().get(1) == Some(&b':');
+    if !absolute {
+        return RepoPath {
+            path,
+            relative: true,
+        };
+    }
+    if let Some(ws) = workspace
+        .map(|w| w.trim_end_matches('/'))
+        .filter(|w| !w.is_empty())
+        && let Some(rest) = path.strip_prefix(ws).and_then(|r| r.strip_prefix('/'))
+    {
+        path = rest.to_string();
+        return RepoPath {
+            path,
+            relative: true,
+        };
+    }
+    RepoPath {
+        path,
+        relative: false,
+    }
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::*;
+
+    #[test]
+    fn scanner_paths_become_repository_relative() {
+        let ws = Some("/home/runner/work/ledger/ledger");
+        assert_eq!(
+            repo_path("src/a.rs", ws),
+            RepoPath {
+                path: "src/a.rs".into(),
+                relative: true
+            }
+        );
+        assert_eq!(repo_path("./src/a.rs", ws).path, "src/a.rs");
+        assert_eq!(
+            repo_path(
+                "file:///home/runner/work/ledger/ledger/src/my%20file.rs",
+                ws
+            ),
+            RepoPath {
+                path: "src/my file.rs".into(),
+                relative: true
+            }
+        );
+        assert_eq!(
+            repo_path("file:///usr/include/stdio.h", ws),
+            RepoPath {
+                path: "/usr/include/stdio.h".into(),
+                relative: false
+            }
+        );
+        assert!(!repo_path("/home/runner/work/ledger/ledger-other/x", ws).relative);
+    }
+
+    #[test]
+    fn includes_never_drop_a_path_they_cannot_place() {
+        let filter = PathFilter {
+            include: vec![GlobPattern("src/**".into())],
+            exclude: vec![GlobPattern("**/tests/**".into())],
+        };
+        let m = PathMatcher::new(&filter);
+        assert!(
+            m.admits(&repo_path("/opt/build/src/a.rs", None)),
+            "outside the checkout: counted"
+        );
+        assert!(!m.admits(&repo_path("web/a.js", None)));
+        assert!(
+            !m.admits(&repo_path("/opt/build/tests/a.rs", None)),
+            "excludes still apply"
+        );
+    }
 }

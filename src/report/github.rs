@@ -12,7 +12,7 @@ use std::fmt::Write;
 
 use super::{Report, escape, waiver_label};
 use crate::checks::Finding;
-use crate::checks::sast::normalize_path;
+use crate::checks::sast::repo_path;
 use crate::verdict::{WaiverSource, WaiverState, WaiverUse};
 
 /// Most annotation lines written. GitHub shows 10 errors and 10 warnings per step and
@@ -32,7 +32,7 @@ pub fn annotations(report: &Report) -> String {
         .iter()
         .flat_map(|c| &c.findings)
         .filter(|f| f.is_blocking())
-        .filter_map(error_line)
+        .filter_map(|f| error_line(f, report.context.workspace.as_deref()))
         .collect();
     let warnings: Vec<String> = report
         .waivers
@@ -71,13 +71,13 @@ pub fn annotations(report: &Report) -> String {
 
 /// `::error file=…,line=…,col=…,endLine=…,title=…::message`, or nothing when the
 /// finding points at no file (it is in the job summary instead).
-fn error_line(f: &Finding) -> Option<String> {
+fn error_line(f: &Finding, workspace: Option<&str>) -> Option<String> {
     let loc = f.location.as_ref()?;
     // GitHub matches `file` against repository-relative paths: drop the `file://` and
     // `./` prefixes SARIF inputs often carry.
     let mut props = format!(
         "file={}",
-        escape::workflow_property(normalize_path(&loc.path))
+        escape::workflow_property(&repo_path(&loc.path, workspace).path)
     );
     // Positions are 1-based; 0 (some scanners' "whole file") is left out.
     if let Some(line) = loc.line.filter(|&l| l >= 1) {
@@ -110,7 +110,9 @@ fn warning_line(report: &Report, w: &WaiverUse) -> String {
         let _ = write!(
             props,
             "file={},line={line},",
-            escape::workflow_property(normalize_path(&report.policy.path))
+            escape::workflow_property(
+                &repo_path(&report.policy.path, report.context.workspace.as_deref()).path
+            )
         );
     }
     let title = format!("vouch: expired exception {}", waiver_label(&w.source));
@@ -180,7 +182,7 @@ mod tests {
         let errors: Vec<&&str> = lines.iter().filter(|l| l.starts_with("::error ")).collect();
         assert_eq!(errors.len(), 3, "{out}");
         assert!(errors[0].starts_with(
-            "::error file=/src/server%2520old.js,title=vouch sast/result-over-threshold (critical)::"
+            "::error file=/src/server old.js,title=vouch sast/result-over-threshold (critical)::"
         ));
         // Property values cannot close the property list or the command.
         let hostile = errors[1];

@@ -259,6 +259,7 @@ pub fn sample_report_for_tests() -> Report {
             event: Some("push".into()),
             change_number: None,
             run_url: Some("https://github.com/acme/exchange/actions/runs/1".into()),
+            workspace: Some("/home/runner/work/exchange/exchange".into()),
         },
         policy: PolicyRef {
             path: ".vouch/policy.yaml".into(),

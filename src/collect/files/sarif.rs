@@ -191,7 +191,10 @@ fn normalize_run(run: Run, run_index: usize) -> Result<SastRun, String> {
             security_severity,
             severity_label,
             message: resolve_message(result.message, rule),
-            location: result.location,
+            location: result.location.map(|(mut loc, base)| {
+                loc.path = resolve_base(loc.path, base.as_deref(), &run.original_uri_base_ids);
+                loc
+            }),
             suppression: result.suppression,
             baseline_state: result.baseline_state,
         });
@@ -269,18 +272,43 @@ fn resolve_message(message: Message, rule: Option<&Rule>) -> String {
     out
 }
 
-fn first_location(locations: &[SarifLocation]) -> Option<Location> {
+/// The first physical location, with the `uriBaseId` its URI is relative to.
+fn first_location(locations: &[SarifLocation]) -> Option<(Location, Option<String>)> {
     let phys = locations
         .iter()
         .find_map(|l| l.physical_location.as_ref())?;
-    let uri = phys.artifact_location.as_ref()?.uri.clone()?;
+    let artifact = phys.artifact_location.as_ref()?;
+    let uri = artifact.uri.clone()?;
     let region = phys.region.as_ref();
-    Some(Location {
+    let location = Location {
         path: uri,
         line: region.and_then(|r| r.start_line),
         column: region.and_then(|r| r.start_column),
         end_line: region.and_then(|r| r.end_line),
-    })
+    };
+    Some((location, artifact.uri_base_id.clone()))
+}
+
+/// Resolves a relative URI against `originalUriBaseIds` (§3.14.14), following nested
+/// base ids a few levels. A base the log does not define (`%SRCROOT%` left for the
+/// consumer) leaves the URI as it is: relative to the repository root.
+fn resolve_base(uri: String, base_id: Option<&str>, bases: &HashMap<String, BaseUri>) -> String {
+    let (mut uri, mut base_id) = (uri, base_id.map(str::to_string));
+    for _ in 0..4 {
+        let Some(base) = base_id.as_deref().and_then(|b| bases.get(b)) else {
+            break;
+        };
+        let Some(prefix) = base.uri.as_deref() else {
+            break;
+        };
+        if uri.contains("://") || uri.starts_with('/') {
+            break; // already absolute
+        }
+        let sep = if prefix.ends_with('/') { "" } else { "/" };
+        uri = format!("{prefix}{sep}{uri}");
+        base_id = base.uri_base_id.clone();
+    }
+    uri
 }
 
 /// A result is suppressed only when every suppression is `accepted` (a missing status
@@ -314,7 +342,7 @@ struct PendingResult {
     level: Option<SarifLevel>,
     rated: Option<Rated>,
     message: Message,
-    location: Option<Location>,
+    location: Option<(Location, Option<String>)>,
     suppression: SuppressionState,
     baseline_state: Option<BaselineState>,
 }
@@ -402,7 +430,8 @@ struct Run {
     conversion: Option<IgnoredAny>,
     language: Option<IgnoredAny>,
     version_control_provenance: Option<IgnoredAny>,
-    original_uri_base_ids: Option<IgnoredAny>,
+    #[serde(default)]
+    original_uri_base_ids: HashMap<String, BaseUri>,
     artifacts: Option<IgnoredAny>,
     logical_locations: Option<IgnoredAny>,
     graphs: Option<IgnoredAny>,
@@ -579,8 +608,18 @@ struct PhysicalLocation {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct ArtifactLocation {
     uri: Option<String>,
+    uri_base_id: Option<String>,
+}
+
+/// An entry of `run.originalUriBaseIds`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BaseUri {
+    uri: Option<String>,
+    uri_base_id: Option<String>,
 }
 
 #[derive(Deserialize)]
