@@ -104,6 +104,54 @@ fn json_reports_validate_against_the_report_schema() {
         let errs = errors(&v, &report);
         assert!(errs.is_empty(), "{errs:?}\n{stdout}");
     }
+    // SCA findings, VEX and exception waivers, a GitLab CI context.
+    let mut cmd = vouch();
+    cmd.current_dir(repo_path(""))
+        .args([
+            "verify",
+            "--policy",
+            "examples/vouch.yaml",
+            "--format",
+            "json",
+        ])
+        .args([
+            "--sarif",
+            "examples/evidence/codeql.sarif",
+            "--sarif",
+            "examples/evidence/semgrep.sarif",
+        ])
+        .args([
+            "--sca",
+            "examples/evidence/cargo-audit.json",
+            "--sca",
+            "examples/evidence/osv-scanner.json",
+        ])
+        .args(["--vex", "examples/evidence/ledger.openvex.json"])
+        .envs([
+            ("GITLAB_CI", "true"),
+            ("CI_PROJECT_PATH", "ledger/ledger"),
+            ("CI_COMMIT_SHA", "0123456789abcdef0123456789abcdef01234567"),
+            ("CI_MERGE_REQUEST_IID", "17"),
+            ("CI_PIPELINE_SOURCE", "merge_request_event"),
+            (
+                "CI_JOB_URL",
+                "https://gitlab.example/ledger/ledger/-/jobs/9",
+            ),
+            ("CI_PROJECT_DIR", "/builds/ledger/ledger"),
+        ]);
+    let (_, stdout, stderr) = run(&mut cmd);
+    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    assert_eq!(report["context"]["change_number"], 17);
+    assert!(
+        report["waivers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["source"]["kind"] == "vex")
+    );
+    let errs = errors(&v, &report);
+    assert!(errs.is_empty(), "{errs:?}\n{stdout}");
+
     // The schema is strict enough to catch drift.
     let mut broken: Value = serde_json::from_str(
         &run(vouch()
