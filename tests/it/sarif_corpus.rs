@@ -225,3 +225,66 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// GitLab SAST reports (in the corpus's `sca/gitlab-sast/`) read through `--sarif`:
+/// (file, results, highest severity, run completed). Counted with Python over the raw
+/// JSON: len(d['vulnerabilities']); severity = max of the `severity` labels
+/// (Info -> none); completed = scan.status absent or "success".
+const GITLAB_SAST: &[(&str, usize, Option<Severity>)] = &[
+    ("gl-sast-report-0-vuln.json", 0, None),
+    (
+        "gl-sast-report-1-vuln_v14.json",
+        1,
+        Some(Severity::Critical),
+    ),
+    (
+        "gl-sast-report-1-vuln_v15.json",
+        1,
+        Some(Severity::Critical),
+    ),
+    (
+        "gl-sast-report-confidence_v15.json",
+        8,
+        Some(Severity::High),
+    ),
+    ("gl-sast-report-cwe_v15.json", 3, Some(Severity::High)),
+];
+
+#[test]
+fn gitlab_sast_reports_are_read_as_sast_evidence() {
+    let Some(corpus) = corpus() else { return };
+    let root = corpus.join("sca/gitlab-sast");
+    let mut found: Vec<String> = walk(&root)
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    found.sort();
+    let listed: Vec<String> = GITLAB_SAST.iter().map(|g| g.0.to_string()).collect();
+    assert_eq!(found, listed);
+    for (file, results, highest) in GITLAB_SAST {
+        let bytes = std::fs::read(root.join(file)).unwrap();
+        let report = read_sast(file, &bytes).unwrap_or_else(|gap| panic!("{gap}"));
+        assert_eq!(report.format, "gitlab-sast");
+        let all: Vec<_> = report.runs.iter().flat_map(|r| &r.results).collect();
+        assert_eq!(all.len(), *results, "{file}");
+        assert_eq!(
+            all.iter().map(|r| r.effective_severity()).max(),
+            *highest,
+            "{file}"
+        );
+        assert!(report.runs.iter().all(|r| r.execution_successful), "{file}");
+    }
+}
+
+#[test]
+fn native_non_sarif_scanner_json_is_rejected_not_read_as_clean() {
+    let Some(corpus) = corpus() else { return };
+    for path in walk(&corpus.join("sast-json")) {
+        let bytes = std::fs::read(&path).unwrap();
+        let name = path.display().to_string();
+        let sast = read_sast(&name, &bytes);
+        assert!(sast.is_err(), "{name} read as SARIF");
+        let sca = vouch::collect::files::sca::read_sca(&name, &bytes);
+        assert!(sca.is_err(), "{name} read as an SCA report");
+    }
+}

@@ -65,7 +65,11 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<SastReport, Gap> {
             })
         });
         results.push(SastResult {
-            rule_id: v.identifiers.first().map(|id| id.value.clone()),
+            rule_id: v
+                .identifiers
+                .into_iter()
+                .next()
+                .map(|id| id.value.into_string()),
             level,
             security_severity: None,
             // `Unknown` has no place on the gate's scale; the level decides for it.
@@ -130,5 +134,22 @@ struct VulnLocation {
 
 #[derive(Deserialize)]
 struct Identifier {
-    value: String,
+    /// GitLab's analyzers write CWE numbers as JSON numbers (`"value": 79`).
+    value: IdentifierValue,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum IdentifierValue {
+    Text(String),
+    Number(serde_json::Number),
+}
+
+impl IdentifierValue {
+    fn into_string(self) -> String {
+        match self {
+            IdentifierValue::Text(s) => s,
+            IdentifierValue::Number(n) => n.to_string(),
+        }
+    }
 }

@@ -104,6 +104,7 @@ struct Keys {
     lockfile: Seen,
     vulnerabilities: Seen,
     results: Seen,
+    errors: Seen,
     dependencies: Seen,
     name: Seen,
     vulns: Seen,
@@ -308,6 +309,13 @@ fn detect_object(source: &str, bytes: &[u8], keys: &Keys) -> Result<Format, Gap>
     }
     if keys.vulnerabilities.0 && (keys.database.0 || keys.lockfile.0) {
         return Ok(Format::CargoAudit);
+    }
+    if keys.results.0 && keys.errors.0 {
+        // Semgrep and Bandit write `results` + `errors`; osv-scanner never writes `errors`.
+        return Err(unsupported(
+            source,
+            "this looks like Semgrep or Bandit native JSON, not a dependency-scanner report; pass the scanner's SARIF with --sarif",
+        ));
     }
     if keys.results.0 {
         return Ok(Format::OsvScanner);
