@@ -32,12 +32,14 @@ pub fn render(report: &Report) -> String {
     let mut rule_index: BTreeMap<String, usize> = BTreeMap::new();
     let mut results = Vec::new();
 
+    let fingerprints = fingerprints(report);
     // Every finding is either blocking or waived (non-blocking findings always carry a
     // waiver), so all of them become results; the waived ones get a suppression.
-    for (control, finding) in report
+    for ((control, finding), fingerprint) in report
         .controls
         .iter()
         .flat_map(|c| c.findings.iter().map(move |f| (c, f)))
+        .zip(fingerprints)
     {
         let rule_id = escape::plain(&finding.code);
         let index = *rule_index.entry(rule_id.clone()).or_insert_with(|| {
@@ -45,7 +47,14 @@ pub fn render(report: &Report) -> String {
             rules.len() - 1
         });
         rules[index].raise_severity(finding.severity);
-        results.push(result_of(report, control, finding, rule_id, index));
+        results.push(result_of(
+            report,
+            control,
+            finding,
+            rule_id,
+            index,
+            fingerprint,
+        ));
     }
 
     let log = Log {
@@ -80,6 +89,7 @@ fn result_of(
     finding: &Finding,
     rule_id: String,
     rule_index: usize,
+    fingerprint: String,
 ) -> SarifResult {
     let location = match &finding.location {
         Some(loc) => SarifLocation {
@@ -130,7 +140,7 @@ fn result_of(
             text: escape::plain(&finding.message),
         },
         locations: vec![location],
-        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint(finding))]),
+        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint)]),
         suppressions,
         properties: ResultProperties {
             security_severity: finding.severity.and_then(security_severity),
@@ -173,6 +183,41 @@ fn security_severity(severity: Severity) -> Option<String> {
 /// id, rule, package) and the file. Line numbers and messages are left out on purpose:
 /// they move when unrelated code changes. Fields are NUL-separated so that
 /// `("ab", "c")` and `("a", "bc")` hash differently.
+/// The fingerprint of every finding, in report order: the line-insensitive hash of
+/// [`fingerprint`] plus `:N`, the finding's rank by position among findings with the
+/// same hash. Two results of one rule in one file stay two alerts, and an alert keeps
+/// its identity when code above it moves (the same scheme as GitHub's
+/// `primaryLocationLineHash`, which also appends an occurrence number).
+fn fingerprints(report: &Report) -> Vec<String> {
+    let findings: Vec<&Finding> = report.controls.iter().flat_map(|c| &c.findings).collect();
+    let bases: Vec<String> = findings.iter().map(|f| fingerprint(f)).collect();
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    let position = |f: &Finding| {
+        let l = f.location.as_ref();
+        (
+            l.and_then(|l| l.line),
+            l.and_then(|l| l.column),
+            f.message.clone(),
+        )
+    };
+    order.sort_by(|&a, &b| {
+        bases[a]
+            .cmp(&bases[b])
+            .then_with(|| position(findings[a]).cmp(&position(findings[b])))
+    });
+    let mut out = vec![String::new(); findings.len()];
+    let mut rank = 0;
+    for (k, &i) in order.iter().enumerate() {
+        rank = if k > 0 && bases[order[k - 1]] == bases[i] {
+            rank + 1
+        } else {
+            1
+        };
+        out[i] = format!("{}:{rank}", bases[i]);
+    }
+    out
+}
+
 fn fingerprint(f: &Finding) -> String {
     let mut h = Sha256::new();
     let fields = [
@@ -462,7 +507,9 @@ mod tests {
             assert_eq!(r["level"], "error");
             assert_eq!(r["locations"].as_array().unwrap().len(), 1);
             let fp = r["partialFingerprints"][FINGERPRINT_KEY].as_str().unwrap();
-            assert_eq!(fp.len(), 64);
+            let (hash, rank) = fp.split_once(':').expect("hash:rank");
+            assert_eq!(hash.len(), 64);
+            assert!(rank.parse::<u32>().unwrap() >= 1);
             if let Some(region) = r["locations"][0]["physicalLocation"].get("region") {
                 assert!(region["startLine"].as_u64().unwrap() >= 1);
             }
@@ -530,6 +577,25 @@ mod tests {
         assert_ne!(fingerprint(f), fingerprint(&other_file));
         // Same input, same output, across calls.
         assert_eq!(render(&r), render(&r));
+    }
+
+    #[test]
+    fn two_results_of_one_rule_in_one_file_are_two_alerts() {
+        let mut r = fixtures::report();
+        let f = r.controls[0].findings[1].clone();
+        let mut twin = f.clone();
+        twin.location.as_mut().unwrap().line =
+            Some(f.location.as_ref().unwrap().line.unwrap_or(0) + 10);
+        r.controls[0].findings.push(twin);
+        let fps = fingerprints(&r);
+        let n = r.controls[0].findings.len();
+        let (a, b) = (&fps[1], &fps[n - 1]);
+        assert_ne!(a, b, "same rule, same file, different places");
+        assert_eq!(
+            a.split(':').next(),
+            b.split(':').next(),
+            "same line-insensitive base"
+        );
     }
 
     #[test]
