@@ -3,28 +3,18 @@
 //! `schemas/junit.xsd` (with xmllint). Each contract also gets a deliberately broken
 //! document, to prove the check can fail.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
 use vouch::report::{Report, junit, sample_report_for_tests, sarif};
 use vouch::verdict::Status;
 
-/// The shared test corpus: `$VOUCH_CORPUS`, else `../shared/corpus` beside the crate.
-fn corpus() -> PathBuf {
-    std::env::var_os("VOUCH_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"))
-}
-
 /// Schema violations of a SARIF log, as readable lines; `None` when the corpus with the
 /// official schema is not available.
 fn sarif_schema_errors(log: &Value) -> Option<Vec<String>> {
-    let path = corpus().join("sarif/schema/sarif-2.1.0.json");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!("skipping: corpus not found at {}", path.display());
-        return None;
-    };
+    let path = super::support::corpus()?.join("sarif/schema/sarif-2.1.0.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let schema: Value = serde_json::from_str(&text).expect("the SARIF schema is JSON");
     // Formats are checked too: `artifactLocation.uri` must be a real URI reference, which
     // is what the sink's percent-encoding of hostile paths is for.
@@ -70,8 +60,8 @@ fn sarif_schema_check_rejects_a_broken_log() {
 /// Validates a JUnit document with xmllint; `None` when xmllint is not installed.
 fn xmllint_junit(xml: &str) -> Option<Result<(), String>> {
     if Command::new("xmllint").arg("--version").output().is_err() {
-        eprintln!(
-            "skipping: xmllint is not on PATH (install it with `apt-get install -y libxml2-utils`)"
+        super::support::skip(
+            "xmllint is not on PATH (install it with `apt-get install -y libxml2-utils`)",
         );
         return None;
     }

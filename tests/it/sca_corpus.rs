@@ -224,23 +224,6 @@ const CORPUS: &[(&str, Expect)] = &[
     ("trivy/scheme_2_no_vuln.json", Read(Scanner::Trivy, 0, None)),
 ];
 
-/// `VOUCH_CORPUS`, else `<crate>/../shared/corpus`; `None` (after saying so) when absent.
-fn corpus_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("VOUCH_CORPUS") {
-        Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
-    };
-    if dir.join("sca").is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "skipping: corpus not found at {} (set VOUCH_CORPUS to the corpus directory)",
-            dir.display()
-        );
-        None
-    }
-}
-
 /// Every file under `root`, as sorted `/`-separated paths relative to it.
 fn files_under(root: &Path) -> Vec<String> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
@@ -289,7 +272,9 @@ fn check(name: &str, bytes: &[u8], expect: Expect) -> Result<(), String> {
 
 #[test]
 fn every_corpus_report_reads_as_expected() {
-    let Some(corpus) = corpus_dir() else { return };
+    let Some(corpus) = super::support::corpus() else {
+        return;
+    };
     let sca = corpus.join("sca");
     let on_disk = files_under(&sca);
     let mut failures = Vec::new();
@@ -325,7 +310,9 @@ fn every_corpus_report_reads_as_expected() {
 
 #[test]
 fn corpus_edge_cases_say_why() {
-    let Some(corpus) = corpus_dir() else { return };
+    let Some(corpus) = super::support::corpus() else {
+        return;
+    };
     let sca = corpus.join("sca");
     let read = |rel: &str| read_sca(rel, &std::fs::read(sca.join(rel)).expect("corpus file"));
 
@@ -367,7 +354,9 @@ fn corpus_edge_cases_say_why() {
 
 #[test]
 fn truncated_corpus_reports_never_panic_and_fail_closed() {
-    let Some(corpus) = corpus_dir() else { return };
+    let Some(corpus) = super::support::corpus() else {
+        return;
+    };
     let sca = corpus.join("sca");
     let mut failures = Vec::new();
     for rel in files_under(&sca) {

@@ -6,7 +6,8 @@ use assert_cmd::Command;
 
 /// The third-party corpus (`../shared/corpus`, or `VOUCH_CORPUS`), if present.
 ///
-/// Tests that need it print why they skip; CI always has it.
+/// Tests that need it print why they skip. With `VOUCH_REQUIRE_EXTERNAL=1` (set by
+/// `.ci/run`) a missing corpus fails instead, so CI can never pass by skipping.
 pub fn corpus() -> Option<PathBuf> {
     let dir = std::env::var_os("VOUCH_CORPUS")
         .map(PathBuf::from)
@@ -14,12 +15,20 @@ pub fn corpus() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!(
-            "skipping: corpus not found at {} (set VOUCH_CORPUS)",
+        skip(&format!(
+            "corpus not found at {} (set VOUCH_CORPUS)",
             dir.display()
-        );
+        ));
         None
     }
+}
+
+/// Says why a test skips; fails instead when external test inputs are required.
+pub fn skip(why: &str) {
+    if std::env::var_os("VOUCH_REQUIRE_EXTERNAL").is_some_and(|v| v == "1") {
+        panic!("VOUCH_REQUIRE_EXTERNAL=1 but {why}");
+    }
+    eprintln!("skipping: {why}");
 }
 
 /// A file of the repository's own test fixtures.
