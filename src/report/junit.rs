@@ -16,7 +16,7 @@ use quick_xml::events::{BytesDecl, BytesText, Event};
 
 use super::{Report, escape, waiver_label};
 use crate::checks::{Finding, FindingKind};
-use crate::verdict::{ControlOutcome, Status};
+use crate::verdict::{ControlOutcome, Status, WaiverState};
 
 /// Renders the report as a JUnit XML document with a trailing newline.
 pub fn render(report: &Report) -> String {
@@ -271,6 +271,26 @@ fn system_out(report: &Report, control: &ControlOutcome) -> String {
             ));
         }
         out.push('\n');
+    }
+    // Expired exceptions explain a failure (the waiver no longer applies); unused ones
+    // are candidates for removal. GitLab shows this text with the test case.
+    for w in report.waivers.iter().filter(|w| w.control == control.id) {
+        let state = match w.state {
+            WaiverState::Expired => "EXPIRED, not honored",
+            WaiverState::Unused => "unused, matched nothing",
+            WaiverState::Applied => continue,
+        };
+        let expires = w
+            .expires
+            .as_deref()
+            .map(|e| format!(", expires {}", attr(e)))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "exception {} ({}{expires}): {state}\n    reason: {}\n",
+            attr(&waiver_label(&w.source)),
+            attr(&w.matches),
+            block(&w.reason)
+        ));
     }
     out
 }

@@ -14,10 +14,10 @@ use std::fmt::Write;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::{Report, escape};
+use super::{Report, escape, waiver_label};
 use crate::checks::{ALL, Code, Finding, FindingKind};
 use crate::evidence::{Location, Severity};
-use crate::verdict::ControlOutcome;
+use crate::verdict::{ControlOutcome, WaiverState};
 
 /// The `$schema` written into every log.
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -73,6 +73,7 @@ pub fn render(report: &Report) -> String {
             // results, not by declaring the analysis broken.
             invocations: vec![Invocation {
                 execution_successful: true,
+                tool_execution_notifications: exception_notifications(report),
             }],
             results,
         }],
@@ -293,6 +294,49 @@ struct Driver {
 #[serde(rename_all = "camelCase")]
 struct Invocation {
     execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    level: &'static str,
+    message: Message,
+}
+
+/// Expired exceptions (warning: they no longer apply, which may be why the run fails)
+/// and unused ones (note: candidates for removal), so that a reader of the SARIF alone
+/// learns about them too.
+fn exception_notifications(report: &Report) -> Vec<Notification> {
+    report
+        .waivers
+        .iter()
+        .filter_map(|w| {
+            let (level, what) = match w.state {
+                WaiverState::Expired => ("warning", "expired, not honored"),
+                WaiverState::Unused => ("note", "unused: it matched no finding"),
+                WaiverState::Applied => return None,
+            };
+            let expires = w
+                .expires
+                .as_deref()
+                .map(|e| format!(", expires {e}"))
+                .unwrap_or_default();
+            let text = format!(
+                "{} for {} ({}{expires}) is {what}; reason: {}",
+                waiver_label(&w.source),
+                w.control,
+                w.matches,
+                w.reason
+            );
+            Some(Notification {
+                level,
+                message: Message {
+                    text: escape::plain(&text),
+                },
+            })
+        })
+        .collect()
 }
 
 #[derive(Serialize)]

@@ -365,3 +365,45 @@ fn inputs_for_a_skipped_control_are_called_out() {
         "{summary}"
     );
 }
+
+#[test]
+fn expired_and_unused_exceptions_reach_junit_and_sarif() {
+    let dir = tempdir();
+    let sarif = fixture("sarif/codeql-critical.sarif");
+    let policy = write(
+        dir.path(),
+        "vouch.yaml",
+        "version: 1\nsast: {}\nexceptions:\n  - control: sast\n    match: {rule: rust/sql-injection}\n    reason: until the ORM lands\n    owner: o\n    expires: 2020-01-31\n  - control: sast\n    match: {rule: js/xss}\n    reason: old\n    owner: o\n    expires: 2999-01-01\n",
+    );
+    let out = dir.path().join("out");
+    let (code, _, _) = run(vouch()
+        .arg("verify")
+        .arg("--policy")
+        .arg(&policy)
+        .arg("--sarif")
+        .arg(&sarif)
+        .arg("--format")
+        .arg(format!("junit={}/r.xml", out.display()))
+        .arg("--format")
+        .arg(format!("sarif={}/r.sarif", out.display())));
+    assert_eq!(code, 1);
+    let junit = std::fs::read_to_string(out.join("r.xml")).unwrap();
+    assert!(
+        junit.contains("EXPIRED, not honored") && junit.contains("until the ORM lands"),
+        "{junit}"
+    );
+    assert!(junit.contains("unused, matched nothing"), "{junit}");
+    let log: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("r.sarif")).unwrap()).unwrap();
+    let notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert_eq!(notes.len(), 2);
+    assert_eq!(notes[0]["level"], "warning");
+    assert!(
+        notes[0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("expired")
+    );
+}
