@@ -10,6 +10,17 @@ use vouch::cli::{Cli, Command, Outcome, evaluate, policy, verify};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let level = match cli.verbose {
+        0 => tracing::Level::WARN,
+        1 => tracing::Level::DEBUG,
+        _ => tracing::Level::TRACE,
+    };
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_target(false)
+        .init();
     let env = Env::from_process();
     let tty = std::io::stdout().is_terminal();
     let result = match &cli.command {

@@ -212,6 +212,7 @@ pub fn evaluate(policy: &Policy, evidence: &Evidence) -> Verdict {
             continue;
         };
         let output = check.run(policy, evidence);
+        tracing::debug!(control = check.id(), findings = output.findings.len(), summary = %crate::report::escape::terminal(&output.summary), "evaluated");
         let mut findings = output.findings;
         for finding in findings
             .iter_mut()

@@ -28,6 +28,9 @@ pub enum Outcome {
 #[derive(Debug, Parser)]
 #[command(name = "vouch", version, about, long_about)]
 pub struct Cli {
+    /// More detail on stderr: `-v` debug, `-vv` trace (never tokens or secrets).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
     /// The subcommand.
     #[command(subcommand)]
     pub command: Command,

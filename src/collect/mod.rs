@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 
 use crate::ci::CiContext;
 use crate::evidence::{EVIDENCE_FORMAT_VERSION, Evidence, InputFile, InputRole, Sourced, ToolInfo};
+use crate::report::escape;
 
 /// The local files a run reads.
 #[derive(Debug, Clone, Default)]
@@ -57,6 +58,7 @@ pub fn collect(
     for path in &inputs.sarif {
         let (name, bytes) = read_input(path, InputRole::Sarif, &mut evidence.inputs)?;
         let observed = files::sarif::read_sast(&name, &bytes);
+        log_observed(&name, &observed);
         evidence.sast.push(Sourced {
             source: name,
             observed,
@@ -65,6 +67,7 @@ pub fn collect(
     for path in &inputs.sca {
         let (name, bytes) = read_input(path, InputRole::Sca, &mut evidence.inputs)?;
         let observed = files::sca::read_sca(&name, &bytes);
+        log_observed(&name, &observed);
         evidence.sca.push(Sourced {
             source: name,
             observed,
@@ -73,6 +76,7 @@ pub fn collect(
     for path in &inputs.vex {
         let (name, bytes) = read_input(path, InputRole::Vex, &mut evidence.inputs)?;
         let observed = files::vex::read_vex(&name, &bytes);
+        log_observed(&name, &observed);
         evidence.vex.push(Sourced {
             source: name,
             observed,
@@ -96,6 +100,7 @@ fn read_input(
         },
         source,
     })?;
+    tracing::debug!(path = %name, role = ?role, bytes = bytes.len(), "read input");
     inputs.push(InputFile {
         path: name.clone(),
         role,
@@ -103,6 +108,16 @@ fn read_input(
         size: Some(bytes.len() as u64),
     });
     Ok((name, bytes))
+}
+
+fn log_observed<T>(name: &str, observed: &crate::evidence::Observed<T>) {
+    match observed {
+        Ok(_) => tracing::debug!(path = %name, "parsed"),
+        // Gap details can quote the file's content: escaped like any untrusted text.
+        Err(gap) => {
+            tracing::debug!(path = %name, kind = ?gap.kind, detail = %escape::terminal(&gap.detail), "evidence gap")
+        }
+    }
 }
 
 /// Lower-case hex sha256.
