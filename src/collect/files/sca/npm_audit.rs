@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use super::{Rating, clean_aliases, clean_list, non_empty};
 use crate::collect::files::json::{self, Convert, Converted, Flex};
-use crate::evidence::{Gap, ScaReport, Scanner, Vulnerability};
+use crate::evidence::{Gap, GapKind, ScaReport, Scanner, Vulnerability};
 
 const WHAT_V6: &str = "npm audit report (npm 6)";
 const WHAT_V7: &str = "npm audit report (npm 7+)";
@@ -73,7 +73,10 @@ struct Cvss {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct ReportV7 {
+    /// Only layout 2 is known; a future layout may move the fields vouch reads.
+    audit_report_version: u64,
     #[serde(deserialize_with = "json::map_values")]
     vulnerabilities: Vec<Converted<PackageV7>>,
 }
@@ -225,6 +228,16 @@ pub(super) fn read_v6(source: &str, bytes: &[u8]) -> Result<ScaReport, Gap> {
 /// Reads an npm 7+ audit report (`auditReportVersion: 2`).
 pub(super) fn read_v7(source: &str, bytes: &[u8]) -> Result<ScaReport, Gap> {
     let report: ReportV7 = json::parse(source, WHAT_V7, bytes)?;
+    if report.audit_report_version != 2 {
+        return Err(Gap::new(
+            GapKind::Unsupported,
+            source,
+            format!(
+                "auditReportVersion: expected 2, got {} (vouch reads npm audit report layout 2)",
+                report.audit_report_version
+            ),
+        ));
+    }
     Ok(ScaReport {
         scanner: Scanner::NpmAudit,
         scanner_version: None,

@@ -162,3 +162,14 @@ fn duplicates_merge_keeping_the_worse_severity() {
     assert_eq!(out[0].fixed_versions, vec!["1.0.1".to_string()]);
     assert_eq!(out[1], c);
 }
+
+#[test]
+fn an_unknown_npm_audit_layout_is_unsupported() {
+    let text = br#"{"auditReportVersion": 3, "vulnerabilities": {}, "metadata": {}}"#;
+    let gap = read_sca("npm.json", text).unwrap_err();
+    assert_eq!(gap.kind, GapKind::Unsupported);
+    assert!(
+        gap.detail.contains("auditReportVersion: expected 2, got 3"),
+        "{gap}"
+    );
+}
