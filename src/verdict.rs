@@ -164,10 +164,11 @@ pub fn evaluate(policy: &Policy, evidence: &Evidence) -> Verdict {
             rule: WaiverRule::Exception(ex),
         });
     }
-    for sourced in &evidence.vex {
-        let Ok(doc) = &sourced.observed else { continue };
-        for (i, st) in doc.statements.iter().enumerate() {
-            if st.status != "not_affected" || superseded(st, &doc.statements[i + 1..]) {
+    let timeline = vex_timeline(evidence);
+    for (k, entry) in timeline.iter().enumerate() {
+        let (sourced, doc, st) = (entry.sourced, entry.doc, entry.statement);
+        {
+            if st.status != "not_affected" || superseded(entry, &timeline, k) {
                 continue;
             }
             waivers.push(WaiverUse {
@@ -363,73 +364,139 @@ fn statement_ids(st: &VexStatement) -> impl Iterator<Item = &String> {
 
 /// OpenVEX: a later statement about the same vulnerability and product replaces an
 /// earlier one, so `not_affected` followed by `affected` is not a waiver.
-fn superseded(st: &VexStatement, later: &[VexStatement]) -> bool {
-    later.iter().any(|l| {
+fn superseded(entry: &VexEntry, timeline: &[VexEntry], position: usize) -> bool {
+    let st = entry.statement;
+    timeline.iter().enumerate().any(|(k, other)| {
+        let l = other.statement;
         let same_vuln =
             statement_ids(l).any(|a| statement_ids(st).any(|b| a.eq_ignore_ascii_case(b)));
         let same_product = l.products.is_empty()
             || st.products.is_empty()
             || l.products.iter().any(|p| st.products.contains(p));
-        same_vuln && same_product
+        same_vuln && same_product && k != position && other.is_newer_than(entry, k, position)
     })
 }
 
+/// A VEX statement with where it came from and when it was made.
+struct VexEntry<'a> {
+    sourced: &'a crate::evidence::Sourced<crate::evidence::VexDocument>,
+    doc: &'a crate::evidence::VexDocument,
+    statement: &'a VexStatement,
+    /// The statement's timestamp, else its document's, when either parses.
+    time: Option<time::OffsetDateTime>,
+}
+
+impl VexEntry<'_> {
+    /// OpenVEX: the newest statement about a vulnerability and product wins. Without
+    /// usable timestamps on both, the later one in command-line and document order wins.
+    fn is_newer_than(&self, other: &VexEntry, self_pos: usize, other_pos: usize) -> bool {
+        match (self.time, other.time) {
+            (Some(a), Some(b)) if a != b => a > b,
+            _ => self_pos > other_pos,
+        }
+    }
+}
+
+/// Every statement of every readable VEX document, in command-line and document order.
+fn vex_timeline(evidence: &Evidence) -> Vec<VexEntry<'_>> {
+    let parse = |s: &Option<String>| {
+        s.as_deref().and_then(|t| {
+            time::OffsetDateTime::parse(t.trim(), &time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+    };
+    let mut out = Vec::new();
+    for sourced in &evidence.vex {
+        let Ok(doc) = &sourced.observed else { continue };
+        for statement in &doc.statements {
+            let time = parse(&statement.timestamp).or_else(|| parse(&doc.timestamp));
+            out.push(VexEntry {
+                sourced,
+                doc,
+                statement,
+                time,
+            });
+        }
+    }
+    out
+}
+
 fn product_matches(product: &str, f: &Finding) -> bool {
-    let Some(pkg) = f.subject.package.as_deref() else {
+    let (Some(pkg), Some(ecosystem)) =
+        (f.subject.package.as_deref(), f.subject.ecosystem.as_deref())
+    else {
         return false;
     };
-    let Some(rest) = product.strip_prefix("pkg:") else {
-        // A bom-ref or product name that the reader could not resolve to a purl says
-        // nothing checkable about this dependency: fail closed and don't waive.
+    // A bom-ref or product name the reader could not resolve to a purl says nothing
+    // checkable about this dependency: fail closed and don't waive.
+    let Some(purl) = Purl::parse(product) else {
         return false;
     };
     // The purl type must be the finding's ecosystem: `pkg:npm/p` says nothing about
     // the crates.io package `p`.
-    let Some(ecosystem) = f.subject.ecosystem.as_deref() else {
-        return false;
-    };
     match crate::evidence::ecosystem::from_purl(product) {
         Some(purl_eco)
             if crate::checks::sca::canonical_ecosystem(purl_eco)
                 == crate::checks::sca::canonical_ecosystem(ecosystem) => {}
         _ => return false,
     }
-    let rest = rest.split(['?', '#']).next().unwrap_or(rest);
-    let (path, version) = match rest.rsplit_once('@') {
-        Some((p, v)) => (p, Some(v)),
-        None => (rest, None),
+    // The whole name, namespace included: `pkg:npm/%40acme/lodash` is not `lodash`.
+    let same = |a: &str, b: &str| normalize_name(a) == normalize_name(b);
+    let name_ok = match &purl.namespace {
+        Some(ns) => {
+            same(&format!("{ns}/{}", purl.name), pkg) || same(&format!("{ns}:{}", purl.name), pkg)
+        }
+        None => same(&purl.name, pkg),
     };
-    let name = path.rsplit('/').next().unwrap_or(path);
-    let name = percent_decode(name);
-    let name_ok = name.eq_ignore_ascii_case(pkg)
-        || path
-            .split_once('/')
-            .map(|(_, ns_name)| percent_decode(ns_name))
-            .is_some_and(|n| n.eq_ignore_ascii_case(pkg));
-    let version_ok = match (version, f.subject.version.as_deref()) {
-        (Some(v), Some(fv)) => percent_decode(v) == fv,
-        _ => true,
+    // A versioned statement covers that version only; a finding whose version is
+    // unknown cannot be shown to be that version.
+    let version_ok = match (&purl.version, f.subject.version.as_deref()) {
+        (Some(v), Some(fv)) => v == fv,
+        (Some(_), None) => false,
+        (None, _) => true,
     };
     name_ok && version_ok
 }
 
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 3 <= bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-            if let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+/// Case-insensitive, and PyPI-style `-`/`_`/`.` folding.
+fn normalize_name(s: &str) -> String {
+    s.trim().to_ascii_lowercase().replace(['_', '.'], "-")
+}
+
+/// The parts of a package URL vouch compares (`pkg:type/namespace/name@version`).
+struct Purl {
+    namespace: Option<String>,
+    name: String,
+    version: Option<String>,
+}
+
+impl Purl {
+    fn parse(s: &str) -> Option<Purl> {
+        let rest = s.trim().strip_prefix("pkg:")?;
+        let rest = rest.split(['?', '#']).next()?;
+        let (path, version) = match rest.rsplit_once('@') {
+            // `@` inside the path is percent-encoded, so the last `@` starts the version.
+            Some((p, v)) if !p.is_empty() => (p, Some(decode(v))),
+            _ => (rest, None),
+        };
+        let mut segments: Vec<String> = path.trim_matches('/').split('/').map(decode).collect();
+        if segments.len() < 2 {
+            return None; // type and name are required
         }
-        out.push(bytes[i]);
-        i += 1;
+        let name = segments.pop()?;
+        let namespace = (segments.len() > 1).then(|| segments[1..].join("/"));
+        Some(Purl {
+            namespace,
+            name,
+            version,
+        })
     }
-    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 fn describe_match(ex: &Exception) -> String {

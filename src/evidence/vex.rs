@@ -11,6 +11,9 @@ pub struct VexDocument {
     /// Author of the document, when stated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author: Option<String>,
+    /// When the document was issued (RFC 3339, as written), if stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
     /// Statements in document order (all statuses; checks use `not_affected` ones).
     pub statements: Vec<VexStatement>,
 }
@@ -32,4 +35,8 @@ pub struct VexStatement {
     /// Justification or impact statement, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub justification: Option<String>,
+    /// When the statement was made (RFC 3339, as written), if it says; else the
+    /// document's timestamp applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
 }

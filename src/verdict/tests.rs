@@ -29,6 +29,7 @@ fn statement(vuln: &str, products: &[&str]) -> VexStatement {
         products: products.iter().map(|p| p.to_string()).collect(),
         status: "not_affected".into(),
         justification: None,
+        timestamp: None,
     }
 }
 
@@ -73,11 +74,28 @@ fn vex_matches_by_alias_and_purl_of_the_affected_package() {
         !vex_matches(&statement("CVE-2024-0001", &[]), &f),
         "other vulnerability"
     );
-    let mut later = statement("CVE-2023-49092", &["pkg:cargo/rsa"]);
-    later.status = "affected".into();
-    assert!(superseded(
-        &statement("CVE-2023-49092", &["pkg:cargo/rsa"]),
-        &[later]
+
+    // Namespaces are part of the name; a versioned statement needs a known version.
+    let lodash = finding("GHSA-l", &[], "lodash", "4.17.11");
+    let mut npm_lodash = lodash.clone();
+    npm_lodash.subject.ecosystem = Some("npm".into());
+    assert!(!vex_matches(
+        &statement("GHSA-l", &["pkg:npm/%40acme/lodash@4.17.11"]),
+        &npm_lodash
+    ));
+    assert!(vex_matches(
+        &statement("GHSA-l", &["pkg:npm/lodash@4.17.11"]),
+        &npm_lodash
+    ));
+    let mut unversioned = npm_lodash.clone();
+    unversioned.subject.version = None;
+    assert!(!vex_matches(
+        &statement("GHSA-l", &["pkg:npm/lodash@4.17.21"]),
+        &unversioned
+    ));
+    assert!(vex_matches(
+        &statement("GHSA-l", &["pkg:npm/lodash"]),
+        &unversioned
     ));
     let scoped = finding("GHSA-x", &[], "@babel/traverse", "7.22.0");
     assert!(vex_matches(

@@ -407,3 +407,61 @@ fn expired_and_unused_exceptions_reach_junit_and_sarif() {
             .contains("expired")
     );
 }
+
+fn openvex(dir: &std::path::Path, name: &str, status: &str, timestamp: &str) -> std::path::PathBuf {
+    let doc = json!({
+        "@context": "https://openvex.dev/ns/v0.2.0",
+        "@id": format!("https://ledger.example/vex/{name}"),
+        "author": "appsec",
+        "timestamp": timestamp,
+        "version": 1,
+        "statements": [{
+            "vulnerability": {"name": "CVE-2023-49092"},
+            "products": [{"@id": "pkg:cargo/rsa@0.9.6"}],
+            "status": status,
+            "justification": if status == "not_affected" { "vulnerable_code_not_in_execute_path" } else { "" },
+            "action_statement": "upgrade when a fix ships"
+        }]
+    });
+    write(dir, name, &doc.to_string())
+}
+
+#[test]
+fn the_newest_vex_statement_wins_across_documents() {
+    let dir = tempdir();
+    let audit = super::support::repo_path("examples/evidence/cargo-audit.json");
+    let policy = "version: 1\nsca:\n  fail_on: medium\nexceptions:\n  - control: sca\n    match: {id: RUSTSEC-2024-0421}\n    reason: r\n    owner: o\n    expires: 2999-01-01\n";
+    let na_old = openvex(
+        dir.path(),
+        "na-old.json",
+        "not_affected",
+        "2026-01-01T00:00:00Z",
+    );
+    let aff_new = openvex(
+        dir.path(),
+        "aff-new.json",
+        "affected",
+        "2026-02-01T00:00:00Z",
+    );
+    let na_new = openvex(
+        dir.path(),
+        "na-new.json",
+        "not_affected",
+        "2026-03-01T00:00:00Z",
+    );
+    let run_with = |vex: &[&std::path::Path]| {
+        let mut args = vec!["--sca".to_string(), audit.display().to_string()];
+        for v in vex {
+            args.push("--vex".into());
+            args.push(v.display().to_string());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        verify_json(dir.path(), policy, &args)
+    };
+    // A newer `affected` cancels the older `not_affected`, whatever the argument order.
+    assert_eq!(run_with(&[&na_old, &aff_new]).0, 1);
+    assert_eq!(run_with(&[&aff_new, &na_old]).0, 1);
+    // A newer `not_affected` wins over the older `affected`.
+    let (code, report, _) = run_with(&[&aff_new, &na_new]);
+    assert_eq!((code, status(&report, "sca")), (0, "waived"));
+}

@@ -123,6 +123,8 @@ struct Keys {
 struct OpenVex {
     #[serde(default)]
     author: Option<String>,
+    #[serde(default)]
+    timestamp: Option<String>,
     #[serde(deserialize_with = "json::null_default")]
     statements: Vec<OvStatement>,
 }
@@ -140,6 +142,8 @@ struct OvStatement {
     justification: Option<String>,
     #[serde(default)]
     impact_statement: Option<String>,
+    #[serde(default)]
+    timestamp: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -233,11 +237,13 @@ fn read_openvex(source: &str, bytes: &[u8]) -> Result<VexDocument, Gap> {
             products: clean(products, None),
             status: status.to_owned(),
             justification: join_justification(s.justification, s.impact_statement),
+            timestamp: non_empty(s.timestamp),
         });
     }
     Ok(VexDocument {
         format: "openvex".to_owned(),
         author: non_empty(doc.author),
+        timestamp: non_empty(doc.timestamp),
         statements,
     })
 }
@@ -275,6 +281,8 @@ struct Cdx {
 
 #[derive(Deserialize)]
 struct CdxMetadata {
+    #[serde(default)]
+    timestamp: Option<String>,
     #[serde(default, deserialize_with = "json::null_default")]
     authors: Vec<CdxAuthor>,
     #[serde(default)]
@@ -319,6 +327,8 @@ struct CdxReference {
 struct CdxAnalysis {
     #[serde(default)]
     state: Option<String>,
+    #[serde(default, rename = "lastUpdated")]
+    last_updated: Option<String>,
     #[serde(default)]
     justification: Option<String>,
     #[serde(default)]
@@ -334,9 +344,9 @@ struct CdxAffects {
 fn read_cyclonedx(source: &str, bytes: &[u8]) -> Result<VexDocument, Gap> {
     let doc: Cdx = json::parse(source, WHAT_CYCLONEDX, bytes)?;
     let mut purls: HashMap<String, String> = HashMap::new();
-    let (authors, root) = match doc.metadata {
-        Some(m) => (m.authors, m.component),
-        None => (Vec::new(), None),
+    let (authors, root, doc_time) = match doc.metadata {
+        Some(m) => (m.authors, m.component, m.timestamp),
+        None => (Vec::new(), None, None),
     };
     let mut stack: Vec<CdxComponent> = doc.components;
     stack.extend(root);
@@ -356,9 +366,9 @@ fn read_cyclonedx(source: &str, bytes: &[u8]) -> Result<VexDocument, Gap> {
                 format!("`vulnerabilities[{i}].id` is missing or empty"),
             ));
         };
-        let (state, justification, detail) = match v.analysis {
-            Some(a) => (a.state, a.justification, a.detail),
-            None => (None, None, None),
+        let (state, justification, detail, updated) = match v.analysis {
+            Some(a) => (a.state, a.justification, a.detail, a.last_updated),
+            None => (None, None, None, None),
         };
         let status = match state.as_deref().map(str::trim) {
             None => "affected",
@@ -399,6 +409,7 @@ fn read_cyclonedx(source: &str, bytes: &[u8]) -> Result<VexDocument, Gap> {
             products: clean(products, None),
             status: status.to_owned(),
             justification: join_justification(justification, detail),
+            timestamp: non_empty(updated),
         });
     }
     let author = authors
@@ -409,6 +420,7 @@ fn read_cyclonedx(source: &str, bytes: &[u8]) -> Result<VexDocument, Gap> {
     Ok(VexDocument {
         format: "cyclonedx".to_owned(),
         author: non_empty(Some(author)),
+        timestamp: non_empty(doc_time),
         statements,
     })
 }
