@@ -212,7 +212,8 @@ const CORPUS: &[(&str, Expect)] = &[
         Read(Scanner::Trivy, 3, Some(Medium)),
     ),
     ("trivy/legacy_trivy_mix.json", Gap(GapKind::Malformed)),
-    ("trivy/license_scheme.json", Read(Scanner::Trivy, 0, None)),
+    // A license-only scan checked no dependency: refused rather than read as clean.
+    ("trivy/license_scheme.json", Gap(GapKind::Unsupported)),
     (
         "trivy/misconfigurations_and_secrets.json",
         Read(Scanner::Trivy, 2, Some(High)),

@@ -22,9 +22,11 @@ struct Report {
 
 #[derive(Deserialize)]
 struct Vulnerabilities {
+    /// Required, like `list`: `{"vulnerabilities": {}}` is not a finished audit.
+    #[allow(dead_code)]
+    found: bool,
     #[serde(default)]
     count: Option<u64>,
-    #[serde(default, deserialize_with = "json::null_default")]
     list: Vec<Converted<Entry>>,
 }
 
@@ -218,8 +220,7 @@ mod tests {
 
     #[test]
     fn count_larger_than_list_is_malformed() {
-        let bad =
-            r#"{"database": {}, "lockfile": {}, "vulnerabilities": {"count": 2, "list": []}}"#;
+        let bad = r#"{"database": {}, "lockfile": {}, "vulnerabilities": {"found": true, "count": 2, "list": []}}"#;
         let gap = read_sca("a.json", bad.as_bytes()).unwrap_err();
         assert_eq!(gap.kind, GapKind::Malformed);
         assert!(

@@ -23,10 +23,11 @@
 use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 
 use super::{Rating, clean_aliases, clean_list, empty_field, non_empty};
 use crate::collect::files::json;
-use crate::evidence::{Gap, ScaReport, Scanner, Vulnerability};
+use crate::evidence::{Gap, GapKind, ScaReport, Scanner, Vulnerability};
 
 const WHAT: &str = "govulncheck JSON stream";
 
@@ -34,6 +35,11 @@ const WHAT: &str = "govulncheck JSON stream";
 struct Message {
     #[serde(default)]
     config: Option<Config>,
+    /// Progress and SBOM messages show the scan got past its configuration.
+    #[serde(default)]
+    progress: Option<IgnoredAny>,
+    #[serde(default, rename = "SBOM")]
+    sbom: Option<IgnoredAny>,
     #[serde(default)]
     osv: Option<Osv>,
     #[serde(default)]
@@ -145,6 +151,20 @@ fn normalize(source: &str, messages: Vec<Message>) -> Result<ScaReport, Gap> {
     let mut osvs: HashMap<String, Osv> = HashMap::new();
     let mut counted: Vec<Finding> = Vec::new();
     let mut findings: Vec<Finding> = Vec::new();
+    // A stream that stops after `config` (govulncheck killed, output truncated) scanned
+    // nothing; a real run always reports progress, an SBOM or findings.
+    if !messages
+        .iter()
+        .any(|m| m.progress.is_some() || m.sbom.is_some() || m.finding.is_some())
+    {
+        return Err(Gap::new(
+            GapKind::Malformed,
+            source,
+            format!(
+                "{WHAT}: no progress, SBOM or finding message: the scan did not run to completion"
+            ),
+        ));
+    }
     for (i, m) in messages.into_iter().enumerate() {
         if let Some(config) = m.config {
             scanner_version = non_empty(config.scanner_version).or(scanner_version);

@@ -23,10 +23,11 @@ const WHAT: &str = "grype report";
 
 #[derive(Deserialize)]
 struct Report {
-    #[serde(deserialize_with = "json::null_default")]
+    /// Required and never null: `{"matches": null}` is not a clean scan.
     matches: Vec<Converted<Match>>,
-    #[serde(default)]
-    descriptor: Option<Descriptor>,
+    /// Grype always writes its descriptor; requiring it keeps other JSON with a
+    /// `matches` key from reading as a clean grype report.
+    descriptor: Descriptor,
     #[serde(default)]
     distro: Option<Distro>,
 }
@@ -202,7 +203,7 @@ pub(super) fn read(source: &str, bytes: &[u8]) -> Result<ScaReport, Gap> {
         .collect();
     Ok(ScaReport {
         scanner: Scanner::Grype,
-        scanner_version: report.descriptor.and_then(|d| non_empty(d.version)),
+        scanner_version: non_empty(report.descriptor.version),
         vulnerabilities,
     })
 }

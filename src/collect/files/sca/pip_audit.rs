@@ -18,7 +18,7 @@ const WHAT_LEGACY: &str = "pip-audit report (legacy list)";
 
 #[derive(Deserialize)]
 struct Report {
-    #[serde(deserialize_with = "json::null_default")]
+    /// Required and never null: `{"dependencies": null}` audited nothing.
     dependencies: Vec<Converted<Dependency>>,
 }
 

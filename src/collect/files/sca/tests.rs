@@ -173,3 +173,22 @@ fn an_unknown_npm_audit_layout_is_unsupported() {
         "{gap}"
     );
 }
+
+#[test]
+fn reports_that_checked_no_dependency_are_refused() {
+    for text in [
+        r#"{"SchemaVersion": 2, "Results": [{"Target": "LICENSE", "Class": "license"}]}"#,
+        r#"{"SchemaVersion": 2}"#,
+        r#"{"SchemaVersion": 2, "Results": [{"foo": 1}]}"#,
+        r#"{"matches": null, "descriptor": {"name": "grype"}}"#,
+        r#"{"matches": []}"#,
+        r#"{"dependencies": null}"#,
+        r#"{"vulnerabilities": {}, "database": {}}"#,
+        r#"{"config": {"scanner_name": "govulncheck"}}"#,
+    ] {
+        assert!(
+            read_sca("r.json", text.as_bytes()).is_err(),
+            "read as clean: {text}"
+        );
+    }
+}

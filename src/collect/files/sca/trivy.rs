@@ -119,6 +119,20 @@ pub(super) fn read_v2(source: &str, bytes: &[u8]) -> Result<ScaReport, Gap> {
             ),
         ));
     }
+    // A license, misconfiguration or secret scan (or one that found nothing to scan)
+    // checked no dependency: reading it as "0 vulnerabilities" would pass the gate.
+    let scanned_packages = report.results.iter().any(|r| {
+        matches!(r.class.as_deref(), Some("os-pkgs" | "lang-pkgs"))
+            || (r.class.is_none() && r.kind.is_some())
+    });
+    if !scanned_packages {
+        return Err(Gap::new(
+            GapKind::Unsupported,
+            source,
+            "the trivy report has no package results (`Class` os-pkgs or lang-pkgs): it is a license, \
+             misconfiguration or secret scan, or trivy found nothing to scan; run `trivy fs --scanners vuln`",
+        ));
+    }
     Ok(ScaReport {
         scanner: Scanner::Trivy,
         scanner_version: report.trivy.and_then(|t| non_empty(t.version)),
