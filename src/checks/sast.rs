@@ -167,6 +167,13 @@ fn evaluate(p: &SastPolicy, evidence: &Evidence) -> CheckOutput {
                 continue;
             }
         };
+        if report.runs.is_empty() {
+            // Each log on its own: another scanner's clean log must not hide this one.
+            out.findings.push(NO_ANALYSIS.finding(format!(
+                "{} contains no run: no analysis is recorded",
+                sourced.source
+            )));
+        }
         for run in &report.runs {
             tools_seen.push(run.tool.clone());
             tally.runs += 1;
@@ -192,12 +199,6 @@ fn evaluate(p: &SastPolicy, evidence: &Evidence) -> CheckOutput {
         }
     }
 
-    let readable = evidence.sast.iter().filter(|s| s.observed.is_ok()).count();
-    if readable > 0 && tally.runs == 0 {
-        out.findings.push(NO_ANALYSIS.finding(format!(
-            "{readable} SARIF input(s) were read but contain no run: no analysis is recorded"
-        )));
-    }
     tools_seen.sort();
     tools_seen.dedup();
     for required in &p.required_tools {
@@ -405,43 +406,71 @@ pub(crate) fn build_set(globs: &[GlobPattern]) -> Option<GlobSet> {
 /// A result path as globs see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct RepoPath {
-    /// Repository-relative when `relative`, else the absolute path as reported.
+    /// The path to match and show: repository-relative when the scanner wrote a relative
+    /// path or an absolute one under the workspace, else the absolute path as reported.
     pub path: String,
-    /// Whether the path is known to be inside the checkout.
+    /// Whether the scanner itself wrote a repository-relative path. Only such paths can
+    /// be dropped by an include filter: an absolute one (under a workspace that may not
+    /// be the repository root, or elsewhere) is never shown to be outside it.
     pub relative: bool,
 }
 
-/// Makes a scanner's path repository-relative: drops `file://` (and `file://localhost`),
-/// decodes `%XX`, strips `./`, and strips the workspace prefix from absolute paths.
+/// Makes a scanner's path repository-relative where it can: drops a `file:` scheme (any
+/// case, with or without `//host`), decodes `%XX`, strips `./`, and strips the workspace
+/// prefix from absolute paths. A URI with another scheme (`https://…`) stays absolute.
 pub(crate) fn repo_path(raw: &str, workspace: Option<&str>) -> RepoPath {
-    let without_scheme = raw
-        .strip_prefix("file://localhost")
-        .or_else(|| raw.strip_prefix("file://"))
-        .unwrap_or(raw);
+    let (without_scheme, had_scheme) = match split_scheme(raw) {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("file") => {
+            // file:///p, file://localhost/p, file:/p (Java's File.toURI)
+            let rest = match rest.strip_prefix("//") {
+                Some(authority_and_path) => {
+                    &authority_and_path[authority_and_path
+                        .find('/')
+                        .unwrap_or(authority_and_path.len())..]
+                }
+                None => rest,
+            };
+            (rest, true)
+        }
+        Some(_) => {
+            return RepoPath {
+                path: raw.to_string(),
+                relative: false,
+            };
+        }
+        None => (raw, false),
+    };
     let decoded = percent_encoding::percent_decode_str(without_scheme).decode_utf8_lossy();
-    let mut path = decoded.trim_start_matches("./").to_string();
-    let absolute = path.starts_with('/') || path.as_bytes().get(1) == Some(&b':');
+    let path = decoded.trim_start_matches("./").to_string();
+    let absolute = had_scheme || path.starts_with('/') || path.as_bytes().get(1) == Some(&b':');
     if !absolute {
         return RepoPath {
             path,
             relative: true,
         };
     }
-    if let Some(ws) = workspace
+    let stripped = workspace
         .map(|w| w.trim_end_matches('/'))
         .filter(|w| !w.is_empty())
-        && let Some(rest) = path.strip_prefix(ws).and_then(|r| r.strip_prefix('/'))
-    {
-        path = rest.to_string();
-        return RepoPath {
-            path,
-            relative: true,
-        };
-    }
+        .and_then(|ws| path.strip_prefix(ws))
+        .and_then(|r| r.strip_prefix('/'))
+        .map(str::to_string);
     RepoPath {
-        path,
+        path: stripped.unwrap_or(path),
         relative: false,
     }
+}
+
+/// `scheme:rest` when `s` starts with an RFC 3986 scheme of two or more characters
+/// (one letter would be a Windows drive, `C:/…`).
+fn split_scheme(s: &str) -> Option<(&str, &str)> {
+    let (scheme, rest) = s.split_once(':')?;
+    let valid = scheme.len() >= 2
+        && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    valid.then_some((scheme, rest))
 }
 
 #[cfg(test)]
@@ -449,7 +478,7 @@ mod path_tests {
     use super::*;
 
     #[test]
-    fn scanner_paths_become_repository_relative() {
+    fn scanner_paths_become_repository_relative_where_possible() {
         let ws = Some("/home/runner/work/ledger/ledger");
         assert_eq!(
             repo_path("src/a.rs", ws),
@@ -459,40 +488,45 @@ mod path_tests {
             }
         );
         assert_eq!(repo_path("./src/a.rs", ws).path, "src/a.rs");
+        for uri in [
+            "file:///home/runner/work/ledger/ledger/src/my%20file.rs",
+            "FILE:///home/runner/work/ledger/ledger/src/my%20file.rs",
+            "file:/home/runner/work/ledger/ledger/src/my%20file.rs",
+            "file://localhost/home/runner/work/ledger/ledger/src/my%20file.rs",
+        ] {
+            assert_eq!(
+                repo_path(uri, ws),
+                RepoPath {
+                    path: "src/my file.rs".into(),
+                    relative: false
+                },
+                "{uri}"
+            );
+        }
         assert_eq!(
-            repo_path(
-                "file:///home/runner/work/ledger/ledger/src/my%20file.rs",
-                ws
-            ),
-            RepoPath {
-                path: "src/my file.rs".into(),
-                relative: true
-            }
+            repo_path("file:///usr/include/stdio.h", ws).path,
+            "/usr/include/stdio.h"
         );
-        assert_eq!(
-            repo_path("file:///usr/include/stdio.h", ws),
-            RepoPath {
-                path: "/usr/include/stdio.h".into(),
-                relative: false
-            }
-        );
-        assert!(!repo_path("/home/runner/work/ledger/ledger-other/x", ws).relative);
+        assert!(!repo_path("https://example.com/src/a.rs", ws).relative);
+        assert_eq!(repo_path("C:/src/a.rs", None).relative, false);
     }
 
     #[test]
-    fn includes_never_drop_a_path_they_cannot_place() {
+    fn includes_only_drop_paths_the_scanner_wrote_relative() {
         let filter = PathFilter {
             include: vec![GlobPattern("src/**".into())],
             exclude: vec![GlobPattern("**/tests/**".into())],
         };
         let m = PathMatcher::new(&filter);
+        let ws = Some("/w/repo");
+        assert!(m.admits(&repo_path("src/a.rs", ws)));
+        assert!(!m.admits(&repo_path("web/a.js", ws)));
+        // Absolute: counted even when it looks outside the include (the workspace may be
+        // the parent of the checkout, as with actions/checkout `path:`).
+        assert!(m.admits(&repo_path("file:///w/repo/sub/web/a.js", ws)));
+        assert!(m.admits(&repo_path("https://host/x/a.js", ws)));
         assert!(
-            m.admits(&repo_path("/opt/build/src/a.rs", None)),
-            "outside the checkout: counted"
-        );
-        assert!(!m.admits(&repo_path("web/a.js", None)));
-        assert!(
-            !m.admits(&repo_path("/opt/build/tests/a.rs", None)),
+            !m.admits(&repo_path("file:///w/repo/tests/a.rs", ws)),
             "excludes still apply"
         );
     }

@@ -465,3 +465,26 @@ fn the_newest_vex_statement_wins_across_documents() {
     let (code, report, _) = run_with(&[&aff_new, &na_new]);
     assert_eq!((code, status(&report, "sca")), (0, "waived"));
 }
+
+#[test]
+fn an_empty_log_is_not_hidden_by_another_scanners_clean_one() {
+    let dir = tempdir();
+    let clean = fixture("sarif/semgrep-clean.sarif");
+    let empty = write(
+        dir.path(),
+        "empty.sarif",
+        r#"{"version":"2.1.0","runs":[]}"#,
+    );
+    let (code, report, _) = verify_json(
+        dir.path(),
+        "version: 1\nsast: {}\n",
+        &[
+            "--sarif",
+            clean.to_str().unwrap(),
+            "--sarif",
+            empty.to_str().unwrap(),
+        ],
+    );
+    assert_eq!((code, status(&report, "sast")), (1, "error"));
+    assert_eq!(codes(&report, "sast"), vec!["sast/no-analysis"]);
+}
