@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use super::{CheckOutput, Code, Control, FindingKind, FindingSubject, Section, sort_findings};
 use crate::evidence::{Evidence, GapKind, Location, Severity, Vulnerability};
 use crate::policy::Policy;
-use crate::policy::sections::{GateSeverity, SeverityThreshold, yes};
+use crate::policy::sections::{EcosystemName, GateSeverity, SeverityThreshold, yes};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -32,7 +32,7 @@ pub struct ScaPolicy {
     pub ignore_unfixed: bool,
     /// Only gate on these ecosystems (OSV names such as `crates.io`, `npm`, `PyPI`, `Go`, `Maven`); empty means all.
     #[serde(default)]
-    pub ecosystems: Vec<String>,
+    pub ecosystems: Vec<EcosystemName>,
     /// Severity assumed for vulnerabilities the scanner did not rate.
     #[serde(default = "high")]
     pub unrated_as: GateSeverity,
@@ -378,12 +378,12 @@ fn normalize_package(name: &str) -> String {
 }
 
 /// Whether an ecosystem is gated. Unknown ecosystems are always gated (fail closed).
-fn in_scope(scope: &[String], ecosystem: Option<&str>) -> bool {
+fn in_scope(scope: &[EcosystemName], ecosystem: Option<&str>) -> bool {
     let Some(eco) = ecosystem else { return true };
     scope.is_empty()
         || scope
             .iter()
-            .any(|s| canonical_ecosystem(s) == canonical_ecosystem(eco))
+            .any(|s| canonical_ecosystem(&s.0) == canonical_ecosystem(eco))
 }
 
 /// Folds the spellings of an ecosystem (`cargo`, `crates.io`, `rust-crate`) to one key.

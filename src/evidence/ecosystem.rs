@@ -60,6 +60,27 @@ pub fn from_distro(name: &str) -> Option<&'static str> {
     })
 }
 
+/// The OSV ecosystem names vouch maps to, for messages and suggestions.
+pub const OSV_NAMES: &[&str] = &[
+    "crates.io",
+    "npm",
+    "PyPI",
+    "Go",
+    "Maven",
+    "NuGet",
+    "RubyGems",
+    "Packagist",
+    "Hex",
+    "Pub",
+    "SwiftURL",
+    "ConanCenter",
+    "Hackage",
+    "CRAN",
+    "Debian",
+    "Alpine",
+    "Ubuntu",
+];
+
 /// The OSV ecosystem for a scanner's package-type or package-manager name.
 ///
 /// Covers OSV spellings themselves, grype artifact types, trivy result types and GitLab

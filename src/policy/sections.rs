@@ -48,6 +48,9 @@ impl GlobPattern {
 impl<'de> Deserialize<'de> for GlobPattern {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
+        if s.trim().is_empty() {
+            return Err(serde::de::Error::custom("a glob must not be empty"));
+        }
         globset::GlobBuilder::new(&s)
             .literal_separator(true)
             .build()
@@ -197,6 +200,40 @@ impl Threshold {
             Threshold::Severity(s) => s.as_str(),
             Threshold::Level(l) => l.as_str(),
         }
+    }
+}
+
+/// An ecosystem name a scanner can report (`crates.io`, `npm`, `PyPI`, or a common
+/// spelling such as `cargo`); an unknown name would silently gate nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EcosystemName(pub String);
+
+impl<'de> Deserialize<'de> for EcosystemName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if crate::evidence::ecosystem::from_type(&s).is_some() {
+            return Ok(EcosystemName(s));
+        }
+        let known = crate::evidence::ecosystem::OSV_NAMES;
+        let mut m = format!("unknown ecosystem `{s}`");
+        if let Some(best) = super::load::closest(&s, known) {
+            m.push_str(&format!(" (did you mean `{best}`?)"));
+        }
+        m.push_str(&format!("; expected one of: {}", known.join(", ")));
+        Err(serde::de::Error::custom(m))
+    }
+}
+
+impl JsonSchema for EcosystemName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "EcosystemName".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "An OSV ecosystem name (crates.io, npm, PyPI, Go, Maven, …) or a common spelling (cargo, pip, gem).",
+            "type": "string",
+            "minLength": 1
+        })
     }
 }
 

@@ -57,30 +57,66 @@ pub struct ExceptionMatch {
 struct Selectors {
     /// Finding identifier: a vulnerability id or any of its aliases (CVE, GHSA, RUSTSEC, PYSEC…).
     #[serde(default)]
-    id: Option<String>,
+    id: Option<NonEmpty>,
     /// SARIF rule id.
     #[serde(default)]
-    rule: Option<String>,
+    rule: Option<NonEmpty>,
     /// Package name (SCA).
     #[serde(default)]
-    package: Option<String>,
+    package: Option<NonEmpty>,
     /// Glob over the finding's file path (`**` crosses directories).
     #[serde(default)]
     path: Option<GlobPattern>,
     /// Finding code (`sast/required-tool-missing`); errors can never be waived.
     #[serde(default)]
-    code: Option<String>,
+    code: Option<FindingCode>,
+}
+
+/// A finding code some registered check emits.
+struct FindingCode(String);
+
+impl<'de> Deserialize<'de> for FindingCode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let codes: Vec<&str> = crate::checks::ALL
+            .iter()
+            .flat_map(|c| c.codes())
+            .map(|c| c.code)
+            .collect();
+        if codes.contains(&s.as_str()) {
+            return Ok(FindingCode(s));
+        }
+        let mut m = format!("unknown finding code `{s}`");
+        if let Some(best) = super::load::closest(&s, &codes) {
+            m.push_str(&format!(" (did you mean `{best}`?)"));
+        }
+        Err(serde::de::Error::custom(m))
+    }
+}
+
+impl JsonSchema for FindingCode {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FindingCode".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let codes: Vec<&str> = crate::checks::ALL
+            .iter()
+            .flat_map(|c| c.codes())
+            .map(|c| c.code)
+            .collect();
+        schemars::json_schema!({ "type": "string", "enum": codes })
+    }
 }
 
 impl TryFrom<Selectors> for ExceptionMatch {
     type Error = &'static str;
     fn try_from(s: Selectors) -> Result<Self, Self::Error> {
         let m = ExceptionMatch {
-            id: s.id,
-            rule: s.rule,
-            package: s.package,
+            id: s.id.map(|v| v.0),
+            rule: s.rule.map(|v| v.0),
+            package: s.package.map(|v| v.0),
             path: s.path,
-            code: s.code,
+            code: s.code.map(|v| v.0),
         };
         if m.is_empty() {
             return Err(

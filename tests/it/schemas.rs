@@ -55,6 +55,9 @@ fn the_schema_and_the_loader_both_reject_unknown_keys_and_bad_values() {
         "version: 1\nexceptions:\n  - control: sca\n    match: {id: CVE-1}\n    reason: r\n    owner: o\n",
         "version: 1\nbranch_protection: {}\n",
         "version: 1\nsca:\n  fail_on: error\n",
+        "version: 1\nsast:\n  paths:\n    include: ['']\n",
+        "version: 1\nexceptions:\n  - control: sca\n    match: {id: ''}\n    reason: r\n    owner: o\n    expires: 2030-01-01\n",
+        "version: 1\nexceptions:\n  - control: sca\n    match: {code: sca/nope}\n    reason: r\n    owner: o\n    expires: 2030-01-01\n",
         "version: 1\nsca:\n  unrated_as: unknown\n",
         "version: 1\nsast:\n  required_tools: ['']\n",
         "version: 1\nexceptions:\n  - control: sca\n    match: {}\n    reason: r\n    owner: o\n    expires: 2030-01-01\n",
@@ -70,6 +73,23 @@ fn the_schema_and_the_loader_both_reject_unknown_keys_and_bad_values() {
             "loader accepted:\n{bad}"
         );
     }
+}
+
+#[test]
+fn the_loader_rejects_unknown_ecosystems_with_a_suggestion() {
+    // The schema only says "a name" here: the accepted spellings are case-insensitive
+    // and many, which JSON Schema cannot express compactly; the loader is the authority.
+    let err = vouch::policy::parse_str("version: 1\nsca:\n  ecosystems: [crates]\n", "p.yaml")
+        .unwrap_err();
+    assert_eq!(err.line, Some(3), "{err}");
+    assert!(err.message.contains("unknown ecosystem `crates`"), "{err}");
+    assert!(
+        vouch::policy::parse_str(
+            "version: 1\nsca:\n  ecosystems: [cargo, PyPI, npm]\n",
+            "p.yaml"
+        )
+        .is_ok()
+    );
 }
 
 #[test]

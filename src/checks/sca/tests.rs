@@ -90,7 +90,10 @@ fn two_installed_versions_stay_two_findings() {
 
 #[test]
 fn unknown_ecosystem_is_gated() {
-    assert!(in_scope(&["npm".into()], None));
-    assert!(in_scope(&["cargo".into()], Some("crates.io")));
-    assert!(!in_scope(&["npm".into()], Some("PyPI")));
+    assert!(in_scope(&[EcosystemName("npm".into())], None));
+    assert!(in_scope(
+        &[EcosystemName("cargo".into())],
+        Some("crates.io")
+    ));
+    assert!(!in_scope(&[EcosystemName("npm".into())], Some("PyPI")));
 }
