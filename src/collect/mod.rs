@@ -5,6 +5,7 @@
 //! a [`crate::evidence::Gap`] in the evidence, which its control turns into `error`.
 
 pub mod files;
+pub mod forge;
 
 use std::path::{Path, PathBuf};
 
@@ -54,6 +55,7 @@ pub fn collect(
         sast: Vec::new(),
         sca: Vec::new(),
         vex: Vec::new(),
+        forge: None,
     };
     for path in &inputs.sarif {
         let (name, bytes) = read_input(path, InputRole::Sarif, &mut evidence.inputs)?;

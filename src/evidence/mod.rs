@@ -6,6 +6,7 @@
 //! `error`) instead of disappearing.
 
 pub mod ecosystem;
+pub mod forge;
 pub mod sast;
 pub mod sca;
 pub mod severity;
@@ -51,6 +52,9 @@ pub struct Evidence {
     /// VEX documents whose `not_affected` statements act as waivers.
     #[serde(default)]
     pub vex: Vec<Sourced<VexDocument>>,
+    /// What the forge said, when `--forge` was used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forge: Option<forge::ForgeEvidence>,
 }
 
 /// Name and version of the tool that produced a document.
@@ -135,6 +139,14 @@ pub enum GapKind {
     Unsupported,
     /// The report says its tool did not complete (`scan.status: failure`).
     ScannerFailed,
+    /// The forge refused: 401 (bad token) or 403 (missing permission).
+    Forbidden,
+    /// The forge said the resource does not exist (or the token cannot see it).
+    NotFound,
+    /// The rate limit was still exhausted after the allowed retries.
+    RateLimited,
+    /// The forge kept failing (5xx) or timing out after the allowed retries.
+    Unavailable,
 }
 
 impl Gap {

@@ -1,0 +1,418 @@
+//! The changes in a range: every commit on the branch's first-parent line with the pull
+//! request it came through, its reviews and its contributors, in one GraphQL query per
+//! 100 commits.
+//!
+//! Why first-parent: each commit on that line is something that *reached the branch*
+//! (a squash, a rebase, a merge commit or a direct push); the commits of a merged PR's
+//! own branch are part of that PR. The history is walked from HEAD until BASE is met.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use super::super::http::ApiClient;
+use super::Repo;
+use crate::evidence::forge::{Actor, BranchCommit, ChangeRequest, ChangeSet, Review};
+use crate::evidence::{Gap, GapKind};
+
+/// More commits than this between BASE and HEAD is treated as a wrong range.
+const MAX_COMMITS: usize = 20_000;
+
+const PR_FIELDS: &str = r#"
+fragment PR on PullRequest {
+  number title merged mergedAt baseRefName headRefOid
+  mergeCommit { oid }
+  author { login __typename }
+  mergedBy { login __typename }
+  commits(first: 100) {
+    totalCount
+    nodes { commit { oid
+      authors(first: 20) { nodes { name email user { login } } }
+      committer { name email user { login } } } }
+  }
+  reviews(first: 100) {
+    totalCount
+    nodes { author { login __typename } state submittedAt commit { oid } }
+  }
+}"#;
+
+/// Reads the changes in `base..head` (first-parent) on `branch`.
+pub fn read_range(
+    api: &mut ApiClient,
+    repo: &Repo,
+    base: &str,
+    head: &str,
+    branch: Option<&str>,
+    origin: &str,
+    progress: &dyn Fn(usize),
+) -> Result<ChangeSet, Gap> {
+    let query = format!(
+        "query($owner: String!, $name: String!, $head: GitObjectID!, $cursor: String) {{
+  repository(owner: $owner, name: $name) {{
+    object(oid: $head) {{ ... on Commit {{
+      history(first: 100, after: $cursor) {{
+        pageInfo {{ hasNextPage endCursor }}
+        nodes {{ oid messageHeadline
+          parents(first: 2) {{ nodes {{ oid }} }}
+          author {{ name email user {{ login }} }}
+          associatedPullRequests(first: 5) {{ nodes {{ ...PR }} }} }}
+      }} }} }}
+  }}
+}}{PR_FIELDS}"
+    );
+    let mut nodes: HashMap<String, HistoryNode> = HashMap::new();
+    let mut cursor: Option<String> = None;
+    let mut walk: Vec<String> = Vec::new();
+    let mut current = head.to_string();
+    let what = format!("history of {head}");
+    loop {
+        // Advance the first-parent walk as far as the fetched history allows.
+        while current != base {
+            let Some(node) = nodes.get(&current) else {
+                break;
+            };
+            walk.push(current.clone());
+            if walk.len() > MAX_COMMITS {
+                return Err(Gap::new(
+                    GapKind::Malformed,
+                    &what,
+                    format!(
+                        "more than {MAX_COMMITS} commits before reaching {base}: is BASE an ancestor of HEAD?"
+                    ),
+                ));
+            }
+            match node.parents.nodes.first() {
+                Some(p) => current = p.oid.clone(),
+                None => {
+                    return Err(Gap::new(
+                        GapKind::NotFound,
+                        &what,
+                        format!(
+                            "reached the first commit without meeting {base}: BASE is not on the first-parent line of HEAD"
+                        ),
+                    ));
+                }
+            }
+        }
+        if current == base {
+            break;
+        }
+        let data: HistoryData = api.graphql(
+            &query,
+            serde_json::json!({ "owner": repo.owner, "name": repo.name, "head": head, "cursor": cursor }),
+            &what,
+        )?;
+        let history = data
+            .repository
+            .and_then(|r| r.object)
+            .and_then(|o| o.history)
+            .ok_or_else(|| {
+                Gap::new(GapKind::NotFound, &what, format!("commit {head} not found"))
+            })?;
+        for n in history.nodes {
+            nodes.insert(n.oid.clone(), n);
+        }
+        progress(nodes.len());
+        if !history.page_info.has_next_page {
+            if !nodes.contains_key(&current) {
+                return Err(Gap::new(
+                    GapKind::NotFound,
+                    &what,
+                    format!("history ended without meeting {base}"),
+                ));
+            }
+            continue;
+        }
+        cursor = history.page_info.end_cursor;
+    }
+
+    let mut commits = Vec::with_capacity(walk.len());
+    let mut requests: HashMap<u64, ChangeRequest> = HashMap::new();
+    for sha in &walk {
+        let node = nodes.remove(sha).expect("walked nodes were fetched");
+        let pr = node
+            .associated_pull_requests
+            .nodes
+            .into_iter()
+            .find(|pr| pr.merged && branch.is_none_or(|b| pr.base_ref_name == b));
+        let number = pr.as_ref().map(|p| p.number);
+        if let Some(pr) = pr {
+            if !requests.contains_key(&pr.number) {
+                let change = pr.into_change_request()?;
+                requests.insert(change.number, change);
+            }
+        }
+        commits.push(BranchCommit {
+            sha: node.oid,
+            title: node.message_headline,
+            author: node.author.map(|a| a.display()).unwrap_or_default(),
+            change_request: number,
+        });
+    }
+    let mut change_requests: Vec<ChangeRequest> = requests.into_values().collect();
+    change_requests.sort_by_key(|c| c.number);
+    Ok(ChangeSet {
+        base: Some(base.to_string()),
+        head: head.to_string(),
+        origin: origin.to_string(),
+        commits,
+        change_requests,
+    })
+}
+
+/// Reads one pull request as it is now (the pre-merge gate of a `pull_request` run).
+pub fn read_pull_request(api: &mut ApiClient, repo: &Repo, number: u64) -> Result<ChangeSet, Gap> {
+    let query = format!(
+        "query($owner: String!, $name: String!, $number: Int!) {{
+  repository(owner: $owner, name: $name) {{ pullRequest(number: $number) {{ ...PR }} }}
+}}{PR_FIELDS}"
+    );
+    let what = format!("pull request #{number}");
+    let data: PullRequestData = api.graphql(
+        &query,
+        serde_json::json!({ "owner": repo.owner, "name": repo.name, "number": number }),
+        &what,
+    )?;
+    let pr = data
+        .repository
+        .and_then(|r| r.pull_request)
+        .ok_or_else(|| Gap::new(GapKind::NotFound, &what, "not found"))?;
+    let change = pr.into_change_request()?;
+    Ok(ChangeSet {
+        base: None,
+        head: change.head_sha.clone(),
+        origin: format!("pull request #{number}"),
+        commits: Vec::new(),
+        change_requests: vec![change],
+    })
+}
+
+#[derive(Deserialize)]
+struct HistoryData {
+    repository: Option<HistoryRepo>,
+}
+
+#[derive(Deserialize)]
+struct HistoryRepo {
+    object: Option<HistoryObject>,
+}
+
+#[derive(Deserialize)]
+struct HistoryObject {
+    history: Option<History>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct History {
+    page_info: PageInfo,
+    nodes: Vec<HistoryNode>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PageInfo {
+    has_next_page: bool,
+    end_cursor: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HistoryNode {
+    oid: String,
+    message_headline: String,
+    parents: Nodes<Oid>,
+    author: Option<GitActor>,
+    associated_pull_requests: Nodes<RawPr>,
+}
+
+#[derive(Deserialize)]
+struct Nodes<T> {
+    nodes: Vec<T>,
+}
+
+#[derive(Deserialize)]
+struct Oid {
+    oid: String,
+}
+
+#[derive(Deserialize)]
+struct PullRequestData {
+    repository: Option<PrRepo>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PrRepo {
+    pull_request: Option<RawPr>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawPr {
+    number: u64,
+    title: String,
+    merged: bool,
+    merged_at: Option<String>,
+    base_ref_name: String,
+    head_ref_oid: String,
+    merge_commit: Option<Oid>,
+    author: Option<User>,
+    merged_by: Option<User>,
+    commits: Counted<PrCommit>,
+    reviews: Counted<RawReview>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Counted<T> {
+    total_count: u64,
+    nodes: Vec<T>,
+}
+
+#[derive(Deserialize)]
+struct PrCommit {
+    commit: PrCommitInner,
+}
+
+#[derive(Deserialize)]
+struct PrCommitInner {
+    authors: Nodes<GitActor>,
+    committer: Option<GitActor>,
+}
+
+#[derive(Deserialize)]
+struct GitActor {
+    name: Option<String>,
+    email: Option<String>,
+    user: Option<Login>,
+}
+
+#[derive(Deserialize)]
+struct Login {
+    login: String,
+}
+
+#[derive(Deserialize)]
+struct User {
+    login: String,
+    #[serde(rename = "__typename")]
+    typename: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawReview {
+    author: Option<User>,
+    state: String,
+    submitted_at: Option<String>,
+    commit: Option<Oid>,
+}
+
+impl User {
+    fn actor(self) -> Actor {
+        let bot = self.typename.as_deref() == Some("Bot") || self.login.ends_with("[bot]");
+        Actor {
+            login: self.login,
+            bot,
+        }
+    }
+}
+
+impl GitActor {
+    /// The forge login when the git identity maps to one, else `name <email>`.
+    fn actor(&self) -> Option<Actor> {
+        if let Some(user) = &self.user {
+            let bot = user.login.ends_with("[bot]");
+            return Some(Actor {
+                login: user.login.clone(),
+                bot,
+            });
+        }
+        let email = self.email.clone().unwrap_or_default();
+        if email.is_empty() && self.name.as_deref().unwrap_or("").is_empty() {
+            return None;
+        }
+        Some(Actor {
+            login: format!("{} <{email}>", self.name.clone().unwrap_or_default()),
+            bot: false,
+        })
+    }
+
+    fn display(&self) -> String {
+        self.actor().map(|a| a.login).unwrap_or_default()
+    }
+
+    /// GitHub itself commits squash merges and web edits as `web-flow`: not a person.
+    fn is_github(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.login == "web-flow")
+            || self.email.as_deref() == Some("noreply@github.com")
+    }
+}
+
+impl RawPr {
+    fn into_change_request(self) -> Result<ChangeRequest, Gap> {
+        let what = format!("pull request #{}", self.number);
+        // Reading only part of a PR could miss a contributor or a dismissal: fail closed.
+        if self.commits.total_count > self.commits.nodes.len() as u64 {
+            return Err(Gap::new(
+                GapKind::Malformed,
+                what,
+                format!(
+                    "{} commits; vouch reads up to 100 per pull request",
+                    self.commits.total_count
+                ),
+            ));
+        }
+        if self.reviews.total_count > self.reviews.nodes.len() as u64 {
+            return Err(Gap::new(
+                GapKind::Malformed,
+                what,
+                format!(
+                    "{} reviews; vouch reads up to 100 per pull request",
+                    self.reviews.total_count
+                ),
+            ));
+        }
+        let mut contributors: Vec<Actor> = Vec::new();
+        for c in &self.commits.nodes {
+            for a in c.commit.authors.nodes.iter().filter_map(GitActor::actor) {
+                contributors.push(a);
+            }
+            if let Some(committer) = c.commit.committer.as_ref().filter(|c| !c.is_github()) {
+                contributors.extend(committer.actor());
+            }
+        }
+        contributors.sort();
+        contributors.dedup();
+        let reviews = self
+            .reviews
+            .nodes
+            .into_iter()
+            .map(|r| Review {
+                author: r.author.map(User::actor).unwrap_or(Actor {
+                    login: "ghost".into(),
+                    bot: false,
+                }),
+                state: r.state,
+                submitted_at: r.submitted_at,
+                commit: r.commit.map(|c| c.oid),
+            })
+            .collect();
+        Ok(ChangeRequest {
+            number: self.number,
+            title: self.title,
+            author: self.author.map(User::actor).unwrap_or(Actor {
+                login: "ghost".into(),
+                bot: false,
+            }),
+            base_branch: self.base_ref_name,
+            head_sha: self.head_ref_oid,
+            merge_sha: self.merge_commit.map(|c| c.oid),
+            merged_by: self.merged_by.map(User::actor),
+            merged_at: self.merged_at,
+            contributors,
+            reviews,
+        })
+    }
+}

@@ -1,0 +1,83 @@
+//! Check runs and commit statuses of one commit.
+
+use serde::Deserialize;
+
+use super::super::http::ApiClient;
+use super::Repo;
+use crate::evidence::Gap;
+use crate::evidence::forge::{CheckResult, CommitChecks};
+
+/// Reads every check run and status of `sha`.
+pub fn read(api: &mut ApiClient, repo: &Repo, sha: &str) -> Result<CommitChecks, Gap> {
+    let mut checks = Vec::new();
+    // Check runs come wrapped (`{total_count, check_runs}`), so pages are followed here.
+    let mut next = Some(format!(
+        "/repos/{}/commits/{sha}/check-runs?per_page=100&filter=latest",
+        repo.path()
+    ));
+    while let Some(url) = next.take() {
+        let response = api.get(&url, "check runs")?;
+        let page: CheckRunPage = response.json("check runs")?;
+        checks.extend(page.check_runs.into_iter().map(|r| CheckResult {
+            name: r.name,
+            kind: "check-run".into(),
+            sha: r.head_sha,
+            status: r.status,
+            conclusion: r.conclusion,
+            url: r.html_url,
+        }));
+        next = response.next_page();
+    }
+    let mut next = Some(format!(
+        "/repos/{}/commits/{sha}/status?per_page=100",
+        repo.path()
+    ));
+    while let Some(url) = next.take() {
+        let response = api.get(&url, "commit statuses")?;
+        let combined: CombinedStatus = response.json("commit statuses")?;
+        checks.extend(combined.statuses.into_iter().map(|s| CheckResult {
+            name: s.context,
+            kind: "status".into(),
+            sha: combined.sha.clone(),
+            status: "completed".into(),
+            conclusion: Some(s.state),
+            url: s.target_url,
+        }));
+        next = response.next_page();
+    }
+    Ok(CommitChecks {
+        sha: sha.to_string(),
+        checks,
+    })
+}
+
+#[derive(Deserialize)]
+struct CheckRunPage {
+    check_runs: Vec<CheckRun>,
+}
+
+#[derive(Deserialize)]
+struct CheckRun {
+    name: String,
+    head_sha: String,
+    status: String,
+    #[serde(default)]
+    conclusion: Option<String>,
+    #[serde(default)]
+    html_url: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CombinedStatus {
+    sha: String,
+    #[serde(default)]
+    statuses: Vec<Status>,
+}
+
+#[derive(Deserialize)]
+struct Status {
+    context: String,
+    state: String,
+    #[serde(default)]
+    target_url: Option<String>,
+}

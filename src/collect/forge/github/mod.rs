@@ -1,0 +1,173 @@
+//! The GitHub implementation of [`Forge`](super::Forge): REST for protection and checks,
+//! GraphQL for the change history.
+
+mod changes;
+mod checks;
+mod protection;
+
+use serde::Deserialize;
+
+use super::http::ApiClient;
+use super::{Forge, RangeRequest};
+use crate::evidence::forge::{BranchProtection, ChangeSet, CommitChecks};
+use crate::evidence::{Gap, GapKind};
+
+/// `owner/name`, split.
+#[derive(Debug, Clone)]
+pub struct Repo {
+    /// Owner (user or organization).
+    pub owner: String,
+    /// Repository name.
+    pub name: String,
+}
+
+impl Repo {
+    /// Parses `owner/name`.
+    pub fn parse(s: &str) -> Option<Repo> {
+        let (owner, name) = s.split_once('/')?;
+        let ok = |p: &str| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        };
+        (ok(owner) && ok(name)).then(|| Repo {
+            owner: owner.to_string(),
+            name: name.to_string(),
+        })
+    }
+
+    /// `owner/name` for URL paths (both parts are URL-safe by construction).
+    pub fn path(&self) -> String {
+        format!("{}/{}", self.owner, self.name)
+    }
+}
+
+/// GitHub (github.com or Enterprise Server).
+pub struct GitHub {
+    api: ApiClient,
+    repo: Repo,
+}
+
+impl GitHub {
+    /// A forge over an API client for one repository.
+    pub fn new(api: ApiClient, repo: Repo) -> Self {
+        GitHub { api, repo }
+    }
+}
+
+impl Forge for GitHub {
+    fn branch_protection(&mut self, branch: &str) -> Result<BranchProtection, Gap> {
+        let protection = protection::read(&mut self.api, &self.repo, branch);
+        Ok(protection)
+    }
+
+    fn changes(
+        &mut self,
+        range: &RangeRequest,
+        progress: &dyn Fn(usize),
+    ) -> Result<ChangeSet, Gap> {
+        match range {
+            RangeRequest::Commits {
+                base,
+                head,
+                branch,
+                origin,
+            } => changes::read_range(
+                &mut self.api,
+                &self.repo,
+                base,
+                head,
+                branch.as_deref(),
+                origin,
+                progress,
+            ),
+            RangeRequest::PreviousTag { tag, branch } => {
+                let (base, head) = self.previous_tag(tag)?;
+                changes::read_range(
+                    &mut self.api,
+                    &self.repo,
+                    &base,
+                    &head,
+                    branch.as_deref(),
+                    &format!("tag {tag} (since the previous tag)"),
+                    progress,
+                )
+            }
+            RangeRequest::PullRequest { number } => {
+                changes::read_pull_request(&mut self.api, &self.repo, *number)
+            }
+        }
+    }
+
+    fn commit_checks(&mut self, sha: &str) -> Result<CommitChecks, Gap> {
+        checks::read(&mut self.api, &self.repo, sha)
+    }
+
+    fn requests(&self) -> u32 {
+        self.api.requests()
+    }
+}
+
+impl GitHub {
+    /// The commit of `tag` and of the tag before it (by tagged commit date).
+    fn previous_tag(&mut self, tag: &str) -> Result<(String, String), Gap> {
+        let query = "query($owner: String!, $name: String!) {
+  repository(owner: $owner, name: $name) {
+    refs(refPrefix: \"refs/tags/\", first: 100, orderBy: {field: TAG_COMMIT_DATE, direction: DESC}) {
+      nodes { name target { oid ... on Tag { target { oid } } } }
+    }
+  }
+}";
+        #[derive(Deserialize)]
+        struct Data {
+            repository: Option<Repository>,
+        }
+        #[derive(Deserialize)]
+        struct Repository {
+            refs: Refs,
+        }
+        #[derive(Deserialize)]
+        struct Refs {
+            nodes: Vec<TagRef>,
+        }
+        #[derive(Deserialize)]
+        struct TagRef {
+            name: String,
+            target: Target,
+        }
+        #[derive(Deserialize)]
+        struct Target {
+            oid: String,
+            /// Annotated tags point at a tag object whose target is the commit.
+            target: Option<Box<Target>>,
+        }
+        let what = format!("tags before {tag}");
+        let data: Data = self.api.graphql(
+            query,
+            serde_json::json!({ "owner": self.repo.owner, "name": self.repo.name }),
+            &what,
+        )?;
+        let tags = data.repository.map(|r| r.refs.nodes).unwrap_or_default();
+        let commit = |t: &TagRef| {
+            t.target
+                .target
+                .as_ref()
+                .map_or(t.target.oid.clone(), |inner| inner.oid.clone())
+        };
+        let position = tags.iter().position(|t| t.name == tag).ok_or_else(|| {
+            Gap::new(
+                GapKind::NotFound,
+                &what,
+                format!("tag {tag} not found among the 100 newest tags"),
+            )
+        })?;
+        let previous = tags.get(position + 1).ok_or_else(|| {
+            Gap::new(
+                GapKind::NotFound,
+                &what,
+                format!("{tag} is the oldest tag: give the range with --range BASE..{tag}"),
+            )
+        })?;
+        Ok((commit(previous), commit(&tags[position])))
+    }
+}

@@ -1,0 +1,259 @@
+//! Branch protection from GitHub: rulesets first (readable with a read-only token), then
+//! classic protection (needs admin), each kept as read.
+
+use serde::Deserialize;
+
+use super::super::http::{ApiClient, status_gap};
+use super::Repo;
+use crate::evidence::forge::{
+    BranchProtection, ClassicProtection, ClassicSettings, PullRequestRule, Rule, RulesetRule,
+};
+use crate::evidence::{Gap, GapKind};
+
+/// Reads the protection of `branch`.
+pub fn read(api: &mut ApiClient, repo: &Repo, branch: &str) -> BranchProtection {
+    let read_at = time::OffsetDateTime::now_utc();
+    let branch_path = encode_path_segment(branch);
+    let rulesets = api
+        .get_all::<RawRule>(
+            &format!("/repos/{}/rules/branches/{branch_path}", repo.path()),
+            "rules for the branch",
+        )
+        .map(|rules| {
+            rules
+                .into_iter()
+                .map(RawRule::normalize)
+                .collect::<Vec<_>>()
+        });
+    let ruleset_bypass = match &rulesets {
+        Ok(rules) => read_bypass(api, repo, rules),
+        Err(gap) => Err(gap.clone()),
+    };
+    let classic = read_classic(api, repo, &branch_path);
+    BranchProtection {
+        branch: branch.to_string(),
+        read_at,
+        rulesets,
+        ruleset_bypass,
+        classic,
+    }
+}
+
+/// Bypass actors of every ruleset that contributes a rule. GitHub only shows them to
+/// tokens that may administer the ruleset; when hidden, they are unknown, not empty.
+fn read_bypass(
+    api: &mut ApiClient,
+    repo: &Repo,
+    rules: &[RulesetRule],
+) -> Result<Vec<String>, Gap> {
+    let mut ids: Vec<u64> = rules.iter().filter_map(|r| r.ruleset_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut actors = Vec::new();
+    for id in ids {
+        let what = format!("ruleset {id}");
+        let ruleset: RawRuleset = api
+            .get(&format!("/repos/{}/rulesets/{id}", repo.path()), &what)?
+            .json(&what)?;
+        let Some(bypass) = ruleset.bypass_actors else {
+            return Err(Gap::new(
+                GapKind::Forbidden,
+                what,
+                "bypass actors are not visible to this token (they need administration:read)",
+            ));
+        };
+        actors.extend(bypass.into_iter().map(|a| {
+            format!(
+                "{}:{}",
+                a.actor_type.unwrap_or_default(),
+                a.actor_id.map(|i| i.to_string()).unwrap_or_default()
+            )
+        }));
+    }
+    Ok(actors)
+}
+
+fn read_classic(api: &mut ApiClient, repo: &Repo, branch_path: &str) -> ClassicProtection {
+    let what = "classic branch protection";
+    let response = match api.get(
+        &format!("/repos/{}/branches/{branch_path}/protection", repo.path()),
+        what,
+    ) {
+        Ok(r) => r,
+        Err(gap) => return ClassicProtection::Unreadable { reason: gap.detail },
+    };
+    if response.status.is_success() {
+        return match response.json::<RawClassic>(what) {
+            Ok(raw) => ClassicProtection::Present(raw.normalize()),
+            Err(gap) => ClassicProtection::Unreadable { reason: gap.detail },
+        };
+    }
+    // An admin token gets 404 "Branch not protected" when there is none; any other
+    // 404 or 403 is a token that may not look, which proves nothing either way.
+    let message = serde_json::from_slice::<serde_json::Value>(&response.body)
+        .ok()
+        .and_then(|v| {
+            v.get("message")
+                .and_then(|m| m.as_str())
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    if response.status == http::StatusCode::NOT_FOUND && message == "Branch not protected" {
+        return ClassicProtection::Absent;
+    }
+    let gap = status_gap(what, response.status, &response.body);
+    ClassicProtection::Unreadable {
+        reason: format!(
+            "{}; this token cannot read classic protection: grant administration:read or rely on rulesets",
+            gap.detail
+        ),
+    }
+}
+
+/// Percent-encodes a branch name for a URL path (branch names may hold `/`, `#`, `%`).
+fn encode_path_segment(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+#[derive(Deserialize)]
+struct RawRule {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    ruleset_id: Option<u64>,
+    #[serde(default)]
+    parameters: Option<serde_json::Value>,
+}
+
+impl RawRule {
+    fn normalize(self) -> RulesetRule {
+        let p = self.parameters.unwrap_or_default();
+        let u32_of = |k: &str| {
+            p.get(k)
+                .and_then(|v| v.as_u64())
+                .map(|v| v.min(u64::from(u32::MAX)) as u32)
+                .unwrap_or(0)
+        };
+        let bool_of = |k: &str| p.get(k).and_then(|v| v.as_bool()).unwrap_or(false);
+        let rule = match self.kind.as_str() {
+            "pull_request" => Rule::PullRequest(PullRequestRule {
+                required_approvals: u32_of("required_approving_review_count"),
+                dismiss_stale_reviews: bool_of("dismiss_stale_reviews_on_push"),
+                code_owner_review: bool_of("require_code_owner_review"),
+                last_push_approval: bool_of("require_last_push_approval"),
+            }),
+            "required_status_checks" => Rule::RequiredStatusChecks {
+                contexts: p
+                    .get("required_status_checks")
+                    .and_then(|v| v.as_array())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|c| c.get("context")?.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                strict: bool_of("strict_required_status_checks_policy"),
+            },
+            "non_fast_forward" => Rule::NonFastForward,
+            "deletion" => Rule::Deletion,
+            "required_signatures" => Rule::RequiredSignatures,
+            "required_linear_history" => Rule::RequiredLinearHistory,
+            other => Rule::Other {
+                name: other.to_string(),
+            },
+        };
+        RulesetRule {
+            ruleset_id: self.ruleset_id,
+            rule,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RawRuleset {
+    #[serde(default)]
+    bypass_actors: Option<Vec<RawBypassActor>>,
+}
+
+#[derive(Deserialize)]
+struct RawBypassActor {
+    #[serde(default)]
+    actor_id: Option<u64>,
+    #[serde(default)]
+    actor_type: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawClassic {
+    #[serde(default)]
+    required_status_checks: Option<RawStatusChecks>,
+    #[serde(default)]
+    enforce_admins: Option<Enabled>,
+    #[serde(default)]
+    required_pull_request_reviews: Option<RawReviews>,
+    #[serde(default)]
+    required_linear_history: Option<Enabled>,
+    #[serde(default)]
+    allow_force_pushes: Option<Enabled>,
+    #[serde(default)]
+    allow_deletions: Option<Enabled>,
+    #[serde(default)]
+    required_signatures: Option<Enabled>,
+}
+
+#[derive(Deserialize)]
+struct Enabled {
+    #[serde(default)]
+    enabled: bool,
+}
+
+#[derive(Deserialize)]
+struct RawStatusChecks {
+    #[serde(default)]
+    contexts: Vec<String>,
+    #[serde(default)]
+    checks: Vec<RawCheck>,
+}
+
+#[derive(Deserialize)]
+struct RawCheck {
+    context: String,
+}
+
+#[derive(Deserialize)]
+struct RawReviews {
+    #[serde(default)]
+    dismiss_stale_reviews: bool,
+    #[serde(default)]
+    require_code_owner_reviews: bool,
+    #[serde(default)]
+    required_approving_review_count: u32,
+    #[serde(default)]
+    require_last_push_approval: bool,
+}
+
+impl RawClassic {
+    fn normalize(self) -> ClassicSettings {
+        let enabled = |e: &Option<Enabled>| e.as_ref().is_some_and(|e| e.enabled);
+        ClassicSettings {
+            pull_request: self.required_pull_request_reviews.map(|r| PullRequestRule {
+                required_approvals: r.required_approving_review_count,
+                dismiss_stale_reviews: r.dismiss_stale_reviews,
+                code_owner_review: r.require_code_owner_reviews,
+                last_push_approval: r.require_last_push_approval,
+            }),
+            required_checks: self.required_status_checks.map(|c| {
+                let mut all = c.contexts;
+                all.extend(c.checks.into_iter().map(|c| c.context));
+                all.sort();
+                all.dedup();
+                all
+            }),
+            enforce_admins: enabled(&self.enforce_admins),
+            allow_force_pushes: enabled(&self.allow_force_pushes),
+            allow_deletions: enabled(&self.allow_deletions),
+            required_signatures: enabled(&self.required_signatures),
+            required_linear_history: enabled(&self.required_linear_history),
+        }
+    }
+}

@@ -1,0 +1,374 @@
+//! A forge API client that fails closed: bounded retries, rate limits honored, every
+//! other failure a typed [`Gap`].
+//!
+//! Transport, auth and base-URL handling come from `octocrab` (its raw `_get`/`_post`,
+//! which hand back status and headers). Its typed routes are not used: they turn a 403
+//! rate-limit response and a 403 permission error into the same error value and drop
+//! the `retry-after` / `x-ratelimit-*` headers that decide what to do next, so the retry
+//! policy here works on raw responses instead. The token lives only inside octocrab
+//! (a `secrecy::SecretString`): it is never formatted, logged or stored in evidence.
+
+use std::time::Duration;
+
+use http::StatusCode;
+use http_body_util::BodyExt;
+use octocrab::Octocrab;
+use serde::de::DeserializeOwned;
+
+use crate::evidence::{Gap, GapKind};
+
+/// How hard to try before a request becomes a gap.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (rate limits and server errors alike).
+    pub max_retries: u32,
+    /// First backoff for 5xx and timeouts; doubles each retry.
+    pub backoff: Duration,
+    /// Longest single wait for a rate-limit reset; a longer one is a gap at once.
+    pub max_rate_limit_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 3,
+            backoff: Duration::from_millis(250),
+            max_rate_limit_wait: Duration::from_secs(90),
+        }
+    }
+}
+
+/// A response whose status is not retryable (2xx, or a 4xx the caller interprets).
+pub struct ApiResponse {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Response headers.
+    pub headers: http::HeaderMap,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl ApiResponse {
+    /// The body as `T` when the status is 2xx; a typed gap otherwise.
+    pub fn json<T: DeserializeOwned>(&self, what: &str) -> Result<T, Gap> {
+        if !self.status.is_success() {
+            return Err(status_gap(what, self.status, &self.body));
+        }
+        serde_json::from_slice(&self.body).map_err(|e| {
+            Gap::new(
+                GapKind::Malformed,
+                what,
+                format!("unexpected response shape: {e}"),
+            )
+        })
+    }
+
+    /// The `rel="next"` URL of a `Link` header, for pagination.
+    pub fn next_page(&self) -> Option<String> {
+        let link = self.headers.get(http::header::LINK)?.to_str().ok()?;
+        link.split(',').find_map(|part| {
+            let (url, params) = part.split_once(';')?;
+            params
+                .split(';')
+                .any(|p| p.trim() == "rel=\"next\"")
+                .then(|| {
+                    url.trim()
+                        .trim_start_matches('<')
+                        .trim_end_matches('>')
+                        .to_string()
+                })
+        })
+    }
+}
+
+/// A gap for a non-success status, with the forge's own message (escaped later, as all
+/// untrusted text) and what would help.
+pub fn status_gap(what: &str, status: StatusCode, body: &[u8]) -> Gap {
+    let message = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| {
+            v.get("message")
+                .and_then(|m| m.as_str())
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    let (kind, hint) = match status {
+        StatusCode::UNAUTHORIZED => (
+            GapKind::Forbidden,
+            "the token was rejected; check GITHUB_TOKEN",
+        ),
+        StatusCode::FORBIDDEN => (
+            GapKind::Forbidden,
+            "the token lacks a permission this read needs",
+        ),
+        StatusCode::NOT_FOUND => (GapKind::NotFound, "not found, or not visible to this token"),
+        s if s.is_server_error() => (GapKind::Unavailable, "the forge kept failing"),
+        _ => (GapKind::Malformed, "unexpected status"),
+    };
+    let message = if message.is_empty() {
+        String::new()
+    } else {
+        format!(": {message}")
+    };
+    Gap::new(
+        kind,
+        what,
+        format!("HTTP {}{message} ({hint})", status.as_u16()),
+    )
+}
+
+/// The client: octocrab for transport, this for retries and counting.
+pub struct ApiClient {
+    octocrab: Octocrab,
+    runtime: tokio::runtime::Runtime,
+    graphql_url: String,
+    retry: RetryPolicy,
+    requests: u32,
+}
+
+impl ApiClient {
+    /// A client for `api_url` (REST) and `graphql_url`, authenticated with `token` when given.
+    pub fn new(
+        api_url: &str,
+        graphql_url: &str,
+        token: Option<String>,
+        retry: RetryPolicy,
+    ) -> Result<Self, String> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the HTTP runtime: {e}"))?;
+        let octocrab = {
+            let _guard = runtime.enter();
+            let mut builder = Octocrab::builder()
+                .base_uri(api_url)
+                .map_err(|e| format!("--api-url {api_url}: {e}"))?
+                .add_header(
+                    http::header::ACCEPT,
+                    "application/vnd.github+json".to_string(),
+                )
+                .add_header(
+                    http::HeaderName::from_static("x-github-api-version"),
+                    "2022-11-28".to_string(),
+                )
+                .set_connect_timeout(Some(Duration::from_secs(10)))
+                .set_read_timeout(Some(Duration::from_secs(30)));
+            if let Some(token) = token {
+                builder = builder.personal_token(token);
+            }
+            builder
+                .build()
+                .map_err(|e| format!("cannot build the GitHub client: {e}"))?
+        };
+        Ok(ApiClient {
+            octocrab,
+            runtime,
+            graphql_url: graphql_url.to_string(),
+            retry,
+            requests: 0,
+        })
+    }
+
+    /// Requests sent so far, retries included.
+    pub fn requests(&self) -> u32 {
+        self.requests
+    }
+
+    /// `GET` a path (relative to the API base) or a full URL (pagination links).
+    pub fn get(&mut self, path: &str, what: &str) -> Result<ApiResponse, Gap> {
+        self.send(what, &Request::Get(path.to_string()))
+    }
+
+    /// `GET` every page of a list endpoint (`per_page=100`, following `Link: rel="next"`).
+    pub fn get_all<T: DeserializeOwned>(&mut self, path: &str, what: &str) -> Result<Vec<T>, Gap> {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let mut next = Some(format!("{path}{sep}per_page=100"));
+        let mut items = Vec::new();
+        while let Some(url) = next.take() {
+            let response = self.get(&url, what)?;
+            let page: Vec<T> = response.json(what)?;
+            items.extend(page);
+            next = response.next_page();
+        }
+        Ok(items)
+    }
+
+    /// A GraphQL query; `errors` in the response are a gap (never partial data).
+    pub fn graphql<T: DeserializeOwned>(
+        &mut self,
+        query: &str,
+        variables: serde_json::Value,
+        what: &str,
+    ) -> Result<T, Gap> {
+        let body = serde_json::json!({ "query": query, "variables": variables });
+        let response = self.send(what, &Request::Post(self.graphql_url.clone(), body))?;
+        #[derive(serde::Deserialize)]
+        struct Envelope<T> {
+            data: Option<T>,
+            #[serde(default)]
+            errors: Vec<GraphqlError>,
+        }
+        #[derive(serde::Deserialize)]
+        struct GraphqlError {
+            message: String,
+            #[serde(rename = "type")]
+            kind: Option<String>,
+        }
+        if !response.status.is_success() {
+            return Err(status_gap(what, response.status, &response.body));
+        }
+        let envelope: Envelope<T> = serde_json::from_slice(&response.body).map_err(|e| {
+            Gap::new(
+                GapKind::Malformed,
+                what,
+                format!("unexpected GraphQL response: {e}"),
+            )
+        })?;
+        if let Some(first) = envelope.errors.first() {
+            let kind = match first.kind.as_deref() {
+                Some("RATE_LIMITED") => GapKind::RateLimited,
+                Some("NOT_FOUND") => GapKind::NotFound,
+                Some("FORBIDDEN") => GapKind::Forbidden,
+                _ => GapKind::Malformed,
+            };
+            return Err(Gap::new(
+                kind,
+                what,
+                format!("GraphQL error: {}", first.message),
+            ));
+        }
+        envelope
+            .data
+            .ok_or_else(|| Gap::new(GapKind::Malformed, what, "GraphQL response without data"))
+    }
+
+    /// Sends with the retry policy. Returns the first response that is neither a rate
+    /// limit nor a server error; those, and transport failures, are retried a bounded
+    /// number of times and then become a gap.
+    fn send(&mut self, what: &str, request: &Request) -> Result<ApiResponse, Gap> {
+        let mut attempt = 0u32;
+        loop {
+            self.requests += 1;
+            let octocrab = &self.octocrab;
+            let outcome = self.runtime.block_on(async {
+                let response = match request {
+                    Request::Get(url) => octocrab._get(url.as_str()).await?,
+                    Request::Post(url, body) => octocrab._post(url.as_str(), Some(body)).await?,
+                };
+                let (parts, body) = response.into_parts();
+                let bytes = body.collect().await?.to_bytes();
+                Ok::<_, octocrab::Error>((parts, bytes))
+            });
+            let retries_left = attempt < self.retry.max_retries;
+            attempt += 1;
+            let (parts, body) = match outcome {
+                Ok(ok) => ok,
+                Err(e) => {
+                    // Transport failures (timeouts, resets) are transient until proven otherwise.
+                    tracing::debug!(what, attempt, error = %short_error(&e), "request failed");
+                    if retries_left {
+                        std::thread::sleep(self.backoff(attempt));
+                        continue;
+                    }
+                    return Err(Gap::new(
+                        GapKind::Unavailable,
+                        what,
+                        format!("no response after {attempt} attempts: {}", short_error(&e)),
+                    ));
+                }
+            };
+            let response = ApiResponse {
+                status: parts.status,
+                headers: parts.headers,
+                body: body.to_vec(),
+            };
+            if let Some(wait) = rate_limit_wait(&response) {
+                tracing::debug!(what, attempt, wait_secs = wait.as_secs(), "rate limited");
+                if !retries_left || wait > self.retry.max_rate_limit_wait {
+                    return Err(Gap::new(
+                        GapKind::RateLimited,
+                        what,
+                        format!(
+                            "rate limit exhausted (HTTP {}; next reset in {} s) after {attempt} attempt(s)",
+                            response.status.as_u16(),
+                            wait.as_secs()
+                        ),
+                    ));
+                }
+                std::thread::sleep(wait);
+                continue;
+            }
+            if response.status.is_server_error() {
+                tracing::debug!(
+                    what,
+                    attempt,
+                    status = response.status.as_u16(),
+                    "server error"
+                );
+                if retries_left {
+                    std::thread::sleep(self.backoff(attempt));
+                    continue;
+                }
+                return Err(status_gap(what, response.status, &response.body));
+            }
+            return Ok(response);
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        self.retry
+            .backoff
+            .saturating_mul(1 << attempt.min(6).saturating_sub(1))
+    }
+}
+
+/// What to send.
+enum Request {
+    Get(String),
+    Post(String, serde_json::Value),
+}
+
+/// How long to wait when the response is a primary or secondary rate limit: 429, or
+/// 403 with `x-ratelimit-remaining: 0`, or a 403 naming the secondary limit. Uses
+/// `retry-after` first, then `x-ratelimit-reset`, then a minute (GitHub's advice for
+/// secondary limits without headers).
+fn rate_limit_wait(response: &ApiResponse) -> Option<Duration> {
+    let header = |name: &str| {
+        response
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    let exhausted = header("x-ratelimit-remaining") == Some("0");
+    let secondary = response.status == StatusCode::FORBIDDEN
+        && String::from_utf8_lossy(&response.body)
+            .to_ascii_lowercase()
+            .contains("secondary rate limit");
+    let limited = response.status == StatusCode::TOO_MANY_REQUESTS
+        || (response.status == StatusCode::FORBIDDEN && (exhausted || secondary));
+    if !limited {
+        return None;
+    }
+    if let Some(secs) = header("retry-after").and_then(|v| v.parse::<u64>().ok()) {
+        return Some(Duration::from_secs(secs));
+    }
+    if let Some(reset) = header("x-ratelimit-reset").and_then(|v| v.parse::<i64>().ok()) {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        return Some(Duration::from_secs(
+            u64::try_from(reset - now).unwrap_or(0).max(1),
+        ));
+    }
+    Some(Duration::from_secs(60))
+}
+
+/// An octocrab error on one line, without the request it came from.
+fn short_error(e: &octocrab::Error) -> String {
+    let text = e.to_string();
+    text.lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(200)
+        .collect()
+}

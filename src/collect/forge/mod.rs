@@ -1,0 +1,90 @@
+//! Forge evidence through a narrow trait: three reads, each a value or a gap.
+//!
+//! The trait grows only when a check needs data (Scorecard's lesson: a 24-method client
+//! interface is a burden on every forge). Every method returns `Result<_, Gap>`: a read
+//! that fails becomes evidence of its own, which the check turns into `error`.
+
+pub mod github;
+pub mod http;
+
+use crate::evidence::Gap;
+use crate::evidence::forge::{BranchProtection, ChangeSet, CommitChecks, ForgeEvidence};
+
+/// What a forge can tell vouch.
+pub trait Forge {
+    /// The protection of a branch, per source.
+    fn branch_protection(&mut self, branch: &str) -> Result<BranchProtection, Gap>;
+    /// The changes in a range, with their reviews. `progress` is called with the number
+    /// of commits read so far.
+    fn changes(&mut self, range: &RangeRequest, progress: &dyn Fn(usize))
+    -> Result<ChangeSet, Gap>;
+    /// Check runs and statuses of a commit.
+    fn commit_checks(&mut self, sha: &str) -> Result<CommitChecks, Gap>;
+    /// Requests made so far.
+    fn requests(&self) -> u32;
+}
+
+/// Which changes to verify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RangeRequest {
+    /// `BASE..HEAD` on the first-parent line.
+    Commits {
+        /// Exclusive base.
+        base: String,
+        /// Inclusive head.
+        head: String,
+        /// The target branch, to pick the PR merged into it.
+        branch: Option<String>,
+        /// Where the range came from, for the report.
+        origin: String,
+    },
+    /// From the tag before `tag` to `tag`.
+    PreviousTag {
+        /// The tag being released.
+        tag: String,
+        /// The branch releases are cut from, when known.
+        branch: Option<String>,
+    },
+    /// One pull request as it is now (pre-merge gate).
+    PullRequest {
+        /// PR number.
+        number: u64,
+    },
+}
+
+/// What to read from the forge.
+#[derive(Debug, Clone, Default)]
+pub struct ForgeRequest {
+    /// Branch whose protection to read.
+    pub branch: Option<String>,
+    /// Changes to verify.
+    pub range: Option<RangeRequest>,
+    /// Commit whose checks to read.
+    pub commit: Option<String>,
+}
+
+/// Reads everything requested; each part is its own value or gap.
+pub fn collect(
+    forge: &mut dyn Forge,
+    kind: &str,
+    api_url: &str,
+    repository: &str,
+    request: &ForgeRequest,
+    progress: &dyn Fn(usize),
+) -> ForgeEvidence {
+    let protection = request
+        .branch
+        .as_deref()
+        .map(|b| forge.branch_protection(b));
+    let changes = request.range.as_ref().map(|r| forge.changes(r, progress));
+    let checks = request.commit.as_deref().map(|c| forge.commit_checks(c));
+    ForgeEvidence {
+        forge: kind.to_string(),
+        api_url: api_url.to_string(),
+        repository: repository.to_string(),
+        protection,
+        changes,
+        checks,
+        requests: forge.requests(),
+    }
+}

@@ -1,0 +1,261 @@
+//! Forge evidence: what the forge (GitHub today) says about the branch, the changes that
+//! reached it, and the checks that ran on the commit.
+//!
+//! Settings are kept as read, per source (rulesets, classic protection), with the time
+//! they were read: the check decides what the combination means, and a source that
+//! could not be read stays visible as such instead of looking like "not configured".
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::Observed;
+
+/// Everything read from the forge in one run.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ForgeEvidence {
+    /// `github`.
+    pub forge: String,
+    /// REST API base URL used.
+    pub api_url: String,
+    /// `owner/name`.
+    pub repository: String,
+    /// Branch protection of the target branch, when a branch was known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protection: Option<Observed<BranchProtection>>,
+    /// The changes in the verified range, when a range was known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<Observed<ChangeSet>>,
+    /// Check runs and statuses of the verified commit, when a commit was known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checks: Option<Observed<CommitChecks>>,
+    /// API requests made (REST and GraphQL, retries included).
+    pub requests: u32,
+}
+
+/// The protection of one branch, per source.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BranchProtection {
+    /// Branch name.
+    pub branch: String,
+    /// When the settings were read (a snapshot: settings can change afterwards).
+    #[serde(with = "time::serde::rfc3339")]
+    pub read_at: OffsetDateTime,
+    /// Active ruleset rules for the branch (`GET /repos/{o}/{r}/rules/branches/{b}`,
+    /// readable with a read-only token).
+    pub rulesets: Observed<Vec<RulesetRule>>,
+    /// Bypass actors of the rulesets those rules come from, where readable.
+    pub ruleset_bypass: Observed<Vec<String>>,
+    /// Classic branch protection (`GET …/branches/{b}/protection`, needs admin).
+    pub classic: ClassicProtection,
+}
+
+/// One active ruleset rule.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RulesetRule {
+    /// The ruleset it comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ruleset_id: Option<u64>,
+    /// The rule.
+    pub rule: Rule,
+}
+
+/// Ruleset rule types vouch evaluates; others are kept by name.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum Rule {
+    /// Changes must go through a pull request.
+    PullRequest(PullRequestRule),
+    /// Named status checks must pass.
+    RequiredStatusChecks {
+        /// Check contexts.
+        contexts: Vec<String>,
+        /// Branch must be up to date before merging.
+        strict: bool,
+    },
+    /// Force pushes are blocked.
+    NonFastForward,
+    /// Deletion is blocked.
+    Deletion,
+    /// Commits must be signed.
+    RequiredSignatures,
+    /// Merge commits are not allowed.
+    RequiredLinearHistory,
+    /// Any other rule type, by name.
+    Other {
+        /// The rule type as GitHub names it.
+        name: String,
+    },
+}
+
+/// Pull-request requirements, from a ruleset or classic protection.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PullRequestRule {
+    /// Approving reviews required.
+    pub required_approvals: u32,
+    /// New commits dismiss earlier approvals.
+    pub dismiss_stale_reviews: bool,
+    /// Code owners must approve.
+    pub code_owner_review: bool,
+    /// The most recent push must be approved by someone other than its pusher.
+    pub last_push_approval: bool,
+}
+
+/// What classic protection said.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum ClassicProtection {
+    /// Read: these settings apply.
+    Present(ClassicSettings),
+    /// The branch has no classic protection (GitHub said "Branch not protected").
+    Absent,
+    /// Could not be read: the settings are unknown.
+    Unreadable {
+        /// Why (status code, message, what permission would help).
+        reason: String,
+    },
+}
+
+/// Classic branch protection settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ClassicSettings {
+    /// Pull-request reviews, when required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_request: Option<PullRequestRule>,
+    /// Required status check contexts, when required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required_checks: Option<Vec<String>>,
+    /// Administrators are subject to the rules.
+    pub enforce_admins: bool,
+    /// Force pushes are allowed.
+    pub allow_force_pushes: bool,
+    /// Deletion is allowed.
+    pub allow_deletions: bool,
+    /// Signed commits are required.
+    pub required_signatures: bool,
+    /// Linear history is required.
+    pub required_linear_history: bool,
+}
+
+/// The changes in a verified range.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeSet {
+    /// Base of the range (exclusive), when the range has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
+    /// Head of the range (inclusive).
+    pub head: String,
+    /// Where the range came from (`--range`, tag push, push event, pull request).
+    pub origin: String,
+    /// Commits on the first-parent line of the branch, newest first, each with the
+    /// change request it came through (if any).
+    pub commits: Vec<BranchCommit>,
+    /// The change requests those commits came through, by number.
+    pub change_requests: Vec<ChangeRequest>,
+}
+
+/// A commit on the branch's first-parent line.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct BranchCommit {
+    /// Commit SHA.
+    pub sha: String,
+    /// First line of the message.
+    pub title: String,
+    /// Who pushed or authored it (login when known, else the git author name).
+    pub author: String,
+    /// The merged change request it came through, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_request: Option<u64>,
+}
+
+/// A pull request (or merge request) with what review needs.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeRequest {
+    /// Number.
+    pub number: u64,
+    /// Title.
+    pub title: String,
+    /// Author's login.
+    pub author: Actor,
+    /// Target branch.
+    pub base_branch: String,
+    /// Head commit that was reviewed and merged (or is current, before merge).
+    pub head_sha: String,
+    /// Merge commit on the branch, once merged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge_sha: Option<String>,
+    /// Who merged it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_by: Option<Actor>,
+    /// When it was merged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_at: Option<String>,
+    /// Authors, co-authors (`Co-authored-by:`) and committers of its commits.
+    pub contributors: Vec<Actor>,
+    /// Reviews in submission order.
+    pub reviews: Vec<Review>,
+}
+
+/// A user or bot.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(deny_unknown_fields)]
+pub struct Actor {
+    /// Login, or `name <email>` when the forge could not map a git identity to a user.
+    pub login: String,
+    /// A bot or app account.
+    pub bot: bool,
+}
+
+/// A submitted review.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Review {
+    /// Reviewer.
+    pub author: Actor,
+    /// `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, `DISMISSED`.
+    pub state: String,
+    /// When.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_at: Option<String>,
+    /// The head commit the review was made on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+}
+
+/// Check runs and commit statuses of one commit.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CommitChecks {
+    /// The commit.
+    pub sha: String,
+    /// Check runs (GitHub Checks API) and commit statuses, as one list.
+    pub checks: Vec<CheckResult>,
+}
+
+/// One check run or commit status.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CheckResult {
+    /// Check name or status context.
+    pub name: String,
+    /// `check-run` or `status`.
+    pub kind: String,
+    /// The SHA it ran on.
+    pub sha: String,
+    /// `completed`, `in_progress`, `queued` (statuses: `completed`).
+    pub status: String,
+    /// `success`, `failure`, `neutral`, `skipped`, `cancelled`, `timed_out`,
+    /// `action_required`, `stale` (statuses: `success`, `failure`, `error`, `pending`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conclusion: Option<String>,
+    /// Link to the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
