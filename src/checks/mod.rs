@@ -5,6 +5,9 @@
 //! reads the clock or the environment: what it needs is in the evidence, so a saved
 //! evidence directory re-evaluates to the same findings.
 
+pub mod branch_protection;
+pub mod peer_review;
+pub mod required_checks;
 pub mod sast;
 pub mod sca;
 
@@ -14,7 +17,13 @@ use crate::evidence::{Evidence, Location, Severity};
 use crate::policy::Policy;
 
 /// The registry of controls, in report order. Adding a control = one file + one line.
-pub static ALL: &[&dyn Check] = &[&sast::SastCheck, &sca::ScaCheck];
+pub static ALL: &[&dyn Check] = &[
+    &branch_protection::BranchProtectionCheck,
+    &peer_review::PeerReviewCheck,
+    &required_checks::RequiredChecksCheck,
+    &sast::SastCheck,
+    &sca::ScaCheck,
+];
 
 /// Ids of every registered control (`sast`, `sca`, …), for policy validation.
 pub fn control_ids() -> Vec<&'static str> {

@@ -37,6 +37,15 @@ pub struct Policy {
     /// present (even empty): enabled with these settings.
     #[serde(default, deserialize_with = "sections::section")]
     pub sca: Option<ScaPolicy>,
+    /// Branch protection: the target branch requires review, checks, no force pushes.
+    #[serde(default, deserialize_with = "sections::section")]
+    pub branch_protection: Option<crate::checks::branch_protection::BranchProtectionPolicy>,
+    /// Peer review: every change in the range was independently approved.
+    #[serde(default, deserialize_with = "sections::section")]
+    pub peer_review: Option<crate::checks::peer_review::PeerReviewPolicy>,
+    /// Required checks: named checks succeeded on the exact commit.
+    #[serde(default, deserialize_with = "sections::section")]
+    pub required_checks: Option<crate::checks::required_checks::RequiredChecksPolicy>,
     /// Time-boxed waivers for specific findings. Each needs a reason, an owner and an expiry date.
     #[serde(default)]
     #[schemars(with = "Vec<Exception>")]

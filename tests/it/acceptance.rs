@@ -3,7 +3,9 @@
 
 use serde_json::{Value, json};
 
-use super::support::{codes, fixture, json as parse_json, run, status, tempdir, vouch, write};
+use super::support::{
+    codes, control, fixture, json as parse_json, run, status, tempdir, vouch, write,
+};
 
 const HIGH_POLICY: &str = "version: 1\nsast:\n  fail_on: high\n";
 
@@ -45,7 +47,7 @@ fn codeql_security_severity_critical_fails_a_high_policy() {
     assert_eq!(code, 1);
     assert_eq!(report["verdict"], "fail");
     assert_eq!(status(&report, "sast"), "fail");
-    let finding = &report["controls"][0]["findings"][0];
+    let finding = &control(&report, "sast")["findings"][0];
     assert_eq!(finding["code"], "sast/result-over-threshold");
     assert_eq!(finding["severity"], "critical");
     assert_eq!(finding["location"]["path"], "src/ledger/query.rs");
@@ -112,7 +114,7 @@ fn a_missing_required_tool_fails_with_scanner_did_not_run() {
     let (code, report, _) = verify_json(dir.path(), policy, &["--sarif", sarif.to_str().unwrap()]);
     assert_eq!((code, status(&report, "sast")), (1, "fail"));
     assert_eq!(codes(&report, "sast"), vec!["sast/required-tool-missing"]);
-    let message = report["controls"][0]["findings"][0]["message"]
+    let message = control(&report, "sast")["findings"][0]["message"]
         .as_str()
         .unwrap();
     assert!(
@@ -194,7 +196,11 @@ fn an_expired_exception_is_not_honored_and_is_reported() {
         waiver["source"]["line"], 5,
         "points at the exception in the policy"
     );
-    assert!(report["controls"][0]["findings"][0].get("waiver").is_none());
+    assert!(
+        control(&report, "sast")["findings"][0]
+            .get("waiver")
+            .is_none()
+    );
 }
 
 #[test]
@@ -206,7 +212,10 @@ fn a_live_exception_waives_and_an_unmatched_one_is_reported_unused() {
     assert_eq!((code, status(&report, "sast")), (0, "waived"));
     assert_eq!(report["waivers"][0]["state"], "applied");
     assert_eq!(report["waivers"][1]["state"], "unused");
-    assert_eq!(report["controls"][0]["findings"][0]["waiver"]["index"], 0);
+    assert_eq!(
+        control(&report, "sast")["findings"][0]["waiver"]["index"],
+        0
+    );
 }
 
 #[test]
@@ -229,7 +238,7 @@ fn an_advisory_control_reports_but_does_not_fail_the_run() {
     );
     assert_eq!(code, 0);
     assert_eq!(status(&report, "sast"), "fail");
-    assert_eq!(report["controls"][0]["required"], false);
+    assert_eq!(control(&report, "sast")["required"], false);
 }
 
 #[test]
@@ -246,7 +255,7 @@ fn malformed_report_content_is_an_error_not_a_pass() {
         &["--sarif", broken.to_str().unwrap()],
     );
     assert_eq!((code, status(&report, "sast")), (1, "error"));
-    let message = report["controls"][0]["findings"][0]["message"]
+    let message = control(&report, "sast")["findings"][0]["message"]
         .as_str()
         .unwrap();
     assert!(
@@ -359,7 +368,7 @@ fn inputs_for_a_skipped_control_are_called_out() {
     );
     assert_eq!(code, 1, "sca has no evidence");
     assert_eq!(status(&report, "sast"), "skipped");
-    let summary = report["controls"][0]["summary"].as_str().unwrap();
+    let summary = control(&report, "sast")["summary"].as_str().unwrap();
     assert!(
         summary.contains("1 input(s) given for it were not evaluated"),
         "{summary}"

@@ -53,7 +53,7 @@ fn the_schema_and_the_loader_both_reject_unknown_keys_and_bad_values() {
         "version: 1\nsca:\n  fail_on: severe\n",
         "version: 2\n",
         "version: 1\nexceptions:\n  - control: sca\n    match: {id: CVE-1}\n    reason: r\n    owner: o\n",
-        "version: 1\nbranch_protection: {}\n",
+        "version: 1\nrelease_gate: {}\n",
         "version: 1\nsca:\n  fail_on: error\n",
         "version: 1\nsast:\n  paths:\n    include: ['']\n",
         "version: 1\nexceptions:\n  - control: sca\n    match: {id: ''}\n    reason: r\n    owner: o\n    expires: 2030-01-01\n",

@@ -86,6 +86,14 @@ pub fn status<'a>(report: &'a serde_json::Value, id: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no control {id} in {report}"))
 }
 
+/// Control `id` of a JSON report.
+pub fn control<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["controls"]
+        .as_array()
+        .and_then(|cs| cs.iter().find(|c| c["id"] == id))
+        .unwrap_or_else(|| panic!("no control {id} in {report}"))
+}
+
 /// Codes of the findings of control `id`.
 pub fn codes(report: &serde_json::Value, id: &str) -> Vec<String> {
     report["controls"]

@@ -136,11 +136,11 @@ pub fn read_range(
             .into_iter()
             .find(|pr| pr.merged && branch.is_none_or(|b| pr.base_ref_name == b));
         let number = pr.as_ref().map(|p| p.number);
-        if let Some(pr) = pr {
-            if !requests.contains_key(&pr.number) {
-                let change = pr.into_change_request()?;
-                requests.insert(change.number, change);
-            }
+        if let Some(pr) = pr
+            && !requests.contains_key(&pr.number)
+        {
+            let change = pr.into_change_request()?;
+            requests.insert(change.number, change);
         }
         commits.push(BranchCommit {
             sha: node.oid,

@@ -1,0 +1,367 @@
+//! Peer review: every change that reached the branch came through a pull request
+//! approved by someone independent of it, on the code that was merged.
+//!
+//! What happened is checked, not what a setting promises: an approval counts only if
+//! its author is not the PR author nor any author, co-author or committer of its
+//! commits, is not a bot (unless allowed), was not dismissed, and was made on the head
+//! commit that was merged (an approval followed by a push is stale, whatever the
+//! branch settings say). A commit with no merged PR is a direct push.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::{CheckOutput, Code, Control, FindingKind, FindingSubject, Section};
+use crate::evidence::Evidence;
+use crate::evidence::forge::{ChangeRequest, ChangeSet, Review};
+use crate::policy::Policy;
+use crate::policy::sections::{NonEmpty, yes};
+
+/// Peer review settings.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PeerReviewPolicy {
+    /// Set to false to skip the control without deleting its settings.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// When true, failures and errors are reported but do not fail the run.
+    #[serde(default)]
+    pub advisory: bool,
+    /// Independent approvals each change needs.
+    #[serde(default = "one")]
+    pub min_approvals: u32,
+    /// Count approvals by bots and apps.
+    #[serde(default)]
+    pub allow_bot_approvals: bool,
+    /// Actors allowed to push directly, each with the reason.
+    #[serde(default)]
+    pub allowed_direct_pushes: Vec<DirectPushAllowance>,
+}
+
+/// An actor allowed to push without a pull request.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DirectPushAllowance {
+    /// Login (or `name <email>` as the forge reports an unmapped git identity).
+    pub actor: NonEmpty,
+    /// Why (shown in reports).
+    pub reason: NonEmpty,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl Default for PeerReviewPolicy {
+    fn default() -> Self {
+        PeerReviewPolicy {
+            enabled: true,
+            advisory: false,
+            min_approvals: 1,
+            allow_bot_approvals: false,
+            allowed_direct_pushes: Vec::new(),
+        }
+    }
+}
+
+impl Section for PeerReviewPolicy {
+    fn enabled(&self) -> bool {
+        self.enabled
+    }
+    fn advisory(&self) -> bool {
+        self.advisory
+    }
+}
+
+/// The peer review control.
+pub struct PeerReviewCheck;
+
+macro_rules! code {
+    ($name:ident, $code:literal, $kind:ident, $meaning:literal, $fix:literal) => {
+        #[doc = $meaning]
+        pub static $name: Code = Code {
+            code: $code,
+            kind: FindingKind::$kind,
+            meaning: $meaning,
+            remediation: $fix,
+        };
+    };
+}
+
+code!(
+    NO_EVIDENCE,
+    "peer-review/no-evidence",
+    Error,
+    "The control is enabled but no range of changes was read.",
+    "Run with `--forge github --range BASE..HEAD`, or in CI on a push, tag or pull request event."
+);
+code!(
+    UNREADABLE,
+    "peer-review/unreadable",
+    Error,
+    "The changes or their reviews could not be read from the forge.",
+    "Check the token (`contents: read`, `pull-requests: read`) and the range."
+);
+code!(
+    DIRECT_PUSH,
+    "peer-review/direct-push",
+    Violation,
+    "A commit reached the branch without a merged pull request.",
+    "Require pull requests on the branch; if this actor must push directly, list it under `peer_review.allowed_direct_pushes` with a reason."
+);
+code!(
+    SELF_APPROVED,
+    "peer-review/self-approved",
+    Violation,
+    "The only approvals came from the pull request's author.",
+    "Have someone who did not write the change approve it."
+);
+code!(
+    APPROVED_BY_CONTRIBUTOR,
+    "peer-review/approved-by-contributor",
+    Violation,
+    "An approval came from an author, co-author or committer of the change's commits.",
+    "Have someone who did not contribute to the change approve it."
+);
+code!(
+    STALE_APPROVAL,
+    "peer-review/stale-approval",
+    Violation,
+    "An approval was given on an earlier head: commits were pushed after it, so the merged code was not what was approved.",
+    "Re-approve after the last push; enable dismissal of stale approvals on the branch."
+);
+code!(
+    BOT_APPROVAL,
+    "peer-review/bot-approval",
+    Violation,
+    "An approval came from a bot or app, which the policy does not count.",
+    "Have a person approve, or set `peer_review.allow_bot_approvals: true` if the bot is a reviewer you trust."
+);
+code!(
+    DISMISSED_APPROVAL,
+    "peer-review/dismissed-approval",
+    Violation,
+    "An approval was dismissed and not renewed.",
+    "Have the change approved again."
+);
+code!(
+    NOT_APPROVED,
+    "peer-review/not-approved",
+    Violation,
+    "The change had fewer independent approvals than the policy requires.",
+    "Get the required number of approvals from people independent of the change."
+);
+
+static CODES: [&Code; 9] = [
+    &NO_EVIDENCE,
+    &UNREADABLE,
+    &DIRECT_PUSH,
+    &SELF_APPROVED,
+    &APPROVED_BY_CONTRIBUTOR,
+    &STALE_APPROVAL,
+    &BOT_APPROVAL,
+    &DISMISSED_APPROVAL,
+    &NOT_APPROVED,
+];
+
+impl Control for PeerReviewCheck {
+    type Section = PeerReviewPolicy;
+    const ID: &'static str = "peer-review";
+    const TITLE: &'static str = "Peer review";
+    const CODES: &'static [&'static Code] = &CODES;
+
+    fn section(policy: &Policy) -> Option<&PeerReviewPolicy> {
+        policy.peer_review.as_ref()
+    }
+
+    fn evaluate(p: &PeerReviewPolicy, evidence: &Evidence) -> CheckOutput {
+        let mut out = CheckOutput::default();
+        let Some(observed) = evidence.forge.as_ref().and_then(|f| f.changes.as_ref()) else {
+            out.findings.push(
+                NO_EVIDENCE.finding(
+                    "no changes were read (use --forge with --range, or run on a CI event)",
+                ),
+            );
+            out.summary = "no forge evidence".into();
+            return out;
+        };
+        match observed {
+            Ok(changes) => evaluate(p, changes, &mut out),
+            Err(gap) => {
+                out.findings.push(UNREADABLE.finding(gap.to_string()));
+                out.summary = "changes unreadable".into();
+            }
+        }
+        super::sort_findings(&mut out.findings);
+        out
+    }
+
+    fn inputs(evidence: &Evidence) -> usize {
+        evidence.forge.as_ref().is_some_and(|f| f.changes.is_some()) as usize
+    }
+}
+
+/// Why an approval does not count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Disqualified {
+    Author,
+    Contributor,
+    Stale,
+    Bot,
+    Dismissed,
+}
+
+impl Disqualified {
+    fn code(self) -> &'static Code {
+        match self {
+            Disqualified::Author => &SELF_APPROVED,
+            Disqualified::Contributor => &APPROVED_BY_CONTRIBUTOR,
+            Disqualified::Stale => &STALE_APPROVAL,
+            Disqualified::Bot => &BOT_APPROVAL,
+            Disqualified::Dismissed => &DISMISSED_APPROVAL,
+        }
+    }
+
+    fn explain(self) -> &'static str {
+        match self {
+            Disqualified::Author => "is the PR author",
+            Disqualified::Contributor => "authored, co-authored or committed a commit of the PR",
+            Disqualified::Stale => {
+                "approved an earlier head; commits were pushed after the approval"
+            }
+            Disqualified::Bot => "is a bot",
+            Disqualified::Dismissed => "the approval was dismissed",
+        }
+    }
+}
+
+fn evaluate(p: &PeerReviewPolicy, changes: &ChangeSet, out: &mut CheckOutput) {
+    let mut direct = 0usize;
+    for commit in &changes.commits {
+        if commit.change_request.is_some() {
+            continue;
+        }
+        if let Some(allowed) = p
+            .allowed_direct_pushes
+            .iter()
+            .find(|a| a.actor.0 == commit.author)
+        {
+            let _ = allowed;
+            continue;
+        }
+        direct += 1;
+        out.findings.push(
+            DIRECT_PUSH
+                .finding(format!(
+                    "{} by {} reached the branch without a pull request: {}",
+                    short(&commit.sha),
+                    commit.author,
+                    commit.title
+                ))
+                .with_subject(FindingSubject {
+                    id: Some(commit.sha.clone()),
+                    ..Default::default()
+                }),
+        );
+    }
+    let mut approved = 0usize;
+    for change in &changes.change_requests {
+        if review_change(p, change, out) {
+            approved += 1;
+        }
+    }
+    out.summary = format!(
+        "{}: {} commit(s), {} pull request(s), {approved} with {} independent approval(s) on the merged head, {direct} direct push(es)",
+        changes.origin,
+        changes.commits.len(),
+        changes.change_requests.len(),
+        p.min_approvals
+    );
+}
+
+/// Records why a change fails review, if it does. Returns whether it passed.
+fn review_change(p: &PeerReviewPolicy, change: &ChangeRequest, out: &mut CheckOutput) -> bool {
+    // The latest review per reviewer decides (a later COMMENTED does not undo an
+    // approval on GitHub, a later CHANGES_REQUESTED or DISMISSED does).
+    let mut latest: Vec<&Review> = Vec::new();
+    for r in &change.reviews {
+        if r.state == "COMMENTED" || r.state == "PENDING" {
+            continue;
+        }
+        latest.retain(|l| l.author != r.author);
+        latest.push(r);
+    }
+    let mut valid = Vec::new();
+    let mut disqualified: Vec<(&Review, Disqualified)> = Vec::new();
+    for r in change.reviews.iter().filter(|r| r.state == "DISMISSED") {
+        if !latest
+            .iter()
+            .any(|l| l.author == r.author && l.state == "APPROVED")
+        {
+            disqualified.push((r, Disqualified::Dismissed));
+        }
+    }
+    for r in latest.iter().filter(|r| r.state == "APPROVED") {
+        let reason = if r.author.login == change.author.login {
+            Some(Disqualified::Author)
+        } else if change
+            .contributors
+            .iter()
+            .any(|c| c.login.eq_ignore_ascii_case(&r.author.login))
+        {
+            Some(Disqualified::Contributor)
+        } else if r.author.bot && !p.allow_bot_approvals {
+            Some(Disqualified::Bot)
+        } else if r.author.login == "ghost" {
+            // A deleted account cannot be shown to be independent of the change.
+            Some(Disqualified::Contributor)
+        } else if r.commit.as_deref() != Some(change.head_sha.as_str()) {
+            Some(Disqualified::Stale)
+        } else {
+            None
+        };
+        match reason {
+            Some(d) => disqualified.push((r, d)),
+            None => valid.push(r.author.login.clone()),
+        }
+    }
+    valid.sort();
+    valid.dedup();
+    if valid.len() as u32 >= p.min_approvals {
+        return true;
+    }
+    let subject = FindingSubject {
+        id: Some(format!("#{}", change.number)),
+        ..Default::default()
+    };
+    let head = format!(
+        "PR #{} \"{}\" by {} (merged by {}): {} of {} independent approval(s)",
+        change.number,
+        change.title,
+        change.author.login,
+        change
+            .merged_by
+            .as_ref()
+            .map_or("nobody yet", |m| m.login.as_str()),
+        valid.len(),
+        p.min_approvals
+    );
+    if disqualified.is_empty() {
+        out.findings.push(
+            NOT_APPROVED
+                .finding(format!("{head}; no approvals"))
+                .with_subject(subject.clone()),
+        );
+    }
+    for (review, why) in disqualified {
+        out.findings.push(
+            why.code()
+                .finding(format!("{head}; {} {}", review.author.login, why.explain()))
+                .with_subject(subject.clone()),
+        );
+    }
+    false
+}
+
+fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(12)]
+}

@@ -1,0 +1,283 @@
+//! Required checks: every check the policy (or the branch protection) requires concluded
+//! `success` on the exact commit being verified.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::{CheckOutput, Code, Control, FindingKind, FindingSubject, Section};
+use crate::evidence::Evidence;
+use crate::evidence::forge::{ClassicProtection, CommitChecks, Rule};
+use crate::policy::Policy;
+use crate::policy::sections::{NonEmpty, yes};
+
+/// Required checks settings.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequiredChecksPolicy {
+    /// Set to false to skip the control without deleting its settings.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// When true, failures and errors are reported but do not fail the run.
+    #[serde(default)]
+    pub advisory: bool,
+    /// Check names (check runs or status contexts) that must succeed. Empty: the ones the
+    /// branch protection requires.
+    #[serde(default)]
+    pub checks: Vec<NonEmpty>,
+    /// Count a `neutral` conclusion as success.
+    #[serde(default)]
+    pub allow_neutral: bool,
+    /// Count a `skipped` conclusion as success.
+    #[serde(default)]
+    pub allow_skipped: bool,
+}
+
+impl Default for RequiredChecksPolicy {
+    fn default() -> Self {
+        RequiredChecksPolicy {
+            enabled: true,
+            advisory: false,
+            checks: Vec::new(),
+            allow_neutral: false,
+            allow_skipped: false,
+        }
+    }
+}
+
+impl Section for RequiredChecksPolicy {
+    fn enabled(&self) -> bool {
+        self.enabled
+    }
+    fn advisory(&self) -> bool {
+        self.advisory
+    }
+}
+
+/// The required checks control.
+pub struct RequiredChecksCheck;
+
+macro_rules! code {
+    ($name:ident, $code:literal, $kind:ident, $meaning:literal, $fix:literal) => {
+        #[doc = $meaning]
+        pub static $name: Code = Code {
+            code: $code,
+            kind: FindingKind::$kind,
+            meaning: $meaning,
+            remediation: $fix,
+        };
+    };
+}
+
+code!(
+    NO_EVIDENCE,
+    "required-checks/no-evidence",
+    Error,
+    "The control is enabled but no commit's checks were read.",
+    "Run with `--forge github --commit SHA` (in CI the commit comes from the run)."
+);
+code!(
+    UNREADABLE,
+    "required-checks/unreadable",
+    Error,
+    "The commit's check runs or statuses could not be read.",
+    "Check the token (`checks: read`, `statuses: read`)."
+);
+code!(
+    NOTHING_REQUIRED,
+    "required-checks/nothing-required",
+    Error,
+    "No check is named by the policy and none could be taken from the branch protection, so nothing can be verified.",
+    "List the checks under `required_checks.checks`, or require them on the branch and enable the branch-protection control."
+);
+code!(
+    CHECK_MISSING,
+    "required-checks/check-missing",
+    Violation,
+    "A required check did not run on the commit.",
+    "Make sure the workflow that reports this check runs on this commit (name spelled as the check reports it)."
+);
+code!(
+    CHECK_FAILED,
+    "required-checks/check-failed",
+    Violation,
+    "A required check concluded with something other than success.",
+    "Fix what the check reports and re-run it."
+);
+code!(
+    CHECK_PENDING,
+    "required-checks/check-pending",
+    Violation,
+    "A required check has not finished.",
+    "Run vouch after the required checks complete (order the job after them)."
+);
+code!(
+    WRONG_SHA,
+    "required-checks/wrong-sha",
+    Violation,
+    "A required check ran, but on a different commit than the one verified.",
+    "Run the check on the exact commit being released."
+);
+
+static CODES: [&Code; 7] = [
+    &NO_EVIDENCE,
+    &UNREADABLE,
+    &NOTHING_REQUIRED,
+    &CHECK_MISSING,
+    &CHECK_FAILED,
+    &CHECK_PENDING,
+    &WRONG_SHA,
+];
+
+impl Control for RequiredChecksCheck {
+    type Section = RequiredChecksPolicy;
+    const ID: &'static str = "required-checks";
+    const TITLE: &'static str = "Required checks";
+    const CODES: &'static [&'static Code] = &CODES;
+
+    fn section(policy: &Policy) -> Option<&RequiredChecksPolicy> {
+        policy.required_checks.as_ref()
+    }
+
+    fn evaluate(p: &RequiredChecksPolicy, evidence: &Evidence) -> CheckOutput {
+        let mut out = CheckOutput::default();
+        let forge = evidence.forge.as_ref();
+        let Some(observed) = forge.and_then(|f| f.checks.as_ref()) else {
+            out.findings.push(
+                NO_EVIDENCE.finding("no commit checks were read (use --forge with --commit)"),
+            );
+            out.summary = "no forge evidence".into();
+            return out;
+        };
+        let checks = match observed {
+            Ok(c) => c,
+            Err(gap) => {
+                out.findings.push(UNREADABLE.finding(gap.to_string()));
+                out.summary = "checks unreadable".into();
+                return out;
+            }
+        };
+        let mut required: Vec<String> = p.checks.iter().map(|c| c.0.clone()).collect();
+        let mut from = "policy";
+        if required.is_empty() {
+            required = required_by_protection(evidence);
+            from = "branch protection";
+        }
+        if required.is_empty() {
+            out.findings.push(NOTHING_REQUIRED.finding(format!(
+                "{} check result(s) on {}, but none is required",
+                checks.checks.len(),
+                checks.sha
+            )));
+            out.summary = "nothing to verify".into();
+            return out;
+        }
+        evaluate(p, &required, checks, &mut out);
+        out.summary = format!(
+            "{} required check(s) (from the {from}) on {}: {} not passed",
+            required.len(),
+            checks.sha,
+            out.findings.len()
+        );
+        super::sort_findings(&mut out.findings);
+        out
+    }
+
+    fn inputs(evidence: &Evidence) -> usize {
+        evidence.forge.as_ref().is_some_and(|f| f.checks.is_some()) as usize
+    }
+}
+
+/// Check names the branch requires (rulesets and classic), when protection was read.
+fn required_by_protection(evidence: &Evidence) -> Vec<String> {
+    let Some(Ok(bp)) = evidence.forge.as_ref().and_then(|f| f.protection.as_ref()) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = bp
+        .rulesets
+        .iter()
+        .flatten()
+        .filter_map(|r| match &r.rule {
+            Rule::RequiredStatusChecks { contexts, .. } => Some(contexts.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    if let ClassicProtection::Present(c) = &bp.classic {
+        names.extend(c.required_checks.clone().unwrap_or_default());
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn evaluate(
+    p: &RequiredChecksPolicy,
+    required: &[String],
+    checks: &CommitChecks,
+    out: &mut CheckOutput,
+) {
+    for name in required {
+        let subject = FindingSubject {
+            id: Some(name.clone()),
+            ..Default::default()
+        };
+        let named: Vec<_> = checks.checks.iter().filter(|c| &c.name == name).collect();
+        if named.is_empty() {
+            out.findings.push(
+                CHECK_MISSING
+                    .finding(format!("`{name}` did not run on {}", checks.sha))
+                    .with_subject(subject),
+            );
+            continue;
+        }
+        let on_sha: Vec<_> = named.iter().filter(|c| c.sha == checks.sha).collect();
+        if on_sha.is_empty() {
+            let other = named.first().map(|c| c.sha.as_str()).unwrap_or("");
+            out.findings.push(
+                WRONG_SHA
+                    .finding(format!("`{name}` ran on {other}, not on {}", checks.sha))
+                    .with_subject(subject),
+            );
+            continue;
+        }
+        let passed = on_sha.iter().any(|c| {
+            c.status == "completed"
+                && match c.conclusion.as_deref() {
+                    Some("success") => true,
+                    Some("neutral") => p.allow_neutral,
+                    Some("skipped") => p.allow_skipped,
+                    _ => false,
+                }
+        });
+        if passed {
+            continue;
+        }
+        let pending = on_sha
+            .iter()
+            .any(|c| c.status != "completed" || c.conclusion.as_deref() == Some("pending"));
+        let conclusions: Vec<String> = on_sha
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {}",
+                    c.kind,
+                    c.conclusion.as_deref().unwrap_or(&c.status)
+                )
+            })
+            .collect();
+        let code = if pending {
+            &CHECK_PENDING
+        } else {
+            &CHECK_FAILED
+        };
+        out.findings.push(
+            code.finding(format!(
+                "`{name}` on {}: {}",
+                checks.sha,
+                conclusions.join(", ")
+            ))
+            .with_help_uri(on_sha.iter().find_map(|c| c.url.clone()))
+            .with_subject(subject),
+        );
+    }
+}
