@@ -48,6 +48,51 @@ impl Env {
         matches!(self.get(key), Some(v) if v.eq_ignore_ascii_case("true") || v == "1")
     }
 
+    /// The GitHub token (`GITHUB_TOKEN`, else `GH_TOKEN`). Never logged or stored.
+    pub fn github_token(&self) -> Option<String> {
+        self.get("GITHUB_TOKEN")
+            .or_else(|| self.get("GH_TOKEN"))
+            .map(str::to_string)
+    }
+
+    /// REST API base: `GITHUB_API_URL`, else github.com's.
+    pub fn github_api_url(&self) -> String {
+        self.get("GITHUB_API_URL")
+            .unwrap_or("https://api.github.com")
+            .trim_end_matches('/')
+            .to_string()
+    }
+
+    /// GraphQL endpoint: `GITHUB_GRAPHQL_URL`, else derived from the REST base
+    /// (`…/api/v3` on Enterprise Server becomes `…/api/graphql`).
+    pub fn github_graphql_url(&self, api_url: &str) -> String {
+        if let Some(url) = self.get("GITHUB_GRAPHQL_URL") {
+            return url.to_string();
+        }
+        match api_url.strip_suffix("/api/v3") {
+            Some(host) => format!("{host}/api/graphql"),
+            None => format!("{api_url}/graphql"),
+        }
+    }
+
+    /// The webhook payload of the GitHub Actions run (`GITHUB_EVENT_PATH`).
+    pub fn github_event_path(&self) -> Option<&str> {
+        if self.in_github_actions() {
+            self.get("GITHUB_EVENT_PATH")
+        } else {
+            None
+        }
+    }
+
+    /// The target branch of a pull request run (`GITHUB_BASE_REF`).
+    pub fn github_base_ref(&self) -> Option<&str> {
+        if self.in_github_actions() {
+            self.get("GITHUB_BASE_REF")
+        } else {
+            None
+        }
+    }
+
     /// Whether this is a GitHub Actions job, whose log the runner scans for workflow commands.
     pub fn in_github_actions(&self) -> bool {
         self.is_true("GITHUB_ACTIONS")

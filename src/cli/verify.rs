@@ -40,6 +40,17 @@ pub struct VerifyArgs {
     /// Branch to record as the subject ref (`refs/heads/B`), overriding the CI context.
     #[arg(long, value_name = "B")]
     pub branch: Option<String>,
+    /// Read forge evidence (branch protection, reviews, checks) from GitHub. Default:
+    /// `github` inside GitHub Actions, else `none`. Needs GITHUB_TOKEN (or GH_TOKEN).
+    #[arg(long, value_enum, value_name = "FORGE")]
+    pub forge: Option<ForgeKind>,
+    /// REST API base URL (default: GITHUB_API_URL, else https://api.github.com); GraphQL
+    /// comes from GITHUB_GRAPHQL_URL or is derived from it.
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// Changes to verify for peer review, `BASE..HEAD` (default: from the CI event).
+    #[arg(long, value_name = "BASE..HEAD")]
+    pub range: Option<String>,
     /// Report format, optionally with a destination: `text`, `json`, `sarif`, `junit`,
     /// `markdown`, or `FMT=PATH`. Repeatable; default `text` to stdout.
     #[arg(long = "format", value_name = "FMT[=PATH]", value_parser = parse_output_spec)]
@@ -47,6 +58,15 @@ pub struct VerifyArgs {
     /// Save the evidence (with the sha256 of every input) and the policy to DIR, for `vouch evaluate`.
     #[arg(long, value_name = "DIR")]
     pub evidence_out: Option<PathBuf>,
+}
+
+/// Forges vouch reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ForgeKind {
+    /// GitHub.com or GitHub Enterprise Server.
+    Github,
+    /// No forge: local evidence only.
+    None,
 }
 
 /// A policy with the bytes and name it was read from.
@@ -116,7 +136,8 @@ pub fn run(args: &VerifyArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Result<
         sca: args.sca.clone(),
         vex: args.vex.clone(),
     };
-    let evidence = collect(&inputs, context, OffsetDateTime::now_utc())?;
+    let mut evidence = collect(&inputs, context, OffsetDateTime::now_utc())?;
+    evidence.forge = collect_forge(args, env, &evidence.context, &loaded.policy)?;
     if let Some(dir) = &args.evidence_out {
         save_evidence(dir, &evidence, &loaded)?;
     }
@@ -137,6 +158,95 @@ pub fn report_and_conclude(
     Ok(match report.verdict {
         Overall::Pass => Outcome::Pass,
         Overall::Fail => Outcome::Fail,
+    })
+}
+
+/// Reads what the enabled forge controls need; `None` when no forge is used or needed.
+fn collect_forge(
+    args: &VerifyArgs,
+    env: &Env,
+    context: &CiContext,
+    policy: &Policy,
+) -> anyhow::Result<Option<crate::evidence::forge::ForgeEvidence>> {
+    use crate::collect::forge::{self, github, http, plan};
+    let kind = args.forge.unwrap_or(if env.in_github_actions() {
+        ForgeKind::Github
+    } else {
+        ForgeKind::None
+    });
+    if kind == ForgeKind::None {
+        return Ok(None);
+    }
+    let on = |s: Option<bool>| s.unwrap_or(false);
+    let need_checks = on(policy.required_checks.as_ref().map(|s| s.enabled));
+    let need_protection = on(policy.branch_protection.as_ref().map(|s| s.enabled))
+        || policy
+            .required_checks
+            .as_ref()
+            .is_some_and(|s| s.enabled && s.checks.is_empty());
+    let need_changes = on(policy.peer_review.as_ref().map(|s| s.enabled));
+    if !(need_checks || need_protection || need_changes) {
+        return Ok(None);
+    }
+    let repository = context.repository.clone().ok_or_else(|| {
+        anyhow::anyhow!("--forge github needs the repository: pass --repo OWNER/NAME")
+    })?;
+    let repo = github::Repo::parse(&repository)
+        .ok_or_else(|| anyhow::anyhow!("--repo {repository}: expected OWNER/NAME"))?;
+    let event = env
+        .github_event_path()
+        .and_then(|p| std::fs::read(p).ok())
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
+    let inputs = plan::PlanInputs {
+        range: args.range.clone(),
+        branch: args.branch.clone(),
+        commit: args.commit.clone(),
+        base_ref: env.github_base_ref().map(str::to_string),
+        event,
+        need_protection,
+        need_changes,
+        need_checks,
+    };
+    let request = plan::plan(&inputs, context)?;
+    let api_url = args.api_url.clone().unwrap_or_else(|| env.github_api_url());
+    let graphql_url = env.github_graphql_url(&api_url);
+    let api = http::ApiClient::new(
+        &api_url,
+        &graphql_url,
+        env.github_token(),
+        http::RetryPolicy::default(),
+    )
+    .map_err(|e| anyhow::anyhow!(e))?;
+    let mut github = github::GitHub::new(api, repo);
+    let bar = progress_bar();
+    let progress = |n: usize| {
+        if let Some(bar) = &bar {
+            bar.set_message(format!("{n} commits read"));
+            bar.tick();
+        }
+    };
+    let evidence = forge::collect(
+        &mut github,
+        "github",
+        &api_url,
+        &repository,
+        &request,
+        &progress,
+    );
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    tracing::debug!(requests = evidence.requests, "forge evidence collected");
+    Ok(Some(evidence))
+}
+
+/// A spinner on stderr when it is a terminal; CI logs stay quiet.
+fn progress_bar() -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_message("reading the change history");
+        bar
     })
 }
 

@@ -3,6 +3,7 @@
 mod acceptance;
 mod cli;
 mod example;
+mod github;
 mod hostile_text;
 mod report_sinks;
 mod sarif_corpus;

@@ -6,6 +6,7 @@
 
 pub mod github;
 pub mod http;
+pub mod plan;
 
 use crate::evidence::Gap;
 use crate::evidence::forge::{BranchProtection, ChangeSet, CommitChecks, ForgeEvidence};

@@ -1,0 +1,201 @@
+//! What to read from the forge, from the flags and the CI run.
+//!
+//! `--range BASE..HEAD` wins. Otherwise the CI event decides: a pull request run gates
+//! the PR itself (pre-merge), a tag push verifies the previous tag up to this one, a
+//! branch push verifies the pushed range (`before..after` of the event payload).
+
+use super::{ForgeRequest, RangeRequest};
+use crate::ci::CiContext;
+
+/// Flags and CI facts the plan is made from.
+#[derive(Debug, Clone, Default)]
+pub struct PlanInputs {
+    /// `--range BASE..HEAD`.
+    pub range: Option<String>,
+    /// `--branch` (or the CI ref's branch).
+    pub branch: Option<String>,
+    /// `--commit` (or the CI commit).
+    pub commit: Option<String>,
+    /// The PR's target branch in a pull request run.
+    pub base_ref: Option<String>,
+    /// The CI event payload (GitHub's `GITHUB_EVENT_PATH` file), when read.
+    pub event: Option<serde_json::Value>,
+    /// Which reads the enabled controls need.
+    pub need_protection: bool,
+    /// Peer review is enabled.
+    pub need_changes: bool,
+    /// Required checks are enabled.
+    pub need_checks: bool,
+}
+
+/// A usage problem with `--range`.
+#[derive(Debug, thiserror::Error)]
+#[error("--range {0}: expected BASE..HEAD (two commit SHAs or refs)")]
+pub struct BadRange(String);
+
+/// Decides what to read.
+pub fn plan(inputs: &PlanInputs, ctx: &CiContext) -> Result<ForgeRequest, BadRange> {
+    let ref_branch = ctx
+        .git_ref
+        .as_deref()
+        .and_then(|r| r.strip_prefix("refs/heads/"))
+        .map(str::to_string);
+    let tag = ctx
+        .git_ref
+        .as_deref()
+        .and_then(|r| r.strip_prefix("refs/tags/"))
+        .map(str::to_string);
+    let branch = inputs
+        .branch
+        .clone()
+        .or_else(|| inputs.base_ref.clone())
+        .or(ref_branch);
+    let pr_head = inputs
+        .event
+        .as_ref()
+        .and_then(|e| e.pointer("/pull_request/head/sha"))
+        .and_then(|v| v.as_str())
+        .map(str::to_string);
+    // In a pull request run GITHUB_SHA is a synthetic merge commit: checks ran on the head.
+    let commit = inputs
+        .commit
+        .clone()
+        .or(pr_head)
+        .or_else(|| ctx.commit.clone());
+
+    let range = if let Some(spec) = &inputs.range {
+        let (base, head) = spec
+            .split_once("..")
+            .filter(|(b, h)| !b.is_empty() && !h.is_empty() && !h.starts_with('.'))
+            .ok_or_else(|| BadRange(spec.clone()))?;
+        Some(RangeRequest::Commits {
+            base: base.to_string(),
+            head: head.to_string(),
+            branch: branch.clone(),
+            origin: format!("--range {spec}"),
+        })
+    } else if let Some(number) = ctx.change_number {
+        Some(RangeRequest::PullRequest { number })
+    } else if let Some(tag) = tag {
+        Some(RangeRequest::PreviousTag {
+            tag,
+            branch: branch.clone(),
+        })
+    } else {
+        push_range(inputs.event.as_ref(), branch.clone())
+    };
+    Ok(ForgeRequest {
+        branch: if inputs.need_protection { branch } else { None },
+        range: if inputs.need_changes { range } else { None },
+        commit: if inputs.need_checks { commit } else { None },
+    })
+}
+
+/// `before..after` of a push event; none for a new branch (`before` is all zeros).
+fn push_range(event: Option<&serde_json::Value>, branch: Option<String>) -> Option<RangeRequest> {
+    let event = event?;
+    let before = event.get("before")?.as_str()?;
+    let after = event.get("after")?.as_str()?;
+    if before.chars().all(|c| c == '0') {
+        return None;
+    }
+    Some(RangeRequest::Commits {
+        base: before.to_string(),
+        head: after.to_string(),
+        branch,
+        origin: "push event (before..after)".to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ci::CiSystem;
+
+    fn ctx(git_ref: &str, change: Option<u64>) -> CiContext {
+        CiContext {
+            system: CiSystem::GithubActions,
+            git_ref: Some(git_ref.into()),
+            change_number: change,
+            commit: Some("merge-sha".into()),
+            ..CiContext::local()
+        }
+    }
+
+    fn all() -> PlanInputs {
+        PlanInputs {
+            need_protection: true,
+            need_changes: true,
+            need_checks: true,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_pull_request_run_gates_the_pr_on_its_head() {
+        let inputs = PlanInputs {
+            base_ref: Some("main".into()),
+            event: Some(serde_json::json!({"pull_request": {"head": {"sha": "head-sha"}}})),
+            ..all()
+        };
+        let plan = plan(&inputs, &ctx("refs/pull/7/merge", Some(7))).unwrap();
+        assert_eq!(plan.range, Some(RangeRequest::PullRequest { number: 7 }));
+        assert_eq!(plan.branch.as_deref(), Some("main"));
+        assert_eq!(plan.commit.as_deref(), Some("head-sha"));
+    }
+
+    #[test]
+    fn a_tag_push_verifies_since_the_previous_tag() {
+        let plan = plan(&all(), &ctx("refs/tags/v1.2.0", None)).unwrap();
+        assert_eq!(
+            plan.range,
+            Some(RangeRequest::PreviousTag {
+                tag: "v1.2.0".into(),
+                branch: None
+            })
+        );
+    }
+
+    #[test]
+    fn a_branch_push_verifies_the_pushed_range() {
+        let inputs = PlanInputs {
+            event: Some(serde_json::json!({"before": "aaa", "after": "bbb"})),
+            ..all()
+        };
+        let plan = plan(&inputs, &ctx("refs/heads/main", None)).unwrap();
+        assert!(
+            matches!(plan.range, Some(RangeRequest::Commits { ref base, ref head, .. }) if base == "aaa" && head == "bbb")
+        );
+        let new_branch = PlanInputs {
+            event: Some(serde_json::json!({"before": "0000000", "after": "bbb"})),
+            ..all()
+        };
+        assert_eq!(
+            super::plan(&new_branch, &ctx("refs/heads/main", None))
+                .unwrap()
+                .range,
+            None
+        );
+    }
+
+    #[test]
+    fn range_flag_wins_and_is_validated() {
+        let inputs = PlanInputs {
+            range: Some("v1.0.0..v1.1.0".into()),
+            ..all()
+        };
+        assert!(matches!(
+            plan(&inputs, &ctx("refs/pull/7/merge", Some(7)))
+                .unwrap()
+                .range,
+            Some(RangeRequest::Commits { .. })
+        ));
+        for bad in ["abc", "..x", "a..", "a...b"] {
+            let inputs = PlanInputs {
+                range: Some(bad.into()),
+                ..all()
+            };
+            assert!(plan(&inputs, &CiContext::local()).is_err(), "{bad}");
+        }
+    }
+}

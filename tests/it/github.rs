@@ -1,0 +1,526 @@
+//! GitHub evidence against a mock GitHub on loopback (wiremock): REST and GraphQL
+//! responses shaped like GitHub's, one scenario per finding. No test touches the network.
+
+use serde_json::{Value, json};
+use wiremock::matchers::{body_string_contains, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use super::support::{codes, run, status, tempdir, vouch, write};
+
+pub const HEAD: &str = "1111111111111111111111111111111111111111";
+pub const MID: &str = "2222222222222222222222222222222222222222";
+pub const BASE: &str = "3333333333333333333333333333333333333333";
+pub const CANARY: &str = "ghp_CANARY0123456789abcdefCANARY0123456789";
+
+/// A mock GitHub for one test, with its own runtime.
+pub struct MockGitHub {
+    pub runtime: tokio::runtime::Runtime,
+    pub server: MockServer,
+}
+
+impl MockGitHub {
+    pub fn start() -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let server = runtime.block_on(MockServer::start());
+        MockGitHub { runtime, server }
+    }
+
+    pub fn mount(&self, mock: Mock) {
+        self.runtime.block_on(mock.mount(&self.server));
+    }
+
+    pub fn get(&self, p: &str, status: u16, body: Value) {
+        self.mount(
+            Mock::given(method("GET"))
+                .and(path(p))
+                .respond_with(ResponseTemplate::new(status).set_body_json(body)),
+        );
+    }
+
+    pub fn graphql(&self, contains: &str, body: Value) {
+        self.mount(
+            Mock::given(method("POST"))
+                .and(path("/graphql"))
+                .and(body_string_contains(contains))
+                .respond_with(ResponseTemplate::new(200).set_body_json(body)),
+        );
+    }
+
+    pub fn requests(&self) -> Vec<wiremock::Request> {
+        self.runtime
+            .block_on(self.server.received_requests())
+            .unwrap_or_default()
+    }
+
+    /// Runs `vouch verify --forge github` against this mock; returns (code, report, stderr).
+    pub fn verify(&self, policy: &str, extra: &[&str]) -> (i32, Value, String) {
+        let dir = tempdir();
+        let policy = write(dir.path(), "vouch.yaml", policy);
+        let mut cmd = vouch();
+        cmd.arg("verify")
+            .arg("--policy")
+            .arg(&policy)
+            .args([
+                "--forge",
+                "github",
+                "--repo",
+                "acme/ledger",
+                "--branch",
+                "main",
+                "--commit",
+                HEAD,
+            ])
+            .args(["--format", "json"])
+            .args(extra)
+            .env("GITHUB_API_URL", self.server.uri())
+            .env(
+                "GITHUB_GRAPHQL_URL",
+                format!("{}/graphql", self.server.uri()),
+            )
+            .env("GITHUB_TOKEN", CANARY);
+        let (code, stdout, stderr) = run(&mut cmd);
+        let report =
+            serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
+        (code, report, stderr)
+    }
+}
+
+/// Protection a well-run repository has: a ruleset with every rule, no bypass actors,
+/// and classic protection enforced on admins.
+pub fn mount_good_protection(gh: &MockGitHub) {
+    gh.get("/repos/acme/ledger/rules/branches/main", 200, good_rules());
+    gh.get(
+        "/repos/acme/ledger/rulesets/42",
+        200,
+        json!({"id": 42, "name": "main", "enforcement": "active", "bypass_actors": []}),
+    );
+    gh.get("/repos/acme/ledger/branches/main/protection", 200, json!({
+        "enforce_admins": {"enabled": true},
+        "required_pull_request_reviews": {"required_approving_review_count": 1, "dismiss_stale_reviews": true},
+        "allow_force_pushes": {"enabled": false},
+        "allow_deletions": {"enabled": false}
+    }));
+}
+
+fn good_rules() -> Value {
+    let rule = |kind: &str, parameters: Value| json!({"type": kind, "ruleset_source_type": "Repository", "ruleset_source": "acme/ledger", "ruleset_id": 42, "parameters": parameters});
+    json!([
+        rule("pull_request", json!({"required_approving_review_count": 1, "dismiss_stale_reviews_on_push": true, "require_code_owner_review": false, "require_last_push_approval": false, "required_review_thread_resolution": false})),
+        rule("required_status_checks", json!({"required_status_checks": [{"context": "build"}], "strict_required_status_checks_policy": true})),
+        {"type": "non_fast_forward", "ruleset_source_type": "Repository", "ruleset_source": "acme/ledger", "ruleset_id": 42},
+        {"type": "deletion", "ruleset_source_type": "Repository", "ruleset_source": "acme/ledger", "ruleset_id": 42}
+    ])
+}
+
+pub fn mount_checks(gh: &MockGitHub, runs: Value, statuses: Value) {
+    gh.get(
+        &format!("/repos/acme/ledger/commits/{HEAD}/check-runs"),
+        200,
+        json!({"total_count": runs.as_array().map_or(0, |a| a.len()), "check_runs": runs}),
+    );
+    gh.get(
+        &format!("/repos/acme/ledger/commits/{HEAD}/status"),
+        200,
+        json!({"state": "success", "sha": HEAD, "statuses": statuses, "total_count": 0}),
+    );
+}
+
+pub fn check_run(name: &str, sha: &str, conclusion: &str) -> Value {
+    json!({"id": 4, "name": name, "head_sha": sha, "status": "completed", "conclusion": conclusion, "html_url": "https://github.com/acme/ledger/runs/4"})
+}
+
+fn user(login: &str) -> Value {
+    let kind = if login.ends_with("[bot]") {
+        "Bot"
+    } else {
+        "User"
+    };
+    json!({"login": login, "__typename": kind})
+}
+
+fn git_actor(login: &str) -> Value {
+    json!({"name": login, "email": format!("{login}@ledger.example"), "user": {"login": login}})
+}
+
+/// A merged PR: `author` wrote it (commits by `authors`), `reviews` are (login, state, commit).
+pub fn pr(
+    number: u64,
+    author: &str,
+    authors: &[&str],
+    head: &str,
+    merge: &str,
+    reviews: &[(&str, &str, &str)],
+) -> Value {
+    json!({
+        "number": number, "title": format!("Change {number}"), "merged": true, "mergedAt": "2026-11-20T10:00:00Z",
+        "baseRefName": "main", "headRefOid": head, "mergeCommit": {"oid": merge},
+        "author": user(author), "mergedBy": user("merger"),
+        "commits": {"totalCount": 1, "nodes": [{"commit": {"oid": head,
+            "authors": {"nodes": authors.iter().map(|a| git_actor(a)).collect::<Vec<_>>()},
+            "committer": {"name": "GitHub", "email": "noreply@github.com", "user": {"login": "web-flow"}}}}]},
+        "reviews": {"totalCount": reviews.len(), "nodes": reviews.iter().map(|(login, state, commit)| json!({
+            "author": user(login), "state": state, "submittedAt": "2026-11-20T09:00:00Z", "commit": {"oid": commit}
+        })).collect::<Vec<_>>()}
+    })
+}
+
+/// A history page: (sha, parent, PRs associated with it).
+pub fn history(nodes: &[(&str, &str, Vec<Value>)], next: Option<&str>) -> Value {
+    json!({"data": {"repository": {"object": {"history": {
+        "pageInfo": {"hasNextPage": next.is_some(), "endCursor": next},
+        "nodes": nodes.iter().map(|(sha, parent, prs)| json!({
+            "oid": sha, "messageHeadline": format!("commit {}", &sha[..7]),
+            "parents": {"nodes": [{"oid": parent}]},
+            "author": git_actor("dev"),
+            "associatedPullRequests": {"nodes": prs}
+        })).collect::<Vec<_>>()
+    }}}}})
+}
+
+const POLICY: &str = "version: 1\nbranch_protection: {}\npeer_review: {}\nrequired_checks: {}\n";
+
+/// Two merged PRs, each approved on its head by someone independent.
+fn mount_clean_history(gh: &MockGitHub) {
+    gh.graphql(
+        "history(",
+        history(
+            &[
+                (
+                    HEAD,
+                    MID,
+                    vec![pr(
+                        12,
+                        "alice",
+                        &["alice"],
+                        "a12",
+                        HEAD,
+                        &[("bob", "APPROVED", "a12")],
+                    )],
+                ),
+                (
+                    MID,
+                    BASE,
+                    vec![pr(
+                        11,
+                        "carol",
+                        &["carol"],
+                        "a11",
+                        MID,
+                        &[("dave", "APPROVED", "a11")],
+                    )],
+                ),
+            ],
+            None,
+        ),
+    );
+}
+
+fn range() -> String {
+    format!("{BASE}..{HEAD}")
+}
+
+#[test]
+fn a_clean_release_passes() {
+    let gh = MockGitHub::start();
+    mount_good_protection(&gh);
+    mount_clean_history(&gh);
+    mount_checks(&gh, json!([check_run("build", HEAD, "success")]), json!([]));
+    let (code, report, stderr) = gh.verify(POLICY, &["--range", &range()]);
+    assert_eq!(code, 0, "{report}\n{stderr}");
+    for id in ["branch-protection", "peer-review", "required-checks"] {
+        assert_eq!(status(&report, id), "pass", "{id}: {report}");
+    }
+    // The token was sent to the forge (it is the mock), and nowhere else.
+    let requests = gh.requests();
+    assert!(requests.iter().all(|r| {
+        r.headers
+            .get("authorization")
+            .is_some_and(|v| v.to_str().unwrap().contains(CANARY))
+    }));
+    assert!(!report.to_string().contains(CANARY) && !stderr.contains(CANARY));
+}
+
+fn peer_review_codes(history_nodes: Value) -> (i32, Vec<String>) {
+    let gh = MockGitHub::start();
+    gh.graphql("history(", history_nodes);
+    let (code, report, _) = gh.verify("version: 1\npeer_review: {}\n", &["--range", &range()]);
+    (code, codes(&report, "peer-review"))
+}
+
+#[test]
+fn self_approval_fails() {
+    let nodes = history(
+        &[(
+            HEAD,
+            BASE,
+            vec![pr(
+                12,
+                "alice",
+                &["alice"],
+                "a12",
+                HEAD,
+                &[("alice", "APPROVED", "a12")],
+            )],
+        )],
+        None,
+    );
+    assert_eq!(
+        peer_review_codes(nodes),
+        (1, vec!["peer-review/self-approved".to_string()])
+    );
+}
+
+#[test]
+fn approval_by_a_co_author_fails() {
+    let nodes = history(
+        &[(
+            HEAD,
+            BASE,
+            vec![pr(
+                12,
+                "alice",
+                &["alice", "bob"],
+                "a12",
+                HEAD,
+                &[("bob", "APPROVED", "a12")],
+            )],
+        )],
+        None,
+    );
+    assert_eq!(
+        peer_review_codes(nodes),
+        (1, vec!["peer-review/approved-by-contributor".to_string()])
+    );
+}
+
+#[test]
+fn approval_followed_by_a_push_is_stale() {
+    // bob approved commit a11; a12 was pushed after and merged.
+    let nodes = history(
+        &[(
+            HEAD,
+            BASE,
+            vec![pr(
+                12,
+                "alice",
+                &["alice"],
+                "a12",
+                HEAD,
+                &[("bob", "APPROVED", "a11")],
+            )],
+        )],
+        None,
+    );
+    assert_eq!(
+        peer_review_codes(nodes),
+        (1, vec!["peer-review/stale-approval".to_string()])
+    );
+}
+
+#[test]
+fn bot_approval_does_not_count_unless_allowed() {
+    let nodes = history(
+        &[(
+            HEAD,
+            BASE,
+            vec![pr(
+                12,
+                "alice",
+                &["alice"],
+                "a12",
+                HEAD,
+                &[("renovate[bot]", "APPROVED", "a12")],
+            )],
+        )],
+        None,
+    );
+    assert_eq!(
+        peer_review_codes(nodes.clone()),
+        (1, vec!["peer-review/bot-approval".to_string()])
+    );
+    let gh = MockGitHub::start();
+    gh.graphql("history(", nodes);
+    let (code, _, _) = gh.verify(
+        "version: 1\npeer_review:\n  allow_bot_approvals: true\n",
+        &["--range", &range()],
+    );
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn a_dismissed_review_does_not_count() {
+    let nodes = history(
+        &[(
+            HEAD,
+            BASE,
+            vec![pr(
+                12,
+                "alice",
+                &["alice"],
+                "a12",
+                HEAD,
+                &[("bob", "DISMISSED", "a12")],
+            )],
+        )],
+        None,
+    );
+    assert_eq!(
+        peer_review_codes(nodes),
+        (1, vec!["peer-review/dismissed-approval".to_string()])
+    );
+}
+
+#[test]
+fn a_direct_push_fails_unless_the_actor_is_allowed() {
+    let nodes = history(&[(HEAD, BASE, vec![])], None);
+    assert_eq!(
+        peer_review_codes(nodes.clone()),
+        (1, vec!["peer-review/direct-push".to_string()])
+    );
+    let gh = MockGitHub::start();
+    gh.graphql("history(", nodes);
+    let policy = "version: 1\npeer_review:\n  allowed_direct_pushes:\n    - actor: dev\n      reason: release automation bumps the version\n";
+    let (code, report, _) = gh.verify(policy, &["--range", &range()]);
+    assert_eq!(code, 0, "{report}");
+}
+
+fn required_checks_codes(runs: Value) -> (i32, Vec<String>) {
+    let gh = MockGitHub::start();
+    mount_checks(&gh, runs, json!([]));
+    let (code, report, _) = gh.verify("version: 1\nrequired_checks:\n  checks: [build]\n", &[]);
+    (code, codes(&report, "required-checks"))
+}
+
+#[test]
+fn a_required_check_that_failed_is_missing_or_ran_elsewhere_fails() {
+    assert_eq!(
+        required_checks_codes(json!([check_run("build", HEAD, "failure")])),
+        (1, vec!["required-checks/check-failed".to_string()])
+    );
+    assert_eq!(
+        required_checks_codes(json!([check_run("lint", HEAD, "success")])),
+        (1, vec!["required-checks/check-missing".to_string()])
+    );
+    assert_eq!(
+        required_checks_codes(json!([check_run("build", MID, "success")])),
+        (1, vec!["required-checks/wrong-sha".to_string()])
+    );
+    assert_eq!(
+        required_checks_codes(json!([check_run("build", HEAD, "success")])).0,
+        0
+    );
+}
+
+#[test]
+fn rulesets_pass_when_classic_protection_is_unreadable_and_it_is_reported_unknown() {
+    let gh = MockGitHub::start();
+    gh.get("/repos/acme/ledger/rules/branches/main", 200, good_rules());
+    gh.get(
+        "/repos/acme/ledger/rulesets/42",
+        200,
+        json!({"id": 42, "bypass_actors": []}),
+    );
+    gh.get(
+        "/repos/acme/ledger/branches/main/protection",
+        404,
+        json!({"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}),
+    );
+    let (code, report, _) = gh.verify(
+        "version: 1\nbranch_protection:\n  required_checks: [build]\n",
+        &[],
+    );
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(status(&report, "branch-protection"), "pass");
+    let summary = report["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "branch-protection")
+        .unwrap()["summary"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        summary.contains("unknown") && summary.contains("administration:read"),
+        "{summary}"
+    );
+
+    // A setting only classic protection could enforce is unknown, not missing.
+    let (code, report, _) = gh.verify(
+        "version: 1\nbranch_protection:\n  signed_commits: true\n",
+        &[],
+    );
+    assert_eq!((code, status(&report, "branch-protection")), (1, "error"));
+    assert_eq!(
+        codes(&report, "branch-protection"),
+        vec!["branch-protection/setting-unknown"]
+    );
+}
+
+#[test]
+fn rate_limits_are_waited_out_then_the_read_succeeds() {
+    let gh = MockGitHub::start();
+    let reset = time::OffsetDateTime::now_utc().unix_timestamp() + 1;
+    gh.mount(
+        Mock::given(method("GET"))
+            .and(path(format!(
+                "/repos/acme/ledger/commits/{HEAD}/check-runs"
+            )))
+            .respond_with(
+                ResponseTemplate::new(403)
+                    .insert_header("x-ratelimit-remaining", "0")
+                    .insert_header("x-ratelimit-reset", reset.to_string().as_str())
+                    .set_body_json(json!({"message": "API rate limit exceeded"})),
+            )
+            .up_to_n_times(1)
+            .with_priority(1),
+    );
+    gh.mount(
+        Mock::given(method("GET"))
+            .and(path(format!(
+                "/repos/acme/ledger/commits/{HEAD}/check-runs"
+            )))
+            .respond_with(
+                ResponseTemplate::new(429)
+                    .insert_header("retry-after", "1")
+                    .set_body_json(json!({"message": "slow down"})),
+            )
+            .up_to_n_times(1)
+            .with_priority(2),
+    );
+    mount_checks(&gh, json!([check_run("build", HEAD, "success")]), json!([]));
+    let (code, report, stderr) =
+        gh.verify("version: 1\nrequired_checks:\n  checks: [build]\n", &[]);
+    assert_eq!(code, 0, "{report}\n{stderr}");
+    let check_run_requests = gh
+        .requests()
+        .iter()
+        .filter(|r| r.url.path().ends_with("/check-runs"))
+        .count();
+    assert_eq!(check_run_requests, 3, "403 rate limit, 429, then success");
+}
+
+#[test]
+fn a_persistent_server_error_is_an_error_and_exits_1() {
+    let gh = MockGitHub::start();
+    gh.mount(
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(500).set_body_json(json!({"message": "boom"}))),
+    );
+    let (code, report, _) = gh.verify("version: 1\nrequired_checks:\n  checks: [build]\n", &[]);
+    assert_eq!((code, status(&report, "required-checks")), (1, "error"));
+    assert_eq!(
+        codes(&report, "required-checks"),
+        vec!["required-checks/unreadable"]
+    );
+    let attempts = gh
+        .requests()
+        .iter()
+        .filter(|r| r.url.path().ends_with("/check-runs"))
+        .count();
+    assert_eq!(attempts, 4, "one attempt and three bounded retries");
+}
