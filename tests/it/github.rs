@@ -524,3 +524,271 @@ fn a_persistent_server_error_is_an_error_and_exits_1() {
         .count();
     assert_eq!(attempts, 4, "one attempt and three bounded retries");
 }
+
+/// A linear history of `n` squash-merged PRs above BASE, served 100 commits per page as
+/// GitHub's `history(first: 100)` does (cursor = index of the next page's first node).
+fn mount_long_history(gh: &MockGitHub, n: usize) {
+    let sha = |i: usize| {
+        if i == 0 {
+            HEAD.to_string()
+        } else {
+            format!("{:040x}", i + 0x1000)
+        }
+    };
+    let total = n + 1; // the range's commits, then BASE itself
+    let node = |i: usize| -> (String, String, Vec<Value>) {
+        if i == n {
+            return (
+                BASE.to_string(),
+                "4444444444444444444444444444444444444444".to_string(),
+                vec![],
+            );
+        }
+        let parent = if i + 1 == n {
+            BASE.to_string()
+        } else {
+            sha(i + 1)
+        };
+        let head = format!("{:040x}", i + 0x9000);
+        let prs = vec![pr(
+            i as u64 + 1,
+            "alice",
+            &["alice"],
+            &head,
+            &sha(i),
+            &[("bob", "APPROVED", &head)],
+        )];
+        (sha(i), parent, prs)
+    };
+    let mut start = 0;
+    while start < total {
+        let end = (start + 100).min(total);
+        let nodes: Vec<(String, String, Vec<Value>)> = (start..end).map(node).collect();
+        let refs: Vec<(&str, &str, Vec<Value>)> = nodes
+            .iter()
+            .map(|(a, b, c)| (a.as_str(), b.as_str(), c.clone()))
+            .collect();
+        let next = (end < total).then(|| end.to_string());
+        let body = history(&refs, next.as_deref());
+        let cursor = if start == 0 {
+            "\"cursor\":null".to_string()
+        } else {
+            format!("\"cursor\":\"{start}\"")
+        };
+        gh.graphql(&cursor, body);
+        start = end;
+    }
+}
+
+/// API economy: requests for a release of N merged changes, protection and checks
+/// included. Counting requests is deterministic, so this is a test, not a timing; the
+/// counts are recorded in BENCHMARKS.md (run with `-- --nocapture` to see them).
+#[test]
+fn api_economy_stays_within_budget() {
+    for n in [10usize, 100, 1000] {
+        let gh = MockGitHub::start();
+        mount_good_protection(&gh);
+        mount_long_history(&gh, n);
+        mount_checks(&gh, json!([check_run("build", HEAD, "success")]), json!([]));
+        let (code, report, stderr) = gh.verify(POLICY, &["--range", &range()]);
+        assert_eq!(code, 0, "N={n}: {stderr}");
+        let made = gh.requests().len();
+        let budget = n.div_ceil(50) + 5;
+        let pr_count = report["controls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "peer-review")
+            .unwrap()["summary"]
+            .to_string();
+        assert!(
+            pr_count.contains(&format!("{n} pull request(s)")),
+            "{pr_count}"
+        );
+        eprintln!("api-economy: N={n} merged changes -> {made} requests (budget {budget})");
+        assert!(made <= budget, "N={n}: {made} requests, budget {budget}");
+    }
+}
+
+/// Every output of a run with a canary token, success and failure paths alike: the
+/// token appears in no stream, report, summary or evidence file.
+#[test]
+fn the_token_appears_in_no_output() {
+    for broken in [false, true] {
+        let gh = MockGitHub::start();
+        if broken {
+            gh.mount(Mock::given(method("GET")).respond_with(
+                ResponseTemplate::new(401).set_body_json(json!({"message": "Bad credentials"})),
+            ));
+            gh.mount(Mock::given(method("POST")).respond_with(ResponseTemplate::new(500)));
+        } else {
+            mount_good_protection(&gh);
+            mount_clean_history(&gh);
+            mount_checks(&gh, json!([check_run("build", HEAD, "success")]), json!([]));
+        }
+        let dir = tempdir();
+        let policy = write(dir.path(), "vouch.yaml", POLICY);
+        let summary = write(dir.path(), "summary.md", "");
+        let out = dir.path().join("out");
+        let mut cmd = vouch();
+        cmd.arg("-vv")
+            .arg("verify")
+            .arg("--policy")
+            .arg(&policy)
+            .args([
+                "--forge",
+                "github",
+                "--repo",
+                "acme/ledger",
+                "--branch",
+                "main",
+                "--commit",
+                HEAD,
+                "--range",
+                &range(),
+            ])
+            .arg("--evidence-out")
+            .arg(out.join("evidence"))
+            .args(["--format", "text"]);
+        for f in ["json", "sarif", "junit", "markdown"] {
+            cmd.arg("--format")
+                .arg(format!("{f}={}/r.{f}", out.display()));
+        }
+        cmd.env("GITHUB_API_URL", gh.server.uri())
+            .env("GITHUB_GRAPHQL_URL", format!("{}/graphql", gh.server.uri()))
+            .env("GITHUB_TOKEN", CANARY)
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_STEP_SUMMARY", &summary);
+        let (code, stdout, stderr) = run(&mut cmd);
+        assert_eq!(code, if broken { 1 } else { 0 }, "{stdout}\n{stderr}");
+        assert!(
+            !stdout.contains(CANARY) && !stderr.contains(CANARY),
+            "token in a stream"
+        );
+        assert!(
+            stderr.contains("DEBUG"),
+            "-vv logging was on, so the logs were checked too"
+        );
+        let mut files = vec![summary.clone()];
+        for entry in walk(&out) {
+            files.push(entry);
+        }
+        assert!(files.len() >= 7, "{files:?}");
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            assert!(!text.contains(CANARY), "token in {}", f.display());
+            assert!(
+                !text.contains("CANARY"),
+                "token fragment in {}",
+                f.display()
+            );
+        }
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p))
+        } else {
+            out.push(p)
+        }
+    }
+    out
+}
+
+/// GitHub's own published response examples (`corpus/github-api/current/`) read as the
+/// real API would serve them.
+#[test]
+fn githubs_published_examples_are_read_as_documented() {
+    let Some(corpus) = super::support::corpus() else {
+        return;
+    };
+    let example = |name: &str| -> Value {
+        serde_json::from_slice(
+            &std::fs::read(corpus.join("github-api/current").join(name)).unwrap(),
+        )
+        .unwrap()
+    };
+    let gh = MockGitHub::start();
+    // Rules: commit-message and author-email patterns only (from rulesets 42 and 73).
+    gh.get(
+        "/repos/acme/ledger/rules/branches/main",
+        200,
+        example("get-rules-for-branch.200.json"),
+    );
+    gh.get(
+        "/repos/acme/ledger/rulesets/42",
+        200,
+        example("get-repo-ruleset.200.json"),
+    );
+    gh.get(
+        "/repos/acme/ledger/rulesets/73",
+        200,
+        example("get-repo-ruleset.200.json"),
+    );
+    // Classic protection: 2 approvals, stale dismissal, code owners, last push, admins
+    // enforced, linear history, but force pushes and deletions allowed.
+    gh.get(
+        "/repos/acme/ledger/branches/main/protection",
+        200,
+        example("get-branch-protection.200.json"),
+    );
+    let policy = "version: 1\nbranch_protection:\n  min_approvals: 2\n  code_owner_review: true\n  last_push_approval: true\n  linear_history: true\n  required_checks: [continuous-integration/travis-ci]\n";
+    let (code, report, _) = gh.verify(policy, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        codes(&report, "branch-protection"),
+        vec![
+            "branch-protection/bypass-allowed",
+            "branch-protection/deletion-allowed",
+            "branch-protection/force-push-allowed"
+        ]
+    );
+
+    // The check-run example: `mighty_readme` concluded neutral on ce587453….
+    let sha = "ce587453ced02b1526dfb4cb910479d431683101";
+    let gh = MockGitHub::start();
+    gh.get(
+        &format!("/repos/acme/ledger/commits/{sha}/check-runs"),
+        200,
+        example("list-check-runs-for-ref.200.json"),
+    );
+    gh.get(
+        &format!("/repos/acme/ledger/commits/{sha}/status"),
+        200,
+        json!({"sha": sha, "statuses": []}),
+    );
+    let run_policy = |p: &str| {
+        let dir = tempdir();
+        let policy = write(dir.path(), "vouch.yaml", p);
+        let (code, stdout, _) = run(vouch()
+            .arg("verify")
+            .arg("--policy")
+            .arg(&policy)
+            .args([
+                "--forge",
+                "github",
+                "--repo",
+                "acme/ledger",
+                "--commit",
+                sha,
+                "--format",
+                "json",
+            ])
+            .env("GITHUB_API_URL", gh.server.uri())
+            .env("GITHUB_TOKEN", CANARY));
+        (code, serde_json::from_str::<Value>(&stdout).unwrap())
+    };
+    let (code, report) = run_policy("version: 1\nrequired_checks:\n  checks: [mighty_readme]\n");
+    assert_eq!(
+        (code, codes(&report, "required-checks")),
+        (1, vec!["required-checks/check-failed".to_string()])
+    );
+    let (code, _) = run_policy(
+        "version: 1\nrequired_checks:\n  checks: [mighty_readme]\n  allow_neutral: true\n",
+    );
+    assert_eq!(code, 0);
+}
