@@ -792,3 +792,145 @@ fn githubs_published_examples_are_read_as_documented() {
     );
     assert_eq!(code, 0);
 }
+
+/// Runs vouch as the GitHub Actions run of `event` would, against the mock.
+fn verify_in_actions(
+    gh: &MockGitHub,
+    policy: &str,
+    git_ref: &str,
+    event_name: &str,
+    payload: Value,
+) -> (i32, Value) {
+    let dir = tempdir();
+    let policy = write(dir.path(), "vouch.yaml", policy);
+    let event = write(dir.path(), "event.json", &payload.to_string());
+    let mut cmd = vouch();
+    cmd.arg("verify")
+        .arg("--policy")
+        .arg(&policy)
+        .args(["--format", "json"])
+        .envs([
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_REPOSITORY", "acme/ledger"),
+            ("GITHUB_SHA", HEAD),
+            ("GITHUB_REF", git_ref),
+            ("GITHUB_EVENT_NAME", event_name),
+            (
+                "GITHUB_BASE_REF",
+                if event_name == "pull_request" {
+                    "main"
+                } else {
+                    ""
+                },
+            ),
+            ("GITHUB_TOKEN", CANARY),
+        ]);
+    cmd.env("GITHUB_EVENT_PATH", &event)
+        .env("GITHUB_API_URL", gh.server.uri())
+        .env("GITHUB_GRAPHQL_URL", format!("{}/graphql", gh.server.uri()));
+    let (code, stdout, stderr) = run(&mut cmd);
+    (
+        code,
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}")),
+    )
+}
+
+#[test]
+fn a_pull_request_run_gates_the_pr_on_its_current_head() {
+    let gh = MockGitHub::start();
+    let approved_on_old_head = pr(
+        7,
+        "alice",
+        &["alice"],
+        HEAD,
+        MID,
+        &[("bob", "APPROVED", MID)],
+    );
+    gh.graphql(
+        "pullRequest(number",
+        json!({"data": {"repository": {"pullRequest": approved_on_old_head}}}),
+    );
+    let payload =
+        json!({"number": 7, "pull_request": {"head": {"sha": HEAD}, "base": {"ref": "main"}}});
+    let (code, report) = verify_in_actions(
+        &gh,
+        "version: 1\npeer_review: {}\n",
+        "refs/pull/7/merge",
+        "pull_request",
+        payload.clone(),
+    );
+    assert_eq!(
+        (code, codes(&report, "peer-review")),
+        (1, vec!["peer-review/stale-approval".to_string()])
+    );
+
+    let gh = MockGitHub::start();
+    let approved = pr(
+        7,
+        "alice",
+        &["alice"],
+        HEAD,
+        MID,
+        &[("bob", "APPROVED", HEAD)],
+    );
+    gh.graphql(
+        "pullRequest(number",
+        json!({"data": {"repository": {"pullRequest": approved}}}),
+    );
+    let (code, report) = verify_in_actions(
+        &gh,
+        "version: 1\npeer_review: {}\n",
+        "refs/pull/7/merge",
+        "pull_request",
+        payload,
+    );
+    assert_eq!(code, 0, "{report}");
+}
+
+#[test]
+fn a_tag_push_verifies_the_changes_since_the_previous_tag() {
+    let gh = MockGitHub::start();
+    gh.graphql("refs(refPrefix", json!({"data": {"repository": {"refs": {"nodes": [
+        {"name": "v1.2.0", "target": {"oid": "9999999999999999999999999999999999999999", "target": {"oid": HEAD}}},
+        {"name": "v1.1.0", "target": {"oid": BASE}}
+    ]}}}}));
+    mount_clean_history(&gh);
+    let (code, report) = verify_in_actions(
+        &gh,
+        "version: 1\npeer_review: {}\n",
+        "refs/tags/v1.2.0",
+        "push",
+        json!({}),
+    );
+    assert_eq!(code, 0, "{report}");
+    let summary = report["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "peer-review")
+        .unwrap()["summary"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        summary.contains("tag v1.2.0") && summary.contains("2 pull request(s)"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn a_branch_push_verifies_the_pushed_range() {
+    let gh = MockGitHub::start();
+    gh.graphql("history(", history(&[(HEAD, BASE, vec![])], None));
+    let (code, report) = verify_in_actions(
+        &gh,
+        "version: 1\npeer_review: {}\n",
+        "refs/heads/main",
+        "push",
+        json!({"before": BASE, "after": HEAD}),
+    );
+    assert_eq!(
+        (code, codes(&report, "peer-review")),
+        (1, vec!["peer-review/direct-push".to_string()])
+    );
+}
