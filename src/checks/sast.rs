@@ -40,6 +40,10 @@ pub struct SastPolicy {
     /// Which result paths count.
     #[serde(default)]
     pub paths: PathFilter,
+    /// Also gate on the open GitHub code-scanning alerts of the ref (needs `--forge
+    /// github` and `security-events: read`).
+    #[serde(default)]
+    pub code_scanning_alerts: bool,
 }
 
 impl Default for SastPolicy {
@@ -51,6 +55,7 @@ impl Default for SastPolicy {
             required_tools: Vec::new(),
             new_only: false,
             paths: PathFilter::default(),
+            code_scanning_alerts: false,
         }
     }
 }

@@ -137,7 +137,10 @@ pub fn run(args: &VerifyArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Result<
         vex: args.vex.clone(),
     };
     let mut evidence = collect(&inputs, context, OffsetDateTime::now_utc())?;
-    evidence.forge = collect_forge(args, env, &evidence.context, &loaded.policy)?;
+    if let Some((forge, alerts)) = collect_forge(args, env, &evidence.context, &loaded.policy)? {
+        evidence.forge = Some(forge);
+        evidence.sast.extend(alerts);
+    }
     if let Some(dir) = &args.evidence_out {
         save_evidence(dir, &evidence, &loaded)?;
     }
@@ -167,7 +170,12 @@ fn collect_forge(
     env: &Env,
     context: &CiContext,
     policy: &Policy,
-) -> anyhow::Result<Option<crate::evidence::forge::ForgeEvidence>> {
+) -> anyhow::Result<
+    Option<(
+        crate::evidence::forge::ForgeEvidence,
+        Option<crate::evidence::Sourced<crate::evidence::SastReport>>,
+    )>,
+> {
     use crate::collect::forge::{self, github, http, plan};
     let kind = args.forge.unwrap_or(if env.in_github_actions() {
         ForgeKind::Github
@@ -185,7 +193,11 @@ fn collect_forge(
             .as_ref()
             .is_some_and(|s| s.enabled && s.checks.is_empty());
     let need_changes = on(policy.peer_review.as_ref().map(|s| s.enabled));
-    if !(need_checks || need_protection || need_changes) {
+    let need_alerts = policy
+        .sast
+        .as_ref()
+        .is_some_and(|s| s.enabled && s.code_scanning_alerts);
+    if !(need_checks || need_protection || need_changes || need_alerts) {
         return Ok(None);
     }
     let repository = context.repository.clone().ok_or_else(|| {
@@ -206,6 +218,7 @@ fn collect_forge(
         need_protection,
         need_changes,
         need_checks,
+        need_alerts,
     };
     let request = plan::plan(&inputs, context)?;
     let api_url = args.api_url.clone().unwrap_or_else(|| env.github_api_url());
@@ -225,7 +238,7 @@ fn collect_forge(
             bar.tick();
         }
     };
-    let evidence = forge::collect(
+    let (evidence, alerts) = forge::collect(
         &mut github,
         "github",
         &api_url,
@@ -237,7 +250,7 @@ fn collect_forge(
         bar.finish_and_clear();
     }
     tracing::debug!(requests = evidence.requests, "forge evidence collected");
-    Ok(Some(evidence))
+    Ok(Some((evidence, alerts)))
 }
 
 /// A spinner on stderr when it is a terminal; CI logs stay quiet.

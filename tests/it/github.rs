@@ -934,3 +934,71 @@ fn a_branch_push_verifies_the_pushed_range() {
         (1, vec!["peer-review/direct-push".to_string()])
     );
 }
+
+#[test]
+fn open_code_scanning_alerts_gate_the_sast_control() {
+    let gh = MockGitHub::start();
+    let alert = |number: u64, state: &str, level: &str, rating: Option<&str>| {
+        json!({"number": number, "state": state, "html_url": format!("https://github.com/acme/ledger/security/code-scanning/{number}"),
+            "rule": {"id": format!("rust/rule-{number}"), "severity": level, "security_severity_level": rating, "description": "d"},
+            "tool": {"name": "CodeQL", "version": "2.19.3"},
+            "most_recent_instance": {"ref": "refs/heads/main", "state": state, "commit_sha": HEAD,
+                "message": {"text": "tainted"}, "location": {"path": "src/a.rs", "start_line": 3, "end_line": 3}}})
+    };
+    gh.get(
+        "/repos/acme/ledger/code-scanning/alerts",
+        200,
+        json!([
+            alert(1, "open", "warning", Some("critical")),
+            alert(2, "dismissed", "error", Some("critical")),
+            alert(3, "open", "note", None),
+        ]),
+    );
+    let (code, report, _) = gh.verify("version: 1\nsast:\n  code_scanning_alerts: true\n", &[]);
+    assert_eq!(code, 1, "{report}");
+    let findings = report["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "sast")
+        .unwrap()["findings"]
+        .clone();
+    assert_eq!(findings.as_array().unwrap().len(), 1, "{findings}");
+    assert_eq!(findings[0]["severity"], "critical");
+    assert_eq!(findings[0]["subject"]["rule"], "rust/rule-1");
+
+    // Without `security-events: read` the alerts are an error, not a clean scan.
+    let gh = MockGitHub::start();
+    gh.get(
+        "/repos/acme/ledger/code-scanning/alerts",
+        403,
+        json!({"message": "Resource not accessible by integration"}),
+    );
+    let (code, report, _) = gh.verify("version: 1\nsast:\n  code_scanning_alerts: true\n", &[]);
+    assert_eq!((code, status(&report, "sast")), (1, "error"));
+
+    // GitHub's published example: one open CodeQL alert (js/zipslip, level error).
+    let Some(corpus) = super::support::corpus() else {
+        return;
+    };
+    let example: Value = serde_json::from_slice(
+        &std::fs::read(
+            corpus.join("github-api/current/list-code-scanning-alerts-for-repo.200.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let gh = MockGitHub::start();
+    gh.get("/repos/acme/ledger/code-scanning/alerts", 200, example);
+    let (code, report, _) = gh.verify("version: 1\nsast:\n  code_scanning_alerts: true\n", &[]);
+    assert_eq!(code, 1);
+    let finding = &report["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "sast")
+        .unwrap()["findings"][0];
+    assert_eq!(finding["subject"]["rule"], "js/zipslip");
+    assert_eq!(finding["location"]["path"], "spec-main/api-session-spec.ts");
+    assert_eq!(finding["location"]["line"], 917);
+}

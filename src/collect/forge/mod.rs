@@ -8,8 +8,8 @@ pub mod github;
 pub mod http;
 pub mod plan;
 
-use crate::evidence::Gap;
 use crate::evidence::forge::{BranchProtection, ChangeSet, CommitChecks, ForgeEvidence};
+use crate::evidence::{Gap, SastReport, Sourced};
 
 /// What a forge can tell vouch.
 pub trait Forge {
@@ -21,6 +21,8 @@ pub trait Forge {
     -> Result<ChangeSet, Gap>;
     /// Check runs and statuses of a commit.
     fn commit_checks(&mut self, sha: &str) -> Result<CommitChecks, Gap>;
+    /// Open code-scanning alerts of a ref, as SAST evidence.
+    fn code_scanning_alerts(&mut self, git_ref: &str) -> Result<SastReport, Gap>;
     /// Requests made so far.
     fn requests(&self) -> u32;
 }
@@ -62,9 +64,12 @@ pub struct ForgeRequest {
     pub range: Option<RangeRequest>,
     /// Commit whose checks to read.
     pub commit: Option<String>,
+    /// Ref whose open code-scanning alerts to read (the SAST control asked for them).
+    pub alerts_ref: Option<String>,
 }
 
-/// Reads everything requested; each part is its own value or gap.
+/// Reads everything requested; each part is its own value or gap. Code-scanning alerts
+/// come back separately: they are SAST evidence, not forge settings.
 pub fn collect(
     forge: &mut dyn Forge,
     kind: &str,
@@ -72,14 +77,18 @@ pub fn collect(
     repository: &str,
     request: &ForgeRequest,
     progress: &dyn Fn(usize),
-) -> ForgeEvidence {
+) -> (ForgeEvidence, Option<Sourced<SastReport>>) {
     let protection = request
         .branch
         .as_deref()
         .map(|b| forge.branch_protection(b));
     let changes = request.range.as_ref().map(|r| forge.changes(r, progress));
     let checks = request.commit.as_deref().map(|c| forge.commit_checks(c));
-    ForgeEvidence {
+    let alerts = request.alerts_ref.as_deref().map(|r| Sourced {
+        source: format!("GitHub code scanning alerts ({r})"),
+        observed: forge.code_scanning_alerts(r),
+    });
+    let evidence = ForgeEvidence {
         forge: kind.to_string(),
         api_url: api_url.to_string(),
         repository: repository.to_string(),
@@ -87,5 +96,6 @@ pub fn collect(
         changes,
         checks,
         requests: forge.requests(),
-    }
+    };
+    (evidence, alerts)
 }

@@ -26,6 +26,8 @@ pub struct PlanInputs {
     pub need_changes: bool,
     /// Required checks are enabled.
     pub need_checks: bool,
+    /// The SAST control asks for open code-scanning alerts.
+    pub need_alerts: bool,
 }
 
 /// A usage problem with `--range`.
@@ -84,7 +86,12 @@ pub fn plan(inputs: &PlanInputs, ctx: &CiContext) -> Result<ForgeRequest, BadRan
     } else {
         push_range(inputs.event.as_ref(), branch.clone())
     };
+    let alerts_ref = ctx
+        .git_ref
+        .clone()
+        .or_else(|| branch.as_ref().map(|b| format!("refs/heads/{b}")));
     Ok(ForgeRequest {
+        alerts_ref: if inputs.need_alerts { alerts_ref } else { None },
         branch: if inputs.need_protection { branch } else { None },
         range: if inputs.need_changes { range } else { None },
         commit: if inputs.need_checks { commit } else { None },

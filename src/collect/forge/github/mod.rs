@@ -1,6 +1,7 @@
 //! The GitHub implementation of [`Forge`](super::Forge): REST for protection and checks,
 //! GraphQL for the change history.
 
+mod alerts;
 mod changes;
 mod checks;
 mod protection;
@@ -101,6 +102,10 @@ impl Forge for GitHub {
 
     fn commit_checks(&mut self, sha: &str) -> Result<CommitChecks, Gap> {
         checks::read(&mut self.api, &self.repo, sha)
+    }
+
+    fn code_scanning_alerts(&mut self, git_ref: &str) -> Result<crate::evidence::SastReport, Gap> {
+        alerts::read(&mut self.api, &self.repo, git_ref)
     }
 
     fn requests(&self) -> u32 {
