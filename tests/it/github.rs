@@ -159,10 +159,10 @@ pub fn pr(
         "number": number, "title": format!("Change {number}"), "merged": true, "mergedAt": "2026-11-20T10:00:00Z",
         "baseRefName": "main", "headRefOid": head, "mergeCommit": {"oid": merge},
         "author": user(author), "mergedBy": user("merger"),
-        "commits": {"totalCount": 1, "nodes": [{"commit": {"oid": head,
+        "commits": {"totalCount": 1, "pageInfo": {"hasNextPage": false, "endCursor": null}, "nodes": [{"commit": {"oid": head,
             "authors": {"nodes": authors.iter().map(|a| git_actor(a)).collect::<Vec<_>>()},
             "committer": {"name": "GitHub", "email": "noreply@github.com", "user": {"login": "web-flow"}}}}]},
-        "reviews": {"totalCount": reviews.len(), "nodes": reviews.iter().map(|(login, state, commit)| json!({
+        "reviews": {"totalCount": reviews.len(), "pageInfo": {"hasNextPage": false, "endCursor": null}, "nodes": reviews.iter().map(|(login, state, commit)| json!({
             "author": user(login), "state": state, "submittedAt": "2026-11-20T09:00:00Z", "commit": {"oid": commit}
         })).collect::<Vec<_>>()}
     })
@@ -1001,4 +1001,32 @@ fn open_code_scanning_alerts_gate_the_sast_control() {
     assert_eq!(finding["subject"]["rule"], "js/zipslip");
     assert_eq!(finding["location"]["path"], "spec-main/api-session-spec.ts");
     assert_eq!(finding["location"]["line"], 917);
+}
+
+#[test]
+fn reviews_beyond_the_first_page_are_read() {
+    let gh = MockGitHub::start();
+    let mut first = pr(
+        12,
+        "alice",
+        &["alice"],
+        "a12",
+        HEAD,
+        &[("alice", "APPROVED", "a12")],
+    );
+    first["reviews"]["totalCount"] = json!(2);
+    first["reviews"]["pageInfo"] = json!({"hasNextPage": true, "endCursor": "r1"});
+    gh.graphql("history(", history(&[(HEAD, BASE, vec![first])], None));
+    gh.graphql("wantReviews", json!({"data": {"repository": {"pullRequest": {"reviews": {
+        "totalCount": 2, "pageInfo": {"hasNextPage": false, "endCursor": null},
+        "nodes": [{"author": {"login": "bob", "__typename": "User"}, "state": "APPROVED", "submittedAt": "2026-11-20T09:30:00Z", "commit": {"oid": "a12"}}]
+    }}}}}));
+    let (code, report, _) = gh.verify("version: 1\npeer_review: {}\n", &["--range", &range()]);
+    assert_eq!(code, 0, "{report}");
+    let paged = gh
+        .requests()
+        .iter()
+        .filter(|r| String::from_utf8_lossy(&r.body).contains("wantReviews"))
+        .count();
+    assert_eq!(paged, 1);
 }

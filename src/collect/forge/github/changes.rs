@@ -24,17 +24,98 @@ fragment PR on PullRequest {
   mergeCommit { oid }
   author { login __typename }
   mergedBy { login __typename }
-  commits(first: 100) {
-    totalCount
-    nodes { commit { oid
-      authors(first: 20) { nodes { name email user { login } } }
-      committer { name email user { login } } } }
-  }
-  reviews(first: 100) {
-    totalCount
-    nodes { author { login __typename } state submittedAt commit { oid } }
-  }
+  commits(first: 100) { ...Commits }
+  reviews(first: 100) { ...Reviews }
+}
+fragment Commits on PullRequestCommitConnection {
+  totalCount pageInfo { hasNextPage endCursor }
+  nodes { commit { oid
+    authors(first: 20) { nodes { name email user { login } } }
+    committer { name email user { login } } } }
+}
+fragment Reviews on PullRequestReviewConnection {
+  totalCount pageInfo { hasNextPage endCursor }
+  nodes { author { login __typename } state submittedAt commit { oid } }
 }"#;
+
+/// The rest of a pull request's commits and reviews, 100 at a time, for the rare PR
+/// with more than the first query returns.
+const PR_PAGE: &str = r#"query($owner: String!, $name: String!, $number: Int!, $commits: String, $reviews: String, $wantCommits: Boolean!, $wantReviews: Boolean!) {
+  repository(owner: $owner, name: $name) { pullRequest(number: $number) {
+    commits(first: 100, after: $commits) @include(if: $wantCommits) { ...Commits }
+    reviews(first: 100, after: $reviews) @include(if: $wantReviews) { ...Reviews }
+  } }
+}
+fragment Commits on PullRequestCommitConnection {
+  totalCount pageInfo { hasNextPage endCursor }
+  nodes { commit { oid
+    authors(first: 20) { nodes { name email user { login } } }
+    committer { name email user { login } } } }
+}
+fragment Reviews on PullRequestReviewConnection {
+  totalCount pageInfo { hasNextPage endCursor }
+  nodes { author { login __typename } state submittedAt commit { oid } }
+}"#;
+
+/// Fetches the remaining pages of a PR's commits and reviews.
+fn complete(api: &mut ApiClient, repo: &Repo, pr: &mut RawPr) -> Result<(), Gap> {
+    let what = format!("pull request #{}", pr.number);
+    while pr.commits.page_info.has_next_page || pr.reviews.page_info.has_next_page {
+        let want_commits = pr.commits.page_info.has_next_page;
+        let want_reviews = pr.reviews.page_info.has_next_page;
+        let data: PrPageData = api.graphql(
+            PR_PAGE,
+            serde_json::json!({
+                "owner": repo.owner, "name": repo.name, "number": pr.number,
+                "commits": pr.commits.page_info.end_cursor, "reviews": pr.reviews.page_info.end_cursor,
+                "wantCommits": want_commits, "wantReviews": want_reviews,
+            }),
+            &what,
+        )?;
+        let page = data
+            .repository
+            .and_then(|r| r.pull_request)
+            .ok_or_else(|| Gap::new(GapKind::NotFound, &what, "disappeared while paging"))?;
+        match (want_commits, page.commits) {
+            (true, Some(c)) => {
+                pr.commits.nodes.extend(c.nodes);
+                pr.commits.page_info = c.page_info;
+            }
+            (true, None) => {
+                return Err(Gap::new(GapKind::Malformed, &what, "commits page missing"));
+            }
+            _ => {}
+        }
+        match (want_reviews, page.reviews) {
+            (true, Some(r)) => {
+                pr.reviews.nodes.extend(r.nodes);
+                pr.reviews.page_info = r.page_info;
+            }
+            (true, None) => {
+                return Err(Gap::new(GapKind::Malformed, &what, "reviews page missing"));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct PrPageData {
+    repository: Option<PrPageRepo>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PrPageRepo {
+    pull_request: Option<PrPage>,
+}
+
+#[derive(Deserialize)]
+struct PrPage {
+    commits: Option<Counted<PrCommit>>,
+    reviews: Option<Counted<RawReview>>,
+}
 
 /// Reads the changes in `base..head` (first-parent) on `branch`.
 pub fn read_range(
@@ -136,9 +217,10 @@ pub fn read_range(
             .into_iter()
             .find(|pr| pr.merged && branch.is_none_or(|b| pr.base_ref_name == b));
         let number = pr.as_ref().map(|p| p.number);
-        if let Some(pr) = pr
+        if let Some(mut pr) = pr
             && !requests.contains_key(&pr.number)
         {
+            complete(api, repo, &mut pr)?;
             let change = pr.into_change_request()?;
             requests.insert(change.number, change);
         }
@@ -173,10 +255,11 @@ pub fn read_pull_request(api: &mut ApiClient, repo: &Repo, number: u64) -> Resul
         serde_json::json!({ "owner": repo.owner, "name": repo.name, "number": number }),
         &what,
     )?;
-    let pr = data
+    let mut pr = data
         .repository
         .and_then(|r| r.pull_request)
         .ok_or_else(|| Gap::new(GapKind::NotFound, &what, "not found"))?;
+    complete(api, repo, &mut pr)?;
     let change = pr.into_change_request()?;
     Ok(ChangeSet {
         base: None,
@@ -267,6 +350,7 @@ struct RawPr {
 #[serde(rename_all = "camelCase")]
 struct Counted<T> {
     total_count: u64,
+    page_info: PageInfo,
     nodes: Vec<T>,
 }
 
@@ -353,7 +437,8 @@ impl GitActor {
 impl RawPr {
     fn into_change_request(self) -> Result<ChangeRequest, Gap> {
         let what = format!("pull request #{}", self.number);
-        // Reading only part of a PR could miss a contributor or a dismissal: fail closed.
+        // After paging, anything short of the total (a PR edited while read) could miss a
+        // contributor or a dismissal: fail closed.
         if self.commits.total_count > self.commits.nodes.len() as u64 {
             return Err(Gap::new(
                 GapKind::Malformed,
