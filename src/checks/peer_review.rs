@@ -41,7 +41,8 @@ pub struct PeerReviewPolicy {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DirectPushAllowance {
-    /// Login (or `name <email>` as the forge reports an unmapped git identity).
+    /// Login whose verified commit signature allows the push (an unsigned commit, or
+    /// one whose author merely claims the name, is still a direct push).
     pub actor: NonEmpty,
     /// Why (shown in reports).
     pub reason: NonEmpty,
@@ -144,6 +145,13 @@ code!(
     "Have the change approved again."
 );
 code!(
+    APPROVER_CANNOT_PUSH,
+    "peer-review/approver-cannot-push",
+    Violation,
+    "An approval came from someone without write access to the repository; GitHub's own protection ignores such approvals.",
+    "Have a maintainer (someone who can push) approve the change."
+);
+code!(
     NOT_APPROVED,
     "peer-review/not-approved",
     Violation,
@@ -151,7 +159,7 @@ code!(
     "Get the required number of approvals from people independent of the change."
 );
 
-static CODES: [&Code; 9] = [
+static CODES: [&Code; 10] = [
     &NO_EVIDENCE,
     &UNREADABLE,
     &DIRECT_PUSH,
@@ -160,6 +168,7 @@ static CODES: [&Code; 9] = [
     &STALE_APPROVAL,
     &BOT_APPROVAL,
     &DISMISSED_APPROVAL,
+    &APPROVER_CANNOT_PUSH,
     &NOT_APPROVED,
 ];
 
@@ -208,6 +217,7 @@ enum Disqualified {
     Stale,
     Bot,
     Dismissed,
+    CannotPush,
 }
 
 impl Disqualified {
@@ -218,6 +228,7 @@ impl Disqualified {
             Disqualified::Stale => &STALE_APPROVAL,
             Disqualified::Bot => &BOT_APPROVAL,
             Disqualified::Dismissed => &DISMISSED_APPROVAL,
+            Disqualified::CannotPush => &APPROVER_CANNOT_PUSH,
         }
     }
 
@@ -230,22 +241,31 @@ impl Disqualified {
             }
             Disqualified::Bot => "is a bot",
             Disqualified::Dismissed => "the approval was dismissed",
+            Disqualified::CannotPush => "cannot push to the repository",
         }
     }
 }
 
 fn evaluate(p: &PeerReviewPolicy, changes: &ChangeSet, out: &mut CheckOutput) {
     let mut direct = 0usize;
+    let mut allowed_pushes: Vec<String> = Vec::new();
     for commit in &changes.commits {
         if commit.change_request.is_some() {
             continue;
         }
+        // Git author fields can be typed by anyone: an allowance applies only to commits
+        // whose signature the forge verified for that login.
         if let Some(allowed) = p
             .allowed_direct_pushes
             .iter()
-            .find(|a| a.actor.0 == commit.author)
+            .find(|a| commit.verified_signer.as_deref() == Some(a.actor.0.as_str()))
         {
-            let _ = allowed;
+            allowed_pushes.push(format!(
+                "{} by {} ({})",
+                short(&commit.sha),
+                allowed.actor.0,
+                allowed.reason.0
+            ));
             continue;
         }
         direct += 1;
@@ -270,11 +290,16 @@ fn evaluate(p: &PeerReviewPolicy, changes: &ChangeSet, out: &mut CheckOutput) {
         }
     }
     out.summary = format!(
-        "{}: {} commit(s), {} pull request(s), {approved} with {} independent approval(s) on the merged head, {direct} direct push(es)",
+        "{}: {} commit(s), {} pull request(s), {approved} with {} independent approval(s) on the merged head, {direct} direct push(es){}",
         changes.origin,
         changes.commits.len(),
         changes.change_requests.len(),
-        p.min_approvals
+        p.min_approvals,
+        if allowed_pushes.is_empty() {
+            String::new()
+        } else {
+            format!("; allowed direct pushes: {}", allowed_pushes.join("; "))
+        }
     );
 }
 
@@ -314,6 +339,8 @@ fn review_change(p: &PeerReviewPolicy, change: &ChangeRequest, out: &mut CheckOu
         } else if r.author.login == "ghost" {
             // A deleted account cannot be shown to be independent of the change.
             Some(Disqualified::Contributor)
+        } else if !r.can_push {
+            Some(Disqualified::CannotPush)
         } else if r.commit.as_deref() != Some(change.head_sha.as_str()) {
             Some(Disqualified::Stale)
         } else {

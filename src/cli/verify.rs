@@ -122,12 +122,6 @@ pub fn run(args: &VerifyArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Result<
     if let Some(commit) = &args.commit {
         context.commit = Some(commit.clone());
     }
-    if context.workspace.is_none() {
-        // Outside CI the checkout is where vouch runs.
-        context.workspace = std::env::current_dir()
-            .ok()
-            .map(|d| d.display().to_string());
-    }
     if let Some(branch) = &args.branch {
         context.git_ref = Some(format!("refs/heads/{branch}"));
     }

@@ -169,6 +169,10 @@ pub struct BranchCommit {
     pub title: String,
     /// Who pushed or authored it (login when known, else the git author name).
     pub author: String,
+    /// Login of the signer, when the commit's signature verified on the forge (the only
+    /// identity of a direct push that cannot be typed into a commit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified_signer: Option<String>,
     /// The merged change request it came through, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change_request: Option<u64>,
@@ -221,6 +225,10 @@ pub struct Review {
     pub author: Actor,
     /// `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, `DISMISSED`.
     pub state: String,
+    /// The reviewer could push to the repository (only such approvals satisfy GitHub's
+    /// own protection; anyone can leave an "approve" review on a public repository).
+    #[serde(default)]
+    pub can_push: bool,
     /// When.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submitted_at: Option<String>,

@@ -160,25 +160,31 @@ pub fn pr(
         "baseRefName": "main", "headRefOid": head, "mergeCommit": {"oid": merge},
         "author": user(author), "mergedBy": user("merger"),
         "commits": {"totalCount": 1, "pageInfo": {"hasNextPage": false, "endCursor": null}, "nodes": [{"commit": {"oid": head,
-            "authors": {"nodes": authors.iter().map(|a| git_actor(a)).collect::<Vec<_>>()},
+            "authors": {"totalCount": authors.len(), "nodes": authors.iter().map(|a| git_actor(a)).collect::<Vec<_>>()},
             "committer": {"name": "GitHub", "email": "noreply@github.com", "user": {"login": "web-flow"}}}}]},
         "reviews": {"totalCount": reviews.len(), "pageInfo": {"hasNextPage": false, "endCursor": null}, "nodes": reviews.iter().map(|(login, state, commit)| json!({
-            "author": user(login), "state": state, "submittedAt": "2026-11-20T09:00:00Z", "commit": {"oid": commit}
+            "author": user(login), "authorCanPushToRepository": true, "state": state, "submittedAt": "2026-11-20T09:00:00Z", "commit": {"oid": commit}
         })).collect::<Vec<_>>()}
     })
 }
 
-/// A history page: (sha, parent, PRs associated with it).
+/// A history page: (sha, parent, PRs associated with it). BASE and HEAD resolve to
+/// themselves; the default branch is `main`.
 pub fn history(nodes: &[(&str, &str, Vec<Value>)], next: Option<&str>) -> Value {
-    json!({"data": {"repository": {"object": {"history": {
-        "pageInfo": {"hasNextPage": next.is_some(), "endCursor": next},
-        "nodes": nodes.iter().map(|(sha, parent, prs)| json!({
-            "oid": sha, "messageHeadline": format!("commit {}", &sha[..7]),
-            "parents": {"nodes": [{"oid": parent}]},
-            "author": git_actor("dev"),
-            "associatedPullRequests": {"nodes": prs}
-        })).collect::<Vec<_>>()
-    }}}}})
+    json!({"data": {"repository": {
+        "defaultBranchRef": {"name": "main"},
+        "base": {"oid": BASE},
+        "head": {"oid": HEAD, "history": {
+            "pageInfo": {"hasNextPage": next.is_some(), "endCursor": next},
+            "nodes": nodes.iter().map(|(sha, parent, prs)| json!({
+                "oid": sha, "messageHeadline": format!("commit {}", &sha[..7]),
+                "parents": {"nodes": [{"oid": parent}]},
+                "author": git_actor("dev"),
+                "signature": {"isValid": true, "signer": {"login": "dev"}},
+                "associatedPullRequests": {"nodes": prs}
+            })).collect::<Vec<_>>()
+        }}
+    }}})
 }
 
 const POLICY: &str = "version: 1\nbranch_protection: {}\npeer_review: {}\nrequired_checks: {}\n";
@@ -525,8 +531,8 @@ fn a_persistent_server_error_is_an_error_and_exits_1() {
     assert_eq!(attempts, 4, "one attempt and three bounded retries");
 }
 
-/// A linear history of `n` squash-merged PRs above BASE, served 100 commits per page as
-/// GitHub's `history(first: 100)` does (cursor = index of the next page's first node).
+/// A linear history of `n` squash-merged PRs above BASE, served 50 commits per page as
+/// GitHub serves vouch's `history(first: 50)` (cursor = index of the next page's first node).
 fn mount_long_history(gh: &MockGitHub, n: usize) {
     let sha = |i: usize| {
         if i == 0 {
@@ -562,7 +568,7 @@ fn mount_long_history(gh: &MockGitHub, n: usize) {
     };
     let mut start = 0;
     while start < total {
-        let end = (start + 100).min(total);
+        let end = (start + 50).min(total);
         let nodes: Vec<(String, String, Vec<Value>)> = (start..end).map(node).collect();
         let refs: Vec<(&str, &str, Vec<Value>)> = nodes
             .iter()
@@ -1019,7 +1025,7 @@ fn reviews_beyond_the_first_page_are_read() {
     gh.graphql("history(", history(&[(HEAD, BASE, vec![first])], None));
     gh.graphql("wantReviews", json!({"data": {"repository": {"pullRequest": {"reviews": {
         "totalCount": 2, "pageInfo": {"hasNextPage": false, "endCursor": null},
-        "nodes": [{"author": {"login": "bob", "__typename": "User"}, "state": "APPROVED", "submittedAt": "2026-11-20T09:30:00Z", "commit": {"oid": "a12"}}]
+        "nodes": [{"author": {"login": "bob", "__typename": "User"}, "authorCanPushToRepository": true, "state": "APPROVED", "submittedAt": "2026-11-20T09:30:00Z", "commit": {"oid": "a12"}}]
     }}}}}));
     let (code, report, _) = gh.verify("version: 1\npeer_review: {}\n", &["--range", &range()]);
     assert_eq!(code, 0, "{report}");
@@ -1029,4 +1035,74 @@ fn reviews_beyond_the_first_page_are_read() {
         .filter(|r| String::from_utf8_lossy(&r.body).contains("wantReviews"))
         .count();
     assert_eq!(paged, 1);
+}
+
+#[test]
+fn an_approval_from_someone_who_cannot_push_does_not_count() {
+    let mut change = pr(
+        12,
+        "alice",
+        &["alice"],
+        "a12",
+        HEAD,
+        &[("mallory", "APPROVED", "a12")],
+    );
+    change["reviews"]["nodes"][0]["authorCanPushToRepository"] = json!(false);
+    let nodes = history(&[(HEAD, BASE, vec![change])], None);
+    assert_eq!(
+        peer_review_codes(nodes),
+        (1, vec!["peer-review/approver-cannot-push".to_string()])
+    );
+}
+
+#[test]
+fn a_direct_push_allowance_needs_a_verified_signature_by_that_actor() {
+    let mut nodes = history(&[(HEAD, BASE, vec![])], None);
+    // The author claims to be `dev`, but the signature is not valid.
+    nodes["data"]["repository"]["head"]["history"]["nodes"][0]["signature"] =
+        json!({"isValid": false, "signer": null});
+    let gh = MockGitHub::start();
+    gh.graphql("history(", nodes);
+    let policy = "version: 1\npeer_review:\n  allowed_direct_pushes:\n    - actor: dev\n      reason: release automation\n";
+    let (code, report, _) = gh.verify(policy, &["--range", &range()]);
+    assert_eq!(
+        (code, codes(&report, "peer-review")),
+        (1, vec!["peer-review/direct-push".to_string()])
+    );
+}
+
+#[test]
+fn an_empty_range_is_an_error_not_a_pass() {
+    let gh = MockGitHub::start();
+    let mut nodes = history(&[], None);
+    nodes["data"]["repository"]["base"] = json!({"oid": HEAD});
+    gh.graphql("history(", nodes);
+    let (code, report, _) = gh.verify(
+        "version: 1\npeer_review: {}\n",
+        &["--range", &format!("{HEAD}..{HEAD}")],
+    );
+    assert_eq!((code, status(&report, "peer-review")), (1, "error"));
+}
+
+#[test]
+fn a_server_that_repeats_a_page_cursor_cannot_loop_vouch() {
+    let gh = MockGitHub::start();
+    // Every page says "more" and hands back the same cursor; no BASE in sight.
+    gh.graphql("history(", history(&[(HEAD, MID, vec![])], Some("same")));
+    let (code, report, _) = gh.verify("version: 1\npeer_review: {}\n", &["--range", &range()]);
+    assert_eq!((code, status(&report, "peer-review")), (1, "error"));
+    assert!(gh.requests().len() <= 3, "{} requests", gh.requests().len());
+}
+
+#[test]
+fn range_ends_may_be_refs_resolved_by_the_forge() {
+    let gh = MockGitHub::start();
+    mount_clean_history(&gh);
+    let (code, report, _) = gh.verify(
+        "version: 1\npeer_review: {}\n",
+        &["--range", "v1.1.0..v1.2.0"],
+    );
+    assert_eq!(code, 0, "{report}");
+    let body = String::from_utf8_lossy(&gh.requests()[0].body).to_string();
+    assert!(body.contains("v1.1.0") && body.contains("v1.2.0"), "{body}");
 }

@@ -24,18 +24,18 @@ fragment PR on PullRequest {
   mergeCommit { oid }
   author { login __typename }
   mergedBy { login __typename }
-  commits(first: 100) { ...Commits }
-  reviews(first: 100) { ...Reviews }
+  commits(first: 50) { ...Commits }
+  reviews(first: 50) { ...Reviews }
 }
 fragment Commits on PullRequestCommitConnection {
   totalCount pageInfo { hasNextPage endCursor }
   nodes { commit { oid
-    authors(first: 20) { nodes { name email user { login } } }
+    authors(first: 10) { totalCount nodes { name email user { login } } }
     committer { name email user { login } } } }
 }
 fragment Reviews on PullRequestReviewConnection {
   totalCount pageInfo { hasNextPage endCursor }
-  nodes { author { login __typename } state submittedAt commit { oid } }
+  nodes { author { login __typename } authorCanPushToRepository state submittedAt commit { oid } }
 }"#;
 
 /// The rest of a pull request's commits and reviews, 100 at a time, for the rare PR
@@ -49,12 +49,12 @@ const PR_PAGE: &str = r#"query($owner: String!, $name: String!, $number: Int!, $
 fragment Commits on PullRequestCommitConnection {
   totalCount pageInfo { hasNextPage endCursor }
   nodes { commit { oid
-    authors(first: 20) { nodes { name email user { login } } }
+    authors(first: 10) { totalCount nodes { name email user { login } } }
     committer { name email user { login } } } }
 }
 fragment Reviews on PullRequestReviewConnection {
   totalCount pageInfo { hasNextPage endCursor }
-  nodes { author { login __typename } state submittedAt commit { oid } }
+  nodes { author { login __typename } authorCanPushToRepository state submittedAt commit { oid } }
 }"#;
 
 /// Fetches the remaining pages of a PR's commits and reviews.
@@ -117,7 +117,13 @@ struct PrPage {
     reviews: Option<Counted<RawReview>>,
 }
 
-/// Reads the changes in `base..head` (first-parent) on `branch`.
+/// Reads the changes in `base..head` (first-parent) on `branch` (else the repository's
+/// default branch). `base` and `head` may be SHAs, short SHAs, tags or branches: the
+/// query resolves them with `object(expression:)`.
+///
+/// Sizes are chosen for GitHub's 500,000-node query limit: 50 commits per page, each
+/// with up to 2 pull requests carrying 50 commits (10 authors each) and 50 reviews, is
+/// about 65,000 nodes; larger PRs are paged by [`complete`].
 pub fn read_range(
     api: &mut ApiClient,
     repo: &Repo,
@@ -128,43 +134,58 @@ pub fn read_range(
     progress: &dyn Fn(usize),
 ) -> Result<ChangeSet, Gap> {
     let query = format!(
-        "query($owner: String!, $name: String!, $head: GitObjectID!, $cursor: String) {{
+        "query($owner: String!, $name: String!, $head: String!, $base: String!, $cursor: String) {{
   repository(owner: $owner, name: $name) {{
-    object(oid: $head) {{ ... on Commit {{
-      history(first: 100, after: $cursor) {{
+    defaultBranchRef {{ name }}
+    base: object(expression: $base) {{ oid }}
+    head: object(expression: $head) {{ ... on Commit {{ oid
+      history(first: 50, after: $cursor) {{
         pageInfo {{ hasNextPage endCursor }}
         nodes {{ oid messageHeadline
           parents(first: 2) {{ nodes {{ oid }} }}
           author {{ name email user {{ login }} }}
-          associatedPullRequests(first: 5) {{ nodes {{ ...PR }} }} }}
+          signature {{ isValid signer {{ login }} }}
+          associatedPullRequests(first: 2) {{ nodes {{ ...PR }} }} }}
       }} }} }}
   }}
 }}{PR_FIELDS}"
     );
+    let what = format!("history of {head}");
     let mut nodes: HashMap<String, HistoryNode> = HashMap::new();
     let mut cursor: Option<String> = None;
+    let mut seen_cursors: Vec<Option<String>> = Vec::new();
     let mut walk: Vec<String> = Vec::new();
-    let mut current = head.to_string();
-    let what = format!("history of {head}");
+    let mut resolved: Option<(String, String, String)> = None; // (base oid, head oid, branch)
     loop {
-        // Advance the first-parent walk as far as the fetched history allows.
-        while current != base {
-            let Some(node) = nodes.get(&current) else {
-                break;
-            };
-            walk.push(current.clone());
-            if walk.len() > MAX_COMMITS {
+        if let Some((base_oid, head_oid, _)) = &resolved {
+            if base_oid == head_oid {
                 return Err(Gap::new(
                     GapKind::Malformed,
                     &what,
-                    format!(
-                        "more than {MAX_COMMITS} commits before reaching {base}: is BASE an ancestor of HEAD?"
-                    ),
+                    format!("the range {base}..{head} is empty: both are {head_oid}"),
                 ));
             }
-            match node.parents.nodes.first() {
-                Some(p) => current = p.oid.clone(),
-                None => {
+            // Advance the first-parent walk as far as the fetched history allows.
+            let mut current = walk
+                .last()
+                .and_then(|last| nodes.get(last))
+                .map_or(head_oid.clone(), first_parent);
+            while &current != base_oid {
+                let Some(node) = nodes.get(&current) else {
+                    break;
+                };
+                walk.push(current.clone());
+                if walk.len() > MAX_COMMITS {
+                    return Err(Gap::new(
+                        GapKind::Malformed,
+                        &what,
+                        format!(
+                            "more than {MAX_COMMITS} commits before reaching {base}: is BASE an ancestor of HEAD?"
+                        ),
+                    ));
+                }
+                current = first_parent(node);
+                if current.is_empty() {
                     return Err(Gap::new(
                         GapKind::NotFound,
                         &what,
@@ -174,48 +195,106 @@ pub fn read_range(
                     ));
                 }
             }
+            if &current == base_oid {
+                break;
+            }
         }
-        if current == base {
-            break;
+        // A server that repeats a cursor would page forever.
+        if seen_cursors.contains(&cursor) {
+            return Err(Gap::new(
+                GapKind::Malformed,
+                &what,
+                "the forge returned a page cursor it had already returned",
+            ));
         }
+        seen_cursors.push(cursor.clone());
         let data: HistoryData = api.graphql(
             &query,
-            serde_json::json!({ "owner": repo.owner, "name": repo.name, "head": head, "cursor": cursor }),
+            serde_json::json!({ "owner": repo.owner, "name": repo.name, "head": head, "base": base, "cursor": cursor }),
             &what,
         )?;
-        let history = data
+        let repository = data
             .repository
-            .and_then(|r| r.object)
-            .and_then(|o| o.history)
+            .ok_or_else(|| Gap::new(GapKind::NotFound, &what, "repository not found"))?;
+        let base_oid = repository
+            .base
+            .map(|b| b.oid)
+            .ok_or_else(|| Gap::new(GapKind::NotFound, &what, format!("{base} not found")))?;
+        let head_obj = repository
+            .head
+            .ok_or_else(|| Gap::new(GapKind::NotFound, &what, format!("{head} not found")))?;
+        let (Some(head_oid), Some(history)) = (head_obj.oid, head_obj.history) else {
+            return Err(Gap::new(
+                GapKind::NotFound,
+                &what,
+                format!("{head} is not a commit"),
+            ));
+        };
+        let target = branch
+            .map(str::to_string)
+            .or(repository.default_branch_ref.map(|r| r.name))
             .ok_or_else(|| {
-                Gap::new(GapKind::NotFound, &what, format!("commit {head} not found"))
+                Gap::new(
+                    GapKind::NotFound,
+                    &what,
+                    "no branch given and the repository has no default branch",
+                )
             })?;
+        let (base_oid, head_oid, _) = resolved.get_or_insert((base_oid, head_oid, target));
+        if base_oid == head_oid {
+            return Err(Gap::new(
+                GapKind::Malformed,
+                &what,
+                format!("the range {base}..{head} is empty: both are {head_oid}"),
+            ));
+        }
+        if history.nodes.is_empty() && history.page_info.has_next_page {
+            return Err(Gap::new(
+                GapKind::Malformed,
+                &what,
+                "an empty page that claims more pages",
+            ));
+        }
         for n in history.nodes {
             nodes.insert(n.oid.clone(), n);
         }
         progress(nodes.len());
         if !history.page_info.has_next_page {
-            if !nodes.contains_key(&current) {
-                return Err(Gap::new(
-                    GapKind::NotFound,
-                    &what,
-                    format!("history ended without meeting {base}"),
-                ));
+            // One more pass of the walk decides; if it cannot finish, the history ran out.
+            let (base_oid, head_oid, _) = resolved.as_ref().expect("set above");
+            let mut current = walk
+                .last()
+                .and_then(|last| nodes.get(last))
+                .map_or(head_oid.clone(), first_parent);
+            while &current != base_oid {
+                let Some(node) = nodes.get(&current) else {
+                    return Err(Gap::new(
+                        GapKind::NotFound,
+                        &what,
+                        format!("history ended without meeting {base}"),
+                    ));
+                };
+                walk.push(current.clone());
+                current = first_parent(node);
             }
-            continue;
+            break;
         }
         cursor = history.page_info.end_cursor;
     }
+    let (base_oid, head_oid, target) = resolved.expect("resolved before the walk ends");
 
     let mut commits = Vec::with_capacity(walk.len());
     let mut requests: HashMap<u64, ChangeRequest> = HashMap::new();
     for sha in &walk {
         let node = nodes.remove(sha).expect("walked nodes were fetched");
-        let pr = node
-            .associated_pull_requests
-            .nodes
-            .into_iter()
-            .find(|pr| pr.merged && branch.is_none_or(|b| pr.base_ref_name == b));
+        // The PR must be merged into this branch and must actually contain the commit:
+        // be merged as it (squash, merge commit), or hold it among its commits.
+        let pr = node.associated_pull_requests.nodes.into_iter().find(|pr| {
+            pr.merged
+                && pr.base_ref_name == target
+                && (pr.merge_commit.as_ref().is_some_and(|m| m.oid == node.oid)
+                    || pr.commits.nodes.iter().any(|c| c.commit.oid == node.oid))
+        });
         let number = pr.as_ref().map(|p| p.number);
         if let Some(mut pr) = pr
             && !requests.contains_key(&pr.number)
@@ -224,22 +303,36 @@ pub fn read_range(
             let change = pr.into_change_request()?;
             requests.insert(change.number, change);
         }
+        let verified_signer = node
+            .signature
+            .filter(|s| s.is_valid)
+            .and_then(|s| s.signer)
+            .map(|s| s.login);
         commits.push(BranchCommit {
             sha: node.oid,
             title: node.message_headline,
             author: node.author.map(|a| a.display()).unwrap_or_default(),
+            verified_signer,
             change_request: number,
         });
     }
     let mut change_requests: Vec<ChangeRequest> = requests.into_values().collect();
     change_requests.sort_by_key(|c| c.number);
     Ok(ChangeSet {
-        base: Some(base.to_string()),
-        head: head.to_string(),
-        origin: origin.to_string(),
+        base: Some(base_oid),
+        head: head_oid,
+        origin: format!("{origin} on {target}"),
         commits,
         change_requests,
     })
+}
+
+fn first_parent(node: &HistoryNode) -> String {
+    node.parents
+        .nodes
+        .first()
+        .map(|p| p.oid.clone())
+        .unwrap_or_default()
 }
 
 /// Reads one pull request as it is now (the pre-merge gate of a `pull_request` run).
@@ -276,12 +369,21 @@ struct HistoryData {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct HistoryRepo {
-    object: Option<HistoryObject>,
+    default_branch_ref: Option<BranchName>,
+    base: Option<Oid>,
+    head: Option<HistoryObject>,
+}
+
+#[derive(Deserialize)]
+struct BranchName {
+    name: String,
 }
 
 #[derive(Deserialize)]
 struct HistoryObject {
+    oid: Option<String>,
     history: Option<History>,
 }
 
@@ -306,7 +408,15 @@ struct HistoryNode {
     message_headline: String,
     parents: Nodes<Oid>,
     author: Option<GitActor>,
+    signature: Option<Signature>,
     associated_pull_requests: Nodes<RawPr>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Signature {
+    is_valid: bool,
+    signer: Option<Login>,
 }
 
 #[derive(Deserialize)]
@@ -361,8 +471,16 @@ struct PrCommit {
 
 #[derive(Deserialize)]
 struct PrCommitInner {
-    authors: Nodes<GitActor>,
+    oid: String,
+    authors: AuthorList,
     committer: Option<GitActor>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AuthorList {
+    total_count: u64,
+    nodes: Vec<GitActor>,
 }
 
 #[derive(Deserialize)]
@@ -388,6 +506,8 @@ struct User {
 #[serde(rename_all = "camelCase")]
 struct RawReview {
     author: Option<User>,
+    #[serde(default)]
+    author_can_push_to_repository: bool,
     state: String,
     submitted_at: Option<String>,
     commit: Option<Oid>,
@@ -461,6 +581,17 @@ impl RawPr {
         }
         let mut contributors: Vec<Actor> = Vec::new();
         for c in &self.commits.nodes {
+            // A co-author beyond those read could be the approver: fail closed.
+            if c.commit.authors.total_count > c.commit.authors.nodes.len() as u64 {
+                return Err(Gap::new(
+                    GapKind::Malformed,
+                    what,
+                    format!(
+                        "commit {} lists {} authors; vouch reads 10",
+                        c.commit.oid, c.commit.authors.total_count
+                    ),
+                ));
+            }
             for a in c.commit.authors.nodes.iter().filter_map(GitActor::actor) {
                 contributors.push(a);
             }
@@ -475,6 +606,7 @@ impl RawPr {
             .nodes
             .into_iter()
             .map(|r| Review {
+                can_push: r.author_can_push_to_repository,
                 author: r.author.map(User::actor).unwrap_or(Actor {
                     login: "ghost".into(),
                     bot: false,
