@@ -66,12 +66,9 @@ impl Env {
     /// GraphQL endpoint: `GITHUB_GRAPHQL_URL`, else derived from the REST base
     /// (`…/api/v3` on Enterprise Server becomes `…/api/graphql`).
     pub fn github_graphql_url(&self, api_url: &str) -> String {
-        if let Some(url) = self.get("GITHUB_GRAPHQL_URL") {
-            return url.to_string();
-        }
-        match api_url.strip_suffix("/api/v3") {
-            Some(host) => format!("{host}/api/graphql"),
-            None => format!("{api_url}/graphql"),
+        match self.get("GITHUB_GRAPHQL_URL") {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => graphql_url_for(api_url),
         }
     }
 
@@ -111,6 +108,16 @@ impl Env {
     /// Whether stdout is a terminal is decided by the caller.
     pub fn color_allowed(&self) -> bool {
         !self.vars.contains_key("NO_COLOR") && self.get("TERM") != Some("dumb")
+    }
+}
+
+/// The GraphQL endpoint that goes with a REST base: github.com's `/graphql`, or
+/// `…/api/graphql` for GitHub Enterprise Server's `…/api/v3`.
+pub fn graphql_url_for(api_url: &str) -> String {
+    let api_url = api_url.trim_end_matches('/');
+    match api_url.strip_suffix("/api/v3") {
+        Some(host) => format!("{host}/api/graphql"),
+        None => format!("{api_url}/graphql"),
     }
 }
 

@@ -215,8 +215,19 @@ fn collect_forge(
         need_alerts,
     };
     let request = plan::plan(&inputs, context)?;
-    let api_url = args.api_url.clone().unwrap_or_else(|| env.github_api_url());
-    let graphql_url = env.github_graphql_url(&api_url);
+    // An explicit --api-url decides both endpoints; otherwise the conventional variables.
+    let (api_url, graphql_url) = match &args.api_url {
+        Some(url) => {
+            let url = url.trim_end_matches('/').to_string();
+            let graphql = crate::ci::graphql_url_for(&url);
+            (url, graphql)
+        }
+        None => {
+            let url = env.github_api_url();
+            let graphql = env.github_graphql_url(&url);
+            (url, graphql)
+        }
+    };
     let api = http::ApiClient::new(
         &api_url,
         &graphql_url,

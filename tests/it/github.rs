@@ -1106,3 +1106,100 @@ fn range_ends_may_be_refs_resolved_by_the_forge() {
     let body = String::from_utf8_lossy(&gh.requests()[0].body).to_string();
     assert!(body.contains("v1.1.0") && body.contains("v1.2.0"), "{body}");
 }
+
+#[test]
+fn github_enterprise_server_urls_work_for_rest_and_graphql() {
+    let gh = MockGitHub::start();
+    gh.get(
+        &format!("/api/v3/repos/acme/ledger/commits/{HEAD}/check-runs"),
+        200,
+        json!({"check_runs": [check_run("build", HEAD, "success")]}),
+    );
+    gh.get(
+        &format!("/api/v3/repos/acme/ledger/commits/{HEAD}/status"),
+        200,
+        json!({"sha": HEAD, "statuses": []}),
+    );
+    gh.mount(
+        Mock::given(method("POST"))
+            .and(path("/api/graphql"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(history(
+                &[(
+                    HEAD,
+                    BASE,
+                    vec![pr(
+                        12,
+                        "alice",
+                        &["alice"],
+                        "a12",
+                        HEAD,
+                        &[("bob", "APPROVED", "a12")],
+                    )],
+                )],
+                None,
+            ))),
+    );
+    let dir = tempdir();
+    let policy = write(
+        dir.path(),
+        "vouch.yaml",
+        "version: 1\npeer_review: {}\nrequired_checks:\n  checks: [build]\n",
+    );
+    let (code, stdout, stderr) = run(vouch()
+        .arg("verify")
+        .arg("--policy")
+        .arg(&policy)
+        .args([
+            "--forge",
+            "github",
+            "--repo",
+            "acme/ledger",
+            "--commit",
+            HEAD,
+            "--range",
+            &range(),
+            "--format",
+            "json",
+        ])
+        .arg("--api-url")
+        .arg(format!("{}/api/v3/", gh.server.uri()))
+        .env("GITHUB_TOKEN", CANARY));
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let paths: Vec<String> = gh
+        .requests()
+        .iter()
+        .map(|r| r.url.path().to_string())
+        .collect();
+    assert!(paths.iter().any(|p| p == "/api/graphql"), "{paths:?}");
+}
+
+#[test]
+fn a_link_header_that_points_back_cannot_loop_vouch() {
+    let gh = MockGitHub::start();
+    let self_link = format!(
+        "<{}/repos/acme/ledger/rules/branches/main?per_page=100>; rel=\"next\"",
+        gh.server.uri()
+    );
+    gh.mount(
+        Mock::given(method("GET"))
+            .and(path("/repos/acme/ledger/rules/branches/main"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("link", self_link.as_str())
+                    .set_body_json(good_rules()),
+            ),
+    );
+    gh.get(
+        "/repos/acme/ledger/branches/main/protection",
+        404,
+        json!({"message": "Not Found"}),
+    );
+    let (code, report, _) = gh.verify("version: 1\nbranch_protection: {}\n", &[]);
+    assert_eq!((code, status(&report, "branch-protection")), (1, "error"));
+    let rule_requests = gh
+        .requests()
+        .iter()
+        .filter(|r| r.url.path().ends_with("/rules/branches/main"))
+        .count();
+    assert!(rule_requests <= 2, "{rule_requests} requests");
+}

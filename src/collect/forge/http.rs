@@ -120,6 +120,7 @@ pub fn status_gap(what: &str, status: StatusCode, body: &[u8]) -> Gap {
 /// The client: octocrab for transport, this for retries and counting.
 pub struct ApiClient {
     octocrab: Octocrab,
+    graphql: Octocrab,
     runtime: tokio::runtime::Runtime,
     graphql_url: String,
     retry: RetryPolicy,
@@ -138,30 +139,16 @@ impl ApiClient {
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the HTTP runtime: {e}"))?;
-        let octocrab = {
-            let _guard = runtime.enter();
-            let mut builder = Octocrab::builder()
-                .base_uri(api_url)
-                .map_err(|e| format!("--api-url {api_url}: {e}"))?
-                .add_header(
-                    http::header::ACCEPT,
-                    "application/vnd.github+json".to_string(),
-                )
-                .add_header(
-                    http::HeaderName::from_static("x-github-api-version"),
-                    "2022-11-28".to_string(),
-                )
-                .set_connect_timeout(Some(Duration::from_secs(10)))
-                .set_read_timeout(Some(Duration::from_secs(30)));
-            if let Some(token) = token {
-                builder = builder.personal_token(token);
-            }
-            builder
-                .build()
-                .map_err(|e| format!("cannot build the GitHub client: {e}"))?
-        };
+        let _guard = runtime.enter();
+        let octocrab = build_octocrab(api_url, token.clone())?;
+        // GraphQL gets its own client based at the GraphQL URL: octocrab prefixes the
+        // base path to every request path, which would turn `https://ghe/api/graphql`
+        // into `https://ghe/api/v3/api/graphql` on GitHub Enterprise Server.
+        let graphql = build_octocrab(graphql_url, token)?;
+        drop(_guard);
         Ok(ApiClient {
             octocrab,
+            graphql,
             runtime,
             graphql_url: graphql_url.to_string(),
             retry,
@@ -184,7 +171,17 @@ impl ApiClient {
         let sep = if path.contains('?') { '&' } else { '?' };
         let mut next = Some(format!("{path}{sep}per_page=100"));
         let mut items = Vec::new();
+        let mut seen: Vec<String> = Vec::new();
         while let Some(url) = next.take() {
+            // A `Link` that points back at a page already read would loop forever.
+            if seen.contains(&url) || seen.len() >= MAX_PAGES {
+                return Err(Gap::new(
+                    GapKind::Malformed,
+                    what,
+                    "pagination does not end (a page links back or there are too many pages)",
+                ));
+            }
+            seen.push(url.clone());
             let response = self.get(&url, what)?;
             let page: Vec<T> = response.json(what)?;
             items.extend(page);
@@ -249,20 +246,31 @@ impl ApiClient {
         let mut attempt = 0u32;
         loop {
             self.requests += 1;
-            let octocrab = &self.octocrab;
+            let (rest, graphql) = (&self.octocrab, &self.graphql);
             let outcome = self.runtime.block_on(async {
                 let response = match request {
-                    Request::Get(url) => octocrab._get(url.as_str()).await?,
-                    Request::Post(url, body) => octocrab._post(url.as_str(), Some(body)).await?,
+                    Request::Get(url) => rest._get(url.as_str()).await?,
+                    Request::Post(url, body) => graphql._post(url.as_str(), Some(body)).await?,
                 };
                 let (parts, body) = response.into_parts();
-                let bytes = body.collect().await?.to_bytes();
+                let limited = http_body_util::Limited::new(body, MAX_BODY);
+                let bytes = match limited.collect().await {
+                    Ok(collected) => Some(collected.to_bytes()),
+                    Err(_) => None,
+                };
                 Ok::<_, octocrab::Error>((parts, bytes))
             });
             let retries_left = attempt < self.retry.max_retries;
             attempt += 1;
             let (parts, body) = match outcome {
-                Ok(ok) => ok,
+                Ok((parts, Some(body))) => (parts, body),
+                Ok((_, None)) => {
+                    return Err(Gap::new(
+                        GapKind::Malformed,
+                        what,
+                        format!("response body over {} MiB or cut off", MAX_BODY >> 20),
+                    ));
+                }
                 Err(e) => {
                     // Transport failures (timeouts, resets) are transient until proven otherwise.
                     tracing::debug!(what, attempt, error = %short_error(&e), "request failed");
@@ -321,6 +329,35 @@ impl ApiClient {
             .saturating_mul(1 << attempt.min(6).saturating_sub(1))
     }
 }
+
+/// An octocrab client based at `base` (REST API root, or the GraphQL endpoint).
+fn build_octocrab(base: &str, token: Option<String>) -> Result<Octocrab, String> {
+    let mut builder = Octocrab::builder()
+        .base_uri(base)
+        .map_err(|e| format!("{base}: {e}"))?
+        .add_header(
+            http::header::ACCEPT,
+            "application/vnd.github+json".to_string(),
+        )
+        .add_header(
+            http::HeaderName::from_static("x-github-api-version"),
+            "2022-11-28".to_string(),
+        )
+        .set_connect_timeout(Some(Duration::from_secs(10)))
+        .set_read_timeout(Some(Duration::from_secs(30)));
+    if let Some(token) = token {
+        builder = builder.personal_token(token);
+    }
+    builder
+        .build()
+        .map_err(|e| format!("cannot build the GitHub client: {e}"))
+}
+
+/// Largest response body read (a forge page is kilobytes; more is a broken server).
+const MAX_BODY: usize = 64 << 20;
+
+/// Most pages followed for one list (100 items each).
+const MAX_PAGES: usize = 2_000;
 
 /// What to send.
 enum Request {

@@ -4,8 +4,8 @@ use serde::Deserialize;
 
 use super::super::http::ApiClient;
 use super::Repo;
-use crate::evidence::Gap;
 use crate::evidence::forge::{CheckResult, CommitChecks};
+use crate::evidence::{Gap, GapKind};
 
 /// Reads every check run and status of `sha`.
 pub fn read(api: &mut ApiClient, repo: &Repo, sha: &str) -> Result<CommitChecks, Gap> {
@@ -15,7 +15,16 @@ pub fn read(api: &mut ApiClient, repo: &Repo, sha: &str) -> Result<CommitChecks,
         "/repos/{}/commits/{sha}/check-runs?per_page=100&filter=latest",
         repo.path()
     ));
+    let mut pages = 0;
     while let Some(url) = next.take() {
+        pages += 1;
+        if pages > 100 {
+            return Err(Gap::new(
+                GapKind::Malformed,
+                "check runs",
+                "more than 100 pages: pagination does not end",
+            ));
+        }
         let response = api.get(&url, "check runs")?;
         let page: CheckRunPage = response.json("check runs")?;
         checks.extend(page.check_runs.into_iter().map(|r| CheckResult {
@@ -32,7 +41,16 @@ pub fn read(api: &mut ApiClient, repo: &Repo, sha: &str) -> Result<CommitChecks,
         "/repos/{}/commits/{sha}/status?per_page=100",
         repo.path()
     ));
+    let mut pages = 0;
     while let Some(url) = next.take() {
+        pages += 1;
+        if pages > 100 {
+            return Err(Gap::new(
+                GapKind::Malformed,
+                "commit statuses",
+                "more than 100 pages: pagination does not end",
+            ));
+        }
         let response = api.get(&url, "commit statuses")?;
         let combined: CombinedStatus = response.json("commit statuses")?;
         checks.extend(combined.statuses.into_iter().map(|s| CheckResult {
