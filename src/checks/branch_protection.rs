@@ -272,18 +272,23 @@ enum Enforced {
     Unknown(String),
 }
 
+/// One requirement: does a ruleset enforce it, does classic protection?
+struct Requirement {
+    code: &'static Code,
+    what: String,
+    by_ruleset: bool,
+    by_classic: bool,
+}
+
 fn evaluate(p: &BranchProtectionPolicy, bp: &BranchProtection, out: &mut CheckOutput) {
     let rules: &[crate::evidence::forge::RulesetRule] = bp.rulesets.as_deref().unwrap_or(&[]);
-    let unreadable: Vec<String> = {
-        let mut u = Vec::new();
-        if let Err(gap) = &bp.rulesets {
-            u.push(format!("rulesets: {}", gap.detail));
-        }
-        if let ClassicProtection::Unreadable { reason } = &bp.classic {
-            u.push(format!("classic protection: {reason}"));
-        }
-        u
-    };
+    let mut unreadable = Vec::new();
+    if let Err(gap) = &bp.rulesets {
+        unreadable.push(format!("rulesets: {}", gap.detail));
+    }
+    if let ClassicProtection::Unreadable { reason } = &bp.classic {
+        unreadable.push(format!("classic protection: {reason}"));
+    }
     let classic = match &bp.classic {
         ClassicProtection::Present(c) => Some(c),
         _ => None,
@@ -296,125 +301,130 @@ fn evaluate(p: &BranchProtectionPolicy, bp: &BranchProtection, out: &mut CheckOu
         })
         .collect();
     let classic_pr = classic.and_then(|c| c.pull_request.as_ref());
-    // A requirement holds when a ruleset or classic protection enforces it.
-    let any_pr = |f: &dyn Fn(&PullRequestRule) -> bool| -> Enforced {
-        if ruleset_pr.iter().any(|r| f(r)) || classic_pr.is_some_and(f) {
-            Enforced::Yes
-        } else {
-            unknown_or_no(&unreadable)
-        }
-    };
-    let has_rule = |want: &dyn Fn(&Rule) -> bool, classic_says: bool| -> Enforced {
-        if rules.iter().any(|r| want(&r.rule)) || classic_says {
-            Enforced::Yes
-        } else {
-            unknown_or_no(&unreadable)
-        }
-    };
-
-    let mut report = |required: bool, enforced: Enforced, code: &'static Code, what: String| {
-        if !required {
-            return;
-        }
-        match enforced {
-            Enforced::Yes => {}
-            Enforced::No => out
-                .findings
-                .push(code.finding(format!("{}: {what}", bp.branch))),
-            Enforced::Unknown(why) => out.findings.push(SETTING_UNKNOWN.finding(format!(
-                "{}: unknown whether {what}, because {why}",
-                bp.branch
-            ))),
-        }
+    let pr_req =
+        |code: &'static Code, what: String, f: &dyn Fn(&PullRequestRule) -> bool| Requirement {
+            code,
+            what,
+            by_ruleset: ruleset_pr.iter().any(|r| f(r)),
+            by_classic: classic_pr.is_some_and(f),
+        };
+    let rule_req = |code: &'static Code,
+                    what: &str,
+                    want: &dyn Fn(&Rule) -> bool,
+                    classic_says: bool| Requirement {
+        code,
+        what: what.to_string(),
+        by_ruleset: rules.iter().any(|r| want(&r.rule)),
+        by_classic: classic_says,
     };
 
-    report(
-        p.require_pull_request,
-        any_pr(&|_| true),
-        &PULL_REQUEST_NOT_REQUIRED,
-        "a pull request is required".into(),
-    );
+    let mut required: Vec<Requirement> = Vec::new();
+    if p.require_pull_request {
+        required.push(pr_req(
+            &PULL_REQUEST_NOT_REQUIRED,
+            "a pull request is required".into(),
+            &|_| true,
+        ));
+    }
     let min = p.min_approvals;
-    report(
-        min > 0,
-        any_pr(&|r| r.required_approvals >= min),
-        &TOO_FEW_APPROVALS,
-        format!("at least {min} approving review(s) are required"),
-    );
-    report(
-        p.dismiss_stale_reviews,
-        any_pr(&|r| r.dismiss_stale_reviews),
-        &STALE_REVIEWS_KEPT,
-        "stale approvals are dismissed on push".into(),
-    );
-    report(
-        p.code_owner_review,
-        any_pr(&|r| r.code_owner_review),
-        &CODE_OWNER_REVIEW_NOT_REQUIRED,
-        "code owner review is required".into(),
-    );
-    report(
-        p.last_push_approval,
-        any_pr(&|r| r.last_push_approval),
-        &LAST_PUSH_APPROVAL_NOT_REQUIRED,
-        "the last push needs approval".into(),
-    );
+    if min > 0 {
+        required.push(pr_req(
+            &TOO_FEW_APPROVALS,
+            format!("at least {min} approving review(s) are required"),
+            &|r| r.required_approvals >= min,
+        ));
+    }
+    if p.dismiss_stale_reviews {
+        required.push(pr_req(
+            &STALE_REVIEWS_KEPT,
+            "stale approvals are dismissed on push".into(),
+            &|r| r.dismiss_stale_reviews,
+        ));
+    }
+    if p.code_owner_review {
+        required.push(pr_req(
+            &CODE_OWNER_REVIEW_NOT_REQUIRED,
+            "code owner review is required".into(),
+            &|r| r.code_owner_review,
+        ));
+    }
+    if p.last_push_approval {
+        required.push(pr_req(
+            &LAST_PUSH_APPROVAL_NOT_REQUIRED,
+            "the last push needs approval".into(),
+            &|r| r.last_push_approval,
+        ));
+    }
     for check in &p.required_checks {
         let name = check.0.as_str();
         let in_rules = |r: &Rule| matches!(r, Rule::RequiredStatusChecks { contexts, .. } if contexts.iter().any(|c| c == name));
         let in_classic = classic
             .and_then(|c| c.required_checks.as_ref())
             .is_some_and(|c| c.iter().any(|x| x == name));
-        report(
-            true,
-            has_rule(&in_rules, in_classic),
+        required.push(rule_req(
             &REQUIRED_CHECK_NOT_ENFORCED,
-            format!("status check `{name}` is required"),
-        );
+            &format!("status check `{name}` is required"),
+            &in_rules,
+            in_classic,
+        ));
     }
-    report(
-        p.block_force_pushes,
-        has_rule(
+    if p.block_force_pushes {
+        required.push(rule_req(
+            &FORCE_PUSH_ALLOWED,
+            "force pushes are blocked",
             &|r| matches!(r, Rule::NonFastForward),
             classic.is_some_and(|c| !c.allow_force_pushes),
-        ),
-        &FORCE_PUSH_ALLOWED,
-        "force pushes are blocked".into(),
-    );
-    report(
-        p.block_deletions,
-        has_rule(
+        ));
+    }
+    if p.block_deletions {
+        required.push(rule_req(
+            &DELETION_ALLOWED,
+            "deletion is blocked",
             &|r| matches!(r, Rule::Deletion),
             classic.is_some_and(|c| !c.allow_deletions),
-        ),
-        &DELETION_ALLOWED,
-        "deletion is blocked".into(),
-    );
-    report(
-        p.signed_commits,
-        has_rule(
+        ));
+    }
+    if p.signed_commits {
+        required.push(rule_req(
+            &SIGNED_COMMITS_NOT_REQUIRED,
+            "signed commits are required",
             &|r| matches!(r, Rule::RequiredSignatures),
             classic.is_some_and(|c| c.required_signatures),
-        ),
-        &SIGNED_COMMITS_NOT_REQUIRED,
-        "signed commits are required".into(),
-    );
-    report(
-        p.linear_history,
-        has_rule(
+        ));
+    }
+    if p.linear_history {
+        required.push(rule_req(
+            &LINEAR_HISTORY_NOT_REQUIRED,
+            "linear history is required",
             &|r| matches!(r, Rule::RequiredLinearHistory),
             classic.is_some_and(|c| c.required_linear_history),
-        ),
-        &LINEAR_HISTORY_NOT_REQUIRED,
-        "linear history is required".into(),
-    );
+        ));
+    }
+
+    let mut report = |code: &'static Code, what: &str, enforced: Enforced| match enforced {
+        Enforced::Yes => {}
+        Enforced::No => out
+            .findings
+            .push(code.finding(format!("{}: {what}", bp.branch))),
+        Enforced::Unknown(why) => out.findings.push(SETTING_UNKNOWN.finding(format!(
+            "{}: unknown whether {what}, because {why}",
+            bp.branch
+        ))),
+    };
+    for r in &required {
+        let enforced = if r.by_ruleset || r.by_classic {
+            Enforced::Yes
+        } else {
+            unknown_or_no(&unreadable)
+        };
+        report(r.code, &r.what, enforced);
+    }
     if p.no_bypass {
-        let bypass = no_bypass(bp);
+        let rulesets_cover_all = required.iter().all(|r| r.by_ruleset);
         report(
-            true,
-            bypass,
             &BYPASS_ALLOWED,
-            "administrators and bypass actors are not exempt".into(),
+            "administrators and bypass actors are not exempt",
+            no_bypass(bp, rulesets_cover_all),
         );
     }
 
@@ -446,24 +456,36 @@ fn unknown_or_no(unreadable: &[String]) -> Enforced {
     }
 }
 
-/// Nobody is exempt when the rulesets have no bypass actors (rulesets bind admins too,
-/// so classic protection's `enforce_admins` no longer matters), or, without rulesets,
-/// when classic protection enforces its rules on admins.
-fn no_bypass(bp: &BranchProtection) -> Enforced {
+/// Nobody can skip the required settings. Rulesets bind admins too, so when rulesets
+/// enforce every required setting only their bypass actors matter. When classic
+/// protection enforces any of them, admins must be bound (`enforce_admins`) and nobody
+/// may be allowed to bypass pull requests; if classic protection could not be read,
+/// that is unknown.
+fn no_bypass(bp: &BranchProtection, rulesets_cover_all: bool) -> Enforced {
     let uses_rulesets = bp.rulesets.as_ref().is_ok_and(|r| !r.is_empty());
     if uses_rulesets {
-        return match &bp.ruleset_bypass {
-            Ok(actors) if actors.is_empty() => Enforced::Yes,
-            Ok(actors) => {
-                let _ = actors;
-                Enforced::No
-            }
-            Err(gap) => Enforced::Unknown(format!("ruleset bypass actors: {}", gap.detail)),
-        };
+        match &bp.ruleset_bypass {
+            Ok(actors) if !actors.is_empty() => return Enforced::No,
+            Ok(_) => {}
+            Err(gap) => return Enforced::Unknown(format!("ruleset bypass actors: {}", gap.detail)),
+        }
+        if rulesets_cover_all {
+            return Enforced::Yes;
+        }
     }
     match &bp.classic {
-        ClassicProtection::Present(c) if c.enforce_admins => Enforced::Yes,
-        ClassicProtection::Present(_) | ClassicProtection::Absent => Enforced::No,
+        ClassicProtection::Present(c) if c.enforce_admins && !c.pull_request_bypass => {
+            Enforced::Yes
+        }
+        ClassicProtection::Present(_) => Enforced::No,
+        // Nothing classic to bypass; with no rulesets either, nothing binds admins.
+        ClassicProtection::Absent => {
+            if uses_rulesets {
+                Enforced::Yes
+            } else {
+                Enforced::No
+            }
+        }
         ClassicProtection::Unreadable { reason } => {
             Enforced::Unknown(format!("classic protection: {reason}"))
         }

@@ -90,6 +90,13 @@ code!(
     "List the checks under `required_checks.checks`, or require them on the branch and enable the branch-protection control."
 );
 code!(
+    REQUIREMENTS_UNKNOWN,
+    "required-checks/requirements-unknown",
+    Error,
+    "The policy names no checks and the branch's classic protection could not be read, so the set of required checks is unknown.",
+    "Name the checks under `required_checks.checks`, or let vouch read classic protection (`administration: read`)."
+);
+code!(
     CHECK_MISSING,
     "required-checks/check-missing",
     Violation,
@@ -118,10 +125,11 @@ code!(
     "Run the check on the exact commit being released."
 );
 
-static CODES: [&Code; 7] = [
+static CODES: [&Code; 8] = [
     &NO_EVIDENCE,
     &UNREADABLE,
     &NOTHING_REQUIRED,
+    &REQUIREMENTS_UNKNOWN,
     &CHECK_MISSING,
     &CHECK_FAILED,
     &CHECK_PENDING,
@@ -159,6 +167,15 @@ impl Control for RequiredChecksCheck {
         let mut required: Vec<String> = p.checks.iter().map(|c| c.0.clone()).collect();
         let mut from = "policy";
         if required.is_empty() {
+            // Checks only classic protection requires would be silently skipped if it
+            // could not be read: then the requirement set itself is unknown.
+            if let Some(reason) = classic_unreadable(evidence) {
+                out.findings.push(REQUIREMENTS_UNKNOWN.finding(format!(
+                    "the branch's required checks are unknown: classic protection {reason}"
+                )));
+                out.summary = "required checks unknown".into();
+                return out;
+            }
             required = required_by_protection(evidence);
             from = "branch protection";
         }
@@ -184,6 +201,22 @@ impl Control for RequiredChecksCheck {
 
     fn inputs(evidence: &Evidence) -> usize {
         evidence.forge.as_ref().is_some_and(|f| f.checks.is_some()) as usize
+    }
+}
+
+/// Why classic protection could not be read, when it could not (or protection was not read).
+fn classic_unreadable(evidence: &Evidence) -> Option<String> {
+    match evidence.forge.as_ref().and_then(|f| f.protection.as_ref()) {
+        Some(Ok(bp)) => match &bp.classic {
+            ClassicProtection::Unreadable { reason } => Some(reason.clone()),
+            _ => bp
+                .rulesets
+                .as_ref()
+                .err()
+                .map(|g| format!("(rulesets: {})", g.detail)),
+        },
+        Some(Err(gap)) => Some(format!("(protection: {})", gap.detail)),
+        None => None,
     }
 }
 
@@ -240,7 +273,9 @@ fn evaluate(
             );
             continue;
         }
-        let passed = on_sha.iter().any(|c| {
+        // Every result reported under the name must pass: a commit status can be posted
+        // by anyone with write access, so a `success` status must not hide a failed run.
+        let passed = on_sha.iter().all(|c| {
             c.status == "completed"
                 && match c.conclusion.as_deref() {
                     Some("success") => true,

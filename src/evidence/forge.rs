@@ -131,6 +131,9 @@ pub struct ClassicSettings {
     pub required_checks: Option<Vec<String>>,
     /// Administrators are subject to the rules.
     pub enforce_admins: bool,
+    /// Some users, teams or apps may bypass the pull-request requirement.
+    #[serde(default)]
+    pub pull_request_bypass: bool,
     /// Force pushes are allowed.
     pub allow_force_pushes: bool,
     /// Deletion is allowed.

@@ -461,9 +461,14 @@ fn rulesets_pass_when_classic_protection_is_unreadable_and_it_is_reported_unknow
         &[],
     );
     assert_eq!((code, status(&report, "branch-protection")), (1, "error"));
+    // Signed commits, and (since classic protection would then be in play) whether
+    // admins are bound by it: both unknown, neither reported missing.
     assert_eq!(
         codes(&report, "branch-protection"),
-        vec!["branch-protection/setting-unknown"]
+        vec![
+            "branch-protection/setting-unknown",
+            "branch-protection/setting-unknown"
+        ]
     );
 }
 
@@ -1202,4 +1207,67 @@ fn a_link_header_that_points_back_cannot_loop_vouch() {
         .filter(|r| r.url.path().ends_with("/rules/branches/main"))
         .count();
     assert!(rule_requests <= 2, "{rule_requests} requests");
+}
+
+#[test]
+fn a_success_status_does_not_hide_a_failed_check_run_of_the_same_name() {
+    let gh = MockGitHub::start();
+    mount_checks(
+        &gh,
+        json!([check_run("build", HEAD, "failure")]),
+        json!([{"context": "build", "state": "success", "target_url": "https://ci.example/1"}]),
+    );
+    let (code, report, _) = gh.verify("version: 1\nrequired_checks:\n  checks: [build]\n", &[]);
+    assert_eq!(
+        (code, codes(&report, "required-checks")),
+        (1, vec!["required-checks/check-failed".to_string()])
+    );
+}
+
+#[test]
+fn required_checks_from_protection_are_unknown_when_classic_is_unreadable() {
+    let gh = MockGitHub::start();
+    gh.get("/repos/acme/ledger/rules/branches/main", 200, good_rules());
+    gh.get(
+        "/repos/acme/ledger/rulesets/42",
+        200,
+        json!({"id": 42, "bypass_actors": []}),
+    );
+    gh.get(
+        "/repos/acme/ledger/branches/main/protection",
+        403,
+        json!({"message": "Resource not accessible by integration"}),
+    );
+    mount_checks(&gh, json!([check_run("build", HEAD, "success")]), json!([]));
+    let (code, report, _) = gh.verify("version: 1\nrequired_checks: {}\n", &[]);
+    assert_eq!(
+        (code, codes(&report, "required-checks")),
+        (1, vec!["required-checks/requirements-unknown".to_string()])
+    );
+}
+
+#[test]
+fn admins_exempt_from_classic_rules_are_a_bypass_even_with_a_ruleset() {
+    let gh = MockGitHub::start();
+    // The ruleset only blocks deletion; classic protection requires PRs but exempts admins.
+    gh.get(
+        "/repos/acme/ledger/rules/branches/main",
+        200,
+        json!([{"type": "deletion", "ruleset_id": 42}]),
+    );
+    gh.get(
+        "/repos/acme/ledger/rulesets/42",
+        200,
+        json!({"id": 42, "bypass_actors": []}),
+    );
+    gh.get("/repos/acme/ledger/branches/main/protection", 200, json!({
+        "enforce_admins": {"enabled": false},
+        "required_pull_request_reviews": {"required_approving_review_count": 1, "dismiss_stale_reviews": true},
+        "allow_force_pushes": {"enabled": false}, "allow_deletions": {"enabled": false}
+    }));
+    let (code, report, _) = gh.verify("version: 1\nbranch_protection: {}\n", &[]);
+    assert_eq!(
+        (code, codes(&report, "branch-protection")),
+        (1, vec!["branch-protection/bypass-allowed".to_string()])
+    );
 }

@@ -230,12 +230,30 @@ struct RawReviews {
     required_approving_review_count: u32,
     #[serde(default)]
     require_last_push_approval: bool,
+    #[serde(default)]
+    bypass_pull_request_allowances: Option<Allowances>,
+}
+
+#[derive(Deserialize)]
+struct Allowances {
+    #[serde(default)]
+    users: Vec<serde_json::Value>,
+    #[serde(default)]
+    teams: Vec<serde_json::Value>,
+    #[serde(default)]
+    apps: Vec<serde_json::Value>,
 }
 
 impl RawClassic {
     fn normalize(self) -> ClassicSettings {
         let enabled = |e: &Option<Enabled>| e.as_ref().is_some_and(|e| e.enabled);
+        let pull_request_bypass = self
+            .required_pull_request_reviews
+            .as_ref()
+            .and_then(|r| r.bypass_pull_request_allowances.as_ref())
+            .is_some_and(|a| !(a.users.is_empty() && a.teams.is_empty() && a.apps.is_empty()));
         ClassicSettings {
+            pull_request_bypass,
             pull_request: self.required_pull_request_reviews.map(|r| PullRequestRule {
                 required_approvals: r.required_approving_review_count,
                 dismiss_stale_reviews: r.dismiss_stale_reviews,
