@@ -1271,3 +1271,50 @@ fn admins_exempt_from_classic_rules_are_a_bypass_even_with_a_ruleset() {
         (1, vec!["branch-protection/bypass-allowed".to_string()])
     );
 }
+
+#[test]
+fn a_pull_request_that_moved_on_is_an_error_not_a_vouch_for_the_old_head() {
+    let gh = MockGitHub::start();
+    let moved = pr(
+        7,
+        "alice",
+        &["alice"],
+        MID,
+        MID,
+        &[("bob", "APPROVED", MID)],
+    );
+    gh.graphql(
+        "pullRequest(number",
+        json!({"data": {"repository": {"pullRequest": moved}}}),
+    );
+    let payload = json!({"number": 7, "pull_request": {"head": {"sha": HEAD}}});
+    let (code, report) = verify_in_actions(
+        &gh,
+        "version: 1\npeer_review: {}\n",
+        "refs/pull/7/merge",
+        "pull_request",
+        payload,
+    );
+    assert_eq!((code, status(&report, "peer-review")), (1, "error"));
+}
+
+#[test]
+fn a_graphql_rate_limit_inside_a_200_is_waited_out() {
+    let gh = MockGitHub::start();
+    let reset = time::OffsetDateTime::now_utc().unix_timestamp() + 1;
+    gh.mount(
+        Mock::given(method("POST"))
+            .and(path("/graphql"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("x-ratelimit-reset", reset.to_string().as_str())
+                    .set_body_json(json!({"errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded"}]})),
+            )
+            .up_to_n_times(1)
+            .with_priority(1),
+    );
+    mount_clean_history(&gh);
+    let (code, report, _) = gh.verify("version: 1\npeer_review: {}\n", &["--range", &range()]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(gh.requests().len(), 2);
+}

@@ -198,7 +198,6 @@ impl ApiClient {
         what: &str,
     ) -> Result<T, Gap> {
         let body = serde_json::json!({ "query": query, "variables": variables });
-        let response = self.send(what, &Request::Post(self.graphql_url.clone(), body))?;
         #[derive(serde::Deserialize)]
         struct Envelope<T> {
             data: Option<T>,
@@ -211,17 +210,40 @@ impl ApiClient {
             #[serde(rename = "type")]
             kind: Option<String>,
         }
-        if !response.status.is_success() {
-            return Err(status_gap(what, response.status, &response.body));
-        }
-        let envelope: Envelope<T> = serde_json::from_slice(&response.body).map_err(|e| {
-            Gap::new(
-                GapKind::Malformed,
-                what,
-                format!("unexpected GraphQL response: {e}"),
-            )
-        })?;
-        if let Some(first) = envelope.errors.first() {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let response =
+                self.send(what, &Request::Post(self.graphql_url.clone(), body.clone()))?;
+            if !response.status.is_success() {
+                return Err(status_gap(what, response.status, &response.body));
+            }
+            let envelope: Envelope<T> = serde_json::from_slice(&response.body).map_err(|e| {
+                Gap::new(
+                    GapKind::Malformed,
+                    what,
+                    format!("unexpected GraphQL response: {e}"),
+                )
+            })?;
+            let Some(first) = envelope.errors.first() else {
+                return envelope.data.ok_or_else(|| {
+                    Gap::new(GapKind::Malformed, what, "GraphQL response without data")
+                });
+            };
+            // GraphQL reports its rate limit inside a 200: wait it out like REST's.
+            if first.kind.as_deref() == Some("RATE_LIMITED") && attempt <= self.retry.max_retries {
+                let wait = rate_limit_reset_wait(&response).unwrap_or(Duration::from_secs(60));
+                if wait <= self.retry.max_rate_limit_wait {
+                    tracing::debug!(
+                        what,
+                        attempt,
+                        wait_secs = wait.as_secs(),
+                        "GraphQL rate limited"
+                    );
+                    std::thread::sleep(wait);
+                    continue;
+                }
+            }
             let kind = match first.kind.as_deref() {
                 Some("RATE_LIMITED") => GapKind::RateLimited,
                 Some("NOT_FOUND") => GapKind::NotFound,
@@ -234,9 +256,6 @@ impl ApiClient {
                 format!("GraphQL error: {}", first.message),
             ));
         }
-        envelope
-            .data
-            .ok_or_else(|| Gap::new(GapKind::Malformed, what, "GraphQL response without data"))
     }
 
     /// Sends with the retry policy. Returns the first response that is neither a rate
@@ -397,6 +416,22 @@ fn rate_limit_wait(response: &ApiResponse) -> Option<Duration> {
         ));
     }
     Some(Duration::from_secs(60))
+}
+
+/// Time until `x-ratelimit-reset`, when the header is there.
+fn rate_limit_reset_wait(response: &ApiResponse) -> Option<Duration> {
+    let reset = response
+        .headers
+        .get("x-ratelimit-reset")?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<i64>()
+        .ok()?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    Some(Duration::from_secs(
+        u64::try_from(reset - now).unwrap_or(0).max(1),
+    ))
 }
 
 /// An octocrab error on one line, without the request it came from.

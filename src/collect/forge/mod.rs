@@ -52,6 +52,9 @@ pub enum RangeRequest {
     PullRequest {
         /// PR number.
         number: u64,
+        /// The head the run is about (event or `--commit`): approvals on another head
+        /// must not vouch for it.
+        expected_head: Option<String>,
     },
 }
 

@@ -77,7 +77,10 @@ pub fn plan(inputs: &PlanInputs, ctx: &CiContext) -> Result<ForgeRequest, BadRan
             origin: format!("--range {spec}"),
         })
     } else if let Some(number) = ctx.change_number {
-        Some(RangeRequest::PullRequest { number })
+        Some(RangeRequest::PullRequest {
+            number,
+            expected_head: commit.clone(),
+        })
     } else if let Some(tag) = tag {
         Some(RangeRequest::PreviousTag {
             tag,
@@ -146,7 +149,13 @@ mod tests {
             ..all()
         };
         let plan = plan(&inputs, &ctx("refs/pull/7/merge", Some(7))).unwrap();
-        assert_eq!(plan.range, Some(RangeRequest::PullRequest { number: 7 }));
+        assert_eq!(
+            plan.range,
+            Some(RangeRequest::PullRequest {
+                number: 7,
+                expected_head: Some("head-sha".into())
+            })
+        );
         assert_eq!(plan.branch.as_deref(), Some("main"));
         assert_eq!(plan.commit.as_deref(), Some("head-sha"));
     }

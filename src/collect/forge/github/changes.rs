@@ -336,7 +336,12 @@ fn first_parent(node: &HistoryNode) -> String {
 }
 
 /// Reads one pull request as it is now (the pre-merge gate of a `pull_request` run).
-pub fn read_pull_request(api: &mut ApiClient, repo: &Repo, number: u64) -> Result<ChangeSet, Gap> {
+pub fn read_pull_request(
+    api: &mut ApiClient,
+    repo: &Repo,
+    number: u64,
+    expected_head: Option<&str>,
+) -> Result<ChangeSet, Gap> {
     let query = format!(
         "query($owner: String!, $name: String!, $number: Int!) {{
   repository(owner: $owner, name: $name) {{ pullRequest(number: $number) {{ ...PR }} }}
@@ -352,6 +357,20 @@ pub fn read_pull_request(api: &mut ApiClient, repo: &Repo, number: u64) -> Resul
         .repository
         .and_then(|r| r.pull_request)
         .ok_or_else(|| Gap::new(GapKind::NotFound, &what, "not found"))?;
+    // The PR may have moved on since the run started: its approvals would then be
+    // about other code than the commit this run verifies.
+    if let Some(expected) = expected_head
+        && pr.head_ref_oid != expected
+    {
+        return Err(Gap::new(
+            GapKind::Malformed,
+            &what,
+            format!(
+                "the pull request's head is now {}, not {expected}: re-run on the latest head",
+                pr.head_ref_oid
+            ),
+        ));
+    }
     complete(api, repo, &mut pr)?;
     let change = pr.into_change_request()?;
     Ok(ChangeSet {

@@ -94,9 +94,15 @@ impl Forge for GitHub {
                     progress,
                 )
             }
-            RangeRequest::PullRequest { number } => {
-                changes::read_pull_request(&mut self.api, &self.repo, *number)
-            }
+            RangeRequest::PullRequest {
+                number,
+                expected_head,
+            } => changes::read_pull_request(
+                &mut self.api,
+                &self.repo,
+                *number,
+                expected_head.as_deref(),
+            ),
         }
     }
 
