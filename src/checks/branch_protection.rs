@@ -9,7 +9,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{CheckOutput, Code, Control, FindingKind, Section};
+use super::{CheckOutput, Code, Control, Section};
 use crate::evidence::Evidence;
 use crate::evidence::forge::{BranchProtection, ClassicProtection, PullRequestRule, Rule};
 use crate::policy::Policy;
@@ -95,18 +95,6 @@ impl Section for BranchProtectionPolicy {
 
 /// The branch protection control.
 pub struct BranchProtectionCheck;
-
-macro_rules! code {
-    ($name:ident, $code:literal, $kind:ident, $meaning:literal, $fix:literal) => {
-        #[doc = $meaning]
-        pub static $name: Code = Code {
-            code: $code,
-            kind: FindingKind::$kind,
-            meaning: $meaning,
-            remediation: $fix,
-        };
-    };
-}
 
 code!(
     NO_EVIDENCE,

@@ -5,6 +5,20 @@
 //! reads the clock or the environment: what it needs is in the evidence, so a saved
 //! evidence directory re-evaluates to the same findings.
 
+/// Declares a finding code as a documented static: `code!(NAME, "control/code", Kind,
+/// "meaning", "remediation")`.
+macro_rules! code {
+    ($name:ident, $code:literal, $kind:ident, $meaning:literal, $fix:literal $(,)?) => {
+        #[doc = $meaning]
+        pub static $name: $crate::checks::Code = $crate::checks::Code {
+            code: $code,
+            kind: $crate::checks::FindingKind::$kind,
+            meaning: $meaning,
+            remediation: $fix,
+        };
+    };
+}
+
 pub mod branch_protection;
 pub mod peer_review;
 pub mod required_checks;

@@ -10,7 +10,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{CheckOutput, Code, Control, FindingKind, FindingSubject, Section};
+use super::{CheckOutput, Code, Control, FindingSubject, Section};
 use crate::evidence::Evidence;
 use crate::evidence::forge::{ChangeRequest, ChangeSet, Review};
 use crate::policy::Policy;
@@ -75,18 +75,6 @@ impl Section for PeerReviewPolicy {
 
 /// The peer review control.
 pub struct PeerReviewCheck;
-
-macro_rules! code {
-    ($name:ident, $code:literal, $kind:ident, $meaning:literal, $fix:literal) => {
-        #[doc = $meaning]
-        pub static $name: Code = Code {
-            code: $code,
-            kind: FindingKind::$kind,
-            meaning: $meaning,
-            remediation: $fix,
-        };
-    };
-}
 
 code!(
     NO_EVIDENCE,

@@ -4,7 +4,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{CheckOutput, Code, Control, FindingKind, FindingSubject, Section};
+use super::{CheckOutput, Code, Control, FindingSubject, Section};
 use crate::evidence::Evidence;
 use crate::evidence::forge::{ClassicProtection, CommitChecks, Rule};
 use crate::policy::Policy;
@@ -55,18 +55,6 @@ impl Section for RequiredChecksPolicy {
 
 /// The required checks control.
 pub struct RequiredChecksCheck;
-
-macro_rules! code {
-    ($name:ident, $code:literal, $kind:ident, $meaning:literal, $fix:literal) => {
-        #[doc = $meaning]
-        pub static $name: Code = Code {
-            code: $code,
-            kind: FindingKind::$kind,
-            meaning: $meaning,
-            remediation: $fix,
-        };
-    };
-}
 
 code!(
     NO_EVIDENCE,
