@@ -1318,3 +1318,34 @@ fn a_graphql_rate_limit_inside_a_200_is_waited_out() {
     assert_eq!(code, 0, "{report}");
     assert_eq!(gh.requests().len(), 2);
 }
+
+#[test]
+fn floating_and_pre_release_tags_do_not_shrink_a_release_range() {
+    let gh = MockGitHub::start();
+    gh.graphql(
+        "refs(refPrefix",
+        json!({"data": {"repository": {"refs": {"nodes": [
+            {"name": "v1.2.0", "target": {"oid": HEAD}},
+            {"name": "latest", "target": {"oid": HEAD}},
+            {"name": "nightly", "target": {"oid": MID}},
+            {"name": "v1.2.0-rc.1", "target": {"oid": MID}},
+            {"name": "v1.1.0", "target": {"oid": BASE}}
+        ]}}}}),
+    );
+    mount_clean_history(&gh);
+    let (code, report) = verify_in_actions(
+        &gh,
+        "version: 1\npeer_review: {}\n",
+        "refs/tags/v1.2.0",
+        "push",
+        json!({}),
+    );
+    assert_eq!(code, 0, "{report}");
+    let body = gh
+        .requests()
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.body).to_string())
+        .find(|b| b.contains("history("))
+        .unwrap();
+    assert!(body.contains(BASE), "the range starts at v1.1.0: {body}");
+}

@@ -172,13 +172,58 @@ impl GitHub {
                 format!("tag {tag} not found among the 100 newest tags"),
             )
         })?;
-        let previous = tags.get(position + 1).ok_or_else(|| {
-            Gap::new(
-                GapKind::NotFound,
-                &what,
-                format!("{tag} is the oldest tag: give the range with --range BASE..{tag}"),
-            )
-        })?;
-        Ok((commit(previous), commit(&tags[position])))
+        let current = commit(&tags[position]);
+        // The previous *release*: a floating tag (`latest`, `nightly`), another tag on
+        // the same commit, or a pre-release before a final release would shrink the
+        // range and leave changes unverified.
+        let shape = release_shape(tag);
+        let previous = tags[position + 1..]
+            .iter()
+            .find(|t| {
+                commit(t) != current
+                    && match (shape, release_shape(&t.name)) {
+                        (Some((_, false)), Some((_, prerelease))) => !prerelease,
+                        (Some(_), Some(_)) => true,
+                        (Some(_), None) => false,
+                        (None, _) => true,
+                    }
+            })
+            .ok_or_else(|| {
+                Gap::new(
+                    GapKind::NotFound,
+                    &what,
+                    format!("no earlier release tag before {tag}: give the range with --range BASE..{tag}"),
+                )
+            })?;
+        Ok((commit(previous), current))
+    }
+}
+
+/// `Some((version, is_prerelease))` for a semantic-version tag (`v1.2.3`, `1.2.3-rc.1`).
+fn release_shape(tag: &str) -> Option<(&str, bool)> {
+    let version = tag.strip_prefix('v').unwrap_or(tag);
+    let (core, pre) = match version.split_once('-') {
+        Some((core, _)) => (core, true),
+        None => (version.split('+').next().unwrap_or(version), false),
+    };
+    let parts: Vec<&str> = core.split('.').collect();
+    let numeric = (2..=3).contains(&parts.len())
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+    numeric.then_some((core, pre))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::release_shape;
+
+    #[test]
+    fn release_tags_are_recognized() {
+        assert_eq!(release_shape("v1.2.3"), Some(("1.2.3", false)));
+        assert_eq!(release_shape("1.2.3-rc.1"), Some(("1.2.3", true)));
+        assert_eq!(release_shape("v1.2"), Some(("1.2", false)));
+        assert_eq!(release_shape("nightly"), None);
+        assert_eq!(release_shape("v1.x"), None);
     }
 }
