@@ -85,6 +85,13 @@ code!(
     "Name the checks under `required_checks.checks`, or let vouch read classic protection (`administration: read`)."
 );
 code!(
+    WRONG_REPORTER,
+    "required-checks/wrong-reporter",
+    Violation,
+    "A required check was reported, but not by the app the branch protection pins it to.",
+    "Make sure the pinned app (for example GitHub Actions) runs the check; a status or another app's run under the same name does not count."
+);
+code!(
     CHECK_MISSING,
     "required-checks/check-missing",
     Violation,
@@ -113,11 +120,12 @@ code!(
     "Run the check on the exact commit being released."
 );
 
-static CODES: [&Code; 8] = [
+static CODES: [&Code; 9] = [
     &NO_EVIDENCE,
     &UNREADABLE,
     &NOTHING_REQUIRED,
     &REQUIREMENTS_UNKNOWN,
+    &WRONG_REPORTER,
     &CHECK_MISSING,
     &CHECK_FAILED,
     &CHECK_PENDING,
@@ -176,7 +184,7 @@ impl Control for RequiredChecksCheck {
             out.summary = "nothing to verify".into();
             return out;
         }
-        evaluate(p, &required, checks, &mut out);
+        evaluate(p, &required, checks, evidence, &mut out);
         out.summary = format!(
             "{} required check(s) (from the {from}) on {}: {} not passed",
             required.len(),
@@ -231,19 +239,57 @@ fn required_by_protection(evidence: &Evidence) -> Vec<String> {
     names
 }
 
+/// The app a required check is pinned to by the branch protection, if any: then only a
+/// check run from that app counts (a status, or a run from another app, can be posted by
+/// anyone with write access under the same name).
+fn pinned_app(evidence: &Evidence, name: &str) -> Option<u64> {
+    let bp = evidence
+        .forge
+        .as_ref()?
+        .protection
+        .as_ref()?
+        .as_ref()
+        .ok()?;
+    let from_rules = bp.rulesets.iter().flatten().find_map(|r| match &r.rule {
+        Rule::RequiredStatusChecks { apps, .. } => apps.get(name).copied(),
+        _ => None,
+    });
+    let from_classic = match &bp.classic {
+        ClassicProtection::Present(c) => c.required_check_apps.get(name).copied(),
+        _ => None,
+    };
+    from_rules.or(from_classic)
+}
+
 fn evaluate(
     p: &RequiredChecksPolicy,
     required: &[String],
     checks: &CommitChecks,
+    evidence: &Evidence,
     out: &mut CheckOutput,
 ) {
     for name in required {
+        let app = pinned_app(evidence, name);
         let subject = FindingSubject {
             id: Some(name.clone()),
             ..Default::default()
         };
-        let named: Vec<_> = checks.checks.iter().filter(|c| &c.name == name).collect();
+        let named: Vec<_> = checks
+            .checks
+            .iter()
+            .filter(|c| &c.name == name && app.is_none_or(|a| c.app_id == Some(a)))
+            .collect();
         if named.is_empty() {
+            if let Some(a) = app
+                && checks.checks.iter().any(|c| &c.name == name)
+            {
+                out.findings.push(
+                    WRONG_REPORTER
+                        .finding(format!("`{name}` was reported on {}, but not by app {a}, which the branch requires", checks.sha))
+                        .with_subject(subject),
+                );
+                continue;
+            }
             out.findings.push(
                 CHECK_MISSING
                     .finding(format!("`{name}` did not run on {}", checks.sha))

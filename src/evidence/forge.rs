@@ -72,6 +72,9 @@ pub enum Rule {
     RequiredStatusChecks {
         /// Check contexts.
         contexts: Vec<String>,
+        /// Contexts pinned to the app (integration id) that must report them.
+        #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        apps: std::collections::BTreeMap<String, u64>,
         /// Branch must be up to date before merging.
         strict: bool,
     },
@@ -129,6 +132,9 @@ pub struct ClassicSettings {
     /// Required status check contexts, when required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required_checks: Option<Vec<String>>,
+    /// Required checks pinned to the app that must report them.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub required_check_apps: std::collections::BTreeMap<String, u64>,
     /// Administrators are subject to the rules.
     pub enforce_admins: bool,
     /// Some users, teams or apps may bypass the pull-request requirement.
@@ -269,4 +275,7 @@ pub struct CheckResult {
     /// Link to the run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// The GitHub App that reported a check run (statuses have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<u64>,
 }

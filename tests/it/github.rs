@@ -1349,3 +1349,52 @@ fn floating_and_pre_release_tags_do_not_shrink_a_release_range() {
         .unwrap();
     assert!(body.contains(BASE), "the range starts at v1.1.0: {body}");
 }
+
+#[test]
+fn a_check_pinned_to_an_app_only_counts_from_that_app() {
+    let gh = MockGitHub::start();
+    let rules = json!([{"type": "required_status_checks", "ruleset_id": 42, "parameters": {
+        "required_status_checks": [{"context": "build", "integration_id": 15368}], "strict_required_status_checks_policy": false}}]);
+    gh.get("/repos/acme/ledger/rules/branches/main", 200, rules);
+    gh.get(
+        "/repos/acme/ledger/rulesets/42",
+        200,
+        json!({"id": 42, "bypass_actors": []}),
+    );
+    gh.get(
+        "/repos/acme/ledger/branches/main/protection",
+        404,
+        json!({"message": "Branch not protected"}),
+    );
+    // A `build` success posted as a commit status, not by the pinned GitHub Actions app.
+    mount_checks(
+        &gh,
+        json!([]),
+        json!([{"context": "build", "state": "success"}]),
+    );
+    let (code, report, _) = gh.verify("version: 1\nrequired_checks: {}\n", &[]);
+    assert_eq!(
+        (code, codes(&report, "required-checks")),
+        (1, vec!["required-checks/wrong-reporter".to_string()])
+    );
+
+    let gh = MockGitHub::start();
+    let rules = json!([{"type": "required_status_checks", "ruleset_id": 42, "parameters": {
+        "required_status_checks": [{"context": "build", "integration_id": 15368}]}}]);
+    gh.get("/repos/acme/ledger/rules/branches/main", 200, rules);
+    gh.get(
+        "/repos/acme/ledger/rulesets/42",
+        200,
+        json!({"id": 42, "bypass_actors": []}),
+    );
+    gh.get(
+        "/repos/acme/ledger/branches/main/protection",
+        404,
+        json!({"message": "Branch not protected"}),
+    );
+    let mut run = check_run("build", HEAD, "success");
+    run["app"] = json!({"id": 15368, "slug": "github-actions"});
+    mount_checks(&gh, json!([run]), json!([]));
+    let (code, report, _) = gh.verify("version: 1\nrequired_checks: {}\n", &[]);
+    assert_eq!(code, 0, "{report}");
+}

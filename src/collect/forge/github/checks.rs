@@ -34,6 +34,7 @@ pub fn read(api: &mut ApiClient, repo: &Repo, sha: &str) -> Result<CommitChecks,
             status: r.status,
             conclusion: r.conclusion,
             url: r.html_url,
+            app_id: r.app.map(|a| a.id),
         }));
         next = response.next_page();
     }
@@ -60,6 +61,7 @@ pub fn read(api: &mut ApiClient, repo: &Repo, sha: &str) -> Result<CommitChecks,
             status: "completed".into(),
             conclusion: Some(s.state),
             url: s.target_url,
+            app_id: None,
         }));
         next = response.next_page();
     }
@@ -83,6 +85,13 @@ struct CheckRun {
     conclusion: Option<String>,
     #[serde(default)]
     html_url: Option<String>,
+    #[serde(default)]
+    app: Option<App>,
+}
+
+#[derive(Deserialize)]
+struct App {
+    id: u64,
 }
 
 #[derive(Deserialize)]

@@ -152,6 +152,18 @@ impl RawRule {
                             .collect()
                     })
                     .unwrap_or_default(),
+                apps: p
+                    .get("required_status_checks")
+                    .and_then(|v| v.as_array())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|c| {
+                                let context = c.get("context")?.as_str()?.to_string();
+                                Some((context, c.get("integration_id")?.as_u64()?))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
                 strict: bool_of("strict_required_status_checks_policy"),
             },
             "non_fast_forward" => Rule::NonFastForward,
@@ -218,6 +230,9 @@ struct RawStatusChecks {
 #[derive(Deserialize)]
 struct RawCheck {
     context: String,
+    /// `-1` or absent: any app; otherwise the app that must report it.
+    #[serde(default)]
+    app_id: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -260,6 +275,16 @@ impl RawClassic {
                 code_owner_review: r.require_code_owner_reviews,
                 last_push_approval: r.require_last_push_approval,
             }),
+            required_check_apps: self
+                .required_status_checks
+                .as_ref()
+                .map(|c| {
+                    c.checks
+                        .iter()
+                        .filter_map(|k| Some((k.context.clone(), u64::try_from(k.app_id?).ok()?)))
+                        .collect()
+                })
+                .unwrap_or_default(),
             required_checks: self.required_status_checks.map(|c| {
                 let mut all = c.contexts;
                 all.extend(c.checks.into_iter().map(|c| c.context));
