@@ -168,13 +168,25 @@ impl ApiClient {
 
     /// `GET` every page of a list endpoint (`per_page=100`, following `Link: rel="next"`).
     pub fn get_all<T: DeserializeOwned>(&mut self, path: &str, what: &str) -> Result<Vec<T>, Gap> {
+        let pages: Vec<Vec<T>> = self.get_pages(path, what, MAX_PAGES)?;
+        Ok(pages.into_iter().flatten().collect())
+    }
+
+    /// `GET` every page of a paginated endpoint, each page parsed as `P` (for endpoints
+    /// that wrap their lists, like `{total_count, check_runs}`). At most `max_pages`; a
+    /// `Link` back to a page already read would loop forever, so it is a gap.
+    pub fn get_pages<P: DeserializeOwned>(
+        &mut self,
+        path: &str,
+        what: &str,
+        max_pages: usize,
+    ) -> Result<Vec<P>, Gap> {
         let sep = if path.contains('?') { '&' } else { '?' };
         let mut next = Some(format!("{path}{sep}per_page=100"));
-        let mut items = Vec::new();
+        let mut pages = Vec::new();
         let mut seen: Vec<String> = Vec::new();
         while let Some(url) = next.take() {
-            // A `Link` that points back at a page already read would loop forever.
-            if seen.contains(&url) || seen.len() >= MAX_PAGES {
+            if seen.contains(&url) || seen.len() >= max_pages {
                 return Err(Gap::new(
                     GapKind::Malformed,
                     what,
@@ -183,11 +195,10 @@ impl ApiClient {
             }
             seen.push(url.clone());
             let response = self.get(&url, what)?;
-            let page: Vec<T> = response.json(what)?;
-            items.extend(page);
+            pages.push(response.json(what)?);
             next = response.next_page();
         }
-        Ok(items)
+        Ok(pages)
     }
 
     /// A GraphQL query; `errors` in the response are a gap (never partial data).

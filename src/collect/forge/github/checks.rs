@@ -4,29 +4,20 @@ use serde::Deserialize;
 
 use super::super::http::ApiClient;
 use super::Repo;
+use crate::evidence::Gap;
 use crate::evidence::forge::{CheckResult, CommitChecks};
-use crate::evidence::{Gap, GapKind};
+
+/// Pages of check runs or statuses read at most (100 results each).
+const MAX_PAGES: usize = 100;
 
 /// Reads every check run and status of `sha`.
 pub fn read(api: &mut ApiClient, repo: &Repo, sha: &str) -> Result<CommitChecks, Gap> {
     let mut checks = Vec::new();
-    // Check runs come wrapped (`{total_count, check_runs}`), so pages are followed here.
-    let mut next = Some(format!(
-        "/repos/{}/commits/{sha}/check-runs?per_page=100&filter=latest",
+    let path = format!(
+        "/repos/{}/commits/{sha}/check-runs?filter=latest",
         repo.path()
-    ));
-    let mut pages = 0;
-    while let Some(url) = next.take() {
-        pages += 1;
-        if pages > 100 {
-            return Err(Gap::new(
-                GapKind::Malformed,
-                "check runs",
-                "more than 100 pages: pagination does not end",
-            ));
-        }
-        let response = api.get(&url, "check runs")?;
-        let page: CheckRunPage = response.json("check runs")?;
+    );
+    for page in api.get_pages::<CheckRunPage>(&path, "check runs", MAX_PAGES)? {
         checks.extend(page.check_runs.into_iter().map(|r| CheckResult {
             name: r.name,
             kind: "check-run".into(),
@@ -36,24 +27,9 @@ pub fn read(api: &mut ApiClient, repo: &Repo, sha: &str) -> Result<CommitChecks,
             url: r.html_url,
             app_id: r.app.map(|a| a.id),
         }));
-        next = response.next_page();
     }
-    let mut next = Some(format!(
-        "/repos/{}/commits/{sha}/status?per_page=100",
-        repo.path()
-    ));
-    let mut pages = 0;
-    while let Some(url) = next.take() {
-        pages += 1;
-        if pages > 100 {
-            return Err(Gap::new(
-                GapKind::Malformed,
-                "commit statuses",
-                "more than 100 pages: pagination does not end",
-            ));
-        }
-        let response = api.get(&url, "commit statuses")?;
-        let combined: CombinedStatus = response.json("commit statuses")?;
+    let path = format!("/repos/{}/commits/{sha}/status", repo.path());
+    for combined in api.get_pages::<CombinedStatus>(&path, "commit statuses", MAX_PAGES)? {
         checks.extend(combined.statuses.into_iter().map(|s| CheckResult {
             name: s.context,
             kind: "status".into(),
@@ -63,7 +39,6 @@ pub fn read(api: &mut ApiClient, repo: &Repo, sha: &str) -> Result<CommitChecks,
             url: s.target_url,
             app_id: None,
         }));
-        next = response.next_page();
     }
     Ok(CommitChecks {
         sha: sha.to_string(),
