@@ -18,7 +18,26 @@ use crate::evidence::{Gap, GapKind};
 /// More commits than this between BASE and HEAD is treated as a wrong range.
 const MAX_COMMITS: usize = 20_000;
 
-const PR_FIELDS: &str = r#"
+/// The commit and review fields both PR queries read, as one literal so the first
+/// page and the follow-up pages cannot drift apart.
+macro_rules! connection_fragments {
+    () => {
+        r#"
+fragment Commits on PullRequestCommitConnection {
+  totalCount pageInfo { hasNextPage endCursor }
+  nodes { commit { oid
+    authors(first: 10) { totalCount nodes { name email user { login } } }
+    committer { name email user { login } } } }
+}
+fragment Reviews on PullRequestReviewConnection {
+  totalCount pageInfo { hasNextPage endCursor }
+  nodes { author { login __typename } authorCanPushToRepository state submittedAt commit { oid } }
+}"#
+    };
+}
+
+const PR_FIELDS: &str = concat!(
+    r#"
 fragment PR on PullRequest {
   number title merged mergedAt baseRefName headRefOid
   mergeCommit { oid }
@@ -26,36 +45,21 @@ fragment PR on PullRequest {
   mergedBy { login __typename }
   commits(first: 50) { ...Commits }
   reviews(first: 50) { ...Reviews }
-}
-fragment Commits on PullRequestCommitConnection {
-  totalCount pageInfo { hasNextPage endCursor }
-  nodes { commit { oid
-    authors(first: 10) { totalCount nodes { name email user { login } } }
-    committer { name email user { login } } } }
-}
-fragment Reviews on PullRequestReviewConnection {
-  totalCount pageInfo { hasNextPage endCursor }
-  nodes { author { login __typename } authorCanPushToRepository state submittedAt commit { oid } }
-}"#;
+}"#,
+    connection_fragments!()
+);
 
 /// The rest of a pull request's commits and reviews, 100 at a time, for the rare PR
 /// with more than the first query returns.
-const PR_PAGE: &str = r#"query($owner: String!, $name: String!, $number: Int!, $commits: String, $reviews: String, $wantCommits: Boolean!, $wantReviews: Boolean!) {
+const PR_PAGE: &str = concat!(
+    r#"query($owner: String!, $name: String!, $number: Int!, $commits: String, $reviews: String, $wantCommits: Boolean!, $wantReviews: Boolean!) {
   repository(owner: $owner, name: $name) { pullRequest(number: $number) {
     commits(first: 100, after: $commits) @include(if: $wantCommits) { ...Commits }
     reviews(first: 100, after: $reviews) @include(if: $wantReviews) { ...Reviews }
   } }
-}
-fragment Commits on PullRequestCommitConnection {
-  totalCount pageInfo { hasNextPage endCursor }
-  nodes { commit { oid
-    authors(first: 10) { totalCount nodes { name email user { login } } }
-    committer { name email user { login } } } }
-}
-fragment Reviews on PullRequestReviewConnection {
-  totalCount pageInfo { hasNextPage endCursor }
-  nodes { author { login __typename } authorCanPushToRepository state submittedAt commit { oid } }
-}"#;
+}"#,
+    connection_fragments!()
+);
 
 /// Fetches the remaining pages of a PR's commits and reviews.
 fn complete(api: &mut ApiClient, repo: &Repo, pr: &mut RawPr) -> Result<(), Gap> {
