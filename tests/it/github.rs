@@ -1398,3 +1398,29 @@ fn a_check_pinned_to_an_app_only_counts_from_that_app() {
     let (code, report, _) = gh.verify("version: 1\nrequired_checks: {}\n", &[]);
     assert_eq!(code, 0, "{report}");
 }
+
+#[test]
+fn a_pull_request_whose_review_pages_repeat_cannot_loop_vouch() {
+    let gh = MockGitHub::start();
+    let mut first = pr(
+        12,
+        "alice",
+        &["alice"],
+        "a12",
+        HEAD,
+        &[("alice", "APPROVED", "a12")],
+    );
+    first["reviews"]["totalCount"] = json!(2);
+    first["reviews"]["pageInfo"] = json!({"hasNextPage": true, "endCursor": "r1"});
+    gh.graphql("history(", history(&[(HEAD, BASE, vec![first])], None));
+    // Every follow-up page claims more and returns the same cursor.
+    gh.graphql(
+        "wantReviews",
+        json!({"data": {"repository": {"pullRequest": {"reviews": {
+            "totalCount": 2, "pageInfo": {"hasNextPage": true, "endCursor": "r1"}, "nodes": []
+        }}}}}),
+    );
+    let (code, report, _) = gh.verify("version: 1\npeer_review: {}\n", &["--range", &range()]);
+    assert_eq!((code, status(&report, "peer-review")), (1, "error"));
+    assert!(gh.requests().len() <= 3, "{} requests", gh.requests().len());
+}

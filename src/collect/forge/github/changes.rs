@@ -64,9 +64,23 @@ const PR_PAGE: &str = concat!(
 /// Fetches the remaining pages of a PR's commits and reviews.
 fn complete(api: &mut ApiClient, repo: &Repo, pr: &mut RawPr) -> Result<(), Gap> {
     let what = format!("pull request #{}", pr.number);
+    let mut seen: Vec<(Option<String>, Option<String>)> = Vec::new();
     while pr.commits.page_info.has_next_page || pr.reviews.page_info.has_next_page {
         let want_commits = pr.commits.page_info.has_next_page;
         let want_reviews = pr.reviews.page_info.has_next_page;
+        // A server that hands back a cursor it already gave would page forever.
+        let cursors = (
+            pr.commits.page_info.end_cursor.clone(),
+            pr.reviews.page_info.end_cursor.clone(),
+        );
+        if seen.contains(&cursors) {
+            return Err(Gap::new(
+                GapKind::Malformed,
+                &what,
+                "the forge returned a page cursor it had already returned",
+            ));
+        }
+        seen.push(cursors);
         let data: PrPageData = api.graphql(
             PR_PAGE,
             serde_json::json!({
