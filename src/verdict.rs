@@ -8,6 +8,7 @@
 use globset::GlobBuilder;
 use serde::{Deserialize, Serialize};
 
+use crate::checks::change_record::ChangeRecord;
 use crate::checks::{ALL, Finding, FindingKind, WaiverRef};
 use crate::evidence::{Evidence, VexStatement};
 use crate::policy::{Exception, Policy};
@@ -66,6 +67,9 @@ pub struct ControlOutcome {
     pub summary: String,
     /// Violations and errors, waived ones included (with their waiver).
     pub findings: Vec<Finding>,
+    /// Per-change records with the verdict of each rule (peer review).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<ChangeRecord>,
 }
 
 /// Where a waiver comes from.
@@ -209,6 +213,7 @@ pub fn evaluate(policy: &Policy, evidence: &Evidence) -> Verdict {
                     ),
                 },
                 findings: Vec::new(),
+                changes: Vec::new(),
             });
             continue;
         };
@@ -221,6 +226,10 @@ pub fn evaluate(policy: &Policy, evidence: &Evidence) -> Verdict {
         {
             apply_waivers(check.id(), finding, &candidates, &mut waivers);
         }
+        let mut changes = output.changes;
+        for change in changes.iter_mut() {
+            change.settle(&findings);
+        }
         controls.push(ControlOutcome {
             id: check.id().into(),
             title: check.title().into(),
@@ -228,6 +237,7 @@ pub fn evaluate(policy: &Policy, evidence: &Evidence) -> Verdict {
             required: !settings.advisory,
             summary: output.summary,
             findings,
+            changes,
         });
     }
     for w in waivers.iter_mut() {

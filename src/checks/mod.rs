@@ -20,6 +20,7 @@ macro_rules! code {
 }
 
 pub mod branch_protection;
+pub mod change_record;
 pub mod peer_review;
 pub mod required_checks;
 pub mod sast;
@@ -128,6 +129,8 @@ pub struct CheckOutput {
     pub findings: Vec<Finding>,
     /// What was examined ("72 results from 1 run of CodeQL; 3 at or above high").
     pub summary: String,
+    /// One record per change judged, for controls that judge changes (peer review).
+    pub changes: Vec<change_record::ChangeRecord>,
 }
 
 /// Whether a finding means "the control did not operate" or "we could not tell".

@@ -10,9 +10,12 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use std::collections::HashMap;
+
+use super::change_record::{ApprovalRecord, ChangeKind, ChangeRecord, RuleOutcome, RuleStatus};
 use super::{CheckOutput, Code, Control, FindingSubject, Section};
 use crate::evidence::Evidence;
-use crate::evidence::forge::{ChangeRequest, ChangeSet, Review};
+use crate::evidence::forge::{BranchCommit, ChangeRequest, ChangeSet, Review};
 use crate::policy::Policy;
 use crate::policy::sections::{NonEmpty, yes};
 
@@ -209,6 +212,16 @@ enum Disqualified {
 }
 
 impl Disqualified {
+    /// Every reason, in the order records list their rules.
+    const ALL: [Disqualified; 6] = [
+        Disqualified::Author,
+        Disqualified::Contributor,
+        Disqualified::Stale,
+        Disqualified::Bot,
+        Disqualified::Dismissed,
+        Disqualified::CannotPush,
+    ];
+
     fn code(self) -> &'static Code {
         match self {
             Disqualified::Author => &SELF_APPROVED,
@@ -237,44 +250,57 @@ impl Disqualified {
 fn evaluate(p: &PeerReviewPolicy, changes: &ChangeSet, out: &mut CheckOutput) {
     let mut direct = 0usize;
     let mut allowed_pushes: Vec<String> = Vec::new();
-    for commit in &changes.commits {
-        if commit.change_request.is_some() {
-            continue;
-        }
-        // Git author fields can be typed by anyone: an allowance applies only to commits
-        // whose signature the forge verified for that login.
-        if let Some(allowed) = p
-            .allowed_direct_pushes
-            .iter()
-            .find(|a| commit.verified_signer.as_deref() == Some(a.actor.0.as_str()))
-        {
-            allowed_pushes.push(format!(
-                "{} by {} ({})",
-                short(&commit.sha),
-                allowed.actor.0,
-                allowed.reason.0
-            ));
-            continue;
-        }
-        direct += 1;
-        out.findings.push(
-            DIRECT_PUSH
-                .finding(format!(
-                    "{} by {} reached the branch without a pull request: {}",
-                    short(&commit.sha),
-                    commit.author,
-                    commit.title
-                ))
-                .with_subject(FindingSubject {
-                    id: Some(commit.sha.clone()),
-                    ..Default::default()
-                }),
-        );
-    }
     let mut approved = 0usize;
-    for change in &changes.change_requests {
-        if review_change(p, change, out) {
+    // One record per change, in branch order (newest first); a pull request whose
+    // commits are not on the range (the pre-merge gate) comes after.
+    let mut records: Vec<ChangeRecord> = Vec::new();
+    let mut recorded: HashMap<u64, usize> = HashMap::new();
+    let by_number: HashMap<u64, &ChangeRequest> = changes
+        .change_requests
+        .iter()
+        .map(|c| (c.number, c))
+        .collect();
+    let mut review = |change: &ChangeRequest, out: &mut CheckOutput| {
+        let record = review_change(p, change, out);
+        if record.status == RuleStatus::Pass {
             approved += 1;
+        }
+        record
+    };
+    for commit in &changes.commits {
+        let Some(number) = commit.change_request else {
+            let record = direct_push(p, commit, out);
+            match record.rules.first().and_then(|r| r.detail.as_ref()) {
+                Some(allowance) if record.status == RuleStatus::Pass => {
+                    allowed_pushes.push(allowance.clone())
+                }
+                _ => direct += 1,
+            }
+            records.push(record);
+            continue;
+        };
+        if let Some(&i) = recorded.get(&number) {
+            records[i].commits.push(commit.sha.clone());
+            continue;
+        }
+        let Some(change) = by_number.get(&number) else {
+            // The collector reads every PR it links a commit to; a dangling link means
+            // the evidence was edited or is incomplete, and the commit is unaccounted for.
+            out.findings.push(UNREADABLE.finding(format!(
+                "{} is linked to pull request #{number}, which the evidence does not contain",
+                short(&commit.sha)
+            )));
+            continue;
+        };
+        let mut record = review(change, out);
+        record.commits.push(commit.sha.clone());
+        recorded.insert(number, records.len());
+        records.push(record);
+    }
+    for change in &changes.change_requests {
+        if !recorded.contains_key(&change.number) {
+            let record = review(change, out);
+            records.push(record);
         }
     }
     out.summary = format!(
@@ -289,10 +315,72 @@ fn evaluate(p: &PeerReviewPolicy, changes: &ChangeSet, out: &mut CheckOutput) {
             format!("; allowed direct pushes: {}", allowed_pushes.join("; "))
         }
     );
+    out.changes = records;
 }
 
-/// Records why a change fails review, if it does. Returns whether it passed.
-fn review_change(p: &PeerReviewPolicy, change: &ChangeRequest, out: &mut CheckOutput) -> bool {
+/// Judges a commit that reached the branch without a pull request.
+fn direct_push(p: &PeerReviewPolicy, commit: &BranchCommit, out: &mut CheckOutput) -> ChangeRecord {
+    // Git author fields can be typed by anyone: an allowance applies only to commits
+    // whose signature the forge verified for that login.
+    let allowance = p
+        .allowed_direct_pushes
+        .iter()
+        .find(|a| commit.verified_signer.as_deref() == Some(a.actor.0.as_str()));
+    let rule = match allowance {
+        Some(allowed) => RuleOutcome::new(
+            &DIRECT_PUSH,
+            false,
+            Some(format!(
+                "{} by {} ({})",
+                short(&commit.sha),
+                allowed.actor.0,
+                allowed.reason.0
+            )),
+        ),
+        None => {
+            out.findings.push(
+                DIRECT_PUSH
+                    .finding(format!(
+                        "{} by {} reached the branch without a pull request: {}",
+                        short(&commit.sha),
+                        commit.author,
+                        commit.title
+                    ))
+                    .with_subject(FindingSubject {
+                        id: Some(commit.sha.clone()),
+                        ..Default::default()
+                    }),
+            );
+            RuleOutcome::new(&DIRECT_PUSH, true, None)
+        }
+    };
+    let mut record = ChangeRecord {
+        id: commit.sha.clone(),
+        kind: ChangeKind::DirectPush,
+        number: None,
+        title: commit.title.clone(),
+        author: commit.author.clone(),
+        head_sha: None,
+        merge_sha: Some(commit.sha.clone()),
+        merged_by: commit.verified_signer.clone(),
+        merged_at: None,
+        contributors: vec![commit.author.clone()],
+        approvals: Vec::new(),
+        commits: vec![commit.sha.clone()],
+        status: RuleStatus::Pass,
+        rules: vec![rule],
+    };
+    record.status = record.overall();
+    record
+}
+
+/// Judges one pull request: findings for why it fails review, if it does, and its
+/// record either way.
+fn review_change(
+    p: &PeerReviewPolicy,
+    change: &ChangeRequest,
+    out: &mut CheckOutput,
+) -> ChangeRecord {
     // The latest review per reviewer decides (a later COMMENTED does not undo an
     // approval on GitHub, a later CHANGES_REQUESTED or DISMISSED does).
     let mut latest: Vec<&Review> = Vec::new();
@@ -303,14 +391,13 @@ fn review_change(p: &PeerReviewPolicy, change: &ChangeRequest, out: &mut CheckOu
         latest.retain(|l| l.author != r.author);
         latest.push(r);
     }
-    let mut valid = Vec::new();
-    let mut disqualified: Vec<(&Review, Disqualified)> = Vec::new();
+    let mut approvals: Vec<(&Review, Option<Disqualified>)> = Vec::new();
     for r in change.reviews.iter().filter(|r| r.state == "DISMISSED") {
         if !latest
             .iter()
             .any(|l| l.author == r.author && l.state == "APPROVED")
         {
-            disqualified.push((r, Disqualified::Dismissed));
+            approvals.push((r, Some(Disqualified::Dismissed)));
         }
     }
     for r in latest.iter().filter(|r| r.state == "APPROVED") {
@@ -334,22 +421,102 @@ fn review_change(p: &PeerReviewPolicy, change: &ChangeRequest, out: &mut CheckOu
         } else {
             None
         };
-        match reason {
-            Some(d) => disqualified.push((r, d)),
-            None => valid.push(r.author.login.clone()),
-        }
+        approvals.push((r, reason));
     }
+    let mut valid: Vec<&str> = approvals
+        .iter()
+        .filter(|(_, why)| why.is_none())
+        .map(|(r, _)| r.author.login.as_str())
+        .collect();
     valid.sort();
     valid.dedup();
-    if valid.len() as u32 >= p.min_approvals {
-        return true;
+    let passed = valid.len() as u32 >= p.min_approvals;
+    let id = format!("#{}", change.number);
+    if !passed {
+        report_shortfall(p, change, &id, valid.len(), &approvals, out);
     }
+
+    let mut rules = vec![
+        RuleOutcome::new(
+            &DIRECT_PUSH,
+            false,
+            Some(format!("merged through pull request #{}", change.number)),
+        ),
+        RuleOutcome::new(
+            &NOT_APPROVED,
+            !passed,
+            Some(format!(
+                "{} of {} independent approval(s){}",
+                valid.len(),
+                p.min_approvals,
+                if valid.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", valid.join(", "))
+                }
+            )),
+        ),
+    ];
+    for kind in Disqualified::ALL {
+        let who: Vec<&str> = approvals
+            .iter()
+            .filter(|(_, why)| *why == Some(kind))
+            .map(|(r, _)| r.author.login.as_str())
+            .collect();
+        // A disqualified approval breaks its rule only when the change lacked approvals
+        // without it (that is when a finding reports it); otherwise it is a fact shown.
+        rules.push(RuleOutcome::new(
+            kind.code(),
+            !passed && !who.is_empty(),
+            (!who.is_empty()).then(|| format!("not counted: {}", who.join(", "))),
+        ));
+    }
+    let login = |a: &crate::evidence::forge::Actor| a.login.clone();
+    let mut record = ChangeRecord {
+        id,
+        kind: ChangeKind::PullRequest,
+        number: Some(change.number),
+        title: change.title.clone(),
+        author: change.author.login.clone(),
+        head_sha: Some(change.head_sha.clone()),
+        merge_sha: change.merge_sha.clone(),
+        merged_by: change.merged_by.as_ref().map(login),
+        merged_at: change.merged_at.clone(),
+        contributors: change.contributors.iter().map(login).collect(),
+        approvals: approvals
+            .iter()
+            .map(|(r, why)| ApprovalRecord {
+                reviewer: r.author.login.clone(),
+                submitted_at: r.submitted_at.clone(),
+                commit: r.commit.clone(),
+                counted: why.is_none(),
+                not_counted: why.map(|w| w.code().code.to_string()),
+            })
+            .collect(),
+        commits: Vec::new(),
+        status: RuleStatus::Pass,
+        rules,
+    };
+    record.status = record.overall();
+    record
+}
+
+/// Findings for a change short of independent approvals: one per approval that did
+/// not count, or "not approved" when there was none.
+fn report_shortfall(
+    p: &PeerReviewPolicy,
+    change: &ChangeRequest,
+    id: &str,
+    counted: usize,
+    approvals: &[(&Review, Option<Disqualified>)],
+    out: &mut CheckOutput,
+) {
     let subject = FindingSubject {
-        id: Some(format!("#{}", change.number)),
+        id: Some(id.to_string()),
         ..Default::default()
     };
     let head = format!(
-        "PR #{} \"{}\" by {} (merged by {}): {} of {} independent approval(s)",
+        "PR #{} \"{}\" by {} (merged by {}): {counted} of {} independent approval(s)",
         change.number,
         change.title,
         change.author.login,
@@ -357,9 +524,12 @@ fn review_change(p: &PeerReviewPolicy, change: &ChangeRequest, out: &mut CheckOu
             .merged_by
             .as_ref()
             .map_or("nobody yet", |m| m.login.as_str()),
-        valid.len(),
         p.min_approvals
     );
+    let disqualified: Vec<(&Review, Disqualified)> = approvals
+        .iter()
+        .filter_map(|(r, why)| why.map(|w| (*r, w)))
+        .collect();
     if disqualified.is_empty() {
         out.findings.push(
             NOT_APPROVED
@@ -374,7 +544,6 @@ fn review_change(p: &PeerReviewPolicy, change: &ChangeRequest, out: &mut CheckOu
                 .with_subject(subject.clone()),
         );
     }
-    false
 }
 
 fn short(sha: &str) -> &str {

@@ -1,6 +1,6 @@
 //! The Markdown sink, for `$GITHUB_STEP_SUMMARY` and merge-request comments: the
-//! verdict, a table of controls, then the blocking findings, the waived ones and the
-//! exceptions that need attention (expired, unused).
+//! verdict, a table of controls, then the blocking findings, the waived ones, the
+//! exceptions that need attention (expired, unused) and the per-change records.
 //!
 //! Untrusted text goes through [`escape::markdown`], which makes it inert inline text:
 //! no HTML, no mentions, no table breaks, no line breaks. Output size is bounded for
@@ -11,6 +11,7 @@
 use std::fmt::Write;
 
 use super::{Report, escape, waiver_label};
+use crate::checks::change_record::{ChangeRecord, RuleStatus};
 use crate::checks::{Finding, FindingKind};
 use crate::verdict::{Overall, Status, WaiverState, WaiverUse};
 
@@ -123,7 +124,89 @@ pub fn render(report: &Report) -> String {
         section(&mut out, "Exceptions", "exception(s)", &attention);
     }
 
+    for c in report.controls.iter().filter(|c| !c.changes.is_empty()) {
+        changes_table(&mut out, &c.title, &c.changes);
+    }
+
     cap(out)
+}
+
+/// The per-change records of one control as a table, failures first (an auditor
+/// samples the passes, a release engineer fixes the failures).
+fn changes_table(out: &mut String, title: &str, changes: &[ChangeRecord]) {
+    let _ = writeln!(out, "\n### {}: changes ({})\n", md(title), changes.len());
+    let collapse = changes.len() > COLLAPSE_OVER;
+    if collapse {
+        let _ = writeln!(
+            out,
+            "<details><summary>{} change(s) (expand)</summary>\n",
+            changes.len()
+        );
+    }
+    out.push_str(
+        "| Change | Status | Author | Head reviewed | Merged | Approvals | Broken rules |\n",
+    );
+    out.push_str("| --- | --- | --- | --- | --- | --- | --- |\n");
+    let mut ordered: Vec<&ChangeRecord> = changes.iter().collect();
+    ordered.sort_by_key(|c| c.status != RuleStatus::Fail);
+    for c in ordered {
+        let change = match c.number {
+            Some(n) => format!("#{n} {}", md(&c.title)),
+            None => format!("{} {}", md(short(&c.id)), md(&c.title)),
+        };
+        let status = match c.status {
+            RuleStatus::Pass => "✅ pass",
+            RuleStatus::Fail => "❌ fail",
+            RuleStatus::Waived => "🟨 waived",
+        };
+        let mut merged = c
+            .merge_sha
+            .as_deref()
+            .map(short)
+            .map(md)
+            .unwrap_or_default();
+        if let Some(by) = &c.merged_by {
+            let _ = write!(merged, " by {}", md(by));
+        }
+        if let Some(at) = &c.merged_at {
+            let _ = write!(merged, " at {}", md(at));
+        }
+        let approvals: Vec<String> = c
+            .approvals
+            .iter()
+            .map(|a| {
+                let mut s = md(&a.reviewer);
+                if let Some(at) = &a.submitted_at {
+                    let _ = write!(s, " at {}", md(at));
+                }
+                if let Some(why) = &a.not_counted {
+                    let _ = write!(s, " (not counted: {})", md(why));
+                }
+                s
+            })
+            .collect();
+        let broken: Vec<String> = c
+            .rules
+            .iter()
+            .filter(|r| r.status != RuleStatus::Pass)
+            .map(|r| format!("{} ({})", md(&r.rule), r.status.as_str()))
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {change} | {status} | {} | {} | {merged} | {} | {} |",
+            md(&c.author),
+            c.head_sha.as_deref().map(short).map(md).unwrap_or_default(),
+            approvals.join("; "),
+            broken.join("; "),
+        );
+    }
+    if collapse {
+        out.push_str("\n</details>\n");
+    }
+}
+
+fn short(sha: &str) -> &str {
+    sha.get(..12).unwrap_or(sha)
 }
 
 /// `### Title (n)` and the list, folded under `<details>` when it is long.
@@ -243,9 +326,9 @@ The SARIF, JUnit and JSON reports list every finding.\n";
     if out.len() < MAX_BYTES {
         return out;
     }
-    // Room for the note and for closing every `<details>` we could have opened (one
-    // per section, at most three).
-    let budget = MAX_BYTES - NOTE.len() - 3 * CLOSE.len() - 1;
+    // Room for the note and for closing every `<details>` the document opened.
+    let opened = out.matches("<details>").count();
+    let budget = MAX_BYTES - NOTE.len() - opened * CLOSE.len() - 1;
     // `\n` is ASCII, so the byte after it is always a char boundary.
     let cut = out.as_bytes()[..budget]
         .iter()
@@ -265,8 +348,13 @@ mod tests {
     use super::*;
     use crate::report::fixtures;
 
-    fn table_rows(md: &str) -> Vec<&str> {
-        md.lines().filter(|l| l.starts_with('|')).collect()
+    /// The rows of the table whose header starts with `header`: the lines from it up
+    /// to the first line that is not a row.
+    fn table_rows<'a>(md: &'a str, header: &str) -> Vec<&'a str> {
+        md.lines()
+            .skip_while(|l| !l.starts_with(header))
+            .take_while(|l| l.starts_with('|'))
+            .collect()
     }
 
     #[test]
@@ -280,26 +368,19 @@ mod tests {
         // No hostile line break: `::error::pwned` never starts a line.
         assert!(!out.lines().any(|l| l.trim_start().starts_with("::")));
 
-        // Header, separator, one row per control, contiguous: no row was split by a
-        // newline, and every row has exactly the 6 pipes of 5 cells, so no cell
-        // content contains a raw `|`.
-        let rows = table_rows(&out);
-        assert_eq!(rows.len(), r.controls.len() + 2);
-        let lines: Vec<&str> = out.lines().collect();
-        let header = lines
-            .iter()
-            .position(|l| l.starts_with("| Control"))
-            .unwrap();
-        assert_eq!(
-            lines[header..]
-                .iter()
-                .take_while(|l| l.starts_with('|'))
-                .count(),
-            r.controls.len() + 2
-        );
-        for row in rows {
-            assert_eq!(row.matches('|').count(), 6, "{row}");
-            assert!(row.ends_with('|'), "{row}");
+        // Header, separator, one row per control (per change), contiguous: no row was
+        // split by a newline, and every row has exactly the pipes of its cells, so no
+        // cell content contains a raw `|`.
+        let changes: usize = r.controls.iter().map(|c| c.changes.len()).sum();
+        assert!(changes > 0, "the sample has change records");
+        for (header, rows, pipes) in [("| Control", r.controls.len(), 6), ("| Change", changes, 8)]
+        {
+            let table = table_rows(&out, header);
+            assert_eq!(table.len(), rows + 2, "{header}");
+            for row in table {
+                assert_eq!(row.matches('|').count(), pipes, "{row}");
+                assert!(row.ends_with('|'), "{row}");
+            }
         }
     }
 
@@ -312,7 +393,7 @@ mod tests {
         assert!(out.contains("| SCA gate (sca) | ⚠️ error | yes | 2 |"));
 
         let findings = out
-            .split("### Findings (5)")
+            .split("### Findings (6)")
             .nth(1)
             .expect("findings section");
         let findings = findings.split("### Waived").next().unwrap();
@@ -330,15 +411,63 @@ mod tests {
         // The applied exception is not repeated here.
         assert!(!exceptions.contains("exceptions\\[0\\]"));
         assert!(!out.contains("<details>"));
+
+        // Per-change records: failures first, with the approval that did not count.
+        let changes = table_rows(&out, "| Change");
+        assert!(out.contains("### Peer review: changes (2)"));
+        assert!(
+            changes[2].starts_with("| #7 Fix rounding"),
+            "{}",
+            changes[2]
+        );
+        assert!(changes[2].contains("| ❌ fail |"));
+        assert!(changes[2].contains(
+            "carol at 2026\\-02\\-27T09:30:00Z (not counted: peer\\-review/stale\\-approval)"
+        ));
+        assert!(changes[3].starts_with("| #8 Bump ledger | ✅ pass | alice | 111111111111 |"));
+        assert!(changes[3].contains("by bob at 2026\\-02\\-28T10:00:00Z"));
     }
 
     #[test]
     fn long_lists_are_collapsed_with_a_count() {
         let out = render(&fixtures::report_with_many_findings(60, 10));
-        assert!(out.contains("### Findings (65)"));
-        assert!(out.contains("<details><summary>65 blocking finding(s) (expand)</summary>\n\n- "));
+        assert!(out.contains("### Findings (66)"));
+        assert!(out.contains("<details><summary>66 blocking finding(s) (expand)</summary>\n\n- "));
         assert_eq!(out.matches("<details>").count(), 1);
         assert_eq!(out.matches("</details>").count(), 1);
+    }
+
+    #[test]
+    fn long_change_tables_are_collapsed_and_capped() {
+        let mut r = fixtures::report();
+        let peer = r
+            .controls
+            .iter_mut()
+            .find(|c| !c.changes.is_empty())
+            .unwrap();
+        let one = peer.changes[0].clone();
+        peer.changes = vec![one; 60];
+        let out = render(&r);
+        assert!(out.contains("<details><summary>60 change(s) (expand)</summary>\n\n| Change"));
+        assert_eq!(out.matches("<details>").count(), 1);
+        assert_eq!(out.matches("</details>").count(), 1);
+
+        // A 10,000-change release with long titles still fits, tables closed.
+        let peer = r
+            .controls
+            .iter_mut()
+            .find(|c| !c.changes.is_empty())
+            .unwrap();
+        let mut long = peer.changes[0].clone();
+        long.title = "t".repeat(500);
+        peer.changes = vec![long; 10_000];
+        let out = render(&r);
+        assert!(out.len() < MAX_BYTES, "{} bytes", out.len());
+        assert!(out.contains("truncated to stay under GitHub's 1 MiB"));
+        assert_eq!(
+            out.matches("<details>").count(),
+            out.matches("</details>").count()
+        );
     }
 
     #[test]

@@ -279,6 +279,7 @@ pub fn sample_report_for_tests() -> Report {
                 required: true,
                 summary: format!("4 results from 2 runs; {HOSTILE}"),
                 findings: sast_findings,
+                changes: Vec::new(),
             },
             ControlOutcome {
                 id: "sca".into(),
@@ -287,7 +288,9 @@ pub fn sample_report_for_tests() -> Report {
                 required: true,
                 summary: "1 of 2 reports unreadable; 1 vulnerability at or above high".into(),
                 findings: sca_findings,
+                changes: Vec::new(),
             },
+            peer_review_sample(HOSTILE),
         ],
         waivers: vec![
             WaiverUse {
@@ -322,6 +325,83 @@ pub fn sample_report_for_tests() -> Report {
                 state: WaiverState::Unused,
                 matched_findings: 0,
             },
+        ],
+    }
+}
+
+/// A failing peer-review outcome with one approved and one stale change, hostile text
+/// in the places a PR author controls.
+fn peer_review_sample(hostile: &str) -> ControlOutcome {
+    use crate::checks::change_record::{
+        ApprovalRecord, ChangeKind, ChangeRecord, RuleOutcome, RuleStatus,
+    };
+    use crate::checks::{Code, FindingSubject, peer_review};
+    use crate::verdict::Status;
+
+    let head = "1111111111111111111111111111111111111111";
+    let stale_head = "2222222222222222222222222222222222222222";
+    let approval = |reviewer: &str, commit: &str, not_counted: Option<&Code>| ApprovalRecord {
+        reviewer: reviewer.into(),
+        submitted_at: Some("2026-02-27T09:30:00Z".into()),
+        commit: Some(commit.into()),
+        counted: not_counted.is_none(),
+        not_counted: not_counted.map(|c| c.code.to_string()),
+    };
+    let record = |number: u64, title: String, stale: bool| {
+        let mut rules = vec![
+            RuleOutcome::new(&peer_review::DIRECT_PUSH, false, None),
+            RuleOutcome::new(&peer_review::NOT_APPROVED, stale, None),
+            RuleOutcome::new(&peer_review::STALE_APPROVAL, stale, None),
+        ];
+        rules[1].detail = Some(format!("{} of 1 independent approval(s)", !stale as u8));
+        ChangeRecord {
+            id: format!("#{number}"),
+            kind: ChangeKind::PullRequest,
+            number: Some(number),
+            title,
+            author: if stale {
+                format!("mallory{hostile}")
+            } else {
+                "alice".into()
+            },
+            head_sha: Some(if stale { stale_head } else { head }.into()),
+            merge_sha: Some(format!("{number:0>40}")),
+            merged_by: Some("bob".into()),
+            merged_at: Some("2026-02-28T10:00:00Z".into()),
+            contributors: vec!["alice".into()],
+            approvals: vec![if stale {
+                approval("carol", head, Some(&peer_review::STALE_APPROVAL))
+            } else {
+                approval("carol", head, None)
+            }],
+            commits: vec![format!("{number:0>40}")],
+            status: if stale {
+                RuleStatus::Fail
+            } else {
+                RuleStatus::Pass
+            },
+            rules,
+        }
+    };
+    ControlOutcome {
+        id: "peer-review".into(),
+        title: "Peer review".into(),
+        status: Status::Fail,
+        required: true,
+        summary: "push on main: 2 commit(s), 2 pull request(s), 1 with 1 independent approval(s) on the merged head, 0 direct push(es)".into(),
+        findings: vec![
+            peer_review::STALE_APPROVAL
+                .finding(format!(
+                    "PR #7 \"{hostile}\" by mallory: 0 of 1 independent approval(s); carol approved an earlier head"
+                ))
+                .with_subject(FindingSubject {
+                    id: Some("#7".into()),
+                    ..FindingSubject::default()
+                }),
+        ],
+        changes: vec![
+            record(8, "Bump ledger".into(), false),
+            record(7, format!("Fix rounding {hostile}"), true),
         ],
     }
 }

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use super::support::{codes, run, status, tempdir, vouch, write};
+use super::support::{codes, control, errors, run, schema, status, tempdir, vouch, write};
 
 pub const HEAD: &str = "1111111111111111111111111111111111111111";
 pub const MID: &str = "2222222222222222222222222222222222222222";
@@ -83,9 +83,53 @@ impl MockGitHub {
             )
             .env("GITHUB_TOKEN", CANARY);
         let (code, stdout, stderr) = run(&mut cmd);
-        let report =
+        let report: Value =
             serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
+        // Every forge report keeps the published shape, per-change records included.
+        let errs = errors(&schema("schemas/report.schema.json"), &report);
+        assert!(errs.is_empty(), "{errs:?}\n{report}");
+        assert_records_agree_with_findings(&report);
         (code, report, stderr)
+    }
+}
+
+/// The peer-review records and findings tell one story: every finding about a change
+/// fails (or waives) the rule of its code in that change's record, and a change that
+/// fails has a blocking finding.
+fn assert_records_agree_with_findings(report: &Value) {
+    let Some(pr) = report["controls"]
+        .as_array()
+        .and_then(|cs| cs.iter().find(|c| c["id"] == "peer-review"))
+    else {
+        return;
+    };
+    let changes = pr["changes"].as_array().cloned().unwrap_or_default();
+    let record = |id: &str| changes.iter().find(|c| c["id"] == id);
+    for f in pr["findings"].as_array().unwrap() {
+        let Some(id) = f["subject"]["id"].as_str() else {
+            continue;
+        };
+        let change = record(id).unwrap_or_else(|| panic!("no record for {id}: {pr}"));
+        let rule = change["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule"] == f["code"])
+            .unwrap_or_else(|| panic!("{id} has no rule {}: {change}", f["code"]));
+        let expected = if f["waiver"].is_null() {
+            "fail"
+        } else {
+            "waived"
+        };
+        assert_eq!(rule["status"], expected, "{change}");
+    }
+    for c in &changes {
+        let blocking = pr["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["subject"]["id"] == c["id"] && f["waiver"].is_null());
+        assert_eq!(c["status"] == "fail", blocking, "{c}");
     }
 }
 
@@ -240,6 +284,37 @@ fn a_clean_release_passes() {
     for id in ["branch-protection", "peer-review", "required-checks"] {
         assert_eq!(status(&report, id), "pass", "{id}: {report}");
     }
+    // One record per change, in branch order, with the facts an auditor samples and
+    // every rule's verdict.
+    let changes = &control(&report, "peer-review")["changes"];
+    assert_eq!(changes.as_array().unwrap().len(), 2, "{changes}");
+    let newest = &changes[0];
+    assert_eq!(newest["id"], "#12");
+    assert_eq!(newest["kind"], "pull-request");
+    assert_eq!(newest["author"], "alice");
+    assert_eq!(newest["head_sha"], "a12");
+    assert_eq!(newest["merge_sha"], HEAD);
+    assert_eq!(newest["merged_by"], "merger");
+    assert_eq!(newest["merged_at"], "2026-11-20T10:00:00Z");
+    assert_eq!(newest["commits"], json!([HEAD]));
+    assert_eq!(
+        newest["approvals"],
+        json!([{"reviewer": "bob", "submitted_at": "2026-11-20T09:00:00Z", "commit": "a12", "counted": true}])
+    );
+    assert_eq!(newest["status"], "pass");
+    let rules: Vec<(&str, &str)> = newest["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["rule"].as_str().unwrap(), r["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(rules.len(), 8, "{rules:?}");
+    assert!(rules.iter().all(|(_, s)| *s == "pass"), "{rules:?}");
+    assert_eq!(
+        newest["rules"][1]["detail"],
+        "1 of 1 independent approval(s): bob"
+    );
+    assert_eq!(changes[1]["id"], "#11");
     // The token was sent to the forge (it is the mock), and nowhere else.
     let requests = gh.requests();
     assert!(requests.iter().all(|r| {
@@ -392,6 +467,79 @@ fn a_direct_push_fails_unless_the_actor_is_allowed() {
     let policy = "version: 1\npeer_review:\n  allowed_direct_pushes:\n    - actor: dev\n      reason: release automation bumps the version\n";
     let (code, report, _) = gh.verify(policy, &["--range", &range()]);
     assert_eq!(code, 0, "{report}");
+    // The record keeps the push and the allowance that covered it.
+    let change = &control(&report, "peer-review")["changes"][0];
+    assert_eq!(change["kind"], "direct-push");
+    assert_eq!(change["id"], HEAD);
+    assert_eq!(change["status"], "pass");
+    assert_eq!(change["rules"][0]["rule"], "peer-review/direct-push");
+    assert_eq!(
+        change["rules"][0]["detail"],
+        "111111111111 by dev (release automation bumps the version)"
+    );
+}
+
+#[test]
+fn a_waived_change_is_recorded_as_waived_with_the_rule_it_broke() {
+    let gh = MockGitHub::start();
+    gh.graphql(
+        "history(",
+        history(
+            &[
+                (
+                    HEAD,
+                    MID,
+                    vec![pr(
+                        12,
+                        "alice",
+                        &["alice"],
+                        "a12",
+                        HEAD,
+                        &[("bob", "APPROVED", "a11")],
+                    )],
+                ),
+                (
+                    MID,
+                    BASE,
+                    vec![pr(
+                        11,
+                        "carol",
+                        &["carol"],
+                        "a11",
+                        MID,
+                        &[("carol", "APPROVED", "a11")],
+                    )],
+                ),
+            ],
+            None,
+        ),
+    );
+    let policy = "version: 1\npeer_review: {}\nexceptions:\n  - control: peer-review\n    match: {id: \"#12\", code: peer-review/stale-approval}\n    reason: hotfix re-reviewed after merge in INC-7\n    owner: release-eng\n    expires: 2999-01-01\n";
+    let (code, report, _) = gh.verify(policy, &["--range", &range()]);
+    assert_eq!(code, 1, "#11 is still self-approved: {report}");
+    let changes = &control(&report, "peer-review")["changes"];
+    let rule = |change: &Value, code: &str| {
+        change["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule"] == code)
+            .map(|r| r["status"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(changes[0]["id"], "#12");
+    assert_eq!(changes[0]["status"], "waived");
+    assert_eq!(rule(&changes[0], "peer-review/stale-approval"), "waived");
+    // Too few approvals is waived with the reason behind it.
+    assert_eq!(rule(&changes[0], "peer-review/not-approved"), "waived");
+    assert_eq!(
+        changes[0]["approvals"][0]["not_counted"],
+        "peer-review/stale-approval"
+    );
+    assert_eq!(changes[1]["id"], "#11");
+    assert_eq!(changes[1]["status"], "fail");
+    assert_eq!(rule(&changes[1], "peer-review/self-approved"), "fail");
+    assert_eq!(rule(&changes[1], "peer-review/stale-approval"), "pass");
 }
 
 fn required_checks_codes(runs: Value) -> (i32, Vec<String>) {

@@ -3,22 +3,10 @@
 
 use serde_json::Value;
 
-use super::support::{fixture, repo_path, run, tempdir, vouch, write};
-
-fn schema(rel: &str) -> jsonschema::Validator {
-    let schema: Value = serde_json::from_slice(&std::fs::read(repo_path(rel)).unwrap()).unwrap();
-    jsonschema::draft202012::new(&schema)
-        .unwrap_or_else(|e| panic!("{rel} is not a valid schema: {e}"))
-}
+use super::support::{errors, fixture, repo_path, run, schema, tempdir, vouch, write};
 
 fn yaml_to_json(text: &str) -> Value {
     serde_saphyr::from_str(text).expect("YAML")
-}
-
-fn errors(v: &jsonschema::Validator, doc: &Value) -> Vec<String> {
-    v.iter_errors(doc)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect()
 }
 
 #[test]

@@ -109,3 +109,18 @@ pub fn codes(report: &serde_json::Value, id: &str) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// A schema of the repository (`schemas/…`), compiled.
+pub fn schema(rel: &str) -> jsonschema::Validator {
+    let schema: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(repo_path(rel)).unwrap()).unwrap();
+    jsonschema::draft202012::new(&schema)
+        .unwrap_or_else(|e| panic!("{rel} is not a valid schema: {e}"))
+}
+
+/// Every way `doc` breaks the schema, with where.
+pub fn errors(v: &jsonschema::Validator, doc: &serde_json::Value) -> Vec<String> {
+    v.iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}

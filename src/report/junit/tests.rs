@@ -97,6 +97,7 @@ fn hostile_text_is_neutralized_and_parses_back() {
 #[test]
 fn one_testcase_per_control_with_status_elements_and_counts() {
     let mut r = fixtures::report();
+    r.controls.truncate(2);
     // Cover every status: a passing, a waived and a skipped control beside the
     // fixture's failing and erroring ones.
     let mut pass = r.controls[0].clone();

@@ -47,8 +47,8 @@ fn shape_follows_sarif_and_github() {
     assert_eq!(run["invocations"][0]["executionSuccessful"], true);
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     let results = run["results"].as_array().unwrap();
-    // 4 SAST findings (one waived) + 2 SCA findings.
-    assert_eq!(results.len(), 6);
+    // 4 SAST findings (one waived) + 2 SCA findings + 1 peer-review finding.
+    assert_eq!(results.len(), 7);
     // One rule per distinct code, documented from the registry.
     let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(
@@ -57,7 +57,8 @@ fn shape_follows_sarif_and_github() {
             "sast/result-over-threshold",
             "sast/required-tool-missing",
             "sca/unreadable-report",
-            "sca/vulnerable-dependency"
+            "sca/vulnerable-dependency",
+            "peer-review/stale-approval"
         ]
     );
     assert_eq!(
