@@ -206,10 +206,39 @@ pub fn pr(
         "commits": {"totalCount": 1, "pageInfo": {"hasNextPage": false, "endCursor": null}, "nodes": [{"commit": {"oid": head,
             "authors": {"totalCount": authors.len(), "nodes": authors.iter().map(|a| git_actor(a)).collect::<Vec<_>>()},
             "committer": {"name": "GitHub", "email": "noreply@github.com", "user": {"login": "web-flow"}}}}]},
-        "reviews": {"totalCount": reviews.len(), "pageInfo": {"hasNextPage": false, "endCursor": null}, "nodes": reviews.iter().map(|(login, state, commit)| json!({
-            "author": user(login), "authorCanPushToRepository": true, "state": state, "submittedAt": "2026-11-20T09:00:00Z", "commit": {"oid": commit}
-        })).collect::<Vec<_>>()}
+        "reviews": {"totalCount": reviews.len(), "pageInfo": {"hasNextPage": false, "endCursor": null}, "nodes": reviews.iter().map(|(login, state, commit)| review(login, state, commit)).collect::<Vec<_>>()}
     })
+}
+
+/// A review by someone who can push, submitted before the merge.
+pub fn review(login: &str, state: &str, commit: &str) -> Value {
+    json!({"author": user(login), "authorCanPushToRepository": true, "state": state, "submittedAt": "2026-11-20T09:00:00Z", "commit": {"oid": commit}})
+}
+
+/// The answer to the pre-merge gate's pull request query.
+pub fn pull_request(pr: Value) -> Value {
+    json!({"data": {"repository": {"pullRequest": pr}}})
+}
+
+/// A follow-up page of a PR's reviews (`complete` asks for it with `wantReviews`).
+pub fn reviews_page(total: usize, nodes: Vec<Value>, next: Option<&str>) -> Value {
+    json!({"data": {"repository": {"pullRequest": {"reviews": {
+        "totalCount": total, "pageInfo": {"hasNextPage": next.is_some(), "endCursor": next}, "nodes": nodes
+    }}}}})
+}
+
+/// The tags query's answer: (name, oid, peeled commit for an annotated tag).
+pub fn tags(tags: &[(&str, &str, Option<&str>)]) -> Value {
+    let nodes: Vec<Value> = tags
+        .iter()
+        .map(|(name, oid, peeled)| match peeled {
+            Some(commit) => {
+                json!({"name": name, "target": {"oid": oid, "target": {"oid": commit}}})
+            }
+            None => json!({"name": name, "target": {"oid": oid}}),
+        })
+        .collect();
+    json!({"data": {"repository": {"refs": {"nodes": nodes}}}})
 }
 
 /// A history page: (sha, parent, PRs associated with it). BASE and HEAD resolve to
@@ -1005,10 +1034,7 @@ fn a_pull_request_run_gates_the_pr_on_its_current_head() {
         MID,
         &[("bob", "APPROVED", MID)],
     );
-    gh.graphql(
-        "pullRequest(number",
-        json!({"data": {"repository": {"pullRequest": approved_on_old_head}}}),
-    );
+    gh.graphql("pullRequest(number", pull_request(approved_on_old_head));
     let payload =
         json!({"number": 7, "pull_request": {"head": {"sha": HEAD}, "base": {"ref": "main"}}});
     let (code, report) = verify_in_actions(
@@ -1032,10 +1058,7 @@ fn a_pull_request_run_gates_the_pr_on_its_current_head() {
         MID,
         &[("bob", "APPROVED", HEAD)],
     );
-    gh.graphql(
-        "pullRequest(number",
-        json!({"data": {"repository": {"pullRequest": approved}}}),
-    );
+    gh.graphql("pullRequest(number", pull_request(approved));
     let (code, report) = verify_in_actions(
         &gh,
         "version: 1\npeer_review: {}\n",
@@ -1049,10 +1072,17 @@ fn a_pull_request_run_gates_the_pr_on_its_current_head() {
 #[test]
 fn a_tag_push_verifies_the_changes_since_the_previous_tag() {
     let gh = MockGitHub::start();
-    gh.graphql("refs(refPrefix", json!({"data": {"repository": {"refs": {"nodes": [
-        {"name": "v1.2.0", "target": {"oid": "9999999999999999999999999999999999999999", "target": {"oid": HEAD}}},
-        {"name": "v1.1.0", "target": {"oid": BASE}}
-    ]}}}}));
+    gh.graphql(
+        "refs(refPrefix",
+        tags(&[
+            (
+                "v1.2.0",
+                "9999999999999999999999999999999999999999",
+                Some(HEAD),
+            ),
+            ("v1.1.0", BASE, None),
+        ]),
+    );
     mount_clean_history(&gh);
     let (code, report) = verify_in_actions(
         &gh,
@@ -1176,10 +1206,10 @@ fn reviews_beyond_the_first_page_are_read() {
     first["reviews"]["totalCount"] = json!(2);
     first["reviews"]["pageInfo"] = json!({"hasNextPage": true, "endCursor": "r1"});
     gh.graphql("history(", history(&[(HEAD, BASE, vec![first])], None));
-    gh.graphql("wantReviews", json!({"data": {"repository": {"pullRequest": {"reviews": {
-        "totalCount": 2, "pageInfo": {"hasNextPage": false, "endCursor": null},
-        "nodes": [{"author": {"login": "bob", "__typename": "User"}, "authorCanPushToRepository": true, "state": "APPROVED", "submittedAt": "2026-11-20T09:30:00Z", "commit": {"oid": "a12"}}]
-    }}}}}));
+    gh.graphql(
+        "wantReviews",
+        reviews_page(2, vec![review("bob", "APPROVED", "a12")], None),
+    );
     let (code, report, _) = gh.verify("version: 1\npeer_review: {}\n", &["--range", &range()]);
     assert_eq!(code, 0, "{report}");
     let paged = gh
@@ -1431,10 +1461,7 @@ fn a_pull_request_that_moved_on_is_an_error_not_a_vouch_for_the_old_head() {
         MID,
         &[("bob", "APPROVED", MID)],
     );
-    gh.graphql(
-        "pullRequest(number",
-        json!({"data": {"repository": {"pullRequest": moved}}}),
-    );
+    gh.graphql("pullRequest(number", pull_request(moved));
     let payload = json!({"number": 7, "pull_request": {"head": {"sha": HEAD}}});
     let (code, report) = verify_in_actions(
         &gh,
@@ -1472,13 +1499,13 @@ fn floating_and_pre_release_tags_do_not_shrink_a_release_range() {
     let gh = MockGitHub::start();
     gh.graphql(
         "refs(refPrefix",
-        json!({"data": {"repository": {"refs": {"nodes": [
-            {"name": "v1.2.0", "target": {"oid": HEAD}},
-            {"name": "latest", "target": {"oid": HEAD}},
-            {"name": "nightly", "target": {"oid": MID}},
-            {"name": "v1.2.0-rc.1", "target": {"oid": MID}},
-            {"name": "v1.1.0", "target": {"oid": BASE}}
-        ]}}}}),
+        tags(&[
+            ("v1.2.0", HEAD, None),
+            ("latest", HEAD, None),
+            ("nightly", MID, None),
+            ("v1.2.0-rc.1", MID, None),
+            ("v1.1.0", BASE, None),
+        ]),
     );
     mount_clean_history(&gh);
     let (code, report) = verify_in_actions(
@@ -1562,12 +1589,7 @@ fn a_pull_request_whose_review_pages_repeat_cannot_loop_vouch() {
     first["reviews"]["pageInfo"] = json!({"hasNextPage": true, "endCursor": "r1"});
     gh.graphql("history(", history(&[(HEAD, BASE, vec![first])], None));
     // Every follow-up page claims more and returns the same cursor.
-    gh.graphql(
-        "wantReviews",
-        json!({"data": {"repository": {"pullRequest": {"reviews": {
-            "totalCount": 2, "pageInfo": {"hasNextPage": true, "endCursor": "r1"}, "nodes": []
-        }}}}}),
-    );
+    gh.graphql("wantReviews", reviews_page(2, Vec::new(), Some("r1")));
     let (code, report, _) = gh.verify("version: 1\npeer_review: {}\n", &["--range", &range()]);
     assert_eq!((code, status(&report, "peer-review")), (1, "error"));
     assert!(gh.requests().len() <= 3, "{} requests", gh.requests().len());

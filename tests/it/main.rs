@@ -4,6 +4,7 @@ mod acceptance;
 mod cli;
 mod example;
 mod github;
+mod github_schema;
 mod hostile_text;
 mod report_sinks;
 mod sarif_corpus;

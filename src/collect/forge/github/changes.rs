@@ -1,6 +1,6 @@
 //! The changes in a range: every commit on the branch's first-parent line with the pull
 //! request it came through, its reviews and its contributors, in one GraphQL query per
-//! 100 commits.
+//! 50 commits.
 //!
 //! Why first-parent: each commit on that line is something that *reached the branch*
 //! (a squash, a rebase, a merge commit or a direct push); the commits of a merged PR's
@@ -51,7 +51,7 @@ fragment PR on PullRequest {
 
 /// The rest of a pull request's commits and reviews, 100 at a time, for the rare PR
 /// with more than the first query returns.
-const PR_PAGE: &str = concat!(
+pub(super) const PR_PAGE: &str = concat!(
     r#"query($owner: String!, $name: String!, $number: Int!, $commits: String, $reviews: String, $wantCommits: Boolean!, $wantReviews: Boolean!) {
   repository(owner: $owner, name: $name) { pullRequest(number: $number) {
     commits(first: 100, after: $commits) @include(if: $wantCommits) { ...Commits }
@@ -135,6 +135,36 @@ struct PrPage {
     reviews: Option<Counted<RawReview>>,
 }
 
+/// One page of 50 first-parent commits with the pull requests each came through.
+pub(super) fn history_query() -> String {
+    format!(
+        "query($owner: String!, $name: String!, $head: String!, $base: String!, $cursor: String) {{
+  repository(owner: $owner, name: $name) {{
+    defaultBranchRef {{ name }}
+    base: object(expression: $base) {{ oid }}
+    head: object(expression: $head) {{ ... on Commit {{ oid
+      history(first: 50, after: $cursor) {{
+        pageInfo {{ hasNextPage endCursor }}
+        nodes {{ oid messageHeadline
+          parents(first: 2) {{ nodes {{ oid }} }}
+          author {{ name email user {{ login }} }}
+          signature {{ isValid signer {{ login }} }}
+          associatedPullRequests(first: 2) {{ nodes {{ ...PR }} }} }}
+      }} }} }}
+  }}
+}}{PR_FIELDS}"
+    )
+}
+
+/// One pull request, for the pre-merge gate.
+pub(super) fn pull_request_query() -> String {
+    format!(
+        "query($owner: String!, $name: String!, $number: Int!) {{
+  repository(owner: $owner, name: $name) {{ pullRequest(number: $number) {{ ...PR }} }}
+}}{PR_FIELDS}"
+    )
+}
+
 /// Reads the changes in `base..head` (first-parent) on `branch` (else the repository's
 /// default branch). `base` and `head` may be SHAs, short SHAs, tags or branches: the
 /// query resolves them with `object(expression:)`.
@@ -151,23 +181,7 @@ pub fn read_range(
     origin: &str,
     progress: &dyn Fn(usize),
 ) -> Result<ChangeSet, Gap> {
-    let query = format!(
-        "query($owner: String!, $name: String!, $head: String!, $base: String!, $cursor: String) {{
-  repository(owner: $owner, name: $name) {{
-    defaultBranchRef {{ name }}
-    base: object(expression: $base) {{ oid }}
-    head: object(expression: $head) {{ ... on Commit {{ oid
-      history(first: 50, after: $cursor) {{
-        pageInfo {{ hasNextPage endCursor }}
-        nodes {{ oid messageHeadline
-          parents(first: 2) {{ nodes {{ oid }} }}
-          author {{ name email user {{ login }} }}
-          signature {{ isValid signer {{ login }} }}
-          associatedPullRequests(first: 2) {{ nodes {{ ...PR }} }} }}
-      }} }} }}
-  }}
-}}{PR_FIELDS}"
-    );
+    let query = history_query();
     let what = format!("history of {head}");
     let mut nodes: HashMap<String, HistoryNode> = HashMap::new();
     let mut cursor: Option<String> = None;
@@ -360,11 +374,7 @@ pub fn read_pull_request(
     number: u64,
     expected_head: Option<&str>,
 ) -> Result<ChangeSet, Gap> {
-    let query = format!(
-        "query($owner: String!, $name: String!, $number: Int!) {{
-  repository(owner: $owner, name: $name) {{ pullRequest(number: $number) {{ ...PR }} }}
-}}{PR_FIELDS}"
-    );
+    let query = pull_request_query();
     let what = format!("pull request #{number}");
     let data: PullRequestData = api.graphql(
         &query,

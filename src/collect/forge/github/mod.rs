@@ -119,16 +119,31 @@ impl Forge for GitHub {
     }
 }
 
-impl GitHub {
-    /// The commit of `tag` and of the tag before it (by tagged commit date).
-    fn previous_tag(&mut self, tag: &str) -> Result<(String, String), Gap> {
-        let query = "query($owner: String!, $name: String!) {
+/// The newest 100 tags by tagged-commit date, with the commit each points at.
+const TAGS_QUERY: &str = "query($owner: String!, $name: String!) {
   repository(owner: $owner, name: $name) {
     refs(refPrefix: \"refs/tags/\", first: 100, orderBy: {field: TAG_COMMIT_DATE, direction: DESC}) {
       nodes { name target { oid ... on Tag { target { oid } } } }
     }
   }
 }";
+
+/// Every GraphQL document vouch sends to GitHub, by name: a test validates them against
+/// GitHub's published schema and its node limit, which a mock server cannot do.
+#[doc(hidden)]
+pub fn graphql_documents() -> Vec<(&'static str, String)> {
+    vec![
+        ("history", changes::history_query()),
+        ("pull-request", changes::pull_request_query()),
+        ("pull-request-page", changes::PR_PAGE.to_string()),
+        ("tags", TAGS_QUERY.to_string()),
+    ]
+}
+
+impl GitHub {
+    /// The commit of `tag` and of the tag before it (by tagged commit date).
+    fn previous_tag(&mut self, tag: &str) -> Result<(String, String), Gap> {
+        let query = TAGS_QUERY;
         #[derive(Deserialize)]
         struct Data {
             repository: Option<Repository>,
