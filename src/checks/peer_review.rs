@@ -132,7 +132,7 @@ code!(
     DISMISSED_APPROVAL,
     "peer-review/dismissed-approval",
     Violation,
-    "An approval was dismissed and not renewed.",
+    "A review was dismissed and the reviewer did not approve again (GitHub records a dismissed approval and a dismissed change request alike).",
     "Have the change approved again."
 );
 code!(
@@ -143,6 +143,20 @@ code!(
     "Have a maintainer (someone who can push) approve the change."
 );
 code!(
+    APPROVED_AFTER_MERGE,
+    "peer-review/approved-after-merge",
+    Violation,
+    "An approval was given after the pull request was merged (or its time is unknown): the change reached the branch unapproved.",
+    "Require approvals before merging (branch protection or rulesets, with admins included); approving afterwards does not review what was shipped."
+);
+code!(
+    UNKNOWN_APPROVER,
+    "peer-review/unknown-approver",
+    Violation,
+    "An approval came from a deleted account (`ghost`), whose independence from the change cannot be shown.",
+    "Have a current maintainer approve the change, or waive it with the evidence of who approved."
+);
+code!(
     NOT_APPROVED,
     "peer-review/not-approved",
     Violation,
@@ -150,7 +164,7 @@ code!(
     "Get the required number of approvals from people independent of the change."
 );
 
-static CODES: [&Code; 10] = [
+static CODES: [&Code; 12] = [
     &NO_EVIDENCE,
     &UNREADABLE,
     &DIRECT_PUSH,
@@ -160,6 +174,8 @@ static CODES: [&Code; 10] = [
     &BOT_APPROVAL,
     &DISMISSED_APPROVAL,
     &APPROVER_CANNOT_PUSH,
+    &APPROVED_AFTER_MERGE,
+    &UNKNOWN_APPROVER,
     &NOT_APPROVED,
 ];
 
@@ -209,17 +225,21 @@ enum Disqualified {
     Bot,
     Dismissed,
     CannotPush,
+    AfterMerge,
+    Deleted,
 }
 
 impl Disqualified {
     /// Every reason, in the order records list their rules.
-    const ALL: [Disqualified; 6] = [
+    const ALL: [Disqualified; 8] = [
         Disqualified::Author,
         Disqualified::Contributor,
         Disqualified::Stale,
         Disqualified::Bot,
         Disqualified::Dismissed,
         Disqualified::CannotPush,
+        Disqualified::AfterMerge,
+        Disqualified::Deleted,
     ];
 
     fn code(self) -> &'static Code {
@@ -230,6 +250,8 @@ impl Disqualified {
             Disqualified::Bot => &BOT_APPROVAL,
             Disqualified::Dismissed => &DISMISSED_APPROVAL,
             Disqualified::CannotPush => &APPROVER_CANNOT_PUSH,
+            Disqualified::AfterMerge => &APPROVED_AFTER_MERGE,
+            Disqualified::Deleted => &UNKNOWN_APPROVER,
         }
     }
 
@@ -241,8 +263,12 @@ impl Disqualified {
                 "approved an earlier head; commits were pushed after the approval"
             }
             Disqualified::Bot => "is a bot",
-            Disqualified::Dismissed => "the approval was dismissed",
+            Disqualified::Dismissed => "had a review dismissed and did not approve again",
             Disqualified::CannotPush => "cannot push to the repository",
+            Disqualified::AfterMerge => {
+                "approved after the merge (or at an unknown time): the change shipped unapproved"
+            }
+            Disqualified::Deleted => "is a deleted account (ghost)",
         }
     }
 }
@@ -322,10 +348,12 @@ fn evaluate(p: &PeerReviewPolicy, changes: &ChangeSet, out: &mut CheckOutput) {
 fn direct_push(p: &PeerReviewPolicy, commit: &BranchCommit, out: &mut CheckOutput) -> ChangeRecord {
     // Git author fields can be typed by anyone: an allowance applies only to commits
     // whose signature the forge verified for that login.
-    let allowance = p
-        .allowed_direct_pushes
-        .iter()
-        .find(|a| commit.verified_signer.as_deref() == Some(a.actor.0.as_str()));
+    let allowance = p.allowed_direct_pushes.iter().find(|a| {
+        commit
+            .verified_signer
+            .as_deref()
+            .is_some_and(|signer| signer.eq_ignore_ascii_case(&a.actor.0))
+    });
     let rule = match allowance {
         Some(allowed) => RuleOutcome::new(
             &DIRECT_PUSH,
@@ -362,7 +390,8 @@ fn direct_push(p: &PeerReviewPolicy, commit: &BranchCommit, out: &mut CheckOutpu
         author: commit.author.clone(),
         head_sha: None,
         merge_sha: Some(commit.sha.clone()),
-        merged_by: commit.verified_signer.clone(),
+        // Who pushed is not recorded by git; the signer is in the rule's detail.
+        merged_by: None,
         merged_at: None,
         contributors: vec![commit.author.clone()],
         approvals: Vec::new(),
@@ -401,23 +430,21 @@ fn review_change(
         }
     }
     for r in latest.iter().filter(|r| r.state == "APPROVED") {
-        let reason = if r.author.login == change.author.login {
+        let reason = if r.author.is(&change.author.login) {
             Some(Disqualified::Author)
-        } else if change
-            .contributors
-            .iter()
-            .any(|c| c.login.eq_ignore_ascii_case(&r.author.login))
-        {
+        } else if r.author.login == "ghost" {
+            // A deleted account cannot be shown to be independent of the change.
+            Some(Disqualified::Deleted)
+        } else if change.contributors.iter().any(|c| c.is(&r.author.login)) {
             Some(Disqualified::Contributor)
         } else if r.author.bot && !p.allow_bot_approvals {
             Some(Disqualified::Bot)
-        } else if r.author.login == "ghost" {
-            // A deleted account cannot be shown to be independent of the change.
-            Some(Disqualified::Contributor)
         } else if !r.can_push {
             Some(Disqualified::CannotPush)
         } else if r.commit.as_deref() != Some(change.head_sha.as_str()) {
             Some(Disqualified::Stale)
+        } else if !approved_before_merge(r, change) {
+            Some(Disqualified::AfterMerge)
         } else {
             None
         };
@@ -442,9 +469,11 @@ fn review_change(
             false,
             Some(format!("merged through pull request #{}", change.number)),
         ),
+        // Fails when its own finding is emitted: the change is short and no
+        // disqualified approval explains why (otherwise that reason's rule fails).
         RuleOutcome::new(
             &NOT_APPROVED,
-            !passed,
+            !passed && approvals.iter().all(|(_, why)| why.is_none()),
             Some(format!(
                 "{} of {} independent approval(s){}",
                 valid.len(),
@@ -499,6 +528,27 @@ fn review_change(
     };
     record.status = record.overall();
     record
+}
+
+/// Whether an approval came before the merge. A merged change's approvals must carry
+/// a time no later than the merge: an approval given afterwards reviewed nothing that
+/// gated the branch. Before the merge (the pre-merge gate) any approval can count.
+/// Both times are RFC 3339 UTC as the forge writes them; one that does not parse
+/// fails closed.
+fn approved_before_merge(review: &Review, change: &ChangeRequest) -> bool {
+    let Some(merged_at) = change.merged_at.as_deref() else {
+        return change.merge_sha.is_none();
+    };
+    let parse = |t: &str| {
+        time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+    };
+    match (
+        review.submitted_at.as_deref().and_then(parse),
+        parse(merged_at),
+    ) {
+        (Some(approved), Some(merged)) => approved <= merged,
+        _ => false,
+    }
 }
 
 /// Findings for a change short of independent approvals: one per approval that did

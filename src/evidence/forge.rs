@@ -226,6 +226,19 @@ pub struct Actor {
     pub bot: bool,
 }
 
+impl Actor {
+    /// Whether `login` names this account. Logins are case-insensitive on GitHub, and
+    /// an app's bot is `dependabot` in GraphQL but `dependabot[bot]` in REST and in its
+    /// commit e-mail, so the suffix does not tell two accounts apart.
+    pub fn is(&self, login: &str) -> bool {
+        let bare = |l: &str| {
+            let l = l.trim();
+            l.strip_suffix("[bot]").unwrap_or(l).to_ascii_lowercase()
+        };
+        bare(&self.login) == bare(login)
+    }
+}
+
 /// A submitted review.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]

@@ -227,6 +227,18 @@ pub fn reviews_page(total: usize, nodes: Vec<Value>, next: Option<&str>) -> Valu
     }}}}})
 }
 
+/// The answer to resolving a range's ends: `base` behind an annotated tag object when
+/// `tag` is given, `head` a commit.
+pub fn resolved_range(tag: Option<&str>, base: &str, head: &str) -> Value {
+    let base = match tag {
+        Some(tag) => {
+            json!({"oid": tag, "__typename": "Tag", "target": {"oid": base, "__typename": "Commit"}})
+        }
+        None => json!({"oid": base, "__typename": "Commit"}),
+    };
+    json!({"data": {"repository": {"base": base, "head": {"oid": head, "__typename": "Commit"}}}})
+}
+
 /// The tags query's answer: (name, oid, peeled commit for an annotated tag).
 pub fn tags(tags: &[(&str, &str, Option<&str>)]) -> Value {
     let nodes: Vec<Value> = tags
@@ -337,7 +349,7 @@ fn a_clean_release_passes() {
         .iter()
         .map(|r| (r["rule"].as_str().unwrap(), r["status"].as_str().unwrap()))
         .collect();
-    assert_eq!(rules.len(), 8, "{rules:?}");
+    assert_eq!(rules.len(), 10, "{rules:?}");
     assert!(rules.iter().all(|(_, s)| *s == "pass"), "{rules:?}");
     assert_eq!(
         newest["rules"][1]["detail"],
@@ -559,8 +571,8 @@ fn a_waived_change_is_recorded_as_waived_with_the_rule_it_broke() {
     assert_eq!(changes[0]["id"], "#12");
     assert_eq!(changes[0]["status"], "waived");
     assert_eq!(rule(&changes[0], "peer-review/stale-approval"), "waived");
-    // Too few approvals is waived with the reason behind it.
-    assert_eq!(rule(&changes[0], "peer-review/not-approved"), "waived");
+    // Too few approvals is reported by its reason (the stale approval), not twice.
+    assert_eq!(rule(&changes[0], "peer-review/not-approved"), "pass");
     assert_eq!(
         changes[0]["approvals"][0]["not_counted"],
         "peer-review/stale-approval"
@@ -1101,6 +1113,11 @@ fn a_tag_push_verifies_the_changes_since_the_previous_tag() {
         .as_str()
         .unwrap()
         .to_string();
+    let vars = history_variables(&gh);
+    assert_eq!(
+        (vars["base"].as_str(), vars["head"].as_str()),
+        (Some(BASE), Some(HEAD))
+    );
     assert!(
         summary.contains("tag v1.2.0") && summary.contains("2 pull request(s)"),
         "{summary}"
@@ -1121,6 +1138,11 @@ fn a_branch_push_verifies_the_pushed_range() {
     assert_eq!(
         (code, codes(&report, "peer-review")),
         (1, vec!["peer-review/direct-push".to_string()])
+    );
+    let vars = history_variables(&gh);
+    assert_eq!(
+        (vars["base"].as_str(), vars["head"].as_str()),
+        (Some(BASE), Some(HEAD))
     );
 }
 
@@ -1279,15 +1301,37 @@ fn a_server_that_repeats_a_page_cursor_cannot_loop_vouch() {
 
 #[test]
 fn range_ends_may_be_refs_resolved_by_the_forge() {
+    // v1.1.0 is an annotated tag (a tag object pointing at BASE), v1.2.0 a lightweight
+    // one: both are resolved to commits before the history is read from them.
     let gh = MockGitHub::start();
+    gh.graphql(
+        "v1.1.0",
+        resolved_range(Some("9999999999999999999999999999999999999999"), BASE, HEAD),
+    );
     mount_clean_history(&gh);
     let (code, report, _) = gh.verify(
         "version: 1\npeer_review: {}\n",
         &["--range", "v1.1.0..v1.2.0"],
     );
     assert_eq!(code, 0, "{report}");
-    let body = String::from_utf8_lossy(&gh.requests()[0].body).to_string();
-    assert!(body.contains("v1.1.0") && body.contains("v1.2.0"), "{body}");
+    let requests = gh.requests();
+    let body = |i: usize| -> Value { serde_json::from_slice(&requests[i].body).unwrap() };
+    assert_eq!(body(0)["variables"]["base"], "v1.1.0");
+    assert_eq!(body(0)["variables"]["head"], "v1.2.0");
+    assert_eq!(body(1)["variables"]["base"], BASE);
+    assert_eq!(body(1)["variables"]["head"], HEAD);
+
+    // A ref naming something other than a commit is an error, not an empty range.
+    let gh = MockGitHub::start();
+    gh.graphql(
+        "v1.1.0",
+        json!({"data": {"repository": {"base": {"oid": BASE, "__typename": "Tree"}, "head": {"oid": HEAD, "__typename": "Commit"}}}}),
+    );
+    let (code, report, _) = gh.verify(
+        "version: 1\npeer_review: {}\n",
+        &["--range", "v1.1.0..v1.2.0"],
+    );
+    assert_eq!((code, status(&report, "peer-review")), (1, "error"));
 }
 
 #[test]
@@ -1504,6 +1548,8 @@ fn floating_and_pre_release_tags_do_not_shrink_a_release_range() {
             ("latest", HEAD, None),
             ("nightly", MID, None),
             ("v1.2.0-rc.1", MID, None),
+            // A backport release tagged after v1.1.0 is not the previous release.
+            ("v1.0.5", MID, None),
             ("v1.1.0", BASE, None),
         ]),
     );
@@ -1516,13 +1562,30 @@ fn floating_and_pre_release_tags_do_not_shrink_a_release_range() {
         json!({}),
     );
     assert_eq!(code, 0, "{report}");
+    let vars = history_variables(&gh);
+    assert_eq!(
+        (vars["base"].as_str(), vars["head"].as_str()),
+        (Some(BASE), Some(HEAD)),
+        "the range starts at v1.1.0"
+    );
+    assert!(
+        control(&report, "peer-review")["summary"]
+            .as_str()
+            .unwrap()
+            .contains("since the previous release tag v1.1.0")
+    );
+}
+
+/// The variables of the first history query the mock received: the mock answers any
+/// range, so tests of how a range is chosen assert what was asked.
+fn history_variables(gh: &MockGitHub) -> Value {
     let body = gh
         .requests()
-        .iter()
-        .map(|r| String::from_utf8_lossy(&r.body).to_string())
-        .find(|b| b.contains("history("))
-        .unwrap();
-    assert!(body.contains(BASE), "the range starts at v1.1.0: {body}");
+        .into_iter()
+        .find(|r| String::from_utf8_lossy(&r.body).contains("history("))
+        .expect("a history query");
+    let body: Value = serde_json::from_slice(&body.body).unwrap();
+    body["variables"].clone()
 }
 
 #[test]
@@ -1593,4 +1656,182 @@ fn a_pull_request_whose_review_pages_repeat_cannot_loop_vouch() {
     let (code, report, _) = gh.verify("version: 1\npeer_review: {}\n", &["--range", &range()]);
     assert_eq!((code, status(&report, "peer-review")), (1, "error"));
     assert!(gh.requests().len() <= 3, "{} requests", gh.requests().len());
+}
+
+/// Peer-review codes for one PR merged as HEAD, after `edit` changes its JSON.
+fn codes_for_pr(edit: impl FnOnce(&mut Value)) -> (i32, Vec<String>) {
+    let mut change = pr(
+        12,
+        "alice",
+        &["alice"],
+        "a12",
+        HEAD,
+        &[("bob", "APPROVED", "a12")],
+    );
+    edit(&mut change);
+    peer_review_codes(history(&[(HEAD, BASE, vec![change])], None))
+}
+
+#[test]
+fn an_approval_given_after_the_merge_does_not_count() {
+    let after = codes_for_pr(|pr| {
+        pr["reviews"]["nodes"][0]["submittedAt"] = json!("2026-11-20T10:00:01Z");
+    });
+    assert_eq!(
+        after,
+        (1, vec!["peer-review/approved-after-merge".to_string()])
+    );
+    // An approval whose time is unknown cannot be shown to precede the merge.
+    let unknown = codes_for_pr(|pr| {
+        pr["reviews"]["nodes"][0]["submittedAt"] = Value::Null;
+    });
+    assert_eq!(
+        unknown,
+        (1, vec!["peer-review/approved-after-merge".to_string()])
+    );
+    // At the very second of the merge still counts (GitHub's times are to the second).
+    assert_eq!(
+        codes_for_pr(|pr| pr["reviews"]["nodes"][0]["submittedAt"] = json!("2026-11-20T10:00:00Z")),
+        (0, vec![])
+    );
+}
+
+#[test]
+fn identities_match_across_case_and_bot_spellings() {
+    // The author's login in another case is still the author.
+    let upper = codes_for_pr(|pr| {
+        pr["reviews"]["nodes"][0]["author"]["login"] = json!("ALICE");
+    });
+    assert_eq!(upper, (1, vec!["peer-review/self-approved".to_string()]));
+    // A bot whose commits GitHub did not map to a user (only its no-reply e-mail) is
+    // still a contributor, and its GraphQL login has no `[bot]` suffix.
+    let gh = MockGitHub::start();
+    let mut change = pr(
+        12,
+        "alice",
+        &["alice"],
+        "a12",
+        HEAD,
+        &[("bob", "APPROVED", "a12"), ("renovate", "APPROVED", "a12")],
+    );
+    change["commits"]["nodes"][0]["commit"]["authors"]["nodes"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "renovate[bot]", "email": "29139614+renovate[bot]@users.noreply.github.com", "user": null}));
+    change["commits"]["nodes"][0]["commit"]["authors"]["totalCount"] = json!(2);
+    change["reviews"]["nodes"][1]["author"]["__typename"] = json!("Bot");
+    gh.graphql("history(", history(&[(HEAD, BASE, vec![change])], None));
+    let policy = "version: 1\npeer_review:\n  min_approvals: 2\n  allow_bot_approvals: true\n";
+    let (code, report, _) = gh.verify(policy, &["--range", &range()]);
+    assert_eq!(
+        (code, codes(&report, "peer-review")),
+        (1, vec!["peer-review/approved-by-contributor".to_string()])
+    );
+}
+
+#[test]
+fn a_deleted_approver_is_reported_as_unknown() {
+    let ghost = codes_for_pr(|pr| {
+        pr["reviews"]["nodes"][0]["author"]["login"] = json!("ghost");
+    });
+    assert_eq!(ghost, (1, vec!["peer-review/unknown-approver".to_string()]));
+}
+
+#[test]
+fn a_rebase_merge_accounts_for_every_rewritten_commit() {
+    // PR #12 had 3 commits, rebased onto main as C1, C2 and HEAD (its merge commit).
+    const C1: &str = "c111111111111111111111111111111111111111";
+    const C2: &str = "c222222222222222222222222222222222222222";
+    let mut change = pr(
+        12,
+        "alice",
+        &["alice"],
+        "a12",
+        HEAD,
+        &[("bob", "APPROVED", "a12")],
+    );
+    change["commits"]["totalCount"] = json!(3);
+    let commit = change["commits"]["nodes"][0].clone();
+    change["commits"]["nodes"] = json!([commit.clone(), commit.clone(), commit]);
+    let gh = MockGitHub::start();
+    gh.graphql(
+        "history(",
+        history(
+            &[
+                (HEAD, C2, vec![change.clone()]),
+                (C2, C1, vec![change.clone()]),
+                (C1, BASE, vec![change.clone()]),
+            ],
+            None,
+        ),
+    );
+    let (code, report, _) = gh.verify("version: 1\npeer_review: {}\n", &["--range", &range()]);
+    assert_eq!(code, 0, "{report}");
+    let record = &control(&report, "peer-review")["changes"][0];
+    assert_eq!(record["commits"], json!([HEAD, C2, C1]));
+
+    // One commit more than the PR had is not the PR's: it reached the branch another way.
+    let gh = MockGitHub::start();
+    const C0: &str = "c000000000000000000000000000000000000000";
+    gh.graphql(
+        "history(",
+        history(
+            &[
+                (HEAD, C2, vec![change.clone()]),
+                (C2, C1, vec![change.clone()]),
+                (C1, C0, vec![change.clone()]),
+                (C0, BASE, vec![change]),
+            ],
+            None,
+        ),
+    );
+    let (code, report, _) = gh.verify("version: 1\npeer_review: {}\n", &["--range", &range()]);
+    assert_eq!(
+        (code, codes(&report, "peer-review")),
+        (1, vec!["peer-review/direct-push".to_string()])
+    );
+    assert_eq!(control(&report, "peer-review")["changes"][1]["id"], C0);
+}
+
+#[test]
+fn a_pr_that_merely_contains_a_direct_push_does_not_cover_it() {
+    // MID was pushed straight to main; PR #12, later merged as HEAD, lists it among its
+    // commits (and GitHub associates it with the PR). The PR had one commit of its own
+    // above the branch, so only HEAD came through it; MID is a direct push.
+    let mut change = pr(
+        12,
+        "alice",
+        &["alice"],
+        "a12",
+        HEAD,
+        &[("bob", "APPROVED", "a12")],
+    );
+    change["commits"]["nodes"][0]["commit"]["oid"] = json!(MID);
+    let gh = MockGitHub::start();
+    gh.graphql(
+        "history(",
+        history(
+            &[(HEAD, MID, vec![change.clone()]), (MID, BASE, vec![change])],
+            None,
+        ),
+    );
+    let (code, report, _) = gh.verify("version: 1\npeer_review: {}\n", &["--range", &range()]);
+    assert_eq!(
+        (code, codes(&report, "peer-review")),
+        (1, vec!["peer-review/direct-push".to_string()])
+    );
+    // A PR merged into another branch does not cover a commit on this one either.
+    let mut elsewhere = pr(
+        13,
+        "alice",
+        &["alice"],
+        "a13",
+        HEAD,
+        &[("bob", "APPROVED", "a13")],
+    );
+    elsewhere["baseRefName"] = json!("release/1.x");
+    assert_eq!(
+        peer_review_codes(history(&[(HEAD, BASE, vec![elsewhere])], None)),
+        (1, vec!["peer-review/direct-push".to_string()])
+    );
 }

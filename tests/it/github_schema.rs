@@ -11,7 +11,9 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-use super::github::{BASE, HEAD, MID, history, pr, pull_request, review, reviews_page, tags};
+use super::github::{
+    BASE, HEAD, MID, history, pr, pull_request, resolved_range, review, reviews_page, tags,
+};
 use super::support::{repo_path, skip, tempdir, write};
 
 /// GitHub refuses a query that could return more than this many nodes.
@@ -123,6 +125,10 @@ fn mock_answers(document: &str) -> Vec<Value> {
             history(&[(HEAD, BASE, vec![])], None),
         ],
         "pull-request" => vec![pull_request(approved)],
+        "resolve-range" => vec![
+            resolved_range(Some("9999999999999999999999999999999999999999"), BASE, HEAD),
+            resolved_range(None, BASE, HEAD),
+        ],
         "pull-request-page" => vec![
             reviews_page(2, vec![review("bob", "APPROVED", "a12")], None),
             reviews_page(2, Vec::new(), Some("r1")),

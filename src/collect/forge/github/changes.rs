@@ -156,6 +156,71 @@ pub(super) fn history_query() -> String {
     )
 }
 
+/// Both ends of a range as objects, tags peeled to what they point at.
+pub(super) const RESOLVE_QUERY: &str =
+    "query($owner: String!, $name: String!, $head: String!, $base: String!) {
+  repository(owner: $owner, name: $name) {
+    base: object(expression: $base) { oid __typename ... on Tag { target { oid __typename } } }
+    head: object(expression: $head) { oid __typename ... on Tag { target { oid __typename } } }
+  }
+}";
+
+fn is_full_sha(s: &str) -> bool {
+    (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Resolves `base` and `head` (SHAs, short SHAs, tags, branches) to commit SHAs.
+fn resolve_range(
+    api: &mut ApiClient,
+    repo: &Repo,
+    base: &str,
+    head: &str,
+) -> Result<(String, String), Gap> {
+    #[derive(Deserialize)]
+    struct Data {
+        repository: Option<Ends>,
+    }
+    #[derive(Deserialize)]
+    struct Ends {
+        base: Option<Object>,
+        head: Option<Object>,
+    }
+    #[derive(Deserialize)]
+    struct Object {
+        oid: String,
+        #[serde(rename = "__typename")]
+        typename: String,
+        target: Option<Box<Object>>,
+    }
+    let what = format!("range {base}..{head}");
+    let data: Data = api.graphql(
+        RESOLVE_QUERY,
+        serde_json::json!({ "owner": repo.owner, "name": repo.name, "head": head, "base": base }),
+        &what,
+    )?;
+    let ends = data
+        .repository
+        .ok_or_else(|| Gap::new(GapKind::NotFound, &what, "repository not found"))?;
+    let commit = |object: Option<Object>, name: &str| {
+        let object = object
+            .ok_or_else(|| Gap::new(GapKind::NotFound, &what, format!("{name} not found")))?;
+        let object = match (object.typename.as_str(), object.target) {
+            ("Tag", Some(target)) => *target,
+            (_, target) => Object { target, ..object },
+        };
+        if object.typename == "Commit" {
+            Ok(object.oid)
+        } else {
+            Err(Gap::new(
+                GapKind::Malformed,
+                &what,
+                format!("{name} is a {}, not a commit", object.typename),
+            ))
+        }
+    };
+    Ok((commit(ends.base, base)?, commit(ends.head, head)?))
+}
+
 /// One pull request, for the pre-merge gate.
 pub(super) fn pull_request_query() -> String {
     format!(
@@ -181,6 +246,14 @@ pub fn read_range(
     origin: &str,
     progress: &dyn Fn(usize),
 ) -> Result<ChangeSet, Gap> {
+    // Refs (tags, branches, `HEAD~3`) are resolved to commits first: an annotated tag
+    // names a tag object, whose own id would never be met on the history.
+    let (base, head) = if is_full_sha(base) && is_full_sha(head) {
+        (base.to_string(), head.to_string())
+    } else {
+        resolve_range(api, repo, base, head)?
+    };
+    let (base, head) = (base.as_str(), head.as_str());
     let query = history_query();
     let what = format!("history of {head}");
     let mut nodes: HashMap<String, HistoryNode> = HashMap::new();
@@ -317,16 +390,43 @@ pub fn read_range(
 
     let mut commits = Vec::with_capacity(walk.len());
     let mut requests: HashMap<u64, ChangeRequest> = HashMap::new();
+    // A rebase merge (or a fast-forward merge pushed by hand) puts several commits on
+    // the branch; the PR's merge commit is the newest of them. The run below it, of at
+    // most the PR's other commits, each associated with the same PR, came through it.
+    let mut run: Option<(u64, u64)> = None; // (PR number, commits left in the run)
     for sha in &walk {
         let node = nodes.remove(sha).expect("walked nodes were fetched");
-        // The PR must be merged into this branch and must actually contain the commit:
-        // be merged as it (squash, merge commit), or hold it among its commits.
-        let pr = node.associated_pull_requests.nodes.into_iter().find(|pr| {
-            pr.merged
-                && pr.base_ref_name == target
-                && (pr.merge_commit.as_ref().is_some_and(|m| m.oid == node.oid)
-                    || pr.commits.nodes.iter().any(|c| c.commit.oid == node.oid))
-        });
+        // The PR must be merged into this branch and must have put this commit there:
+        // as its merge commit, or as one of the commits right below it (see `run`). A
+        // PR that merely contains the commit somewhere else proves nothing about how
+        // the commit reached the branch.
+        let mut eligible: Vec<RawPr> = node
+            .associated_pull_requests
+            .nodes
+            .into_iter()
+            .filter(|pr| pr.merged && pr.base_ref_name == target)
+            .collect();
+        let merged_here = eligible
+            .iter()
+            .position(|pr| pr.merge_commit.as_ref().is_some_and(|m| m.oid == node.oid));
+        let pr = if let Some(i) = merged_here {
+            let pr = eligible.swap_remove(i);
+            run = Some((pr.number, pr.commits.total_count.saturating_sub(1)));
+            Some(pr)
+        } else {
+            let continued = run
+                .as_mut()
+                .filter(|(_, left)| *left > 0)
+                .and_then(|(n, left)| {
+                    let i = eligible.iter().position(|pr| pr.number == *n)?;
+                    *left -= 1;
+                    Some(eligible.swap_remove(i))
+                });
+            if continued.is_none() {
+                run = None;
+            }
+            continued
+        };
         let number = pr.as_ref().map(|p| p.number);
         if let Some(mut pr) = pr
             && !requests.contains_key(&pr.number)
@@ -584,6 +684,14 @@ impl GitActor {
         if email.is_empty() && self.name.as_deref().unwrap_or("").is_empty() {
             return None;
         }
+        // GitHub's no-reply address names the account (`ID+login@users.noreply…`),
+        // which is how a bot's commits are attributed when GraphQL maps no user.
+        if let Some(login) = noreply_login(&email) {
+            return Some(Actor {
+                bot: login.ends_with("[bot]"),
+                login: login.to_string(),
+            });
+        }
         Some(Actor {
             login: format!("{} <{email}>", self.name.clone().unwrap_or_default()),
             bot: false,
@@ -601,6 +709,20 @@ impl GitActor {
     }
 }
 
+/// The login in a GitHub no-reply e-mail address: `49699333+dependabot[bot]@users.noreply.github.com`
+/// or the older `login@users.noreply.github.com`.
+fn noreply_login(email: &str) -> Option<&str> {
+    let local = email.strip_suffix("@users.noreply.github.com")?;
+    let login = local.split_once('+').map_or(local, |(id, login)| {
+        if id.bytes().all(|b| b.is_ascii_digit()) {
+            login
+        } else {
+            local
+        }
+    });
+    (!login.is_empty()).then_some(login)
+}
+
 impl RawPr {
     fn into_change_request(self) -> Result<ChangeRequest, Gap> {
         let what = format!("pull request #{}", self.number);
@@ -611,8 +733,9 @@ impl RawPr {
                 GapKind::Malformed,
                 what,
                 format!(
-                    "{} commits; vouch reads up to 100 per pull request",
-                    self.commits.total_count
+                    "{} commits listed but {} read (GitHub lists at most 250 commits of a pull request)",
+                    self.commits.total_count,
+                    self.commits.nodes.len()
                 ),
             ));
         }
@@ -621,8 +744,9 @@ impl RawPr {
                 GapKind::Malformed,
                 what,
                 format!(
-                    "{} reviews; vouch reads up to 100 per pull request",
-                    self.reviews.total_count
+                    "{} reviews listed but {} read (the pull request changed while it was read)",
+                    self.reviews.total_count,
+                    self.reviews.nodes.len()
                 ),
             ));
         }

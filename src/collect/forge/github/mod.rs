@@ -83,14 +83,14 @@ impl Forge for GitHub {
                 progress,
             ),
             RangeRequest::PreviousTag { tag, branch } => {
-                let (base, head) = self.previous_tag(tag)?;
+                let (previous, base, head) = self.previous_tag(tag)?;
                 changes::read_range(
                     &mut self.api,
                     &self.repo,
                     &base,
                     &head,
                     branch.as_deref(),
-                    &format!("tag {tag} (since the previous tag)"),
+                    &format!("tag {tag} (since the previous release tag {previous})"),
                     progress,
                 )
             }
@@ -133,6 +133,7 @@ const TAGS_QUERY: &str = "query($owner: String!, $name: String!) {
 #[doc(hidden)]
 pub fn graphql_documents() -> Vec<(&'static str, String)> {
     vec![
+        ("resolve-range", changes::RESOLVE_QUERY.to_string()),
         ("history", changes::history_query()),
         ("pull-request", changes::pull_request_query()),
         ("pull-request-page", changes::PR_PAGE.to_string()),
@@ -141,8 +142,13 @@ pub fn graphql_documents() -> Vec<(&'static str, String)> {
 }
 
 impl GitHub {
-    /// The commit of `tag` and of the tag before it (by tagged commit date).
-    fn previous_tag(&mut self, tag: &str) -> Result<(String, String), Gap> {
+    /// The previous release tag's name and commit, and the commit of `tag`.
+    ///
+    /// For a release-shaped tag (`v1.2.3`) the previous release is the highest lower
+    /// version, not the newest by date: commit dates are whatever the committer typed.
+    /// Anyone who may create tags can still plant a release-shaped tag in between, so
+    /// tag creation should be restricted by a ruleset; the base is named in the summary.
+    fn previous_tag(&mut self, tag: &str) -> Result<(String, String, String), Gap> {
         let query = TAGS_QUERY;
         #[derive(Deserialize)]
         struct Data {
@@ -191,27 +197,42 @@ impl GitHub {
         // The previous *release*: a floating tag (`latest`, `nightly`), another tag on
         // the same commit, or a pre-release before a final release would shrink the
         // range and leave changes unverified.
-        let shape = release_shape(tag);
-        let previous = tags[position + 1..]
-            .iter()
-            .find(|t| {
-                commit(t) != current
-                    && match (shape, release_shape(&t.name)) {
-                        (Some((_, false)), Some((_, prerelease))) => !prerelease,
-                        (Some(_), Some(_)) => true,
-                        (Some(_), None) => false,
-                        (None, _) => true,
-                    }
-            })
-            .ok_or_else(|| {
-                Gap::new(
-                    GapKind::NotFound,
-                    &what,
-                    format!("no earlier release tag before {tag}: give the range with --range BASE..{tag}"),
-                )
-            })?;
-        Ok((commit(previous), current))
+        let previous = match release_shape(tag) {
+            Some((version, prerelease)) => {
+                let version = numeric(version);
+                tags.iter()
+                    .filter(|t| commit(t) != current)
+                    .filter_map(|t| {
+                        let (v, pre) = release_shape(&t.name)?;
+                        let v = numeric(v);
+                        (v < version && (prerelease || !pre)).then_some((v, t))
+                    })
+                    .max_by(|a, b| a.0.cmp(&b.0))
+                    .map(|(_, t)| t)
+            }
+            // Not a version: the tag before it by date is all there is to go on.
+            None => tags[position + 1..].iter().find(|t| commit(t) != current),
+        }
+        .ok_or_else(|| {
+            Gap::new(
+                GapKind::NotFound,
+                &what,
+                format!(
+                    "no earlier release tag before {tag}: give the range with --range BASE..{tag}"
+                ),
+            )
+        })?;
+        Ok((previous.name.clone(), commit(previous), current))
     }
+}
+
+/// `1.2.3` as numbers, for ordering (`1.10` after `1.9`; `1.2` as `1.2.0`).
+fn numeric(version: &str) -> [u64; 3] {
+    let mut out = [0u64; 3];
+    for (slot, part) in out.iter_mut().zip(version.split('.')) {
+        *slot = part.parse().unwrap_or(u64::MAX);
+    }
+    out
 }
 
 /// `Some((version, is_prerelease))` for a semantic-version tag (`v1.2.3`, `1.2.3-rc.1`).
@@ -231,7 +252,14 @@ fn release_shape(tag: &str) -> Option<(&str, bool)> {
 
 #[cfg(test)]
 mod tests {
-    use super::release_shape;
+    use super::{numeric, release_shape};
+
+    #[test]
+    fn versions_order_numerically() {
+        assert!(numeric("1.10.0") > numeric("1.9.9"));
+        assert_eq!(numeric("1.2"), numeric("1.2.0"));
+        assert!(numeric("2.0") > numeric("1.99.99"));
+    }
 
     #[test]
     fn release_tags_are_recognized() {
