@@ -135,6 +135,14 @@ pub fn run(args: &VerifyArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Result<
         evidence.forge = Some(forge);
         evidence.sast.extend(alerts);
     }
+    // A server (or a proxy) that echoes the token back in an error message or a field
+    // must not get it into the evidence, and so into any report.
+    for token in [env.get("GITHUB_TOKEN"), env.get("GH_TOKEN")]
+        .into_iter()
+        .flatten()
+    {
+        evidence.redact(token)?;
+    }
     if let Some(dir) = &args.evidence_out {
         save_evidence(dir, &evidence, &loaded)?;
     }
@@ -178,6 +186,17 @@ fn collect_forge(
     });
     if kind == ForgeKind::None {
         return Ok(None);
+    }
+    // Check runs are matched to the exact commit: a short SHA or a ref would never
+    // equal the SHA a check ran on, and would read as "ran on another commit".
+    if let Some(commit) = &context.commit
+        && !((commit.len() == 40 || commit.len() == 64)
+            && commit.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        anyhow::bail!(
+            "--commit {}: the forge is read for an exact commit; give its full SHA (40 hex digits)",
+            crate::report::escape::terminal(commit)
+        );
     }
     let on = |s: Option<bool>| s.unwrap_or(false);
     let need_checks = on(policy.required_checks.as_ref().map(|s| s.enabled));

@@ -140,9 +140,9 @@ pub struct ClassicSettings {
     /// Some users, teams or apps may bypass the pull-request requirement.
     #[serde(default)]
     pub pull_request_bypass: bool,
-    /// Force pushes are allowed.
+    /// Force pushes are allowed (also when the response did not say: fail closed).
     pub allow_force_pushes: bool,
-    /// Deletion is allowed.
+    /// Deletion is allowed (also when the response did not say: fail closed).
     pub allow_deletions: bool,
     /// Signed commits are required.
     pub required_signatures: bool,

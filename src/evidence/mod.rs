@@ -57,6 +57,30 @@ pub struct Evidence {
     pub forge: Option<forge::ForgeEvidence>,
 }
 
+/// Shortest secret [`Evidence::redact`] looks for: a shorter one would match ordinary
+/// text (and no forge issues tokens that short).
+const MIN_SECRET_LEN: usize = 8;
+
+impl Evidence {
+    /// Replaces every occurrence of `secret` in any text of the evidence with
+    /// `[REDACTED]`. Everything reported is derived from the evidence, so a secret the
+    /// forge echoed back (in an error message, a title, a check name) goes no further.
+    pub fn redact(&mut self, secret: &str) -> anyhow::Result<()> {
+        if secret.len() < MIN_SECRET_LEN {
+            return Ok(());
+        }
+        // The secret as it appears inside a JSON string (escaped, without quotes).
+        let quoted = serde_json::to_string(secret)?;
+        let needle = &quoted[1..quoted.len() - 1];
+        let text = serde_json::to_string(self)?;
+        if !text.contains(needle) {
+            return Ok(());
+        }
+        *self = serde_json::from_str(&text.replace(needle, "[REDACTED]"))?;
+        Ok(())
+    }
+}
+
 /// Name and version of the tool that produced a document.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]

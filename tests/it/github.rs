@@ -814,18 +814,42 @@ fn api_economy_stays_within_budget() {
 /// token appears in no stream, report, summary or evidence file.
 #[test]
 fn the_token_appears_in_no_output() {
-    for broken in [false, true] {
+    for mode in ["good", "broken", "reflecting"] {
         let gh = MockGitHub::start();
-        if broken {
-            gh.mount(Mock::given(method("GET")).respond_with(
-                ResponseTemplate::new(401).set_body_json(json!({"message": "Bad credentials"})),
-            ));
-            gh.mount(Mock::given(method("POST")).respond_with(ResponseTemplate::new(500)));
-        } else {
-            mount_good_protection(&gh);
-            mount_clean_history(&gh);
-            mount_checks(&gh, json!([check_run("build", HEAD, "success")]), json!([]));
+        match mode {
+            "broken" => {
+                gh.mount(Mock::given(method("GET")).respond_with(
+                    ResponseTemplate::new(401).set_body_json(json!({"message": "Bad credentials"})),
+                ));
+                gh.mount(Mock::given(method("POST")).respond_with(ResponseTemplate::new(500)));
+            }
+            "reflecting" => {
+                // A server (or proxy) that echoes the token in errors and in data.
+                gh.mount(
+                    Mock::given(method("GET")).respond_with(
+                        ResponseTemplate::new(403).set_body_json(
+                            json!({"message": format!("token {CANARY} lacks a scope")}),
+                        ),
+                    ),
+                );
+                let mut change = pr(
+                    12,
+                    "alice",
+                    &["alice"],
+                    "a12",
+                    HEAD,
+                    &[("alice", "APPROVED", "a12")],
+                );
+                change["title"] = json!(format!("leak {CANARY}"));
+                gh.graphql("history(", history(&[(HEAD, BASE, vec![change])], None));
+            }
+            _ => {
+                mount_good_protection(&gh);
+                mount_clean_history(&gh);
+                mount_checks(&gh, json!([check_run("build", HEAD, "success")]), json!([]));
+            }
         }
+        let broken = mode != "good";
         let dir = tempdir();
         let policy = write(dir.path(), "vouch.yaml", POLICY);
         let summary = write(dir.path(), "summary.md", "");
@@ -1834,4 +1858,52 @@ fn a_pr_that_merely_contains_a_direct_push_does_not_cover_it() {
         peer_review_codes(history(&[(HEAD, BASE, vec![elsewhere])], None)),
         (1, vec!["peer-review/direct-push".to_string()])
     );
+}
+
+#[test]
+fn a_graphql_query_timeout_is_retried_and_a_persistent_one_is_an_error() {
+    let timeout = json!({"data": null, "errors": [{"message": "Something went wrong while executing your query. This may be the result of a timeout, or it could be a GitHub bug."}]});
+    let gh = MockGitHub::start();
+    gh.mount(
+        Mock::given(method("POST"))
+            .and(path("/graphql"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(timeout.clone()))
+            .up_to_n_times(1)
+            .with_priority(1),
+    );
+    mount_clean_history(&gh);
+    let (code, report, _) = gh.verify("version: 1\npeer_review: {}\n", &["--range", &range()]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(gh.requests().len(), 2);
+
+    let gh = MockGitHub::start();
+    gh.graphql("history(", timeout);
+    let (code, report, _) = gh.verify("version: 1\npeer_review: {}\n", &["--range", &range()]);
+    assert_eq!((code, status(&report, "peer-review")), (1, "error"));
+    assert_eq!(gh.requests().len(), 4, "the first try and 3 retries");
+}
+
+#[test]
+fn a_short_commit_is_refused_before_any_request() {
+    let gh = MockGitHub::start();
+    let dir = tempdir();
+    let policy = write(dir.path(), "vouch.yaml", POLICY);
+    let mut cmd = vouch();
+    cmd.arg("verify")
+        .arg("--policy")
+        .arg(&policy)
+        .args([
+            "--forge",
+            "github",
+            "--repo",
+            "acme/ledger",
+            "--commit",
+            "1111111",
+        ])
+        .env("GITHUB_API_URL", gh.server.uri())
+        .env("GITHUB_TOKEN", CANARY);
+    let (code, _, stderr) = run(&mut cmd);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("give its full SHA"), "{stderr}");
+    assert!(gh.requests().is_empty());
 }

@@ -255,7 +255,19 @@ impl ApiClient {
                     continue;
                 }
             }
+            // GitHub reports a query that ran out of time as an untyped error inside a
+            // 200 ("Something went wrong while executing your query. This may be the
+            // result of a timeout…"): transient, so retried like a 5xx.
+            if first.kind.is_none()
+                && is_transient_graphql_error(&first.message)
+                && attempt <= self.retry.max_retries
+            {
+                tracing::debug!(what, attempt, "GraphQL query timed out on the server");
+                std::thread::sleep(self.backoff(attempt));
+                continue;
+            }
             let kind = match first.kind.as_deref() {
+                None if is_transient_graphql_error(&first.message) => GapKind::Unavailable,
                 Some("RATE_LIMITED") => GapKind::RateLimited,
                 Some("NOT_FOUND") => GapKind::NotFound,
                 Some("FORBIDDEN") => GapKind::Forbidden,
@@ -454,4 +466,11 @@ fn short_error(e: &octocrab::Error) -> String {
         .chars()
         .take(200)
         .collect()
+}
+
+/// Whether an untyped GraphQL error is GitHub's "the query timed out or failed on our
+/// side" (retryable), as opposed to a fault in the query.
+fn is_transient_graphql_error(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("timeout") || m.contains("timed out") || m.starts_with("something went wrong")
 }

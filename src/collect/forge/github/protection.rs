@@ -293,10 +293,32 @@ impl RawClassic {
                 all
             }),
             enforce_admins: enabled(&self.enforce_admins),
-            allow_force_pushes: enabled(&self.allow_force_pushes),
-            allow_deletions: enabled(&self.allow_deletions),
+            // Absent (older GitHub Enterprise Server, or a changed response) reads as
+            // allowed: a setting the forge did not report cannot vouch for the branch.
+            allow_force_pushes: self.allow_force_pushes.as_ref().is_none_or(|e| e.enabled),
+            allow_deletions: self.allow_deletions.as_ref().is_none_or(|e| e.enabled),
             required_signatures: enabled(&self.required_signatures),
             required_linear_history: enabled(&self.required_linear_history),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RawClassic;
+
+    #[test]
+    fn unreported_force_push_and_deletion_settings_read_as_allowed() {
+        let classic: RawClassic =
+            serde_json::from_value(serde_json::json!({"enforce_admins": {"enabled": true}}))
+                .unwrap();
+        let settings = classic.normalize();
+        assert!(settings.allow_force_pushes && settings.allow_deletions);
+        let classic: RawClassic = serde_json::from_value(serde_json::json!({
+            "allow_force_pushes": {"enabled": false}, "allow_deletions": {"enabled": false}
+        }))
+        .unwrap();
+        let settings = classic.normalize();
+        assert!(!settings.allow_force_pushes && !settings.allow_deletions);
     }
 }
