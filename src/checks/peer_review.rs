@@ -412,8 +412,12 @@ fn review_change(
 ) -> ChangeRecord {
     // The latest review per reviewer decides (a later COMMENTED does not undo an
     // approval on GitHub, a later CHANGES_REQUESTED or DISMISSED does).
+    // Reviews after the merge (or at an unknown time) neither count nor undo what was
+    // decided before it; an approval among them is recorded as not counted.
+    let (before, after): (Vec<&Review>, Vec<&Review>) =
+        change.reviews.iter().partition(|r| before_merge(r, change));
     let mut latest: Vec<&Review> = Vec::new();
-    for r in &change.reviews {
+    for r in before {
         if r.state == "COMMENTED" || r.state == "PENDING" {
             continue;
         }
@@ -429,12 +433,15 @@ fn review_change(
             approvals.push((r, Some(Disqualified::Dismissed)));
         }
     }
+    for r in after.iter().filter(|r| r.state == "APPROVED") {
+        approvals.push((r, Some(Disqualified::AfterMerge)));
+    }
     for r in latest.iter().filter(|r| r.state == "APPROVED") {
-        let reason = if r.author.is(&change.author.login) {
-            Some(Disqualified::Author)
-        } else if r.author.login == "ghost" {
+        let reason = if r.author.login == "ghost" {
             // A deleted account cannot be shown to be independent of the change.
             Some(Disqualified::Deleted)
+        } else if r.author.is(&change.author.login) {
+            Some(Disqualified::Author)
         } else if change.contributors.iter().any(|c| c.is(&r.author.login)) {
             Some(Disqualified::Contributor)
         } else if r.author.bot && !p.allow_bot_approvals {
@@ -443,8 +450,6 @@ fn review_change(
             Some(Disqualified::CannotPush)
         } else if r.commit.as_deref() != Some(change.head_sha.as_str()) {
             Some(Disqualified::Stale)
-        } else if !approved_before_merge(r, change) {
-            Some(Disqualified::AfterMerge)
         } else {
             None
         };
@@ -530,12 +535,12 @@ fn review_change(
     record
 }
 
-/// Whether an approval came before the merge. A merged change's approvals must carry
-/// a time no later than the merge: an approval given afterwards reviewed nothing that
-/// gated the branch. Before the merge (the pre-merge gate) any approval can count.
-/// Both times are RFC 3339 UTC as the forge writes them; one that does not parse
-/// fails closed.
-fn approved_before_merge(review: &Review, change: &ChangeRequest) -> bool {
+/// Whether a review came before the merge. A merged change's approvals must carry a
+/// time no later than the merge: an approval given afterwards reviewed nothing that
+/// gated the branch. Before the merge (the pre-merge gate) every review counts. Both
+/// times are RFC 3339 UTC as the forge writes them; one that does not parse fails
+/// closed.
+fn before_merge(review: &Review, change: &ChangeRequest) -> bool {
     let Some(merged_at) = change.merged_at.as_deref() else {
         return change.merge_sha.is_none();
     };

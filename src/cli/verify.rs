@@ -191,10 +191,12 @@ fn collect_forge(
     // equal the SHA a check ran on, and would read as "ran on another commit".
     if let Some(commit) = &context.commit
         && !((commit.len() == 40 || commit.len() == 64)
-            && commit.bytes().all(|b| b.is_ascii_hexdigit()))
+            && commit
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
     {
         anyhow::bail!(
-            "--commit {}: the forge is read for an exact commit; give its full SHA (40 hex digits)",
+            "--commit {}: the forge is read for an exact commit; give its full SHA (40 lowercase hex digits)",
             crate::report::escape::terminal(commit)
         );
     }

@@ -69,15 +69,31 @@ impl Evidence {
         if secret.len() < MIN_SECRET_LEN {
             return Ok(());
         }
-        // The secret as it appears inside a JSON string (escaped, without quotes).
-        let quoted = serde_json::to_string(secret)?;
-        let needle = &quoted[1..quoted.len() - 1];
-        let text = serde_json::to_string(self)?;
-        if !text.contains(needle) {
-            return Ok(());
+        // Through the JSON tree, not its text: replacing inside serialized JSON could
+        // cut an escape sequence in two.
+        let mut tree = serde_json::to_value(&*self)?;
+        if redact_strings(&mut tree, secret) {
+            *self = serde_json::from_value(tree)?;
         }
-        *self = serde_json::from_str(&text.replace(needle, "[REDACTED]"))?;
         Ok(())
+    }
+}
+
+/// Replaces `secret` in every string of `v`; whether anything changed.
+fn redact_strings(v: &mut serde_json::Value, secret: &str) -> bool {
+    use serde_json::Value;
+    match v {
+        Value::String(s) if s.contains(secret) => {
+            *s = s.replace(secret, "[REDACTED]");
+            true
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |changed, x| redact_strings(x, secret) | changed),
+        Value::Object(map) => map
+            .values_mut()
+            .fold(false, |changed, x| redact_strings(x, secret) | changed),
+        _ => false,
     }
 }
 

@@ -1713,6 +1713,15 @@ fn an_approval_given_after_the_merge_does_not_count() {
         unknown,
         (1, vec!["peer-review/approved-after-merge".to_string()])
     );
+    // What happens after the merge neither counts nor undoes the approval before it.
+    let later = codes_for_pr(|pr| {
+        let mut again = pr["reviews"]["nodes"][0].clone();
+        again["state"] = json!("CHANGES_REQUESTED");
+        again["submittedAt"] = json!("2026-11-21T08:00:00Z");
+        pr["reviews"]["nodes"].as_array_mut().unwrap().push(again);
+        pr["reviews"]["totalCount"] = json!(2);
+    });
+    assert_eq!(later, (0, vec![]));
     // At the very second of the merge still counts (GitHub's times are to the second).
     assert_eq!(
         codes_for_pr(|pr| pr["reviews"]["nodes"][0]["submittedAt"] = json!("2026-11-20T10:00:00Z")),
@@ -1815,6 +1824,33 @@ fn a_rebase_merge_accounts_for_every_rewritten_commit() {
         (1, vec!["peer-review/direct-push".to_string()])
     );
     assert_eq!(control(&report, "peer-review")["changes"][1]["id"], C0);
+}
+
+#[test]
+fn commits_below_a_true_merge_commit_are_not_the_prs() {
+    // HEAD merges PR #12 (two commits) with a merge commit: its first parent MID is what
+    // main already had, even if GitHub associates MID with the PR.
+    let mut change = pr(
+        12,
+        "alice",
+        &["alice"],
+        "a12",
+        HEAD,
+        &[("bob", "APPROVED", "a12")],
+    );
+    change["commits"]["totalCount"] = json!(2);
+    let commit = change["commits"]["nodes"][0].clone();
+    change["commits"]["nodes"] = json!([commit.clone(), commit]);
+    let mut nodes = history(
+        &[(HEAD, MID, vec![change.clone()]), (MID, BASE, vec![change])],
+        None,
+    );
+    nodes["data"]["repository"]["head"]["history"]["nodes"][0]["parents"]["nodes"] =
+        json!([{"oid": MID}, {"oid": "a12"}]);
+    assert_eq!(
+        peer_review_codes(nodes),
+        (1, vec!["peer-review/direct-push".to_string()])
+    );
 }
 
 #[test]

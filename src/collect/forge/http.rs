@@ -471,6 +471,9 @@ fn short_error(e: &octocrab::Error) -> String {
 /// Whether an untyped GraphQL error is GitHub's "the query timed out or failed on our
 /// side" (retryable), as opposed to a fault in the query.
 fn is_transient_graphql_error(message: &str) -> bool {
-    let m = message.to_ascii_lowercase();
-    m.contains("timeout") || m.contains("timed out") || m.starts_with("something went wrong")
+    // GitHub's wording: "Something went wrong while executing your query. This may be
+    // the result of a timeout, or it could be a GitHub bug."
+    message
+        .to_ascii_lowercase()
+        .starts_with("something went wrong while executing your query")
 }

@@ -411,7 +411,11 @@ pub fn read_range(
             .position(|pr| pr.merge_commit.as_ref().is_some_and(|m| m.oid == node.oid));
         let pr = if let Some(i) = merged_here {
             let pr = eligible.swap_remove(i);
-            run = Some((pr.number, pr.commits.total_count.saturating_sub(1)));
+            // Only a single-parent merge commit (squash, rebase, fast-forward) can have
+            // the PR's other commits right below it; below a true merge commit is what
+            // the branch already had.
+            run = (node.parents.nodes.len() == 1)
+                .then(|| (pr.number, pr.commits.total_count.saturating_sub(1)));
             Some(pr)
         } else {
             let continued = run

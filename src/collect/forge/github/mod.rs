@@ -200,14 +200,18 @@ impl GitHub {
         let previous = match release_shape(tag) {
             Some((version, prerelease)) => {
                 let version = numeric(version);
+                // Ties (`v1.1` and `1.1.0`, a final and its pre-release) go to the final
+                // release, then to the newest tag (`max_by_key` keeps the last maximum,
+                // so the list is walked oldest first).
                 tags.iter()
+                    .rev()
                     .filter(|t| commit(t) != current)
                     .filter_map(|t| {
                         let (v, pre) = release_shape(&t.name)?;
                         let v = numeric(v);
-                        (v < version && (prerelease || !pre)).then_some((v, t))
+                        (v < version && (prerelease || !pre)).then_some(((v, !pre), t))
                     })
-                    .max_by(|a, b| a.0.cmp(&b.0))
+                    .max_by_key(|(key, _)| *key)
                     .map(|(_, t)| t)
             }
             // Not a version: the tag before it by date is all there is to go on.
