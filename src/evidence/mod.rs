@@ -8,6 +8,7 @@
 pub mod ecosystem;
 pub mod forge;
 pub mod sast;
+pub mod sbom;
 pub mod sca;
 pub mod severity;
 pub mod vex;

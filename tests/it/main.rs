@@ -2,6 +2,7 @@
 
 mod acceptance;
 mod cli;
+mod cyclonedx_corpus;
 mod example;
 mod github;
 mod github_schema;

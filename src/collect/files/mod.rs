@@ -3,5 +3,6 @@
 mod gitlab_sast;
 pub(crate) mod json;
 pub mod sarif;
+pub mod sbom;
 pub mod sca;
 pub mod vex;

@@ -1,0 +1,350 @@
+//! CycloneDX JSON, spec 1.2 to 1.7.
+//!
+//! Why not the `cyclonedx-bom` crate: version 0.8 reads spec 1.3 to 1.5 only, and it
+//! rejects (rather than reports) what it finds invalid, while vouch must validate 1.6
+//! and 1.7 too and say where every problem is. So the document is parsed once into a
+//! `serde_json::Value`, validated against the official schema of its declared version
+//! ([`super::schema`]), and the fields the control judges are read from that same tree.
+
+use serde_json::{Map, Value};
+
+use super::schema;
+use super::semantic::{self, Refs};
+use crate::collect::files::json;
+use crate::evidence::sbom::{
+    Component, Dependency, Hash, License, Sbom, SbomFormat, SbomMetadata, SbomProblem,
+};
+use crate::evidence::{Gap, GapKind};
+
+/// Most schema violations reported per document: past this the SBOM is plainly broken
+/// and a longer list helps nobody.
+const MAX_SCHEMA_VIOLATIONS: usize = 100;
+
+/// Reads and validates a CycloneDX JSON document.
+pub fn read(source: &str, bytes: &[u8]) -> Result<Sbom, Gap> {
+    let bytes = json::content(source, bytes)?;
+    let doc: Value = serde_json::from_slice(bytes)
+        .map_err(|e| json::malformed_at(source, "CycloneDX JSON", &e))?;
+    let spec_version = match doc.get("specVersion") {
+        Some(Value::String(v)) => v.clone(),
+        _ if !doc.is_object() => {
+            return Err(Gap::new(
+                GapKind::Malformed,
+                source,
+                "CycloneDX JSON: the document is not a JSON object",
+            ));
+        }
+        _ => {
+            return Err(Gap::new(
+                GapKind::Malformed,
+                source,
+                "CycloneDX JSON: `/specVersion` is missing or not a string, so the document cannot be validated",
+            ));
+        }
+    };
+    let mut refs = Refs::default();
+    collect_refs(&doc, &mut String::new(), &mut refs);
+    Ok(from_value(
+        &doc,
+        spec_version,
+        SbomFormat::CyclonedxJson,
+        refs,
+        &|_| None,
+    ))
+}
+
+/// Validates a CycloneDX document in its JSON form (read as JSON, or mapped from XML)
+/// and reads the fields the control judges. `line_of` gives the source line of a JSON
+/// pointer where the reader knows it.
+pub(super) fn from_value(
+    doc: &Value,
+    spec_version: String,
+    format: SbomFormat,
+    refs: Refs,
+    line_of: &dyn Fn(&str) -> Option<u64>,
+) -> Sbom {
+    let empty = Map::new();
+    let root = doc.as_object().unwrap_or(&empty);
+    let mut problems: Vec<SbomProblem> =
+        match schema::validate(&spec_version, doc, MAX_SCHEMA_VIOLATIONS) {
+            Some(violations) => violations
+                .into_iter()
+                .map(|v| {
+                    let location = pointer_or_root(v.pointer);
+                    SbomProblem {
+                        line: line_of(&location),
+                        location,
+                        message: v.message,
+                    }
+                })
+                .collect(),
+            None => vec![SbomProblem {
+                location: "/specVersion".into(),
+                line: None,
+                message: format!(
+                    "spec version {spec_version:?} is not one vouch can validate ({})",
+                    schema::supported_versions().collect::<Vec<_>>().join(", ")
+                ),
+            }],
+        };
+
+    let metadata = root.get("metadata").and_then(Value::as_object);
+    let mut components = Vec::new();
+    if let Some(list) = root.get("components").and_then(Value::as_array) {
+        collect_components(list, "/components", &mut components);
+    }
+    let mut subject = metadata
+        .and_then(|m| m.get("component"))
+        .and_then(Value::as_object)
+        .map(|c| {
+            if let Some(nested) = c.get("components").and_then(Value::as_array) {
+                collect_components(nested, "/metadata/component/components", &mut components);
+            }
+            component(c, "/metadata/component".into())
+        });
+    let dependencies = root
+        .get("dependencies")
+        .and_then(Value::as_array)
+        .map(|deps| dependencies(deps))
+        .unwrap_or_default();
+
+    for c in components.iter_mut().chain(subject.iter_mut()) {
+        c.line = line_of(&c.location);
+    }
+    let checked = problems.len();
+    semantic::check(&refs, &components, subject.as_ref(), &mut problems);
+    for p in &mut problems[checked..] {
+        p.line = line_of(&p.location);
+    }
+
+    Sbom {
+        format,
+        spec_version,
+        serial_number: str_field(root, "serialNumber"),
+        metadata: SbomMetadata {
+            timestamp: metadata.and_then(|m| str_field(m, "timestamp")),
+            authors: metadata.map(metadata_authors).unwrap_or_default(),
+            tools: metadata.map(tools).unwrap_or_default(),
+            supplier: metadata
+                .and_then(|m| m.get("supplier"))
+                .and_then(|s| s.get("name"))
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            component: subject,
+        },
+        components,
+        dependencies,
+        problems,
+    }
+}
+
+fn pointer_or_root(pointer: String) -> String {
+    if pointer.is_empty() {
+        "/".into()
+    } else {
+        pointer
+    }
+}
+
+fn str_field(obj: &Map<String, Value>, key: &str) -> Option<String> {
+    obj.get(key).and_then(Value::as_str).map(str::to_string)
+}
+
+fn collect_components(list: &[Value], at: &str, out: &mut Vec<Component>) {
+    for (i, c) in list.iter().enumerate() {
+        let Some(obj) = c.as_object() else { continue };
+        let location = format!("{at}/{i}");
+        out.push(component(obj, location.clone()));
+        if let Some(nested) = obj.get("components").and_then(Value::as_array) {
+            collect_components(nested, &format!("{location}/components"), out);
+        }
+    }
+}
+
+fn component(obj: &Map<String, Value>, location: String) -> Component {
+    let name_of = |key: &str| {
+        obj.get(key)
+            .and_then(|v| v.get("name"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let authors: Vec<&str> = obj
+        .get("authors")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.get("name").and_then(Value::as_str))
+                .collect()
+        })
+        .unwrap_or_default();
+    Component {
+        location,
+        line: None,
+        kind: str_field(obj, "type").unwrap_or_default(),
+        bom_ref: str_field(obj, "bom-ref"),
+        group: str_field(obj, "group"),
+        name: str_field(obj, "name").unwrap_or_default(),
+        version: str_field(obj, "version"),
+        purl: str_field(obj, "purl"),
+        hashes: obj
+            .get("hashes")
+            .and_then(Value::as_array)
+            .map(|hs| {
+                hs.iter()
+                    .filter_map(|h| {
+                        Some(Hash {
+                            alg: h.get("alg")?.as_str()?.to_string(),
+                            content: h.get("content")?.as_str()?.to_string(),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        licenses: obj
+            .get("licenses")
+            .and_then(Value::as_array)
+            .map(|ls| licenses(ls))
+            .unwrap_or_default(),
+        supplier: name_of("supplier")
+            .or_else(|| name_of("manufacturer"))
+            .or_else(|| str_field(obj, "publisher")),
+        author: str_field(obj, "author")
+            .or_else(|| (!authors.is_empty()).then(|| authors.join(", "))),
+    }
+}
+
+fn licenses(list: &[Value]) -> Vec<License> {
+    list.iter()
+        .filter_map(|l| {
+            if let Some(e) = l.get("expression").and_then(Value::as_str) {
+                return Some(License::Expression(e.to_string()));
+            }
+            let license = l.get("license")?;
+            if let Some(id) = license.get("id").and_then(Value::as_str) {
+                return Some(License::Id(id.to_string()));
+            }
+            license
+                .get("name")
+                .and_then(Value::as_str)
+                .map(|n| License::Name(n.to_string()))
+        })
+        .collect()
+}
+
+fn dependencies(list: &[Value]) -> Vec<Dependency> {
+    list.iter()
+        .filter_map(|d| {
+            Some(Dependency {
+                reference: d.get("ref")?.as_str()?.to_string(),
+                depends_on: d
+                    .get("dependsOn")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+/// `metadata.authors[].name`, the 1.2–1.5 `metadata.manufacture.name` and the 1.6+
+/// `metadata.manufacturer.name`: who made the SBOM data.
+fn metadata_authors(m: &Map<String, Value>) -> Vec<String> {
+    let mut out: Vec<String> = m
+        .get("authors")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.get("name").or_else(|| x.get("email")))
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    for key in ["manufacture", "manufacturer"] {
+        if let Some(name) = m
+            .get(key)
+            .and_then(|x| x.get("name"))
+            .and_then(Value::as_str)
+        {
+            out.push(name.to_string());
+        }
+    }
+    out
+}
+
+/// `metadata.tools`: the legacy array of tools, or the 1.5+ object of components and
+/// services.
+fn tools(m: &Map<String, Value>) -> Vec<String> {
+    let describe = |t: &Value| {
+        let name = t.get("name").and_then(Value::as_str)?;
+        Some(match t.get("version").and_then(Value::as_str) {
+            Some(v) => format!("{name} {v}"),
+            None => name.to_string(),
+        })
+    };
+    match m.get("tools") {
+        Some(Value::Array(list)) => list.iter().filter_map(describe).collect(),
+        Some(Value::Object(o)) => ["components", "services"]
+            .iter()
+            .filter_map(|k| o.get(*k).and_then(Value::as_array))
+            .flatten()
+            .filter_map(describe)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Every `bom-ref` defined anywhere in the document, and every reference to one from
+/// the dependency graph, with their pointers.
+pub(super) fn collect_refs(v: &Value, at: &mut String, refs: &mut Refs) {
+    match v {
+        Value::Object(obj) => {
+            for (key, value) in obj {
+                let len = at.len();
+                at.push('/');
+                at.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                if key == "bom-ref"
+                    && let Value::String(r) = value
+                {
+                    refs.defined.push((r.clone(), at.clone()));
+                } else if key == "dependencies"
+                    && len == 0
+                    && let Value::Array(deps) = value
+                {
+                    for (i, d) in deps.iter().enumerate() {
+                        let base = format!("{at}/{i}");
+                        if let Some(r) = d.get("ref").and_then(Value::as_str) {
+                            refs.used.push((r.to_string(), format!("{base}/ref")));
+                        }
+                        if let Some(on) = d.get("dependsOn").and_then(Value::as_array) {
+                            for (j, r) in on.iter().enumerate() {
+                                if let Some(r) = r.as_str() {
+                                    refs.used
+                                        .push((r.to_string(), format!("{base}/dependsOn/{j}")));
+                                }
+                            }
+                        }
+                    }
+                } else {
+                    collect_refs(value, at, refs);
+                }
+                at.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = at.len();
+                at.push('/');
+                at.push_str(&i.to_string());
+                collect_refs(item, at, refs);
+                at.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}

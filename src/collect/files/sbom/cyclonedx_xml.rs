@@ -1,0 +1,326 @@
+//! CycloneDX XML, spec 1.2 to 1.7.
+//!
+//! There is no XSD validator in Rust worth depending on (the options bind libxml2), and
+//! `cyclonedx-bom` 0.8 reads XML only up to spec 1.5. So the parts of the document the
+//! control judges (the `bom` attributes, `metadata`, every component, the dependency
+//! graph) are mapped to their JSON form, element for property as the CycloneDX spec
+//! defines the two encodings, and validated against the same official JSON schema as
+//! a JSON SBOM, with the semantic rules on top. Problems carry the XML line. What is
+//! not mapped (services, vulnerabilities, formulation, …) is checked for being
+//! well-formed XML only: this is not a full XSD validation, and says so.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value, json};
+
+use super::cyclonedx_json::{collect_refs, from_value};
+use super::semantic::Refs;
+use super::xml_tree::{self, Element};
+use crate::evidence::sbom::{Sbom, SbomFormat};
+use crate::evidence::{Gap, GapKind};
+
+const NAMESPACE: &str = "http://cyclonedx.org/schema/bom/";
+
+/// Reads and validates a CycloneDX XML document.
+pub fn read(source: &str, bytes: &[u8]) -> Result<Sbom, Gap> {
+    let root = xml_tree::parse(bytes)
+        .map_err(|e| Gap::new(GapKind::Malformed, source, format!("CycloneDX XML: {e}")))?;
+    let spec_version = root
+        .namespace
+        .as_deref()
+        .and_then(|ns| ns.strip_prefix(NAMESPACE))
+        .filter(|_| root.name == "bom")
+        .ok_or_else(|| {
+            Gap::new(
+                GapKind::Malformed,
+                source,
+                format!(
+                    "CycloneDX XML: the root element is <{}> in namespace {:?}, not <bom> in {NAMESPACE}<version>",
+                    root.name,
+                    root.namespace.as_deref().unwrap_or("")
+                ),
+            )
+        })?
+        .to_string();
+    let mut lines = Lines::default();
+    let doc = bom(&root, &spec_version, &mut lines);
+    let mut refs = Refs::default();
+    collect_refs(&doc, &mut String::new(), &mut refs);
+    // Objects that are not mapped (services, vulnerabilities…) can be dependency
+    // targets too: every bom-ref attribute in the document is a known reference.
+    every_bom_ref(&root, &mut refs);
+    let line_of = |pointer: &str| lines.line_of(pointer);
+    Ok(from_value(
+        &doc,
+        spec_version,
+        SbomFormat::CyclonedxXml,
+        refs,
+        &line_of,
+    ))
+}
+
+/// Source lines of the JSON pointers the mapping produced.
+#[derive(Default)]
+struct Lines(HashMap<String, u64>);
+
+impl Lines {
+    fn note(&mut self, pointer: &str, el: &Element) {
+        self.0.insert(pointer.to_string(), el.line);
+    }
+    /// The line of `pointer`, or of its nearest mapped ancestor.
+    fn line_of(&self, pointer: &str) -> Option<u64> {
+        let mut p = pointer;
+        loop {
+            if let Some(line) = self.0.get(p) {
+                return Some(*line);
+            }
+            p = &p[..p.rfind('/')?];
+        }
+    }
+}
+
+fn bom(root: &Element, version: &str, lines: &mut Lines) -> Value {
+    lines.note("", root);
+    let mut o = Map::new();
+    o.insert("bomFormat".into(), json!("CycloneDX"));
+    o.insert("specVersion".into(), json!(version));
+    if let Some(s) = root.attr("serialNumber") {
+        o.insert("serialNumber".into(), json!(s));
+    }
+    // `version` defaults to 1 in the XSD.
+    o.insert(
+        "version".into(),
+        match root.attr("version") {
+            Some(v) => v.parse::<u64>().map_or_else(|_| json!(v), |n| json!(n)),
+            None => json!(1),
+        },
+    );
+    if let Some(m) = root.child("metadata") {
+        o.insert("metadata".into(), metadata(m, lines));
+    }
+    if let Some(cs) = root.child("components") {
+        o.insert("components".into(), components(cs, "/components", lines));
+    }
+    if let Some(deps) = root.child("dependencies") {
+        o.insert("dependencies".into(), dependencies(deps, lines));
+    }
+    Value::Object(o)
+}
+
+fn metadata(m: &Element, lines: &mut Lines) -> Value {
+    lines.note("/metadata", m);
+    let mut o = Map::new();
+    text_field(&mut o, m, "timestamp");
+    if let Some(tools) = m.child("tools") {
+        let legacy: Vec<Value> = tools
+            .all("tool")
+            .map(|t| {
+                let mut o = Map::new();
+                for k in ["vendor", "name", "version"] {
+                    text_field(&mut o, t, k);
+                }
+                Value::Object(o)
+            })
+            .collect();
+        let value = if !legacy.is_empty() || tools.children.is_empty() {
+            Value::Array(legacy)
+        } else {
+            let mut o = Map::new();
+            if let Some(cs) = tools.child("components") {
+                o.insert(
+                    "components".into(),
+                    components(cs, "/metadata/tools/components", lines),
+                );
+            }
+            if let Some(ss) = tools.child("services") {
+                let services: Vec<Value> = ss
+                    .all("service")
+                    .map(|s| {
+                        let mut o = Map::new();
+                        for k in ["name", "version"] {
+                            text_field(&mut o, s, k);
+                        }
+                        Value::Object(o)
+                    })
+                    .collect();
+                o.insert("services".into(), Value::Array(services));
+            }
+            Value::Object(o)
+        };
+        o.insert("tools".into(), value);
+    }
+    if let Some(authors) = m.child("authors") {
+        o.insert("authors".into(), contacts(authors, "author"));
+    }
+    if let Some(c) = m.child("component") {
+        o.insert(
+            "component".into(),
+            component(c, "/metadata/component", lines),
+        );
+    }
+    for key in ["manufacture", "manufacturer", "supplier"] {
+        if let Some(e) = m.child(key) {
+            o.insert(key.into(), entity(e));
+        }
+    }
+    if let Some(l) = m.child("licenses") {
+        o.insert("licenses".into(), licenses(l));
+    }
+    Value::Object(o)
+}
+
+fn components(list: &Element, at: &str, lines: &mut Lines) -> Value {
+    Value::Array(
+        list.all("component")
+            .enumerate()
+            .map(|(i, c)| component(c, &format!("{at}/{i}"), lines))
+            .collect(),
+    )
+}
+
+fn component(c: &Element, at: &str, lines: &mut Lines) -> Value {
+    lines.note(at, c);
+    let mut o = Map::new();
+    for (attr, key) in [
+        ("type", "type"),
+        ("bom-ref", "bom-ref"),
+        ("mime-type", "mime-type"),
+    ] {
+        if let Some(v) = c.attr(attr) {
+            o.insert(key.into(), json!(v));
+        }
+    }
+    for key in [
+        "author",
+        "publisher",
+        "group",
+        "name",
+        "version",
+        "description",
+        "scope",
+        "copyright",
+        "cpe",
+        "purl",
+    ] {
+        text_field(&mut o, c, key);
+    }
+    for key in ["supplier", "manufacturer"] {
+        if let Some(e) = c.child(key) {
+            o.insert(key.into(), entity(e));
+        }
+    }
+    if let Some(authors) = c.child("authors") {
+        o.insert("authors".into(), contacts(authors, "author"));
+    }
+    if let Some(hashes) = c.child("hashes") {
+        let list: Vec<Value> = hashes
+            .all("hash")
+            .enumerate()
+            .map(|(i, h)| {
+                lines.note(&format!("{at}/hashes/{i}"), h);
+                let mut o = Map::new();
+                if let Some(alg) = h.attr("alg") {
+                    o.insert("alg".into(), json!(alg));
+                }
+                o.insert("content".into(), json!(h.text));
+                Value::Object(o)
+            })
+            .collect();
+        o.insert("hashes".into(), Value::Array(list));
+    }
+    if let Some(l) = c.child("licenses") {
+        o.insert("licenses".into(), licenses(l));
+    }
+    if let Some(cs) = c.child("components") {
+        o.insert(
+            "components".into(),
+            components(cs, &format!("{at}/components"), lines),
+        );
+    }
+    Value::Object(o)
+}
+
+/// `<licenses>`: `<license><id|name/></license>` and `<expression>` in order.
+fn licenses(l: &Element) -> Value {
+    Value::Array(
+        l.children
+            .iter()
+            .filter_map(|x| match x.name.as_str() {
+                "expression" => Some(json!({"expression": x.text})),
+                "license" => {
+                    let mut inner = Map::new();
+                    text_field(&mut inner, x, "id");
+                    text_field(&mut inner, x, "name");
+                    text_field(&mut inner, x, "url");
+                    Some(json!({"license": inner}))
+                }
+                _ => None,
+            })
+            .collect(),
+    )
+}
+
+/// An organizational entity: its name (and URLs).
+fn entity(e: &Element) -> Value {
+    let mut o = Map::new();
+    text_field(&mut o, e, "name");
+    let urls: Vec<Value> = e.all("url").map(|u| json!(u.text)).collect();
+    if !urls.is_empty() {
+        o.insert("url".into(), Value::Array(urls));
+    }
+    Value::Object(o)
+}
+
+/// A list of contacts (`<authors><author>…`).
+fn contacts(list: &Element, item: &str) -> Value {
+    Value::Array(
+        list.all(item)
+            .map(|a| {
+                let mut o = Map::new();
+                for k in ["name", "email", "phone"] {
+                    text_field(&mut o, a, k);
+                }
+                Value::Object(o)
+            })
+            .collect(),
+    )
+}
+
+fn dependencies(deps: &Element, lines: &mut Lines) -> Value {
+    Value::Array(
+        deps.all("dependency")
+            .enumerate()
+            .map(|(i, d)| {
+                lines.note(&format!("/dependencies/{i}"), d);
+                let mut o = Map::new();
+                if let Some(r) = d.attr("ref") {
+                    o.insert("ref".into(), json!(r));
+                }
+                let on: Vec<Value> = d
+                    .all("dependency")
+                    .map(|x| json!(x.attr("ref").unwrap_or("")))
+                    .collect();
+                if !on.is_empty() {
+                    o.insert("dependsOn".into(), Value::Array(on));
+                }
+                Value::Object(o)
+            })
+            .collect(),
+    )
+}
+
+fn text_field(o: &mut Map<String, Value>, el: &Element, name: &str) {
+    if let Some(t) = el.text_of(name) {
+        o.insert(name.into(), json!(t));
+    }
+}
+
+fn every_bom_ref(el: &Element, refs: &mut Refs) {
+    if let Some(r) = el.attr("bom-ref") {
+        refs.defined
+            .push((r.to_string(), format!("line {}", el.line)));
+    }
+    for c in &el.children {
+        every_bom_ref(c, refs);
+    }
+}

@@ -1,0 +1,120 @@
+//! SBOM readers: CycloneDX JSON and XML, validated and normalized into
+//! [`crate::evidence::sbom::Sbom`]. The format is told from the content, the spec
+//! version from the document's own declaration.
+
+mod cyclonedx_json;
+mod cyclonedx_xml;
+pub mod schema;
+mod semantic;
+mod xml_tree;
+
+use crate::collect::files::json;
+use crate::evidence::sbom::Sbom;
+use crate::evidence::{Gap, GapKind};
+
+/// Reads an SBOM of any supported format. A document that parses but breaks the
+/// schema or a semantic rule is returned with its problems listed; one that cannot be
+/// read at all is a gap.
+pub fn read(source: &str, bytes: &[u8]) -> Result<Sbom, Gap> {
+    let content = json::content(source, bytes)?;
+    match json::first_byte(content) {
+        Some(b'{') => cyclonedx_json::read(source, content),
+        Some(b'<') => cyclonedx_xml::read(source, content),
+        _ => Err(Gap::new(
+            GapKind::Malformed,
+            source,
+            "not a CycloneDX SBOM: expected a JSON object or an XML document",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read;
+    use crate::evidence::sbom::{License, SbomFormat};
+
+    const XML: &str = r#"<?xml version="1.0"?>
+<bom xmlns="http://cyclonedx.org/schema/bom/1.6" serialNumber="urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79" version="1">
+  <metadata><timestamp>2026-11-01T10:00:00Z</timestamp><component type="application" bom-ref="app"><name>app</name><version>1.0.0</version></component></metadata>
+  <components>
+    <component type="library" bom-ref="serde">
+      <name>serde</name><version>1.0.1</version>
+      <hashes><hash alg="SHA-256">abc</hash></hashes>
+      <licenses><expression>MIT OR Apache-2.0</expression></licenses>
+      <purl>pkg:cargo/serde@1.0.1</purl>
+    </component>
+  </components>
+  <dependencies><dependency ref="app"><dependency ref="serde"/><dependency ref="nope"/></dependency></dependencies>
+</bom>"#;
+
+    #[test]
+    fn xml_is_read_into_the_model_with_problem_lines() {
+        let sbom = read("bom.xml", XML.as_bytes()).unwrap();
+        assert_eq!(sbom.format, SbomFormat::CyclonedxXml);
+        assert_eq!(sbom.spec_version, "1.6");
+        assert_eq!(sbom.metadata.component.as_ref().unwrap().name, "app");
+        let serde = &sbom.components[0];
+        assert_eq!(serde.purl.as_deref(), Some("pkg:cargo/serde@1.0.1"));
+        assert_eq!(serde.line, Some(5));
+        assert_eq!(
+            serde.licenses,
+            [License::Expression("MIT OR Apache-2.0".into())]
+        );
+        assert_eq!(sbom.dependencies[0].depends_on, ["serde", "nope"]);
+        // The short hash breaks the schema pattern and the SHA-256 length, on line 7;
+        // the dangling reference is found by the semantic rules.
+        let problems: Vec<(&str, Option<u64>)> = sbom
+            .problems
+            .iter()
+            .map(|p| (p.location.as_str(), p.line))
+            .collect();
+        assert!(
+            problems.contains(&("/components/0/hashes/0/content", Some(7))),
+            "{problems:?}"
+        );
+        assert!(
+            problems.contains(&("/dependencies/0/dependsOn/1", Some(12))),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn unreadable_documents_are_gaps_that_say_why() {
+        let cases: [(&str, &str); 5] = [
+            ("", "empty file"),
+            ("<bom xmlns=\"urn:other\"/>", "not <bom>"),
+            (
+                "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><bom xmlns=\"http://cyclonedx.org/schema/bom/1.6\"><x>&e;</x></bom>",
+                "unknown entity",
+            ),
+            ("{\"bomFormat\": \"CycloneDX\"}", "specVersion"),
+            ("[1]", "expected a JSON object"),
+        ];
+        for (doc, expected) in cases {
+            let gap = read("f", doc.as_bytes()).unwrap_err();
+            assert!(gap.detail.contains(expected), "{doc}: {}", gap.detail);
+        }
+        let deep = format!(
+            "<bom xmlns=\"http://cyclonedx.org/schema/bom/1.6\">{}",
+            "<a>".repeat(1000)
+        );
+        assert!(
+            read("f", deep.as_bytes())
+                .unwrap_err()
+                .detail
+                .contains("nested deeper")
+        );
+    }
+
+    #[test]
+    fn an_unknown_spec_version_is_a_problem_not_a_pass() {
+        let doc = r#"{"bomFormat": "CycloneDX", "specVersion": "2.0", "version": 1}"#;
+        let sbom = read("f", doc.as_bytes()).unwrap();
+        assert_eq!(sbom.problems.len(), 1);
+        assert!(
+            sbom.problems[0]
+                .message
+                .contains("not one vouch can validate")
+        );
+    }
+}

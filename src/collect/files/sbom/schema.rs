@@ -1,0 +1,146 @@
+//! CycloneDX JSON Schema validation against the official schemas bundled in
+//! `schemas/cyclonedx/` (taken from PyPI `cyclonedx-python-lib`, see the README there),
+//! compiled once per spec version, with formats enforced and every `$ref` served from
+//! the bundle: validation never touches the network.
+//!
+//! Formats matter: `date-time` is the only thing wrong in some invalid test BOMs, and
+//! JSF's `algorithm` is `oneOf [enum, {format: uri}]`, which only works when `uri` is
+//! checked.
+
+use std::sync::OnceLock;
+
+use jsonschema::{Draft, Registry, Resource, Validator};
+use serde_json::Value;
+
+/// `(spec version, bundled schema text)`, oldest first.
+const BOM_SCHEMAS: [(&str, &str); 6] = [
+    (
+        "1.2",
+        include_str!("../../../../schemas/cyclonedx/bom-1.2.SNAPSHOT.schema.json"),
+    ),
+    (
+        "1.3",
+        include_str!("../../../../schemas/cyclonedx/bom-1.3.SNAPSHOT.schema.json"),
+    ),
+    (
+        "1.4",
+        include_str!("../../../../schemas/cyclonedx/bom-1.4.SNAPSHOT.schema.json"),
+    ),
+    (
+        "1.5",
+        include_str!("../../../../schemas/cyclonedx/bom-1.5.SNAPSHOT.schema.json"),
+    ),
+    (
+        "1.6",
+        include_str!("../../../../schemas/cyclonedx/bom-1.6.SNAPSHOT.schema.json"),
+    ),
+    (
+        "1.7",
+        include_str!("../../../../schemas/cyclonedx/bom-1.7.SNAPSHOT.schema.json"),
+    ),
+];
+
+/// Schemas the BOM schemas `$ref`, by the file name they are referenced with.
+const SHARED_SCHEMAS: [(&str, &str); 3] = [
+    (
+        "spdx.SNAPSHOT.schema.json",
+        include_str!("../../../../schemas/cyclonedx/spdx.SNAPSHOT.schema.json"),
+    ),
+    (
+        "jsf-0.82.SNAPSHOT.schema.json",
+        include_str!("../../../../schemas/cyclonedx/jsf-0.82.SNAPSHOT.schema.json"),
+    ),
+    (
+        "cryptography-defs.SNAPSHOT.schema.json",
+        include_str!("../../../../schemas/cyclonedx/cryptography-defs.SNAPSHOT.schema.json"),
+    ),
+];
+
+/// Where the BOM schemas' relative `$ref`s resolve to (their `$id`s live here).
+const BASE: &str = "http://cyclonedx.org/schema/";
+
+/// Spec versions with a bundled schema.
+pub fn supported_versions() -> impl Iterator<Item = &'static str> {
+    BOM_SCHEMAS.iter().map(|(v, _)| *v)
+}
+
+/// One schema violation: where (JSON pointer) and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaViolation {
+    /// JSON pointer into the document (`/components/3/hashes/0/content`).
+    pub pointer: String,
+    /// What the schema expected there.
+    pub message: String,
+}
+
+/// Validates `doc` against the schema of `version`; `None` when no schema is bundled
+/// for that version. At most `limit` violations are returned.
+pub fn validate(version: &str, doc: &Value, limit: usize) -> Option<Vec<SchemaViolation>> {
+    let validator = validator(version)?;
+    Some(
+        validator
+            .iter_errors(doc)
+            .take(limit)
+            .map(|e| SchemaViolation {
+                pointer: e.instance_path().to_string(),
+                message: e.to_string(),
+            })
+            .collect(),
+    )
+}
+
+fn validator(version: &str) -> Option<&'static Validator> {
+    static VALIDATORS: [OnceLock<Validator>; 6] = [const { OnceLock::new() }; 6];
+    let index = BOM_SCHEMAS.iter().position(|(v, _)| *v == version)?;
+    Some(VALIDATORS[index].get_or_init(|| compile(BOM_SCHEMAS[index].1)))
+}
+
+fn registry() -> &'static Registry<'static> {
+    static REGISTRY: OnceLock<Registry<'static>> = OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        let mut builder = Registry::new().draft(Draft::Draft7);
+        for (name, text) in SHARED_SCHEMAS {
+            builder = builder
+                .add(
+                    format!("{BASE}{name}"),
+                    Resource::from_contents(parse(text)),
+                )
+                .expect("bundled schema URIs are valid");
+        }
+        builder.prepare().expect("bundled schemas form a registry")
+    })
+}
+
+fn compile(text: &str) -> Validator {
+    // The bundled schemas are part of the binary and tested: failing here is a build
+    // defect, not an input error.
+    jsonschema::options()
+        .with_draft(Draft::Draft7)
+        .should_validate_formats(true)
+        .with_registry(registry())
+        .build(&parse(text))
+        .expect("bundled CycloneDX schema compiles")
+}
+
+fn parse(text: &str) -> Value {
+    serde_json::from_str(text).expect("bundled schema is JSON")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bundled_version_compiles_and_checks_formats() {
+        for v in supported_versions() {
+            let ok = serde_json::json!({"bomFormat": "CycloneDX", "specVersion": v, "version": 1, "components": []});
+            assert_eq!(validate(v, &ok, 10), Some(vec![]), "{v}");
+        }
+        let bad_time = serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+            "metadata": {"timestamp": "yesterday"}});
+        let errors = validate("1.6", &bad_time, 10).unwrap();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].pointer, "/metadata/timestamp");
+        assert_eq!(validate("9.9", &bad_time, 10), None);
+    }
+}

@@ -1,0 +1,215 @@
+//! The rules a schema cannot express, the same for JSON and XML: `bom-ref`s are
+//! unique, the dependency graph points only at known `bom-ref`s, purls parse (the
+//! `packageurl` crate), SPDX license ids and expressions parse (the `spdx` crate), and
+//! each hash has the length of its algorithm. Problems carry locations; the reader
+//! fills in lines where it knows them.
+
+use std::collections::HashMap;
+
+use crate::evidence::sbom::{Component, License, SbomProblem};
+
+/// `bom-ref`s defined in a document and references to them, each with its location.
+#[derive(Debug, Default)]
+pub struct Refs {
+    /// (bom-ref, where it is defined).
+    pub defined: Vec<(String, String)>,
+    /// (bom-ref, where the dependency graph names it).
+    pub used: Vec<(String, String)>,
+}
+
+/// Appends every semantic problem of the document to `problems`.
+pub fn check(
+    refs: &Refs,
+    components: &[Component],
+    subject: Option<&Component>,
+    problems: &mut Vec<SbomProblem>,
+) {
+    let problem = |location: &str, line: Option<u64>, message: String| SbomProblem {
+        location: location.to_string(),
+        line,
+        message,
+    };
+    // Uniqueness is checked among components and services, which the dependency graph
+    // and every consumer address by bom-ref. Elsewhere (formulation) the specification's
+    // own valid examples reuse a bom-ref to refer back to an object.
+    let identifies = |at: &str| {
+        ["/components/", "/services/", "/metadata/component"]
+            .iter()
+            .any(|p| at.starts_with(p))
+            && !at.contains("/formulation/")
+    };
+    let mut first: HashMap<&str, &str> = HashMap::with_capacity(refs.defined.len());
+    let mut known: std::collections::HashSet<&str> =
+        std::collections::HashSet::with_capacity(refs.defined.len());
+    for (r, at) in &refs.defined {
+        known.insert(r.as_str());
+        if !identifies(at) {
+            continue;
+        }
+        if let Some(earlier) = first.insert(r.as_str(), at.as_str()) {
+            first.insert(r.as_str(), earlier);
+            problems.push(problem(
+                at,
+                None,
+                format!("bom-ref {r:?} is already defined at {earlier}; bom-refs must be unique"),
+            ));
+        }
+    }
+    for (r, at) in &refs.used {
+        if !known.contains(r.as_str()) {
+            problems.push(problem(
+                at,
+                None,
+                format!("dependency reference {r:?} names no bom-ref defined in the document"),
+            ));
+        }
+    }
+    for c in subject.into_iter().chain(components) {
+        if let Some(purl) = &c.purl
+            && let Err(e) = purl.parse::<packageurl::PackageUrl>()
+        {
+            problems.push(problem(
+                &format!("{}/purl", c.location),
+                None,
+                format!("purl {purl:?} does not parse: {e}"),
+            ));
+        }
+        for (i, license) in c.licenses.iter().enumerate() {
+            let at = format!("{}/licenses/{i}", c.location);
+            match license {
+                License::Id(id) if spdx::license_id(id).is_none() => problems.push(problem(
+                    &at,
+                    None,
+                    format!("{id:?} is not an SPDX license id"),
+                )),
+                License::Expression(e) => {
+                    if let Err(err) = parse_expression(e) {
+                        problems.push(problem(
+                            &at,
+                            None,
+                            format!("SPDX expression {e:?} does not parse: {}", err.reason),
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (i, h) in c.hashes.iter().enumerate() {
+            if let Some(expected) = hex_length(&h.alg)
+                && (h.content.len() != expected
+                    || !h.content.bytes().all(|b| b.is_ascii_hexdigit()))
+            {
+                problems.push(problem(
+                    &format!("{}/hashes/{i}/content", c.location),
+                    None,
+                    format!(
+                        "a {} digest is {expected} hex digits, not {:?}",
+                        h.alg, h.content
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// Parses an SPDX license expression as the specification defines it, deprecated
+/// identifiers included (`GPL-2.0` is deprecated, not invalid: SBOMs carry it).
+pub fn parse_expression(e: &str) -> Result<spdx::Expression, spdx::error::ParseError> {
+    spdx::Expression::parse_mode(
+        e,
+        spdx::ParseMode {
+            allow_deprecated: true,
+            ..spdx::ParseMode::STRICT
+        },
+    )
+}
+
+/// Hex digits of a digest of `alg` (CycloneDX names); `None` for variable-length ones.
+fn hex_length(alg: &str) -> Option<usize> {
+    Some(match alg {
+        "MD5" => 32,
+        "SHA-1" => 40,
+        "SHA-256" | "SHA3-256" | "BLAKE2b-256" => 64,
+        "SHA-384" | "SHA3-384" | "BLAKE2b-384" => 96,
+        "SHA-512" | "SHA3-512" | "BLAKE2b-512" => 128,
+        // BLAKE3 has a variable output length.
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::sbom::Hash;
+
+    fn component(purl: &str, license: License, hash: (&str, &str)) -> Component {
+        Component {
+            location: "/components/0".into(),
+            name: "x".into(),
+            purl: Some(purl.into()),
+            licenses: vec![license],
+            hashes: vec![Hash {
+                alg: hash.0.into(),
+                content: hash.1.into(),
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn each_rule_reports_where_and_what() {
+        let refs = Refs {
+            defined: vec![
+                ("a".into(), "/components/0/bom-ref".into()),
+                ("a".into(), "/components/1/bom-ref".into()),
+            ],
+            used: vec![("b".into(), "/dependencies/0/dependsOn/0".into())],
+        };
+        let bad = component(
+            "pkg:cargo",
+            License::Expression("MIT OR".into()),
+            ("SHA-256", "abcd"),
+        );
+        let mut problems = Vec::new();
+        check(&refs, &[bad], None, &mut problems);
+        let at: Vec<&str> = problems.iter().map(|p| p.location.as_str()).collect();
+        assert_eq!(
+            at,
+            [
+                "/components/1/bom-ref",
+                "/dependencies/0/dependsOn/0",
+                "/components/0/purl",
+                "/components/0/licenses/0",
+                "/components/0/hashes/0/content"
+            ],
+            "{problems:#?}"
+        );
+        assert!(
+            problems[0]
+                .message
+                .contains("already defined at /components/0/bom-ref")
+        );
+
+        let good = component(
+            "pkg:cargo/serde@1.0.0",
+            License::Expression("MIT OR Apache-2.0 WITH LLVM-exception".into()),
+            ("SHA-256", &"a".repeat(64)),
+        );
+        let mut problems = Vec::new();
+        check(&Refs::default(), &[good], None, &mut problems);
+        assert!(problems.is_empty(), "{problems:#?}");
+
+        let mut problems = Vec::new();
+        check(
+            &Refs::default(),
+            &[component(
+                "pkg:npm/a@1",
+                License::Id("NOT-A-LICENSE".into()),
+                ("MD5", &"0".repeat(32)),
+            )],
+            None,
+            &mut problems,
+        );
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+    }
+}

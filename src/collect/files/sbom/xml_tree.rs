@@ -1,0 +1,191 @@
+//! A small element tree over quick-xml, with the line of every element: what the
+//! CycloneDX XML reader walks. Untrusted input: depth and entity handling are bounded,
+//! and nothing here panics.
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::{Reader, XmlVersion};
+
+/// Deepest element nesting accepted; real SBOMs nest components a few levels deep.
+const MAX_DEPTH: usize = 200;
+
+/// One element: local name (namespace prefix dropped), attributes, text, children.
+#[derive(Debug, Default)]
+pub struct Element {
+    /// Local name.
+    pub name: String,
+    /// Namespace URI declared on this element with `xmlns`, if any.
+    pub namespace: Option<String>,
+    /// Attributes by local name, normalized.
+    pub attrs: Vec<(String, String)>,
+    /// Text content (trimmed), entities and character references resolved.
+    pub text: String,
+    /// Child elements in order.
+    pub children: Vec<Element>,
+    /// 1-based line of the start tag.
+    pub line: u64,
+}
+
+impl Element {
+    /// The attribute `name`.
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+    /// The first child named `name`.
+    pub fn child(&self, name: &str) -> Option<&Element> {
+        self.children.iter().find(|c| c.name == name)
+    }
+    /// Every child named `name`.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+        self.children.iter().filter(move |c| c.name == name)
+    }
+    /// The text of the first child named `name`.
+    pub fn text_of(&self, name: &str) -> Option<&str> {
+        self.child(name).map(|c| c.text.as_str())
+    }
+}
+
+/// Parses `bytes` into the root element. The error names the line.
+pub fn parse(bytes: &[u8]) -> Result<Element, String> {
+    let mut reader = Reader::from_reader(bytes);
+    let mut stack: Vec<Element> = Vec::new();
+    let mut root: Option<Element> = None;
+    let mut lines = LineCounter::default();
+    loop {
+        let position = reader.buffer_position() as usize;
+        let event = reader.read_event().map_err(|e| {
+            format!(
+                "line {}: malformed XML: {e}",
+                lines.line_at(bytes, reader.error_position() as usize)
+            )
+        })?;
+        match event {
+            Event::Start(e) | Event::Empty(e) if stack.len() >= MAX_DEPTH => {
+                let _ = e;
+                return Err(format!(
+                    "line {}: elements nested deeper than {MAX_DEPTH}",
+                    lines.line_at(bytes, position)
+                ));
+            }
+            Event::Start(e) => {
+                stack.push(element(&e, lines.line_at(bytes, position))?);
+            }
+            Event::Empty(e) => {
+                let el = element(&e, lines.line_at(bytes, position))?;
+                attach(&mut stack, &mut root, el);
+            }
+            Event::End(_) => {
+                let Some(mut el) = stack.pop() else {
+                    return Err("unbalanced end tag".into());
+                };
+                let trimmed = el.text.trim();
+                if trimmed.len() != el.text.len() {
+                    el.text = trimmed.to_string();
+                }
+                attach(&mut stack, &mut root, el);
+            }
+            Event::Text(t) => {
+                if let Some(top) = stack.last_mut() {
+                    top.text.push_str(&t.xml_content(XmlVersion::Explicit1_0));
+                }
+            }
+            Event::CData(t) => {
+                if let Some(top) = stack.last_mut() {
+                    top.text.push_str(t.as_ref());
+                }
+            }
+            Event::GeneralRef(r) => {
+                let c = match r.resolve_char_ref() {
+                    Ok(Some(c)) => c,
+                    _ => match r.as_ref() {
+                        "lt" => '<',
+                        "gt" => '>',
+                        "amp" => '&',
+                        "quot" => '"',
+                        "apos" => '\'',
+                        // No DTD is read: any other entity is unknown, not expanded.
+                        _ => {
+                            return Err(format!(
+                                "line {}: unknown entity reference",
+                                lines.line_at(bytes, position)
+                            ));
+                        }
+                    },
+                };
+                if let Some(top) = stack.last_mut() {
+                    top.text.push(c);
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if !stack.is_empty() {
+        return Err("the document ends inside an element".into());
+    }
+    root.ok_or_else(|| "no root element".to_string())
+}
+
+fn attach(stack: &mut [Element], root: &mut Option<Element>, el: Element) {
+    match stack.last_mut() {
+        Some(parent) => parent.children.push(el),
+        None => {
+            if root.is_none() {
+                *root = Some(el);
+            }
+        }
+    }
+}
+
+fn element(e: &BytesStart, line: u64) -> Result<Element, String> {
+    let name = e.local_name().as_ref().to_string();
+    let mut el = Element {
+        name,
+        line,
+        ..Default::default()
+    };
+    for a in e.attributes() {
+        let a = a.map_err(|err| format!("line {line}: malformed attribute: {err}"))?;
+        let value = a
+            .normalized_value(XmlVersion::Explicit1_0)
+            .map_err(|err| format!("line {line}: attribute value: {err}"))?
+            .into_owned();
+        let key = a.key.as_ref();
+        if key == "xmlns" {
+            el.namespace = Some(value);
+            continue;
+        }
+        if key.starts_with("xmlns:") {
+            continue;
+        }
+        let local = a.key.local_name().as_ref().to_string();
+        el.attrs.push((local, value));
+    }
+    Ok(el)
+}
+
+/// Turns byte offsets into line numbers, counting each newline once.
+#[derive(Default)]
+struct LineCounter {
+    offset: usize,
+    line: u64,
+}
+
+impl LineCounter {
+    fn line_at(&mut self, bytes: &[u8], offset: usize) -> u64 {
+        let offset = offset.min(bytes.len());
+        if offset < self.offset {
+            // Never happens for a forward reader; recount rather than guess.
+            self.offset = 0;
+            self.line = 0;
+        }
+        self.line += bytes[self.offset..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        self.offset = offset;
+        self.line + 1
+    }
+}
