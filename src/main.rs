@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use vouch::ci::Env;
-use vouch::cli::{Cli, Command, Outcome, evaluate, policy, verify};
+use vouch::cli::{Cli, Command, Outcome, evaluate, policy, sbom, verify};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -27,6 +27,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args, &env, tty),
         Command::Evaluate(args) => evaluate::run(args, &env, tty),
         Command::Policy(cmd) => policy::run(cmd),
+        Command::Sbom(cmd) => sbom::run(cmd, &env, tty),
     };
     match result {
         Ok(Outcome::Pass) => ExitCode::SUCCESS,

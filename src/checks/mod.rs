@@ -24,6 +24,7 @@ pub mod change_record;
 pub mod peer_review;
 pub mod required_checks;
 pub mod sast;
+pub mod sbom;
 pub mod sca;
 
 use serde::{Deserialize, Serialize};
@@ -38,6 +39,7 @@ pub static ALL: &[&dyn Check] = &[
     &required_checks::RequiredChecksCheck,
     &sast::SastCheck,
     &sca::ScaCheck,
+    &sbom::SbomCheck,
 ];
 
 /// Ids of every registered control (`sast`, `sca`, …), for policy validation.

@@ -6,6 +6,7 @@
 pub mod evaluate;
 pub mod output;
 pub mod policy;
+pub mod sbom;
 pub mod verify;
 
 use clap::{Parser, Subcommand};
@@ -21,7 +22,7 @@ pub enum Outcome {
 
 /// Prove that a change or release went through the controls it claims.
 ///
-/// vouch gathers evidence (scanner reports today), judges it against a policy, and
+/// vouch gathers evidence (scanner reports, SBOMs and lockfiles, the forge), judges it against a policy, and
 /// fails the build when a control did not operate. Exit codes: 0 every required
 /// control passed; 1 a required control failed or could not be evaluated; 2 the run
 /// could not start (bad arguments, invalid policy, unreadable input).
@@ -40,10 +41,13 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Collect evidence, evaluate it against the policy and report.
-    Verify(verify::VerifyArgs),
+    Verify(Box<verify::VerifyArgs>),
     /// Re-perform an evaluation offline from a saved evidence directory.
     Evaluate(evaluate::EvaluateArgs),
     /// Write, check or describe policy files.
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
+    /// Check an SBOM on its own (the SBOM control alone).
+    #[command(subcommand)]
+    Sbom(sbom::SbomCommand),
 }

@@ -31,6 +31,20 @@ pub struct VerifyArgs {
     /// OpenVEX or CycloneDX VEX document whose `not_affected` statements waive SCA findings; repeatable.
     #[arg(long, value_name = "FILE")]
     pub vex: Vec<PathBuf>,
+    /// CycloneDX SBOM (JSON or XML, spec 1.2 to 1.7); repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub sbom: Vec<PathBuf>,
+    /// Lockfile the SBOMs must be complete against (`Cargo.lock`, `package-lock.json`
+    /// v2/v3); repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub lockfile: Vec<PathBuf>,
+    /// Name of the artifact the SBOM must describe (`metadata.component`).
+    #[arg(long, value_name = "NAME")]
+    pub subject_name: Option<String>,
+    /// Version of the artifact the SBOM must describe (default: from a `v1.2.3` tag
+    /// the CI run is for).
+    #[arg(long, value_name = "VERSION")]
+    pub subject_version: Option<String>,
     /// Repository (`OWNER/NAME`) to record as the subject, overriding the CI context.
     #[arg(long, value_name = "OWNER/NAME")]
     pub repo: Option<String>,
@@ -129,8 +143,15 @@ pub fn run(args: &VerifyArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Result<
         sarif: args.sarif.clone(),
         sca: args.sca.clone(),
         vex: args.vex.clone(),
+        sbom: args.sbom.clone(),
+        lockfile: args.lockfile.clone(),
     };
     let mut evidence = collect(&inputs, context, OffsetDateTime::now_utc())?;
+    evidence.expected_subject = expected_subject(
+        args.subject_name.as_deref(),
+        args.subject_version.as_deref(),
+        evidence.context.git_ref.as_deref(),
+    );
     if let Some((forge, alerts)) = collect_forge(args, env, &evidence.context, &loaded.policy)? {
         evidence.forge = Some(forge);
         evidence.sast.extend(alerts);
@@ -147,6 +168,34 @@ pub fn run(args: &VerifyArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Result<
         save_evidence(dir, &evidence, &loaded)?;
     }
     report_and_conclude(&loaded, &evidence, &args.formats, env, stdout_is_tty)
+}
+
+/// What an SBOM must be about: the flags, else the version of the release tag the run
+/// is for (`refs/tags/v1.2.3`).
+pub fn expected_subject(
+    name: Option<&str>,
+    version: Option<&str>,
+    git_ref: Option<&str>,
+) -> Option<crate::evidence::sbom::ExpectedSubject> {
+    let tag = git_ref.and_then(|r| r.strip_prefix("refs/tags/"));
+    let (version, origin) = match (version, tag) {
+        (Some(v), _) => (Some(v.to_string()), "--subject-version".to_string()),
+        (None, Some(t))
+            if t.trim_start_matches('v')
+                .starts_with(|c: char| c.is_ascii_digit()) =>
+        {
+            (Some(t.to_string()), format!("tag {t}"))
+        }
+        _ => (None, "--subject-name".to_string()),
+    };
+    if name.is_none() && version.is_none() {
+        return None;
+    }
+    Some(crate::evidence::sbom::ExpectedSubject {
+        name: name.map(str::to_string),
+        version,
+        origin,
+    })
 }
 
 /// Evaluates, writes the reports, and maps the verdict to an outcome.

@@ -25,6 +25,10 @@ pub struct FileInputs {
     pub sca: Vec<PathBuf>,
     /// `--vex` files (OpenVEX or CycloneDX VEX).
     pub vex: Vec<PathBuf>,
+    /// `--sbom` files (CycloneDX JSON or XML).
+    pub sbom: Vec<PathBuf>,
+    /// `--lockfile` files (`Cargo.lock`, `package-lock.json`).
+    pub lockfile: Vec<PathBuf>,
 }
 
 /// An input named on the command line could not be read.
@@ -55,6 +59,9 @@ pub fn collect(
         sast: Vec::new(),
         sca: Vec::new(),
         vex: Vec::new(),
+        sbom: Vec::new(),
+        lockfiles: Vec::new(),
+        expected_subject: None,
         forge: None,
     };
     for path in &inputs.sarif {
@@ -84,6 +91,24 @@ pub fn collect(
             observed,
         });
     }
+    for path in &inputs.sbom {
+        let (name, bytes) = read_input(path, InputRole::Sbom, &mut evidence.inputs)?;
+        let observed = files::sbom::read(&name, &bytes);
+        log_observed(&name, &observed);
+        evidence.sbom.push(Sourced {
+            source: name,
+            observed,
+        });
+    }
+    for path in &inputs.lockfile {
+        let (name, bytes) = read_input(path, InputRole::Lockfile, &mut evidence.inputs)?;
+        let observed = files::lockfile::read(&name, &bytes);
+        log_observed(&name, &observed);
+        evidence.lockfiles.push(Sourced {
+            source: name,
+            observed,
+        });
+    }
     Ok(evidence)
 }
 
@@ -99,6 +124,8 @@ fn read_input(
             InputRole::Sarif => "--sarif",
             InputRole::Sca => "--sca",
             InputRole::Vex => "--vex",
+            InputRole::Sbom => "--sbom",
+            InputRole::Lockfile => "--lockfile",
         },
         source,
     })?;

@@ -53,6 +53,15 @@ pub struct Evidence {
     /// VEX documents whose `not_affected` statements act as waivers.
     #[serde(default)]
     pub vex: Vec<Sourced<VexDocument>>,
+    /// SBOMs, one entry per input file.
+    #[serde(default)]
+    pub sbom: Vec<Sourced<sbom::Sbom>>,
+    /// Lockfiles the SBOMs are checked against, one entry per input file.
+    #[serde(default)]
+    pub lockfiles: Vec<Sourced<sbom::Lockfile>>,
+    /// What the SBOMs must be about (`metadata.component`), when the run knows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_subject: Option<sbom::ExpectedSubject>,
     /// What the forge said, when `--forge` was used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forge: Option<forge::ForgeEvidence>,
@@ -142,6 +151,10 @@ pub enum InputRole {
     Sca,
     /// `--vex`
     Vex,
+    /// `--sbom`
+    Sbom,
+    /// `--lockfile`
+    Lockfile,
 }
 
 /// Evidence read from one named source (a file), or the gap that replaced it.

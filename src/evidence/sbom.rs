@@ -175,10 +175,7 @@ pub struct SbomProblem {
 pub struct Lockfile {
     /// `cargo` (`Cargo.lock`) or `npm` (`package-lock.json`).
     pub kind: String,
-    /// The project's own package(s), which an SBOM lists as its subject, not as a
-    /// dependency (workspace members, the npm root).
-    pub roots: Vec<LockedPackage>,
-    /// Every other locked package.
+    /// Every locked package, the project's own included.
     pub packages: Vec<LockedPackage>,
 }
 
@@ -190,8 +187,28 @@ pub struct LockedPackage {
     pub name: String,
     /// Exact version.
     pub version: String,
-    /// Where it comes from: `registry`, `git`, `path`, or `other`.
+    /// Where it comes from: `registry`, `git`, `path` (local: a workspace member or a
+    /// path dependency), `root` (the project itself, where the lockfile says so), or
+    /// `other`.
     pub source: String,
+    /// Only needed for development (npm `dev: true`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dev: bool,
     /// The package URL an SBOM names it by (`pkg:cargo/serde@1.0.1`).
     pub purl: String,
+}
+
+/// The name and version the run is about, that an SBOM's `metadata.component` must
+/// carry.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedSubject {
+    /// Component name, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Version, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Where they came from (`--subject-name/--subject-version`, `tag v1.2.3`).
+    pub origin: String,
 }

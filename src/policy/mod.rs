@@ -46,6 +46,10 @@ pub struct Policy {
     /// Required checks: named checks succeeded on the exact commit.
     #[serde(default, deserialize_with = "sections::section")]
     pub required_checks: Option<crate::checks::required_checks::RequiredChecksPolicy>,
+    /// SBOM: valid CycloneDX about this artifact, complete against the lockfile,
+    /// within license and component policy.
+    #[serde(default, deserialize_with = "sections::section")]
+    pub sbom: Option<crate::checks::sbom::SbomPolicy>,
     /// Time-boxed waivers for specific findings. Each needs a reason, an owner and an expiry date.
     #[serde(default)]
     #[schemars(with = "Vec<Exception>")]

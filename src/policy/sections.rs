@@ -251,3 +251,22 @@ where
 pub(crate) fn yes() -> bool {
     true
 }
+
+named_values! {
+    /// An SBOM serialization: `cyclonedx-json` or `cyclonedx-xml`.
+    SbomFormatName => &'static str {
+        "cyclonedx-json" => "cyclonedx-json",
+        "cyclonedx-xml" => "cyclonedx-xml",
+    }
+}
+
+named_values! {
+    /// A component field the policy can require.
+    RequiredField => &'static str {
+        "purl" => "purl",
+        "version" => "version",
+        "hashes" => "hashes",
+        "licenses" => "licenses",
+        "supplier" => "supplier",
+    }
+}

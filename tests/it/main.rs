@@ -9,6 +9,7 @@ mod github_schema;
 mod hostile_text;
 mod report_sinks;
 mod sarif_corpus;
+mod sbom;
 mod sca_corpus;
 mod schemas;
 mod support;

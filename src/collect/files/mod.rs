@@ -2,6 +2,7 @@
 //! returns evidence or a [`crate::evidence::Gap`]; none of them panics on any input.
 mod gitlab_sast;
 pub(crate) mod json;
+pub mod lockfile;
 pub mod sarif;
 pub mod sbom;
 pub mod sca;

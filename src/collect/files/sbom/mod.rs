@@ -8,6 +8,8 @@ pub mod schema;
 mod semantic;
 mod xml_tree;
 
+pub use semantic::parse_expression;
+
 use crate::collect::files::json;
 use crate::evidence::sbom::Sbom;
 use crate::evidence::{Gap, GapKind};

@@ -1,0 +1,711 @@
+//! SBOM control: every SBOM given is valid CycloneDX of an allowed version and format,
+//! is about the artifact the run is about, lists every locked package (and nothing
+//! the lockfiles lack), carries the fields and NTIA minimum elements the policy asks
+//! for, and contains no denied license or banned component.
+
+mod completeness;
+pub mod license;
+pub mod ntia;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer};
+
+use super::{CheckOutput, Code, Control, Finding, FindingSubject, Section};
+use crate::evidence::sbom::{Component, ExpectedSubject, LockedPackage, Sbom};
+use crate::evidence::{Evidence, Location};
+use crate::policy::Policy;
+use crate::policy::sections::{GlobPattern, NonEmpty, RequiredField, SbomFormatName, yes};
+use license::{LicenseList, Verdict};
+
+/// Most findings of one code reported per SBOM; the rest are counted in one more
+/// finding, so a 20,000-component SBOM without hashes gives a readable report.
+const MAX_FINDINGS_PER_CODE: usize = 200;
+
+/// SBOM settings.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SbomPolicy {
+    /// Set to false to skip the control without deleting its settings.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// When true, failures and errors are reported but do not fail the run.
+    #[serde(default)]
+    pub advisory: bool,
+    /// Oldest CycloneDX spec version accepted (`1.2` to `1.7`).
+    #[serde(default = "default_min_spec")]
+    pub min_spec_version: SpecVersion,
+    /// Formats accepted (`cyclonedx-json`, `cyclonedx-xml`); empty: both.
+    #[serde(default)]
+    pub formats: Vec<SbomFormatName>,
+    /// Fields every component must have: `purl`, `version`, `hashes`, `licenses`,
+    /// `supplier`.
+    #[serde(default)]
+    pub required_fields: Vec<RequiredField>,
+    /// License policy.
+    #[serde(default)]
+    pub licenses: LicensePolicy,
+    /// Components that must not be shipped, by purl glob, each with the reason.
+    #[serde(default)]
+    pub banned: Vec<BannedComponent>,
+    /// Lowest acceptable NTIA minimum-elements score, 0 to 1 (1: every component has
+    /// supplier, name, version, purl and a dependency relationship, and the SBOM has an
+    /// author and a timestamp). Absent: scored and reported, not gated.
+    #[serde(default)]
+    pub min_ntia_score: Option<Fraction>,
+    /// `metadata.component` must be present (and match the subject the run is about,
+    /// from `--subject-name`/`--subject-version` or the CI tag).
+    #[serde(default = "yes")]
+    pub require_subject: bool,
+    /// A `--lockfile` must be given, so completeness is always checked.
+    #[serde(default)]
+    pub require_lockfile: bool,
+    /// Development-only packages (npm `dev: true`) must be in the SBOM too.
+    #[serde(default)]
+    pub include_dev_dependencies: bool,
+}
+
+fn default_min_spec() -> SpecVersion {
+    SpecVersion("1.4".into())
+}
+
+impl Default for SbomPolicy {
+    fn default() -> Self {
+        SbomPolicy {
+            enabled: true,
+            advisory: false,
+            min_spec_version: default_min_spec(),
+            formats: Vec::new(),
+            required_fields: Vec::new(),
+            licenses: LicensePolicy::default(),
+            banned: Vec::new(),
+            min_ntia_score: None,
+            require_subject: true,
+            require_lockfile: false,
+            include_dev_dependencies: false,
+        }
+    }
+}
+
+impl Section for SbomPolicy {
+    fn enabled(&self) -> bool {
+        self.enabled
+    }
+    fn advisory(&self) -> bool {
+        self.advisory
+    }
+}
+
+/// License allow and deny lists, as SPDX license ids (optionally `WITH` an exception)
+/// or `LicenseRef-` ids.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LicensePolicy {
+    /// When not empty, every component's licenses must be satisfiable from these alone
+    /// (`MIT OR GPL-3.0-only` passes if `MIT` is listed); a component without a license
+    /// then fails.
+    #[serde(default)]
+    pub allow: Vec<SpdxExpression>,
+    /// Licenses no component may be shipped under (a choice avoiding them is fine).
+    #[serde(default)]
+    pub deny: Vec<SpdxExpression>,
+}
+
+/// A component that must not ship.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BannedComponent {
+    /// Glob over the component's purl (`pkg:npm/event-stream@3.3.6`, `pkg:cargo/openssl@*`).
+    pub purl: GlobPattern,
+    /// Why (shown in reports).
+    pub reason: NonEmpty,
+}
+
+/// A CycloneDX spec version vouch can validate.
+#[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
+#[schemars(description = "CycloneDX spec version: 1.2 to 1.7.")]
+pub struct SpecVersion(#[schemars(regex(pattern = r"^1\.[2-7]$"))] pub String);
+
+impl<'de> Deserialize<'de> for SpecVersion {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let known: Vec<&str> = crate::collect::files::sbom::schema::supported_versions().collect();
+        if known.contains(&s.as_str()) {
+            Ok(SpecVersion(s))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "`{s}` is not a CycloneDX spec version vouch knows ({})",
+                known.join(", ")
+            )))
+        }
+    }
+}
+
+fn version_number(v: &str) -> (u32, u32) {
+    let (major, minor) = v.split_once('.').unwrap_or((v, "0"));
+    (major.parse().unwrap_or(0), minor.parse().unwrap_or(0))
+}
+
+/// An SPDX license expression that parses.
+#[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
+#[schemars(
+    description = "An SPDX license id or expression (`MIT`, `Apache-2.0 WITH LLVM-exception`, `LicenseRef-acme`)."
+)]
+pub struct SpdxExpression(#[schemars(length(min = 1))] pub String);
+
+impl<'de> Deserialize<'de> for SpdxExpression {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        crate::collect::files::sbom::parse_expression(&s).map_err(|e| {
+            serde::de::Error::custom(format!("`{s}` is not an SPDX expression: {}", e.reason))
+        })?;
+        Ok(SpdxExpression(s))
+    }
+}
+
+/// A number from 0 to 1.
+#[derive(Debug, Clone, Copy, PartialEq, JsonSchema)]
+pub struct Fraction(#[schemars(range(min = 0.0, max = 1.0))] pub f64);
+
+impl<'de> Deserialize<'de> for Fraction {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = f64::deserialize(d)?;
+        if (0.0..=1.0).contains(&v) {
+            Ok(Fraction(v))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "{v} is not between 0 and 1"
+            )))
+        }
+    }
+}
+
+/// The SBOM control.
+pub struct SbomCheck;
+
+code!(
+    NO_EVIDENCE,
+    "sbom/no-evidence",
+    Error,
+    "The control is enabled but no SBOM was given.",
+    "Pass the SBOM with `--sbom FILE` (CycloneDX JSON or XML)."
+);
+code!(
+    UNREADABLE,
+    "sbom/unreadable",
+    Error,
+    "An SBOM could not be read as CycloneDX at all.",
+    "Give a CycloneDX JSON or XML document; the message says what was wrong."
+);
+code!(
+    INVALID,
+    "sbom/invalid",
+    Violation,
+    "The SBOM breaks the CycloneDX schema of its version or a rule the schema cannot express (unique bom-refs, resolvable dependencies, valid purls, SPDX licenses, hash lengths).",
+    "Regenerate the SBOM with a conforming tool, or fix the field named in the message."
+);
+code!(
+    SPEC_TOO_OLD,
+    "sbom/spec-too-old",
+    Violation,
+    "The SBOM uses a CycloneDX version older than the policy's `min_spec_version`.",
+    "Generate the SBOM with a newer CycloneDX spec version."
+);
+code!(
+    FORMAT_NOT_ALLOWED,
+    "sbom/format-not-allowed",
+    Violation,
+    "The SBOM's serialization is not among the policy's `formats`.",
+    "Publish the SBOM in an allowed format."
+);
+code!(
+    NO_SUBJECT,
+    "sbom/no-subject",
+    Violation,
+    "The SBOM does not say what it describes (`metadata.component` is missing).",
+    "Have the generator record the component the SBOM is about."
+);
+code!(
+    SUBJECT_MISMATCH,
+    "sbom/subject-mismatch",
+    Violation,
+    "The SBOM describes another artifact (name or version) than the one this run is about.",
+    "Attach the SBOM generated for this release."
+);
+code!(
+    NO_LOCKFILE,
+    "sbom/no-lockfile",
+    Error,
+    "The policy requires completeness against a lockfile but none was given.",
+    "Pass the lockfile with `--lockfile Cargo.lock` (or `package-lock.json`)."
+);
+code!(
+    UNREADABLE_LOCKFILE,
+    "sbom/unreadable-lockfile",
+    Error,
+    "A lockfile could not be read, so completeness cannot be checked.",
+    "Give a `Cargo.lock` or a `package-lock.json` (v2/v3)."
+);
+code!(
+    MISSING_COMPONENT,
+    "sbom/missing-component",
+    Violation,
+    "A package the lockfile pins is not in the SBOM at any version.",
+    "Regenerate the SBOM from the same build as the lockfile."
+);
+code!(
+    PHANTOM_COMPONENT,
+    "sbom/phantom-component",
+    Violation,
+    "The SBOM lists a package of a locked ecosystem that no lockfile contains.",
+    "Regenerate the SBOM from the same build as the lockfile; an SBOM that lists what is not shipped is not about this artifact."
+);
+code!(
+    VERSION_MISMATCH,
+    "sbom/version-mismatch",
+    Violation,
+    "A package is locked at one version and listed at another.",
+    "Regenerate the SBOM from the same build as the lockfile."
+);
+code!(
+    MISSING_FIELD,
+    "sbom/missing-field",
+    Violation,
+    "A component lacks a field the policy requires.",
+    "Configure the generator to record the field (purl, version, hashes, licenses, supplier)."
+);
+code!(
+    LICENSE_DENIED,
+    "sbom/license-denied",
+    Violation,
+    "A component can only be used under a license the policy denies.",
+    "Replace the component, or get a waiver from whoever owns license compliance."
+);
+code!(
+    LICENSE_NOT_ALLOWED,
+    "sbom/license-not-allowed",
+    Violation,
+    "A component's licenses cannot be satisfied from the allow list (or it declares none).",
+    "Replace the component, record its license, or add the license to `sbom.licenses.allow`."
+);
+code!(
+    BANNED_COMPONENT,
+    "sbom/banned-component",
+    Violation,
+    "The SBOM contains a component the policy bans.",
+    "Remove or replace the component."
+);
+code!(
+    NTIA_BELOW_MINIMUM,
+    "sbom/ntia-below-minimum",
+    Violation,
+    "The SBOM's NTIA minimum-elements score is below the policy's `min_ntia_score`.",
+    "Have the generator record supplier, version, purl and dependencies for every component, and an author and timestamp for the SBOM."
+);
+
+static CODES: [&Code; 17] = [
+    &NO_EVIDENCE,
+    &UNREADABLE,
+    &INVALID,
+    &SPEC_TOO_OLD,
+    &FORMAT_NOT_ALLOWED,
+    &NO_SUBJECT,
+    &SUBJECT_MISMATCH,
+    &NO_LOCKFILE,
+    &UNREADABLE_LOCKFILE,
+    &MISSING_COMPONENT,
+    &PHANTOM_COMPONENT,
+    &VERSION_MISMATCH,
+    &MISSING_FIELD,
+    &LICENSE_DENIED,
+    &LICENSE_NOT_ALLOWED,
+    &BANNED_COMPONENT,
+    &NTIA_BELOW_MINIMUM,
+];
+
+impl Control for SbomCheck {
+    type Section = SbomPolicy;
+    const ID: &'static str = "sbom";
+    const TITLE: &'static str = "SBOM";
+    const CODES: &'static [&'static Code] = &CODES;
+
+    fn section(policy: &Policy) -> Option<&SbomPolicy> {
+        policy.sbom.as_ref()
+    }
+
+    fn evaluate(p: &SbomPolicy, evidence: &Evidence) -> CheckOutput {
+        let mut out = CheckOutput::default();
+        if evidence.sbom.is_empty() {
+            out.findings
+                .push(NO_EVIDENCE.finding("no SBOM was given (use --sbom FILE)"));
+            out.summary = "no SBOM".into();
+            return out;
+        }
+        let mut locked: Vec<&LockedPackage> = Vec::new();
+        for l in &evidence.lockfiles {
+            match &l.observed {
+                Ok(lock) => locked.extend(lock.packages.iter()),
+                Err(gap) => out.findings.push(
+                    UNREADABLE_LOCKFILE
+                        .finding(gap.to_string())
+                        .with_location(Some(file(&l.source, None))),
+                ),
+            }
+        }
+        if p.require_lockfile && evidence.lockfiles.is_empty() {
+            out.findings.push(NO_LOCKFILE.finding(
+                "the policy requires completeness against a lockfile (require_lockfile) but no --lockfile was given",
+            ));
+        }
+        let allow = LicenseList::new(p.licenses.allow.iter().map(|e| e.0.as_str()));
+        let deny = LicenseList::new(p.licenses.deny.iter().map(|e| e.0.as_str()));
+        let banned: Vec<(globset::GlobMatcher, &BannedComponent)> =
+            p.banned.iter().map(|b| (b.purl.matcher(), b)).collect();
+        let mut summaries = Vec::new();
+        for s in &evidence.sbom {
+            match &s.observed {
+                Err(gap) => {
+                    out.findings.push(
+                        UNREADABLE
+                            .finding(gap.to_string())
+                            .with_location(Some(file(&s.source, None))),
+                    );
+                    summaries.push(format!("{}: unreadable", s.source));
+                }
+                Ok(sbom) => {
+                    let judge = Judge {
+                        p,
+                        source: &s.source,
+                        sbom,
+                        allow: &allow,
+                        deny: &deny,
+                        banned: &banned,
+                    };
+                    summaries.push(judge.run(
+                        &locked,
+                        evidence.lockfiles.iter().any(|l| l.observed.is_ok()),
+                        evidence.expected_subject.as_ref(),
+                        &mut out.findings,
+                    ));
+                }
+            }
+        }
+        super::sort_findings(&mut out.findings);
+        out.summary = summaries.join("; ");
+        out
+    }
+
+    fn inputs(evidence: &Evidence) -> usize {
+        evidence.sbom.len() + evidence.lockfiles.len()
+    }
+}
+
+fn file(path: &str, line: Option<u64>) -> Location {
+    Location {
+        path: path.to_string(),
+        line,
+        column: None,
+        end_line: None,
+    }
+}
+
+/// One SBOM under one policy.
+struct Judge<'a> {
+    p: &'a SbomPolicy,
+    source: &'a str,
+    sbom: &'a Sbom,
+    allow: &'a LicenseList,
+    deny: &'a LicenseList,
+    banned: &'a [(globset::GlobMatcher, &'a BannedComponent)],
+}
+
+impl Judge<'_> {
+    /// Appends the SBOM's findings; returns its one-line summary.
+    fn run(
+        &self,
+        locked: &[&LockedPackage],
+        have_lockfile: bool,
+        expected: Option<&ExpectedSubject>,
+        findings: &mut Vec<Finding>,
+    ) -> String {
+        let (p, sbom) = (self.p, self.sbom);
+        let mut capped = Capped::default();
+        for problem in &sbom.problems {
+            capped.push(
+                findings,
+                INVALID
+                    .finding(format!("{}: {}", problem.location, problem.message))
+                    .with_location(Some(file(self.source, problem.line))),
+            );
+        }
+        if version_number(&sbom.spec_version) < version_number(&p.min_spec_version.0) {
+            findings.push(
+                SPEC_TOO_OLD
+                    .finding(format!(
+                        "CycloneDX {} is older than the policy's minimum {}",
+                        sbom.spec_version, p.min_spec_version.0
+                    ))
+                    .with_location(Some(file(self.source, None))),
+            );
+        }
+        let format = sbom.format.as_str();
+        if !p.formats.is_empty() && !p.formats.iter().any(|f| f.0 == format) {
+            findings.push(
+                FORMAT_NOT_ALLOWED
+                    .finding(format!(
+                        "{format} is not among the allowed formats ({})",
+                        p.formats.iter().map(|f| f.0).collect::<Vec<_>>().join(", ")
+                    ))
+                    .with_location(Some(file(self.source, None))),
+            );
+        }
+        self.subject(expected, findings);
+        if have_lockfile {
+            let gaps = completeness::compare(sbom, locked, p.include_dev_dependencies);
+            for pkg in &gaps.missing {
+                capped.push(
+                    findings,
+                    MISSING_COMPONENT
+                        .finding(format!(
+                            "{} {} ({} source) is locked but not in the SBOM (expected {})",
+                            pkg.name, pkg.version, pkg.source, pkg.purl
+                        ))
+                        .with_location(Some(file(self.source, None)))
+                        .with_subject(FindingSubject {
+                            id: Some(pkg.purl.clone()),
+                            package: Some(pkg.name.clone()),
+                            version: Some(pkg.version.clone()),
+                            ..Default::default()
+                        }),
+                );
+            }
+            for c in &gaps.phantoms {
+                capped.push(
+                    findings,
+                    PHANTOM_COMPONENT
+                        .finding(format!(
+                            "{} at {} is in no lockfile",
+                            c.display(),
+                            c.location
+                        ))
+                        .with_location(Some(file(self.source, c.line)))
+                        .with_subject(component_subject(c)),
+                );
+            }
+            for (pkg, c) in &gaps.mismatched {
+                capped.push(
+                    findings,
+                    VERSION_MISMATCH
+                        .finding(format!(
+                            "{} is locked at {} but the SBOM lists {} at {}",
+                            pkg.name,
+                            pkg.version,
+                            c.version.as_deref().unwrap_or("no version"),
+                            c.location
+                        ))
+                        .with_location(Some(file(self.source, c.line)))
+                        .with_subject(component_subject(c)),
+                );
+            }
+        }
+        for c in &sbom.components {
+            self.component(c, &mut capped, findings);
+        }
+        capped.finish(findings, self.source);
+
+        let score = ntia::score(sbom);
+        if let Some(min) = p.min_ntia_score
+            && score.overall + 1e-9 < min.0
+        {
+            let lacking: Vec<String> = ntia::COMPONENT_ELEMENTS
+                .iter()
+                .zip(score.missing_per_element)
+                .filter(|(_, n)| *n > 0)
+                .map(|(e, n)| format!("{e} missing in {n}"))
+                .chain(
+                    score
+                        .missing_document
+                        .iter()
+                        .map(|e| format!("no SBOM {e}")),
+                )
+                .collect();
+            findings.push(
+                NTIA_BELOW_MINIMUM
+                    .finding(format!(
+                        "NTIA minimum elements score {:.2} is below {:.2}: {}",
+                        score.overall,
+                        min.0,
+                        lacking.join("; ")
+                    ))
+                    .with_location(Some(file(self.source, None))),
+            );
+        }
+        format!(
+            "{}: CycloneDX {} ({}), {} component(s), {} problem(s); NTIA score {:.2} ({} of {} components complete){}",
+            self.source,
+            sbom.spec_version,
+            format,
+            sbom.components.len(),
+            sbom.problems.len(),
+            score.overall,
+            score.complete_components,
+            score.components,
+            if have_lockfile {
+                format!("; checked against {} locked package(s)", locked.len())
+            } else {
+                "; no lockfile, completeness not checked".into()
+            }
+        )
+    }
+
+    fn subject(&self, expected: Option<&ExpectedSubject>, findings: &mut Vec<Finding>) {
+        let Some(subject) = &self.sbom.metadata.component else {
+            if self.p.require_subject {
+                findings.push(
+                    NO_SUBJECT
+                        .finding("metadata.component is missing")
+                        .with_location(Some(file(self.source, None))),
+                );
+            }
+            return;
+        };
+        let Some(expected) = expected.filter(|_| self.p.require_subject) else {
+            return;
+        };
+        if let Some(name) = &expected.name {
+            let full = match &subject.group {
+                Some(g) if !g.is_empty() => format!("{g}/{}", subject.name),
+                _ => subject.name.clone(),
+            };
+            if !name.eq_ignore_ascii_case(&subject.name) && !name.eq_ignore_ascii_case(&full) {
+                findings.push(
+                    SUBJECT_MISMATCH
+                        .finding(format!(
+                            "the SBOM is about {:?}, the run about {name:?} ({})",
+                            subject.name, expected.origin
+                        ))
+                        .with_location(Some(file(self.source, subject.line))),
+                );
+            }
+        }
+        if let Some(version) = &expected.version {
+            let bare = |v: &str| v.strip_prefix('v').unwrap_or(v).to_string();
+            if subject.version.as_deref().map(bare) != Some(bare(version)) {
+                findings.push(
+                    SUBJECT_MISMATCH
+                        .finding(format!(
+                            "the SBOM is about version {}, the run about {version} ({})",
+                            subject.version.as_deref().unwrap_or("(none)"),
+                            expected.origin
+                        ))
+                        .with_location(Some(file(self.source, subject.line))),
+                );
+            }
+        }
+    }
+
+    fn component(&self, c: &Component, capped: &mut Capped, findings: &mut Vec<Finding>) {
+        let at = || Some(file(self.source, c.line));
+        for field in &self.p.required_fields {
+            let present = match field.0 {
+                "purl" => c.purl.is_some(),
+                "version" => c.version.as_deref().is_some_and(|v| !v.is_empty()),
+                "hashes" => !c.hashes.is_empty(),
+                "licenses" => !c.licenses.is_empty(),
+                _ => c.supplier.is_some(),
+            };
+            if !present {
+                capped.push(
+                    findings,
+                    MISSING_FIELD
+                        .finding(format!(
+                            "{} at {} has no {}",
+                            c.display(),
+                            c.location,
+                            field.0
+                        ))
+                        .with_location(at())
+                        .with_subject(component_subject(c)),
+                );
+            }
+        }
+        match license::judge(&c.licenses, self.allow, self.deny) {
+            Verdict::Acceptable => {}
+            Verdict::Denied(names) => capped.push(
+                findings,
+                LICENSE_DENIED
+                    .finding(format!(
+                        "{} is licensed only under denied terms: {}",
+                        c.display(),
+                        names.join(", ")
+                    ))
+                    .with_location(at())
+                    .with_subject(component_subject(c)),
+            ),
+            Verdict::NotAllowed(why) => capped.push(
+                findings,
+                LICENSE_NOT_ALLOWED
+                    .finding(format!("{}: {why}", c.display()))
+                    .with_location(at())
+                    .with_subject(component_subject(c)),
+            ),
+        }
+        if let Some(purl) = &c.purl
+            && let Some((_, ban)) = self.banned.iter().find(|(m, _)| m.is_match(purl))
+        {
+            findings.push(
+                BANNED_COMPONENT
+                    .finding(format!(
+                        "{purl} is banned ({}): {}",
+                        ban.purl.as_str(),
+                        ban.reason.0
+                    ))
+                    .with_location(at())
+                    .with_subject(component_subject(c)),
+            );
+        }
+    }
+}
+
+fn component_subject(c: &Component) -> FindingSubject {
+    FindingSubject {
+        id: c.purl.clone(),
+        package: Some(c.name.clone()),
+        version: c.version.clone(),
+        ..Default::default()
+    }
+}
+
+/// Keeps at most [`MAX_FINDINGS_PER_CODE`] findings per code and counts the rest.
+#[derive(Default)]
+struct Capped {
+    counts: Vec<(String, usize)>,
+}
+
+impl Capped {
+    fn push(&mut self, findings: &mut Vec<Finding>, f: Finding) {
+        let entry = match self.counts.iter_mut().find(|(c, _)| *c == f.code) {
+            Some(e) => e,
+            None => {
+                self.counts.push((f.code.clone(), 0));
+                self.counts.last_mut().expect("just pushed")
+            }
+        };
+        entry.1 += 1;
+        if entry.1 <= MAX_FINDINGS_PER_CODE {
+            findings.push(f);
+        }
+    }
+
+    /// One finding per code for what was not listed, so the count is never lost.
+    fn finish(self, findings: &mut Vec<Finding>, source: &str) {
+        for (code, n) in self.counts {
+            if n > MAX_FINDINGS_PER_CODE {
+                let c = CODES.iter().find(|c| c.code == code).expect("our own code");
+                findings.push(c.finding(format!(
+                    "{} more {code} finding(s) in {source} not listed (first {MAX_FINDINGS_PER_CODE} shown)",
+                    n - MAX_FINDINGS_PER_CODE
+                )).with_location(Some(file(source, None))));
+            }
+        }
+    }
+}

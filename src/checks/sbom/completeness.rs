@@ -1,0 +1,234 @@
+//! Completeness of an SBOM against lockfiles: every locked package appears with the
+//! same name and version (matched by package URL type, namespace and name), and the
+//! SBOM lists no package of a locked ecosystem that the lockfiles lack.
+//!
+//! One pass over each side with hash maps: linear in components plus packages.
+
+use std::collections::{BTreeMap, HashMap};
+
+use packageurl::PackageUrl;
+
+use crate::evidence::sbom::{Component, LockedPackage, Sbom};
+
+/// (purl type, namespace, name): what identifies a package across versions.
+type Key = (String, String, String);
+
+/// What does not line up between a lockfile and an SBOM.
+#[derive(Debug, Default, PartialEq)]
+pub struct Gaps<'a> {
+    /// Locked, absent from the SBOM at any version.
+    pub missing: Vec<&'a LockedPackage>,
+    /// In the SBOM, of a locked ecosystem, absent from every lockfile.
+    pub phantoms: Vec<&'a Component>,
+    /// Locked at one version, listed at another: (locked, listed).
+    pub mismatched: Vec<(&'a LockedPackage, &'a Component)>,
+}
+
+fn key(purl: &str) -> Option<(Key, String)> {
+    let p: PackageUrl = purl.parse().ok()?;
+    // Package names compare as their ecosystem does: npm and PyPI are case-insensitive,
+    // Cargo (and most others) are not.
+    let fold = matches!(p.ty(), "npm" | "pypi");
+    let norm = |s: &str| {
+        if fold {
+            s.to_ascii_lowercase()
+        } else {
+            s.to_string()
+        }
+    };
+    Some((
+        (
+            p.ty().to_string(),
+            norm(p.namespace().unwrap_or("")),
+            norm(p.name()),
+        ),
+        p.version().unwrap_or("").to_string(),
+    ))
+}
+
+/// Compares `sbom` with the packages of every lockfile given. `dev` packages count only
+/// when `include_dev`; the project's own package (the lockfile's root, or whatever the
+/// SBOM names as its subject) is never a gap.
+pub fn compare<'a>(sbom: &'a Sbom, locked: &[&'a LockedPackage], include_dev: bool) -> Gaps<'a> {
+    let subject = sbom
+        .metadata
+        .component
+        .as_ref()
+        .and_then(|c| c.purl.as_deref())
+        .and_then(key);
+    let subject_named = |p: &LockedPackage| {
+        sbom.metadata
+            .component
+            .as_ref()
+            .is_some_and(|c| c.name == p.name && c.version.as_deref() == Some(p.version.as_str()))
+    };
+
+    // Locked versions per package; the ecosystems the lockfiles cover.
+    let mut lock: HashMap<Key, Vec<&LockedPackage>> = HashMap::with_capacity(locked.len());
+    let mut ecosystems: Vec<String> = Vec::new();
+    for p in locked {
+        let Some((k, _)) = key(&p.purl) else { continue };
+        if !ecosystems.contains(&k.0) {
+            ecosystems.push(k.0.clone());
+        }
+        if p.source == "root" || (p.dev && !include_dev) {
+            continue;
+        }
+        if subject
+            .as_ref()
+            .is_some_and(|(sk, sv)| *sk == k && *sv == p.version)
+            || subject_named(p)
+        {
+            continue;
+        }
+        lock.entry(k).or_default().push(p);
+    }
+    // Listed versions per package, for the ecosystems the lockfiles cover.
+    let mut listed: BTreeMap<Key, Vec<(String, &Component)>> = BTreeMap::new();
+    for c in &sbom.components {
+        let Some((k, version)) = c.purl.as_deref().and_then(key) else {
+            continue;
+        };
+        if !ecosystems.contains(&k.0) {
+            continue;
+        }
+        // The purl's version is authoritative; without one, the component's.
+        let version = if version.is_empty() {
+            c.version.clone().unwrap_or_default()
+        } else {
+            version
+        };
+        listed.entry(k).or_default().push((version, c));
+    }
+
+    let mut gaps = Gaps::default();
+    for (k, mut wanted) in lock {
+        let mut have: Vec<(String, &Component)> = listed.remove(&k).unwrap_or_default();
+        // Exact matches first; what is left on both sides pairs up as mismatches.
+        wanted.retain(|p| match have.iter().position(|(v, _)| *v == p.version) {
+            Some(i) => {
+                have.swap_remove(i);
+                false
+            }
+            None => true,
+        });
+        wanted.sort_by(|a, b| a.version.cmp(&b.version));
+        have.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut have = have.into_iter();
+        for p in wanted {
+            match have.next() {
+                Some((_, c)) => gaps.mismatched.push((p, c)),
+                None => gaps.missing.push(p),
+            }
+        }
+        gaps.phantoms.extend(have.map(|(_, c)| c));
+    }
+    // Listed packages no lockfile knows at any version.
+    for (k, rest) in listed {
+        let is_subject = |c: &Component| {
+            subject.as_ref().is_some_and(|(sk, _)| *sk == k)
+                || sbom
+                    .metadata
+                    .component
+                    .as_ref()
+                    .is_some_and(|s| s.name == c.name)
+        };
+        let locked_at_all = locked
+            .iter()
+            .any(|p| key(&p.purl).is_some_and(|(pk, _)| pk == k));
+        for (_, c) in rest {
+            if !is_subject(c) && !locked_at_all {
+                gaps.phantoms.push(c);
+            }
+        }
+    }
+    gaps.missing
+        .sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
+    gaps.phantoms.sort_by(|a, b| a.location.cmp(&b.location));
+    gaps.mismatched.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+    gaps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::sbom::{SbomFormat, SbomMetadata};
+
+    fn locked(name: &str, version: &str) -> LockedPackage {
+        LockedPackage {
+            name: name.into(),
+            version: version.into(),
+            source: "registry".into(),
+            dev: false,
+            purl: format!("pkg:cargo/{name}@{version}"),
+        }
+    }
+
+    fn component(i: usize, purl: &str) -> Component {
+        Component {
+            location: format!("/components/{i}"),
+            kind: "library".into(),
+            name: purl
+                .split('/')
+                .nth(1)
+                .unwrap()
+                .split('@')
+                .next()
+                .unwrap()
+                .into(),
+            version: purl.rsplit_once('@').map(|(_, v)| v.to_string()),
+            purl: Some(purl.into()),
+            ..Default::default()
+        }
+    }
+
+    fn sbom(components: Vec<Component>) -> Sbom {
+        Sbom {
+            format: SbomFormat::CyclonedxJson,
+            spec_version: "1.6".into(),
+            serial_number: None,
+            metadata: SbomMetadata {
+                component: Some(component(99, "pkg:cargo/app@1.0.0")),
+                ..Default::default()
+            },
+            components,
+            dependencies: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn missing_phantom_and_mismatched_are_told_apart() {
+        let lock = [
+            locked("app", "1.0.0"),
+            locked("serde", "1.0.1"),
+            locked("rand", "0.8.5"),
+            locked("rand", "0.9.0"),
+            locked("log", "0.4.20"),
+        ];
+        let refs: Vec<&LockedPackage> = lock.iter().collect();
+        let s = sbom(vec![
+            component(0, "pkg:cargo/serde@1.0.1"),
+            component(1, "pkg:cargo/rand@0.8.5"),
+            component(2, "pkg:cargo/log@0.4.21"),
+            component(3, "pkg:cargo/evil@6.6.6"),
+            component(4, "pkg:npm/left-pad@1.3.0"),
+        ]);
+        let gaps = compare(&s, &refs, false);
+        let missing: Vec<String> = gaps
+            .missing
+            .iter()
+            .map(|p| format!("{}@{}", p.name, p.version))
+            .collect();
+        assert_eq!(missing, ["rand@0.9.0"]);
+        let mismatched: Vec<(String, String)> = gaps
+            .mismatched
+            .iter()
+            .map(|(p, c)| (p.version.clone(), c.version.clone().unwrap()))
+            .collect();
+        assert_eq!(mismatched, [("0.4.20".to_string(), "0.4.21".to_string())]);
+        // The npm component is of an ecosystem no lockfile covers: not judged.
+        let phantoms: Vec<&str> = gaps.phantoms.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(phantoms, ["evil"]);
+    }
+}
