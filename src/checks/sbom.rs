@@ -550,7 +550,9 @@ impl Judge<'_> {
             score.complete_components,
             score.components,
             if have_lockfile {
-                format!("; checked against {} locked package(s)", locked.len())
+                let unique: std::collections::HashSet<&str> =
+                    locked.iter().map(|p| p.purl.as_str()).collect();
+                format!("; checked against {} locked package(s)", unique.len())
             } else {
                 "; no lockfile, completeness not checked".into()
             }

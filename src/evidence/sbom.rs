@@ -191,9 +191,12 @@ pub struct LockedPackage {
     /// path dependency), `root` (the project itself, where the lockfile says so), or
     /// `other`.
     pub source: String,
-    /// Only needed for development (npm `dev: true`).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub dev: bool,
+    /// Whether only development (tests, dev tooling) needs it: `Some(true)` npm
+    /// `dev: true` or not reachable from the project without dev edges (cargo
+    /// metadata); `Some(false)` shipped; `None` when the format cannot tell
+    /// (`Cargo.lock`, which lists test-only packages like any other).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dev: Option<bool>,
     /// The package URL an SBOM names it by (`pkg:cargo/serde@1.0.1`).
     pub purl: String,
 }

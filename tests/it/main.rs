@@ -10,6 +10,7 @@ mod hostile_text;
 mod report_sinks;
 mod sarif_corpus;
 mod sbom;
+mod sbom_cargo;
 mod sca_corpus;
 mod schemas;
 mod support;

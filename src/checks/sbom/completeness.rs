@@ -63,15 +63,29 @@ pub fn compare<'a>(sbom: &'a Sbom, locked: &[&'a LockedPackage], include_dev: bo
             .is_some_and(|c| c.name == p.name && c.version.as_deref() == Some(p.version.as_str()))
     };
 
-    // Locked versions per package; the ecosystems the lockfiles cover.
+    // A package is development-only when a lockfile that can tell says so and none
+    // says it ships (Cargo.lock cannot tell; cargo metadata and npm can).
+    let mut dev: HashMap<&str, (bool, bool)> = HashMap::new();
+    for p in locked {
+        let e = dev.entry(p.purl.as_str()).or_default();
+        match p.dev {
+            Some(true) => e.0 = true,
+            Some(false) => e.1 = true,
+            None => {}
+        }
+    }
+    let dev_only = |p: &LockedPackage| dev.get(p.purl.as_str()).is_some_and(|(d, s)| *d && !*s);
+
+    // Locked versions per package (each once); the ecosystems the lockfiles cover.
     let mut lock: HashMap<Key, Vec<&LockedPackage>> = HashMap::with_capacity(locked.len());
     let mut ecosystems: Vec<String> = Vec::new();
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for p in locked {
         let Some((k, _)) = key(&p.purl) else { continue };
         if !ecosystems.contains(&k.0) {
             ecosystems.push(k.0.clone());
         }
-        if p.source == "root" || (p.dev && !include_dev) {
+        if p.source == "root" || (dev_only(p) && !include_dev) || !seen.insert(p.purl.as_str()) {
             continue;
         }
         if subject
@@ -159,7 +173,7 @@ mod tests {
             name: name.into(),
             version: version.into(),
             source: "registry".into(),
-            dev: false,
+            dev: None,
             purl: format!("pkg:cargo/{name}@{version}"),
         }
     }

@@ -47,7 +47,8 @@ impl LockfileFormat for CargoLock {
                     name,
                     version,
                     source: kind.to_string(),
-                    dev: false,
+                    // Cargo.lock lists test-only packages like any other.
+                    dev: None,
                 }
             })
             .collect();

@@ -1,8 +1,9 @@
 //! Lockfile readers: the exact packages a build resolved, for checking an SBOM's
-//! completeness. Each format is one module with a [`LockfileFormat`] and one line in
+//! completeness (`Cargo.lock`, `cargo metadata` output, `package-lock.json`). Each format is one module with a [`LockfileFormat`] and one line in
 //! [`FORMATS`]; a third format is one more reader.
 
 mod cargo;
+mod cargo_metadata;
 mod npm;
 
 use crate::evidence::sbom::Lockfile;
@@ -19,7 +20,11 @@ pub trait LockfileFormat: Sync {
 }
 
 /// Every supported format, tried in order.
-pub static FORMATS: &[&dyn LockfileFormat] = &[&cargo::CargoLock, &npm::PackageLock];
+pub static FORMATS: &[&dyn LockfileFormat] = &[
+    &cargo::CargoLock,
+    &cargo_metadata::CargoMetadata,
+    &npm::PackageLock,
+];
 
 /// Reads a lockfile of any supported format.
 pub fn read(source: &str, bytes: &[u8]) -> Result<Lockfile, Gap> {

@@ -98,7 +98,7 @@ impl LockfileFormat for PackageLock {
                 name,
                 version,
                 source: kind.into(),
-                dev: p.dev,
+                dev: Some(p.dev),
             });
         }
         Ok(Lockfile {
@@ -131,7 +131,7 @@ mod tests {
             "packages/ws-lib": {"name": "ws-lib", "version": "0.1.0"}
         }}"#;
         let lock = PackageLock.read("package-lock.json", lock).unwrap();
-        let got: Vec<(&str, &str, &str, bool)> = lock
+        let got: Vec<(&str, &str, &str, Option<bool>)> = lock
             .packages
             .iter()
             .map(|p| (p.purl.as_str(), p.name.as_str(), p.source.as_str(), p.dev))
@@ -139,16 +139,16 @@ mod tests {
         assert_eq!(
             got,
             [
-                ("pkg:npm/app@1.0.0", "app", "root", false),
+                ("pkg:npm/app@1.0.0", "app", "root", Some(false)),
                 (
                     "pkg:npm/%40types/node@20.1.0",
                     "@types/node",
                     "registry",
-                    true
+                    Some(true)
                 ),
-                ("pkg:npm/b@2.0.0", "b", "registry", false),
-                ("pkg:npm/c@1.0.0", "c", "git", false),
-                ("pkg:npm/ws-lib@0.1.0", "ws-lib", "path", false),
+                ("pkg:npm/b@2.0.0", "b", "registry", Some(false)),
+                ("pkg:npm/c@1.0.0", "c", "git", Some(false)),
+                ("pkg:npm/ws-lib@0.1.0", "ws-lib", "path", Some(false)),
             ]
         );
         let v1 = br#"{"lockfileVersion": 1, "dependencies": {}}"#;
