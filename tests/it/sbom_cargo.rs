@@ -9,6 +9,16 @@ use serde_json::{Value, json};
 
 use super::support::{codes, control, repo_path, run, skip, status, tempdir, vouch, write};
 
+/// Where `name` is in `doc` as it is now (an earlier edit may have moved it).
+fn position(doc: &Value, name: &str) -> usize {
+    doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("{name} is in the generated SBOM"))
+}
+
 /// An edit of the generated SBOM.
 type Damage = dyn Fn(&mut Value);
 
@@ -51,15 +61,6 @@ fn cargo_cyclonedx_sbom_of_this_project_is_complete_and_damage_is_reported() {
     );
 
     let doc: Value = serde_json::from_slice(&std::fs::read(&sbom).unwrap()).unwrap();
-    // Where `name` is in `doc` as it is now (an earlier edit may have moved it).
-    let position = |doc: &Value, name: &str| {
-        doc["components"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .position(|c| c["name"] == name)
-            .unwrap_or_else(|| panic!("{name} is in the generated SBOM"))
-    };
     // Three kinds of damage, each on its own and then together.
     // Removed cleanly, references included (a dangling one would be sbom/invalid).
     let removed = |doc: &mut Value| {
