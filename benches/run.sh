@@ -46,3 +46,31 @@ measure "vouch verify --sarif (SAST gate, json report)" "$DATA/big.sarif" "$VOUC
 measure "serde_json::Value parse (baseline)" "$DATA/big-grype.json" "$BASE" baseline "$DATA/big-grype.json"
 measure "serde_json IgnoredAny scan (lower bound)" "$DATA/big-grype.json" "$BASE" baseline-skip "$DATA/big-grype.json"
 measure "vouch verify --sca (SCA gate, json report)" "$DATA/big-grype.json" "$VOUCH" verify --policy "$DATA/sca.yaml" --sca "$DATA/big-grype.json" --format json=/dev/null
+
+# SBOM control (issue 4): generated CycloneDX 1.6 SBOMs with dependencies and the
+# Cargo.lock pinning exactly their packages, at three sizes to show the curve.
+for n in 2000 20000 100000; do
+  [ -f "$DATA/sbom-$n.cdx.json" ] || "$BASE" gen-sbom "$DATA/sbom-$n.cdx.json" "$DATA/sbom-$n.lock" "$n"
+done
+echo
+echo "| run | input | wall (mean of 5) | peak RSS | peak / input size |"
+echo "|---|---|---|---|---|"
+for n in 2000 20000 100000; do
+  measure "serde_json::Value parse, $n components (baseline)" "$DATA/sbom-$n.cdx.json" "$BASE" baseline "$DATA/sbom-$n.cdx.json"
+  measure "vouch sbom check --lockfile, $n components" "$DATA/sbom-$n.cdx.json" "$VOUCH" sbom check "$DATA/sbom-$n.cdx.json" --lockfile "$DATA/sbom-$n.lock" --format json=/dev/null
+done
+
+# The reference validator, cyclonedx-python-lib (what cyclonedx-py validates with), on
+# the same files, once each: it takes minutes at 20,000 components.
+if [ ! -x "$DATA/venv/bin/python" ]; then
+  python3 -m venv "$DATA/venv"
+  "$DATA/venv/bin/pip" install -q "cyclonedx-python-lib[json-validation]==11.12.0"
+fi
+echo
+echo "| validator | components | wall (1 run) | peak RSS |"
+echo "|---|---|---|---|"
+for n in 2000 20000; do
+  /usr/bin/time -f '%e %M' "$DATA/venv/bin/python" benches/cyclonedx_py_validate.py "$DATA/sbom-$n.cdx.json" 2>"$DATA/time.err" >/dev/null || true
+  read -r secs kb < <(tail -1 "$DATA/time.err")
+  python3 -c "print('| cyclonedx-python-lib 11.12.0 (JSON schema, 1.6) | $n | %.1f s | %.0f MB |' % ($secs, $kb/1024))"
+done

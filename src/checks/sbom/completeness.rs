@@ -4,7 +4,7 @@
 //!
 //! One pass over each side with hash maps: linear in components plus packages.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use packageurl::PackageUrl;
 
@@ -98,7 +98,8 @@ pub fn compare<'a>(sbom: &'a Sbom, locked: &[&'a LockedPackage], include_dev: bo
         lock.entry(k).or_default().push(p);
     }
     // Listed versions per package, for the ecosystems the lockfiles cover.
-    let mut listed: BTreeMap<Key, Vec<(String, &Component)>> = BTreeMap::new();
+    let mut listed: HashMap<Key, Vec<(String, &Component)>> =
+        HashMap::with_capacity(sbom.components.len());
     for c in &sbom.components {
         let Some((k, version)) = c.purl.as_deref().and_then(key) else {
             continue;

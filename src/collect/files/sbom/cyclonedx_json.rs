@@ -307,7 +307,11 @@ pub(super) fn collect_refs(v: &Value, at: &mut String, refs: &mut Refs) {
             for (key, value) in obj {
                 let len = at.len();
                 at.push('/');
-                at.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                if key.contains(['~', '/']) {
+                    at.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                } else {
+                    at.push_str(key);
+                }
                 if key == "bom-ref"
                     && let Value::String(r) = value
                 {
