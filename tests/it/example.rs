@@ -37,6 +37,7 @@ fn readme_example_command_passes_with_the_waivers_it_describes() {
     };
     assert_eq!(status("sast"), "pass");
     assert_eq!(status("sca"), "waived");
+    assert_eq!(status("sbom"), "pass");
     let states: Vec<_> = report["waivers"]
         .as_array()
         .unwrap()
