@@ -17,10 +17,6 @@ use crate::policy::Policy;
 use crate::policy::sections::{GlobPattern, NonEmpty, RequiredField, SbomFormatName, yes};
 use license::{LicenseList, Verdict};
 
-/// Most findings of one code reported per SBOM; the rest are counted in one more
-/// finding, so a 20,000-component SBOM without hashes gives a readable report.
-const MAX_FINDINGS_PER_CODE: usize = 200;
-
 /// SBOM settings.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -155,9 +151,16 @@ pub struct SpdxExpression(#[schemars(length(min = 1))] pub String);
 impl<'de> Deserialize<'de> for SpdxExpression {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        crate::collect::files::sbom::parse_expression(&s).map_err(|e| {
-            serde::de::Error::custom(format!("`{s}` is not an SPDX expression: {}", e.reason))
+        let expr = crate::collect::files::sbom::parse_expression(&s).map_err(|e| {
+            serde::de::Error::custom(format!("`{s}` is not an SPDX license id: {}", e.reason))
         })?;
+        // One license per entry: `A AND B` on a deny list would deny each, `A OR B` on
+        // an allow list would allow each, and neither is what the line seems to say.
+        if expr.requirements().count() != 1 {
+            return Err(serde::de::Error::custom(format!(
+                "`{s}`: list one license per entry (optionally `WITH` an exception)"
+            )));
+        }
         Ok(SpdxExpression(s))
     }
 }
@@ -267,6 +270,20 @@ code!(
     "Regenerate the SBOM from the same build as the lockfile."
 );
 code!(
+    PURL_DISAGREES,
+    "sbom/purl-disagrees",
+    Violation,
+    "A component's version field says something else than its package URL, which is what completeness and bans match on.",
+    "Regenerate the SBOM so that `version` and the purl's version agree."
+);
+code!(
+    UNIDENTIFIED_COMPONENT,
+    "sbom/unidentified-component",
+    Violation,
+    "A library has no (parseable) package URL, so it cannot be matched against the lockfile or the ban list.",
+    "Have the generator record a purl for every library."
+);
+code!(
     MISSING_FIELD,
     "sbom/missing-field",
     Violation,
@@ -302,7 +319,7 @@ code!(
     "Have the generator record supplier, version, purl and dependencies for every component, and an author and timestamp for the SBOM."
 );
 
-static CODES: [&Code; 17] = [
+static CODES: [&Code; 19] = [
     &NO_EVIDENCE,
     &UNREADABLE,
     &INVALID,
@@ -315,6 +332,8 @@ static CODES: [&Code; 17] = [
     &MISSING_COMPONENT,
     &PHANTOM_COMPONENT,
     &VERSION_MISMATCH,
+    &PURL_DISAGREES,
+    &UNIDENTIFIED_COMPONENT,
     &MISSING_FIELD,
     &LICENSE_DENIED,
     &LICENSE_NOT_ALLOWED,
@@ -428,10 +447,8 @@ impl Judge<'_> {
         findings: &mut Vec<Finding>,
     ) -> String {
         let (p, sbom) = (self.p, self.sbom);
-        let mut capped = Capped::default();
         for problem in &sbom.problems {
-            capped.push(
-                findings,
+            findings.push(
                 INVALID
                     .finding(format!("{}: {}", problem.location, problem.message))
                     .with_location(Some(file(self.source, problem.line))),
@@ -462,8 +479,7 @@ impl Judge<'_> {
         if have_lockfile {
             let gaps = completeness::compare(sbom, locked, p.include_dev_dependencies);
             for pkg in &gaps.missing {
-                capped.push(
-                    findings,
+                findings.push(
                     MISSING_COMPONENT
                         .finding(format!(
                             "{} {} ({} source) is locked but not in the SBOM (expected {})",
@@ -479,8 +495,7 @@ impl Judge<'_> {
                 );
             }
             for c in &gaps.phantoms {
-                capped.push(
-                    findings,
+                findings.push(
                     PHANTOM_COMPONENT
                         .finding(format!(
                             "{} at {} is in no lockfile",
@@ -492,8 +507,7 @@ impl Judge<'_> {
                 );
             }
             for (pkg, c) in &gaps.mismatched {
-                capped.push(
-                    findings,
+                findings.push(
                     VERSION_MISMATCH
                         .finding(format!(
                             "{} is locked at {} but the SBOM lists {} at {}",
@@ -508,9 +522,8 @@ impl Judge<'_> {
             }
         }
         for c in &sbom.components {
-            self.component(c, &mut capped, findings);
+            self.component(c, have_lockfile, findings);
         }
-        capped.finish(findings, self.source);
 
         let score = ntia::score(sbom);
         if let Some(min) = p.min_ntia_score
@@ -605,8 +618,51 @@ impl Judge<'_> {
         }
     }
 
-    fn component(&self, c: &Component, capped: &mut Capped, findings: &mut Vec<Finding>) {
+    fn component(&self, c: &Component, have_lockfile: bool, findings: &mut Vec<Finding>) {
         let at = || Some(file(self.source, c.line));
+        let purl = c
+            .purl
+            .as_deref()
+            .and_then(|p| p.parse::<packageurl::PackageUrl>().ok());
+        match &purl {
+            Some(p) => {
+                if let (Some(pv), Some(v)) = (p.version(), c.version.as_deref())
+                    && pv != v
+                {
+                    findings.push(
+                        PURL_DISAGREES
+                            .finding(format!(
+                                "{} at {}: version {v:?}, but its purl says {pv:?}",
+                                c.name, c.location
+                            ))
+                            .with_location(at())
+                            .with_subject(component_subject(c)),
+                    );
+                }
+            }
+            // Without a purl a library escapes completeness and bans: say so when
+            // either is being checked.
+            None if matches!(c.kind.as_str(), "library" | "framework" | "")
+                && (have_lockfile || !self.banned.is_empty()) =>
+            {
+                findings.push(
+                    UNIDENTIFIED_COMPONENT
+                        .finding(format!(
+                            "{} at {} has {}",
+                            c.display(),
+                            c.location,
+                            if c.purl.is_some() {
+                                "a purl that does not parse"
+                            } else {
+                                "no purl"
+                            }
+                        ))
+                        .with_location(at())
+                        .with_subject(component_subject(c)),
+                );
+            }
+            None => {}
+        }
         for field in &self.p.required_fields {
             let present = match field.0 {
                 "purl" => c.purl.is_some(),
@@ -616,8 +672,7 @@ impl Judge<'_> {
                 _ => c.supplier.is_some(),
             };
             if !present {
-                capped.push(
-                    findings,
+                findings.push(
                     MISSING_FIELD
                         .finding(format!(
                             "{} at {} has no {}",
@@ -632,8 +687,7 @@ impl Judge<'_> {
         }
         match license::judge(&c.licenses, self.allow, self.deny) {
             Verdict::Acceptable => {}
-            Verdict::Denied(names) => capped.push(
-                findings,
+            Verdict::Denied(names) => findings.push(
                 LICENSE_DENIED
                     .finding(format!(
                         "{} is licensed only under denied terms: {}",
@@ -643,16 +697,42 @@ impl Judge<'_> {
                     .with_location(at())
                     .with_subject(component_subject(c)),
             ),
-            Verdict::NotAllowed(why) => capped.push(
-                findings,
+            Verdict::NotAllowed(why) => findings.push(
                 LICENSE_NOT_ALLOWED
                     .finding(format!("{}: {why}", c.display()))
                     .with_location(at())
                     .with_subject(component_subject(c)),
             ),
         }
-        if let Some(purl) = &c.purl
-            && let Some((_, ban)) = self.banned.iter().find(|(m, _)| m.is_match(purl))
+        // Matched on the purl as written and in its canonical forms (no qualifiers or
+        // subpath, namespace decoded and encoded), so `?vcs_url=…` or `%40scope` cannot
+        // slip a banned package through.
+        let forms: Vec<String> = match (&c.purl, &purl) {
+            (Some(raw), Some(p)) => {
+                let version = p.version().map(|v| format!("@{v}")).unwrap_or_default();
+                let mut forms = vec![raw.clone()];
+                match p.namespace() {
+                    Some(ns) => {
+                        forms.push(format!("pkg:{}/{ns}/{}{version}", p.ty(), p.name()));
+                        forms.push(format!(
+                            "pkg:{}/{}/{}{version}",
+                            p.ty(),
+                            ns.replace('@', "%40"),
+                            p.name()
+                        ));
+                    }
+                    None => forms.push(format!("pkg:{}/{}{version}", p.ty(), p.name())),
+                }
+                forms
+            }
+            (Some(raw), None) => vec![raw.clone()],
+            _ => Vec::new(),
+        };
+        if let Some(purl) = forms.first()
+            && let Some((_, ban)) = self
+                .banned
+                .iter()
+                .find(|(m, _)| forms.iter().any(|f| m.is_match(f)))
         {
             findings.push(
                 BANNED_COMPONENT
@@ -674,40 +754,5 @@ fn component_subject(c: &Component) -> FindingSubject {
         package: Some(c.name.clone()),
         version: c.version.clone(),
         ..Default::default()
-    }
-}
-
-/// Keeps at most [`MAX_FINDINGS_PER_CODE`] findings per code and counts the rest.
-#[derive(Default)]
-struct Capped {
-    counts: Vec<(String, usize)>,
-}
-
-impl Capped {
-    fn push(&mut self, findings: &mut Vec<Finding>, f: Finding) {
-        let entry = match self.counts.iter_mut().find(|(c, _)| *c == f.code) {
-            Some(e) => e,
-            None => {
-                self.counts.push((f.code.clone(), 0));
-                self.counts.last_mut().expect("just pushed")
-            }
-        };
-        entry.1 += 1;
-        if entry.1 <= MAX_FINDINGS_PER_CODE {
-            findings.push(f);
-        }
-    }
-
-    /// One finding per code for what was not listed, so the count is never lost.
-    fn finish(self, findings: &mut Vec<Finding>, source: &str) {
-        for (code, n) in self.counts {
-            if n > MAX_FINDINGS_PER_CODE {
-                let c = CODES.iter().find(|c| c.code == code).expect("our own code");
-                findings.push(c.finding(format!(
-                    "{} more {code} finding(s) in {source} not listed (first {MAX_FINDINGS_PER_CODE} shown)",
-                    n - MAX_FINDINGS_PER_CODE
-                )).with_location(Some(file(source, None))));
-            }
-        }
     }
 }

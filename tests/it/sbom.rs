@@ -246,3 +246,56 @@ fn sbom_check_runs_the_control_alone() {
     let report: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!((code, status(&report, "sbom")), (1, "error"));
 }
+
+#[test]
+fn components_cannot_slip_past_bans_or_completeness() {
+    let (sbom, lock) = app();
+    let mut doc: Value = serde_json::from_slice(&std::fs::read(&sbom).unwrap()).unwrap();
+    let components = doc["components"].as_array_mut().unwrap();
+    // A library without a purl; a banned package hidden behind a qualifier; a version
+    // field that disagrees with the purl.
+    components.push(serde_json::json!({"type": "library", "name": "evil", "version": "6.6.6"}));
+    components[3]["purl"] = "pkg:npm/event-stream@3.3.6?repository_url=https://evil.example".into();
+    components[0]["version"] = "4.17.20".into();
+    let dir = tempdir();
+    let edited = write(dir.path(), "app.cdx.json", &doc.to_string());
+    let policy = "version: 1\nsbom:\n  banned:\n    - purl: \"pkg:npm/event-stream@*\"\n      reason: compromised\n";
+    let (code, report) = verify(policy, &edited, &lock, &[]);
+    assert_eq!(code, 1);
+    let mut got = codes(&report, "sbom");
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "sbom/banned-component",
+            "sbom/purl-disagrees",
+            "sbom/unidentified-component"
+        ],
+        "{}",
+        control(&report, "sbom")
+    );
+}
+
+#[test]
+fn license_lists_take_one_license_per_entry() {
+    let (sbom, lock) = app();
+    let dir = tempdir();
+    let policy = write(
+        dir.path(),
+        "vouch.yaml",
+        "version: 1\nsbom:\n  licenses:\n    deny: [\"GPL-3.0-only AND MIT\"]\n",
+    );
+    let (code, _, stderr) = run(vouch()
+        .arg("verify")
+        .arg("--policy")
+        .arg(&policy)
+        .arg("--sbom")
+        .arg(&sbom)
+        .arg("--lockfile")
+        .arg(&lock));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("one license per entry") && stderr.contains("vouch.yaml:4"),
+        "{stderr}"
+    );
+}

@@ -56,11 +56,14 @@ pub fn compare<'a>(sbom: &'a Sbom, locked: &[&'a LockedPackage], include_dev: bo
         .as_ref()
         .and_then(|c| c.purl.as_deref())
         .and_then(key);
+    // Only the project's own (local) package can be the subject: otherwise an SBOM
+    // could excuse any missing dependency by naming it as what it describes.
+    let local = |p: &LockedPackage| matches!(p.source.as_str(), "path" | "root");
     let subject_named = |p: &LockedPackage| {
-        sbom.metadata
-            .component
-            .as_ref()
-            .is_some_and(|c| c.name == p.name && c.version.as_deref() == Some(p.version.as_str()))
+        local(p)
+            && sbom.metadata.component.as_ref().is_some_and(|c| {
+                c.name == p.name && c.version.as_deref() == Some(p.version.as_str())
+            })
     };
 
     // A package is development-only when a lockfile that can tell says so and none
@@ -88,9 +91,10 @@ pub fn compare<'a>(sbom: &'a Sbom, locked: &[&'a LockedPackage], include_dev: bo
         if p.source == "root" || (dev_only(p) && !include_dev) || !seen.insert(p.purl.as_str()) {
             continue;
         }
-        if subject
-            .as_ref()
-            .is_some_and(|(sk, sv)| *sk == k && *sv == p.version)
+        if (local(p)
+            && subject
+                .as_ref()
+                .is_some_and(|(sk, sv)| *sk == k && *sv == p.version))
             || subject_named(p)
         {
             continue;
@@ -138,24 +142,22 @@ pub fn compare<'a>(sbom: &'a Sbom, locked: &[&'a LockedPackage], include_dev: bo
         }
         gaps.phantoms.extend(have.map(|(_, c)| c));
     }
-    // Listed packages no lockfile knows at any version.
+    // Listed packages no lockfile knows at any version. The subject's own parts
+    // (components nested in metadata.component, such as cargo targets) are not.
+    let locked_keys: std::collections::HashSet<Key> = locked
+        .iter()
+        .filter_map(|p| key(&p.purl))
+        .map(|(k, _)| k)
+        .collect();
     for (k, rest) in listed {
-        let is_subject = |c: &Component| {
-            subject.as_ref().is_some_and(|(sk, _)| *sk == k)
-                || sbom
-                    .metadata
-                    .component
-                    .as_ref()
-                    .is_some_and(|s| s.name == c.name)
-        };
-        let locked_at_all = locked
-            .iter()
-            .any(|p| key(&p.purl).is_some_and(|(pk, _)| pk == k));
-        for (_, c) in rest {
-            if !is_subject(c) && !locked_at_all {
-                gaps.phantoms.push(c);
-            }
+        if locked_keys.contains(&k) || subject.as_ref().is_some_and(|(sk, _)| *sk == k) {
+            continue;
         }
+        gaps.phantoms.extend(
+            rest.into_iter()
+                .map(|(_, c)| c)
+                .filter(|c| !c.location.starts_with("/metadata/component/")),
+        );
     }
     gaps.missing
         .sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
@@ -214,8 +216,10 @@ mod tests {
 
     #[test]
     fn missing_phantom_and_mismatched_are_told_apart() {
+        let mut app = locked("app", "1.0.0");
+        app.source = "path".into();
         let lock = [
-            locked("app", "1.0.0"),
+            app,
             locked("serde", "1.0.1"),
             locked("rand", "0.8.5"),
             locked("rand", "0.9.0"),
@@ -245,5 +249,17 @@ mod tests {
         // The npm component is of an ecosystem no lockfile covers: not judged.
         let phantoms: Vec<&str> = gaps.phantoms.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(phantoms, ["evil"]);
+
+        // A registry package named as the subject is still required: an SBOM cannot
+        // excuse a dependency by claiming to describe it.
+        let mut s = sbom(vec![component(0, "pkg:cargo/serde@1.0.1")]);
+        s.metadata.component = Some(component(9, "pkg:cargo/rand@0.9.0"));
+        let gaps = compare(&s, &refs, false);
+        let missing: Vec<String> = gaps
+            .missing
+            .iter()
+            .map(|p| format!("{}@{}", p.name, p.version))
+            .collect();
+        assert!(missing.contains(&"rand@0.9.0".to_string()), "{missing:?}");
     }
 }

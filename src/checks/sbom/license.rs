@@ -54,10 +54,15 @@ impl LicenseList {
         self.entries.is_empty()
     }
 
-    fn contains(&self, req: &LicenseReq) -> bool {
+    /// Whether `req` is listed. Versions of one license compare by their base:
+    /// `GPL-3.0-only`, `GPL-3.0-or-later`, the deprecated `GPL-3.0` and `GPL-3.0+` are
+    /// all GPL-3.0 (an "or later" license can be used under the listed version, and a
+    /// denied license stays denied however it is spelled). `LicenseRef-`s compare by
+    /// name; on a deny list whatever document they come from.
+    fn contains(&self, req: &LicenseReq, deny: bool) -> bool {
         self.entries.iter().any(|e| match e {
             Entry::Req(listed) => {
-                listed.license == req.license
+                same_license(&listed.license, &req.license, deny)
                     && (listed.addition.is_none() || listed.addition == req.addition)
             }
             Entry::Name(_) => false,
@@ -74,6 +79,26 @@ impl LicenseList {
             Entry::Req(_) => false,
         })
     }
+}
+
+fn same_license(listed: &LicenseItem, item: &LicenseItem, deny: bool) -> bool {
+    match (listed, item) {
+        (LicenseItem::Spdx { id: a, .. }, LicenseItem::Spdx { id: b, .. }) => {
+            base(a.name) == base(b.name)
+        }
+        (LicenseItem::Other(a), LicenseItem::Other(b)) => {
+            a.lic_ref == b.lic_ref && (deny || a.doc_ref == b.doc_ref)
+        }
+        _ => false,
+    }
+}
+
+/// `GPL-3.0-or-later` → `GPL-3.0`: the license without its version-range suffix.
+fn base(id: &str) -> &str {
+    ["-or-later", "-only", "+"]
+        .iter()
+        .find_map(|suffix| id.strip_suffix(suffix))
+        .unwrap_or(id)
 }
 
 /// Judges a component's declared licenses (all of them apply together) against the
@@ -105,14 +130,15 @@ pub fn judge(licenses: &[License], allow: &LicenseList, deny: &LicenseList) -> V
                 Err(e) => Verdict::NotAllowed(format!("{text:?} does not parse: {}", e.reason)),
                 Ok(expr) => {
                     let ok = |req: &LicenseReq| {
-                        !deny.contains(req) && (allow.is_empty() || allow.contains(req))
+                        !deny.contains(req, true)
+                            && (allow.is_empty() || allow.contains(req, false))
                     };
                     if satisfiable(&expr, &ok) {
                         Verdict::Acceptable
-                    } else if !satisfiable(&expr, &|req: &LicenseReq| !deny.contains(req)) {
+                    } else if !satisfiable(&expr, &|req: &LicenseReq| !deny.contains(req, true)) {
                         Verdict::Denied(
                             expr.requirements()
-                                .filter(|r| deny.contains(&r.req))
+                                .filter(|r| deny.contains(&r.req, true))
                                 .map(|r| r.req.to_string())
                                 .collect(),
                         )
@@ -197,6 +223,14 @@ mod tests {
             ("LicenseRef-other", "not-allowed"),
             ("MIT OR LicenseRef-other", "ok"),
             ("GPL-2.0 OR MIT", "ok"),
+            // Spellings of one license are one license.
+            ("GPL-3.0-or-later", "denied"),
+            ("GPL-3.0", "denied"),
+            ("GPL-3.0+", "denied"),
+            ("AGPL-3.0-only OR MIT", "ok"),
+            ("Apache-2.0+", "ok"),
+            ("GPL-2.0-or-later WITH Classpath-exception-2.0", "ok"),
+            ("DocumentRef-other:LicenseRef-acme-eula", "not-allowed"),
         ];
         for (e, expected) in cases {
             let got = match judge(&expr(e), &allow, &deny) {

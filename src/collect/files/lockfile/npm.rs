@@ -34,6 +34,9 @@ struct RawPackage {
     link: bool,
     #[serde(default)]
     dev: bool,
+    /// Optional (often platform-specific) packages npm installs only where they fit.
+    #[serde(default)]
+    optional: bool,
 }
 
 impl LockfileFormat for PackageLock {
@@ -69,6 +72,10 @@ impl LockfileFormat for PackageLock {
             if p.link {
                 continue;
             }
+            // A project without a version in package.json has a root without one.
+            if key.is_empty() && p.version.is_none() {
+                continue;
+            }
             let Some(version) = p.version else {
                 return Err(Gap::new(
                     GapKind::Malformed,
@@ -78,9 +85,12 @@ impl LockfileFormat for PackageLock {
             };
             // `node_modules/@scope/name` (possibly nested): the name is what follows
             // the last `node_modules/`; the root (`""`) and workspaces name themselves.
-            let name = match key.rfind("node_modules/") {
-                Some(i) => key[i + "node_modules/".len()..].to_string(),
-                None => p.name.clone().unwrap_or_else(|| key.clone()),
+            // An alias (`"node_modules/strip-ansi-cjs": {"name": "strip-ansi"}`) installs
+            // the package `name` under another directory: the package is `name`.
+            let name = match (p.name.clone(), key.rfind("node_modules/")) {
+                (Some(name), _) => name,
+                (None, Some(i)) => key[i + "node_modules/".len()..].to_string(),
+                (None, None) => key.clone(),
             };
             let kind = if key.is_empty() {
                 "root"
@@ -98,7 +108,9 @@ impl LockfileFormat for PackageLock {
                 name,
                 version,
                 source: kind.into(),
-                dev: Some(p.dev),
+                // Development-only and optional (platform-specific) packages need not
+                // be in an SBOM of one build.
+                dev: Some(p.dev || p.optional),
             });
         }
         Ok(Lockfile {

@@ -14,9 +14,10 @@ use std::collections::HashMap;
 use serde_json::{Map, Value, json};
 
 use super::cyclonedx_json::{collect_refs, from_value};
+use super::schema;
 use super::semantic::Refs;
 use super::xml_tree::{self, Element};
-use crate::evidence::sbom::{Sbom, SbomFormat};
+use crate::evidence::sbom::{Sbom, SbomFormat, SbomProblem};
 use crate::evidence::{Gap, GapKind};
 
 const NAMESPACE: &str = "http://cyclonedx.org/schema/bom/";
@@ -50,13 +51,103 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<Sbom, Gap> {
     // targets too: every bom-ref attribute in the document is a known reference.
     every_bom_ref(&root, &mut refs);
     let line_of = |pointer: &str| lines.line_of(pointer);
-    Ok(from_value(
-        &doc,
-        spec_version,
-        SbomFormat::CyclonedxXml,
-        refs,
-        &line_of,
-    ))
+    let mut sbom = from_value(&doc, spec_version, SbomFormat::CyclonedxXml, refs, &line_of);
+    structure(&root, &sbom.spec_version, &mut sbom.problems);
+    Ok(sbom)
+}
+
+/// What the mapping to JSON would otherwise let through: an element the spec does not
+/// define where vouch reads (a misspelt `<componnet>` would hide a component), and an
+/// element given twice (a second `<purl>` or `<licenses>` would be ignored). Extension
+/// elements in another namespace (`<ext:x>`) are allowed, as the XSD allows them.
+fn structure(root: &Element, version: &str, problems: &mut Vec<SbomProblem>) {
+    let known = |pointer: &str| schema::property_names(version, pointer);
+    let bom = known("/properties");
+    let metadata = known("/definitions/metadata/properties");
+    let component = known("/definitions/component/properties");
+    check_children(root, "bom", &bom, problems);
+    if let Some(m) = root.child("metadata") {
+        check_children(m, "metadata", &metadata, problems);
+        if let Some(c) = m.child("component") {
+            check_component(c, &component, problems);
+        }
+    }
+    for list in root.all("components") {
+        check_list(list, "component", problems);
+        for c in list.all("component") {
+            check_component(c, &component, problems);
+        }
+    }
+    if let Some(deps) = root.child("dependencies") {
+        check_list(deps, "dependency", problems);
+    }
+}
+
+fn check_component(c: &Element, known: &[String], problems: &mut Vec<SbomProblem>) {
+    check_children(c, "component", known, problems);
+    for (list, item) in [("hashes", "hash"), ("components", "component")] {
+        if let Some(l) = c.child(list) {
+            check_list(l, item, problems);
+        }
+    }
+    if let Some(l) = c.child("licenses") {
+        for x in l.children.iter().filter(|x| !x.prefixed) {
+            if x.name != "license" && x.name != "expression" {
+                problems.push(unexpected(x, "<licenses> holds <license> and <expression>"));
+            }
+        }
+    }
+    if let Some(nested) = c.child("components") {
+        for n in nested.all("component") {
+            check_component(n, known, problems);
+        }
+    }
+}
+
+/// Every child of `el` is a known, non-repeated element (lists are wrapped in XML, so
+/// each child appears once).
+fn check_children(el: &Element, what: &str, known: &[String], problems: &mut Vec<SbomProblem>) {
+    if known.is_empty() {
+        return;
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for x in el.children.iter().filter(|x| !x.prefixed) {
+        if !known.contains(&x.name) {
+            problems.push(unexpected(
+                x,
+                &format!("<{what}> has no <{}> element in this spec version", x.name),
+            ));
+        } else if seen.contains(&x.name.as_str()) {
+            problems.push(unexpected(
+                x,
+                &format!("<{}> appears more than once in <{what}>", x.name),
+            ));
+        } else {
+            seen.push(&x.name);
+        }
+    }
+}
+
+/// Every child of a list element is an `item`.
+fn check_list(list: &Element, item: &str, problems: &mut Vec<SbomProblem>) {
+    for x in list
+        .children
+        .iter()
+        .filter(|x| !x.prefixed && x.name != item)
+    {
+        problems.push(unexpected(
+            x,
+            &format!("<{}> holds only <{item}> elements", list.name),
+        ));
+    }
+}
+
+fn unexpected(x: &Element, message: &str) -> SbomProblem {
+    SbomProblem {
+        location: format!("<{}>", x.name),
+        line: Some(x.line),
+        message: format!("unexpected <{}>: {message}", x.name),
+    }
 }
 
 /// Source lines of the JSON pointers the mapping produced.

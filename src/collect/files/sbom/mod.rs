@@ -81,6 +81,35 @@ mod tests {
     }
 
     #[test]
+    fn xml_elements_vouch_would_not_read_are_problems() {
+        let doc = r#"<bom xmlns="http://cyclonedx.org/schema/bom/1.6" xmlns:ext="urn:ext" version="1">
+<components>
+  <componnet type="library"><name>hidden</name></componnet>
+  <component type="library"><name>a</name><version>1</version><purl>pkg:npm/a@1</purl><purl>pkg:npm/evil@6</purl><ext:note>fine</ext:note></component>
+</components>
+</bom>"#;
+        let sbom = read("bom.xml", doc.as_bytes()).unwrap();
+        let got: Vec<(Option<u64>, &str)> = sbom
+            .problems
+            .iter()
+            .map(|p| (p.line, p.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    Some(3),
+                    "unexpected <componnet>: <components> holds only <component> elements"
+                ),
+                (
+                    Some(4),
+                    "unexpected <purl>: <purl> appears more than once in <component>"
+                ),
+            ]
+        );
+    }
+
+    #[test]
     fn unreadable_documents_are_gaps_that_say_why() {
         let cases: [(&str, &str); 5] = [
             ("", "empty file"),

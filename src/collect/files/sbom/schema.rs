@@ -83,16 +83,42 @@ pub fn validate(version: &str, doc: &Value, limit: usize) -> Option<Vec<SchemaVi
             .take(limit)
             .map(|e| SchemaViolation {
                 pointer: e.instance_path().to_string(),
-                message: e.to_string(),
+                // Masked: the offending value can be the whole components array (a
+                // uniqueItems error); the pointer says where it is.
+                message: clip(&e.masked().to_string()),
             })
             .collect(),
     )
+}
+
+/// At most 300 characters of a message.
+fn clip(message: &str) -> String {
+    match message.char_indices().nth(300) {
+        Some((end, _)) => format!("{}…", &message[..end]),
+        None => message.to_string(),
+    }
 }
 
 fn validator(version: &str) -> Option<&'static Validator> {
     static VALIDATORS: [OnceLock<Validator>; 6] = [const { OnceLock::new() }; 6];
     let index = BOM_SCHEMAS.iter().position(|(v, _)| *v == version)?;
     Some(VALIDATORS[index].get_or_init(|| compile(BOM_SCHEMAS[index].1)))
+}
+
+/// The property names the schema of `version` defines at `pointer` (an object's
+/// `properties`, e.g. `/definitions/component/properties`): what the XML reader
+/// accepts as child elements. Empty when the version or pointer is unknown.
+pub fn property_names(version: &str, pointer: &str) -> Vec<String> {
+    static PARSED: [OnceLock<Value>; 6] = [const { OnceLock::new() }; 6];
+    let Some(index) = BOM_SCHEMAS.iter().position(|(v, _)| *v == version) else {
+        return Vec::new();
+    };
+    let schema = PARSED[index].get_or_init(|| parse(BOM_SCHEMAS[index].1));
+    schema
+        .pointer(pointer)
+        .and_then(Value::as_object)
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 fn registry() -> &'static Registry<'static> {
@@ -141,6 +167,11 @@ mod tests {
         let errors = validate("1.6", &bad_time, 10).unwrap();
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert_eq!(errors[0].pointer, "/metadata/timestamp");
+        assert!(
+            errors[0].message.contains("date-time"),
+            "{}",
+            errors[0].message
+        );
         assert_eq!(validate("9.9", &bad_time, 10), None);
     }
 }

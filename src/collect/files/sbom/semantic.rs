@@ -103,8 +103,9 @@ pub fn check(
                     &format!("{}/hashes/{i}/content", c.location),
                     None,
                     format!(
-                        "a {} digest is {expected} hex digits, not {:?}",
-                        h.alg, h.content
+                        "a {} digest is {expected} hex digits, not {} characters",
+                        h.alg,
+                        h.content.chars().count()
                     ),
                 ));
             }
@@ -113,12 +114,14 @@ pub fn check(
 }
 
 /// Parses an SPDX license expression as the specification defines it, deprecated
-/// identifiers included (`GPL-2.0` is deprecated, not invalid: SBOMs carry it).
+/// identifiers included (`GPL-2.0` and `GPL-2.0+` are deprecated, not invalid: the
+/// CycloneDX license enum lists them and SBOMs carry them).
 pub fn parse_expression(e: &str) -> Result<spdx::Expression, spdx::error::ParseError> {
     spdx::Expression::parse_mode(
         e,
         spdx::ParseMode {
             allow_deprecated: true,
+            allow_postfix_plus_on_gpl: true,
             ..spdx::ParseMode::STRICT
         },
     )
@@ -145,7 +148,10 @@ mod tests {
     fn component(purl: &str, license: License, hash: (&str, &str)) -> Component {
         Component {
             location: "/components/0".into(),
-            name: "x".into(),
+            // The purl's own name (fields that disagree with it are a problem).
+            name: purl
+                .parse::<packageurl::PackageUrl>()
+                .map_or("x".into(), |p| p.name().to_string()),
             purl: Some(purl.into()),
             licenses: vec![license],
             hashes: vec![Hash {

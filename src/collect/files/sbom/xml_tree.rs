@@ -13,6 +13,8 @@ const MAX_DEPTH: usize = 200;
 pub struct Element {
     /// Local name.
     pub name: String,
+    /// Written with a namespace prefix (`ext:thing`): an extension element.
+    pub prefixed: bool,
     /// Namespace URI declared on this element with `xmlns`, if any.
     pub namespace: Option<String>,
     /// Attributes by local name, normalized.
@@ -141,8 +143,10 @@ fn attach(stack: &mut [Element], root: &mut Option<Element>, el: Element) {
 
 fn element(e: &BytesStart, line: u64) -> Result<Element, String> {
     let name = e.local_name().as_ref().to_string();
+    let prefixed = e.name().prefix().is_some();
     let mut el = Element {
         name,
+        prefixed,
         line,
         ..Default::default()
     };
