@@ -1,9 +1,6 @@
 //! The `vouch` binary: parse the command line, run the library, map the outcome to an
 //! exit code (0 pass, 1 a required control failed or errored, 2 the run could not start).
 
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::io::IsTerminal;
 use std::process::ExitCode;
 

@@ -447,6 +447,12 @@ impl Judge<'_> {
         findings: &mut Vec<Finding>,
     ) -> String {
         let (p, sbom) = (self.p, self.sbom);
+        // Each purl parsed once, for completeness, identity and bans.
+        let purls: Vec<Option<packageurl::PackageUrl>> = sbom
+            .components
+            .iter()
+            .map(|c| c.purl.as_deref().and_then(|s| s.parse().ok()))
+            .collect();
         for problem in &sbom.problems {
             findings.push(
                 INVALID
@@ -477,7 +483,7 @@ impl Judge<'_> {
         }
         self.subject(expected, findings);
         if have_lockfile {
-            let gaps = completeness::compare(sbom, locked, p.include_dev_dependencies);
+            let gaps = completeness::compare(sbom, &purls, locked, p.include_dev_dependencies);
             for pkg in &gaps.missing {
                 findings.push(
                     MISSING_COMPONENT
@@ -521,8 +527,8 @@ impl Judge<'_> {
                 );
             }
         }
-        for c in &sbom.components {
-            self.component(c, have_lockfile, findings);
+        for (c, purl) in sbom.components.iter().zip(&purls) {
+            self.component(c, purl.as_ref(), have_lockfile, findings);
         }
 
         let score = ntia::score(sbom);
@@ -618,13 +624,15 @@ impl Judge<'_> {
         }
     }
 
-    fn component(&self, c: &Component, have_lockfile: bool, findings: &mut Vec<Finding>) {
+    fn component(
+        &self,
+        c: &Component,
+        purl: Option<&packageurl::PackageUrl>,
+        have_lockfile: bool,
+        findings: &mut Vec<Finding>,
+    ) {
         let at = || Some(file(self.source, c.line));
-        let purl = c
-            .purl
-            .as_deref()
-            .and_then(|p| p.parse::<packageurl::PackageUrl>().ok());
-        match &purl {
+        match purl {
             Some(p) => {
                 if let (Some(pv), Some(v)) = (p.version(), c.version.as_deref())
                     && pv != v
@@ -707,7 +715,7 @@ impl Judge<'_> {
         // Matched on the purl as written and in its canonical forms (no qualifiers or
         // subpath, namespace decoded and encoded), so `?vcs_url=…` or `%40scope` cannot
         // slip a banned package through.
-        let forms: Vec<String> = match (&c.purl, &purl) {
+        let forms: Vec<String> = match (&c.purl, purl) {
             (Some(raw), Some(p)) => {
                 let version = p.version().map(|v| format!("@{v}")).unwrap_or_default();
                 let mut forms = vec![raw.clone()];

@@ -91,24 +91,57 @@ pub fn collect(
             observed,
         });
     }
+    // SBOMs and lockfiles are parsed at the same time (a big SBOM and its lockfile
+    // are the two largest inputs of a release check); inputs keep their order.
+    let mut sboms = Vec::with_capacity(inputs.sbom.len());
     for path in &inputs.sbom {
-        let (name, bytes) = read_input(path, InputRole::Sbom, &mut evidence.inputs)?;
-        let observed = files::sbom::read(&name, &bytes);
-        log_observed(&name, &observed);
-        evidence.sbom.push(Sourced {
-            source: name,
-            observed,
-        });
+        sboms.push(read_input(path, InputRole::Sbom, &mut evidence.inputs)?);
     }
+    let mut locks = Vec::with_capacity(inputs.lockfile.len());
     for path in &inputs.lockfile {
-        let (name, bytes) = read_input(path, InputRole::Lockfile, &mut evidence.inputs)?;
-        let observed = files::lockfile::read(&name, &bytes);
-        log_observed(&name, &observed);
-        evidence.lockfiles.push(Sourced {
-            source: name,
-            observed,
-        });
+        locks.push(read_input(path, InputRole::Lockfile, &mut evidence.inputs)?);
     }
+    let (sbom, lockfiles) = std::thread::scope(|scope| {
+        let lock_pass = scope.spawn(|| {
+            locks
+                .iter()
+                .map(|(name, bytes)| {
+                    let observed = files::lockfile::read(name, bytes);
+                    log_observed(name, &observed);
+                    Sourced {
+                        source: name.clone(),
+                        observed,
+                    }
+                })
+                .collect::<Vec<_>>()
+        });
+        let sbom: Vec<_> = sboms
+            .iter()
+            .map(|(name, bytes)| {
+                let observed = files::sbom::read(name, bytes);
+                log_observed(name, &observed);
+                Sourced {
+                    source: name.clone(),
+                    observed,
+                }
+            })
+            .collect();
+        (sbom, lock_pass.join())
+    });
+    evidence.sbom = sbom;
+    evidence.lockfiles = lockfiles.unwrap_or_else(|_| {
+        locks
+            .iter()
+            .map(|(name, _)| Sourced {
+                source: name.clone(),
+                observed: Err(crate::evidence::Gap::new(
+                    crate::evidence::GapKind::Malformed,
+                    name,
+                    "the lockfile reader failed unexpectedly",
+                )),
+            })
+            .collect()
+    });
     Ok(evidence)
 }
 

@@ -25,7 +25,11 @@ pub struct Gaps<'a> {
 }
 
 fn key(purl: &str) -> Option<(Key, String)> {
-    let p: PackageUrl = purl.parse().ok()?;
+    purl.parse::<PackageUrl>().ok().map(|p| key_of(&p))
+}
+
+/// The key and version of a parsed purl.
+pub fn key_of(p: &PackageUrl) -> (Key, String) {
     // Package names compare as their ecosystem does: npm and PyPI are case-insensitive,
     // Cargo (and most others) are not.
     let fold = matches!(p.ty(), "npm" | "pypi");
@@ -36,20 +40,47 @@ fn key(purl: &str) -> Option<(Key, String)> {
             s.to_string()
         }
     };
-    Some((
+    (
         (
             p.ty().to_string(),
             norm(p.namespace().unwrap_or("")),
             norm(p.name()),
         ),
         p.version().unwrap_or("").to_string(),
-    ))
+    )
+}
+
+/// The key of a locked package. Lockfile readers write purls of a fixed shape
+/// (`pkg:TYPE/NAME@VERSION`, npm scopes as the namespace), so the key is built from the
+/// package's fields without parsing the purl again; anything else is parsed.
+fn locked_key(p: &LockedPackage) -> Option<Key> {
+    let ty = p.purl.strip_prefix("pkg:")?.split('/').next()?;
+    match ty {
+        "cargo" => Some((ty.to_string(), String::new(), p.name.clone())),
+        "npm" => {
+            let name = p.name.to_ascii_lowercase();
+            Some(
+                match name.strip_prefix('@').and_then(|n| n.split_once('/')) {
+                    Some((scope, bare)) => (ty.to_string(), format!("@{scope}"), bare.to_string()),
+                    None => (ty.to_string(), String::new(), name),
+                },
+            )
+        }
+        _ => key(&p.purl).map(|(k, _)| k),
+    }
 }
 
 /// Compares `sbom` with the packages of every lockfile given. `dev` packages count only
 /// when `include_dev`; the project's own package (the lockfile's root, or whatever the
 /// SBOM names as its subject) is never a gap.
-pub fn compare<'a>(sbom: &'a Sbom, locked: &[&'a LockedPackage], include_dev: bool) -> Gaps<'a> {
+///
+/// `purls` holds each component's parsed purl, in the order of `sbom.components`.
+pub fn compare<'a>(
+    sbom: &'a Sbom,
+    purls: &[Option<PackageUrl>],
+    locked: &[&'a LockedPackage],
+    include_dev: bool,
+) -> Gaps<'a> {
     let subject = sbom
         .metadata
         .component
@@ -83,8 +114,12 @@ pub fn compare<'a>(sbom: &'a Sbom, locked: &[&'a LockedPackage], include_dev: bo
     let mut lock: HashMap<Key, Vec<&LockedPackage>> = HashMap::with_capacity(locked.len());
     let mut ecosystems: Vec<String> = Vec::new();
     let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    // Every package any lockfile knows, at any version.
+    let mut locked_keys: std::collections::HashSet<Key> =
+        std::collections::HashSet::with_capacity(locked.len());
     for p in locked {
-        let Some((k, _)) = key(&p.purl) else { continue };
+        let Some(k) = locked_key(p) else { continue };
+        locked_keys.insert(k.clone());
         if !ecosystems.contains(&k.0) {
             ecosystems.push(k.0.clone());
         }
@@ -104,8 +139,8 @@ pub fn compare<'a>(sbom: &'a Sbom, locked: &[&'a LockedPackage], include_dev: bo
     // Listed versions per package, for the ecosystems the lockfiles cover.
     let mut listed: HashMap<Key, Vec<(String, &Component)>> =
         HashMap::with_capacity(sbom.components.len());
-    for c in &sbom.components {
-        let Some((k, version)) = c.purl.as_deref().and_then(key) else {
+    for (c, purl) in sbom.components.iter().zip(purls) {
+        let Some((k, version)) = purl.as_ref().map(key_of) else {
             continue;
         };
         if !ecosystems.contains(&k.0) {
@@ -144,11 +179,6 @@ pub fn compare<'a>(sbom: &'a Sbom, locked: &[&'a LockedPackage], include_dev: bo
     }
     // Listed packages no lockfile knows at any version. The subject's own parts
     // (components nested in metadata.component, such as cargo targets) are not.
-    let locked_keys: std::collections::HashSet<Key> = locked
-        .iter()
-        .filter_map(|p| key(&p.purl))
-        .map(|(k, _)| k)
-        .collect();
     for (k, rest) in listed {
         if locked_keys.contains(&k) || subject.as_ref().is_some_and(|(sk, _)| *sk == k) {
             continue;
@@ -199,6 +229,13 @@ mod tests {
         }
     }
 
+    fn parsed(s: &Sbom) -> Vec<Option<PackageUrl<'_>>> {
+        s.components
+            .iter()
+            .map(|c| c.purl.as_deref().and_then(|p| p.parse().ok()))
+            .collect()
+    }
+
     fn sbom(components: Vec<Component>) -> Sbom {
         Sbom {
             format: SbomFormat::CyclonedxJson,
@@ -211,6 +248,24 @@ mod tests {
             components,
             dependencies: Vec::new(),
             problems: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn locked_keys_equal_parsed_purl_keys() {
+        for (name, purl) in [
+            ("serde", "pkg:cargo/serde@1.0.0"),
+            ("@Types/Node", "pkg:npm/%40types/node@20.1.0"),
+            ("left-pad", "pkg:npm/left-pad@1.3.0"),
+        ] {
+            let p = LockedPackage {
+                name: name.into(),
+                version: "1".into(),
+                source: "registry".into(),
+                dev: None,
+                purl: purl.into(),
+            };
+            assert_eq!(locked_key(&p), key(purl).map(|(k, _)| k), "{purl}");
         }
     }
 
@@ -233,7 +288,7 @@ mod tests {
             component(3, "pkg:cargo/evil@6.6.6"),
             component(4, "pkg:npm/left-pad@1.3.0"),
         ]);
-        let gaps = compare(&s, &refs, false);
+        let gaps = compare(&s, &parsed(&s), &refs, false);
         let missing: Vec<String> = gaps
             .missing
             .iter()
@@ -254,7 +309,7 @@ mod tests {
         // excuse a dependency by claiming to describe it.
         let mut s = sbom(vec![component(0, "pkg:cargo/serde@1.0.1")]);
         s.metadata.component = Some(component(9, "pkg:cargo/rand@0.9.0"));
-        let gaps = compare(&s, &refs, false);
+        let gaps = compare(&s, &parsed(&s), &refs, false);
         let missing: Vec<String> = gaps
             .missing
             .iter()

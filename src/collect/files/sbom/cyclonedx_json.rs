@@ -9,7 +9,9 @@
 use serde_json::{Map, Value};
 
 use super::schema;
-use super::semantic::{self, Refs};
+use std::fmt::Write;
+
+use super::semantic::{self, Refs, UsedAt};
 use crate::collect::files::json;
 use crate::evidence::sbom::{
     Component, Dependency, Hash, License, Sbom, SbomFormat, SbomMetadata, SbomProblem,
@@ -44,13 +46,10 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<Sbom, Gap> {
     };
     let mut refs = Refs::default();
     collect_refs(&doc, &mut String::new(), &mut refs);
-    Ok(from_value(
-        &doc,
-        spec_version,
-        SbomFormat::CyclonedxJson,
-        refs,
-        &|_| None,
-    ))
+    let sbom = from_value(&doc, spec_version, SbomFormat::CyclonedxJson, refs, &|_| {
+        None
+    });
+    Ok(sbom)
 }
 
 /// Validates a CycloneDX document in its JSON form (read as JSON, or mapped from XML)
@@ -65,8 +64,19 @@ pub(super) fn from_value(
 ) -> Sbom {
     let empty = Map::new();
     let root = doc.as_object().unwrap_or(&empty);
-    let mut problems: Vec<SbomProblem> =
-        match schema::validate(&spec_version, doc, MAX_SCHEMA_VIOLATIONS) {
+    // The schema is checked on the other core while the fields are read: both only
+    // read the tree, and the schema pass is the larger part of a big SBOM's check.
+    std::thread::scope(|scope| {
+        let schema_pass =
+            scope.spawn(|| schema::validate(&spec_version, doc, MAX_SCHEMA_VIOLATIONS));
+        let mut sbom = read_fields(root, &spec_version, format, &refs, line_of);
+        let violations = schema_pass.join().unwrap_or_else(|_| {
+            Some(vec![schema::SchemaViolation {
+                pointer: String::new(),
+                message: "schema validation failed unexpectedly".into(),
+            }])
+        });
+        let mut problems: Vec<SbomProblem> = match violations {
             Some(violations) => violations
                 .into_iter()
                 .map(|v| {
@@ -87,7 +97,21 @@ pub(super) fn from_value(
                 ),
             }],
         };
+        problems.append(&mut sbom.problems);
+        sbom.problems = problems;
+        sbom
+    })
+}
 
+/// Reads the fields the control judges, with the semantic problems.
+fn read_fields(
+    root: &Map<String, Value>,
+    spec_version: &str,
+    format: SbomFormat,
+    refs: &Refs,
+    line_of: &dyn Fn(&str) -> Option<u64>,
+) -> Sbom {
+    let mut problems = Vec::new();
     let metadata = root.get("metadata").and_then(Value::as_object);
     let mut components = Vec::new();
     if let Some(list) = root.get("components").and_then(Value::as_array) {
@@ -111,15 +135,14 @@ pub(super) fn from_value(
     for c in components.iter_mut().chain(subject.iter_mut()) {
         c.line = line_of(&c.location);
     }
-    let checked = problems.len();
-    semantic::check(&refs, &components, subject.as_ref(), &mut problems);
-    for p in &mut problems[checked..] {
+    semantic::check(refs, &components, subject.as_ref(), &mut problems);
+    for p in &mut problems {
         p.line = line_of(&p.location);
     }
 
     Sbom {
         format,
-        spec_version,
+        spec_version: spec_version.to_string(),
         serial_number: str_field(root, "serialNumber"),
         metadata: SbomMetadata {
             timestamp: metadata.and_then(|m| str_field(m, "timestamp")),
@@ -320,16 +343,27 @@ pub(super) fn collect_refs(v: &Value, at: &mut String, refs: &mut Refs) {
                     && len == 0
                     && let Value::Array(deps) = value
                 {
+                    // Where a reference sits is rendered only if it does not resolve.
                     for (i, d) in deps.iter().enumerate() {
-                        let base = format!("{at}/{i}");
                         if let Some(r) = d.get("ref").and_then(Value::as_str) {
-                            refs.used.push((r.to_string(), format!("{base}/ref")));
+                            refs.used.push((
+                                r.to_string(),
+                                UsedAt {
+                                    dependency: i,
+                                    depends_on: None,
+                                },
+                            ));
                         }
                         if let Some(on) = d.get("dependsOn").and_then(Value::as_array) {
                             for (j, r) in on.iter().enumerate() {
                                 if let Some(r) = r.as_str() {
-                                    refs.used
-                                        .push((r.to_string(), format!("{base}/dependsOn/{j}")));
+                                    refs.used.push((
+                                        r.to_string(),
+                                        UsedAt {
+                                            dependency: i,
+                                            depends_on: Some(j),
+                                        },
+                                    ));
                                 }
                             }
                         }
@@ -343,8 +377,7 @@ pub(super) fn collect_refs(v: &Value, at: &mut String, refs: &mut Refs) {
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 let len = at.len();
-                at.push('/');
-                at.push_str(&i.to_string());
+                let _ = write!(at, "/{i}");
                 collect_refs(item, at, refs);
                 at.truncate(len);
             }

@@ -14,7 +14,26 @@ pub struct Refs {
     /// (bom-ref, where it is defined).
     pub defined: Vec<(String, String)>,
     /// (bom-ref, where the dependency graph names it).
-    pub used: Vec<(String, String)>,
+    pub used: Vec<(String, UsedAt)>,
+}
+
+/// A place in `dependencies` that names a bom-ref.
+#[derive(Debug, Clone, Copy)]
+pub struct UsedAt {
+    /// Index in `dependencies`.
+    pub dependency: usize,
+    /// Index in its `dependsOn`, or `None` for its `ref`.
+    pub depends_on: Option<usize>,
+}
+
+impl UsedAt {
+    /// The JSON pointer.
+    pub fn pointer(self) -> String {
+        match self.depends_on {
+            Some(j) => format!("/dependencies/{}/dependsOn/{j}", self.dependency),
+            None => format!("/dependencies/{}/ref", self.dependency),
+        }
+    }
 }
 
 /// Appends every semantic problem of the document to `problems`.
@@ -58,7 +77,7 @@ pub fn check(
     for (r, at) in &refs.used {
         if !known.contains(r.as_str()) {
             problems.push(problem(
-                at,
+                &at.pointer(),
                 None,
                 format!("dependency reference {r:?} names no bom-ref defined in the document"),
             ));
@@ -169,7 +188,13 @@ mod tests {
                 ("a".into(), "/components/0/bom-ref".into()),
                 ("a".into(), "/components/1/bom-ref".into()),
             ],
-            used: vec![("b".into(), "/dependencies/0/dependsOn/0".into())],
+            used: vec![(
+                "b".into(),
+                UsedAt {
+                    dependency: 0,
+                    depends_on: Some(0),
+                },
+            )],
         };
         let bad = component(
             "pkg:cargo",
