@@ -19,16 +19,23 @@ use super::support::{repo_path, skip, tempdir, write};
 /// GitHub refuses a query that could return more than this many nodes.
 const GITHUB_NODE_LIMIT: u64 = 500_000;
 
-#[test]
-fn graphql_documents_validate_against_githubs_schema_within_the_node_limit() {
+/// The installed validator and schema (`npm ci --prefix tests/graphql`), if present.
+fn installed() -> Option<std::path::PathBuf> {
     let modules = repo_path("tests/graphql/node_modules");
-    if !modules
+    if modules
         .join("@octokit/graphql-schema/schema.json")
         .is_file()
     {
+        Some(modules)
+    } else {
         skip("GitHub's GraphQL schema is not installed: run `npm ci --prefix tests/graphql`");
-        return;
+        None
     }
+}
+
+#[test]
+fn graphql_documents_validate_against_githubs_schema_within_the_node_limit() {
+    let Some(modules) = installed() else { return };
     let documents = vouch::collect::forge::github::graphql_documents();
     let listed: Vec<Value> = documents
         .iter()
@@ -66,14 +73,7 @@ fn graphql_documents_validate_against_githubs_schema_within_the_node_limit() {
 
 #[test]
 fn the_validator_catches_what_it_is_there_to_catch() {
-    let modules = repo_path("tests/graphql/node_modules");
-    if !modules
-        .join("@octokit/graphql-schema/schema.json")
-        .is_file()
-    {
-        skip("GitHub's GraphQL schema is not installed: run `npm ci --prefix tests/graphql`");
-        return;
-    }
+    let Some(modules) = installed() else { return };
     let cases = json!([
         {"name": "typo", "query": "query { viewer { loginn } }"},
         {"name": "unpaged", "query": "query { viewer { repositories { totalCount } } }"},
