@@ -54,5 +54,5 @@ pub fn run(args: &EvaluateArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Resul
         .clone()
         .unwrap_or_else(|| args.dir.join(POLICY_FILE));
     let loaded = LoadedPolicy::resolve(Some(&policy_path))?;
-    report_and_conclude(&loaded, &evidence, &args.formats, env, stdout_is_tty)
+    report_and_conclude(&loaded, evidence, &args.formats, env, stdout_is_tty)
 }

@@ -68,5 +68,5 @@ pub fn run(cmd: &SbomCommand, env: &Env, stdout_is_tty: bool) -> anyhow::Result<
         args.subject_version.as_deref(),
         None,
     );
-    report_and_conclude(&loaded, &evidence, &args.formats, env, stdout_is_tty)
+    report_and_conclude(&loaded, evidence, &args.formats, env, stdout_is_tty)
 }
