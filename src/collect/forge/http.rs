@@ -81,17 +81,19 @@ impl ApiResponse {
     }
 }
 
+/// The `message` of a GitHub error body (`{"message": "Branch not protected"}`), or
+/// empty.
+pub fn error_message(body: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("message")?.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
 /// A gap for a non-success status, with the forge's own message (escaped later, as all
 /// untrusted text) and what would help.
 pub fn status_gap(what: &str, status: StatusCode, body: &[u8]) -> Gap {
-    let message = serde_json::from_slice::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| {
-            v.get("message")
-                .and_then(|m| m.as_str())
-                .map(str::to_string)
-        })
-        .unwrap_or_default();
+    let message = error_message(body);
     let (kind, hint) = match status {
         StatusCode::UNAUTHORIZED => (
             GapKind::Forbidden,

@@ -94,28 +94,46 @@ fn complete(api: &mut ApiClient, repo: &Repo, pr: &mut RawPr) -> Result<(), Gap>
             .repository
             .and_then(|r| r.pull_request)
             .ok_or_else(|| Gap::new(GapKind::NotFound, &what, "disappeared while paging"))?;
-        match (want_commits, page.commits) {
-            (true, Some(c)) => {
-                pr.commits.nodes.extend(c.nodes);
-                pr.commits.page_info = c.page_info;
-            }
-            (true, None) => {
-                return Err(Gap::new(GapKind::Malformed, &what, "commits page missing"));
-            }
-            _ => {}
-        }
-        match (want_reviews, page.reviews) {
-            (true, Some(r)) => {
-                pr.reviews.nodes.extend(r.nodes);
-                pr.reviews.page_info = r.page_info;
-            }
-            (true, None) => {
-                return Err(Gap::new(GapKind::Malformed, &what, "reviews page missing"));
-            }
-            _ => {}
-        }
+        append_page(
+            &mut pr.commits,
+            want_commits,
+            page.commits,
+            &what,
+            "commits",
+        )?;
+        append_page(
+            &mut pr.reviews,
+            want_reviews,
+            page.reviews,
+            &what,
+            "reviews",
+        )?;
     }
     Ok(())
+}
+
+/// Adds a follow-up page to what was read so far; a page asked for and not sent is a
+/// gap (the list would be silently short).
+fn append_page<T>(
+    into: &mut Counted<T>,
+    wanted: bool,
+    page: Option<Counted<T>>,
+    what: &str,
+    list: &str,
+) -> Result<(), Gap> {
+    match (wanted, page) {
+        (true, Some(p)) => {
+            into.nodes.extend(p.nodes);
+            into.page_info = p.page_info;
+            Ok(())
+        }
+        (true, None) => Err(Gap::new(
+            GapKind::Malformed,
+            what,
+            format!("{list} page missing"),
+        )),
+        (false, _) => Ok(()),
+    }
 }
 
 #[derive(Deserialize)]

@@ -90,14 +90,7 @@ fn read_classic(api: &mut ApiClient, repo: &Repo, branch_path: &str) -> ClassicP
     }
     // An admin token gets 404 "Branch not protected" when there is none; any other
     // 404 or 403 is a token that may not look, which proves nothing either way.
-    let message = serde_json::from_slice::<serde_json::Value>(&response.body)
-        .ok()
-        .and_then(|v| {
-            v.get("message")
-                .and_then(|m| m.as_str())
-                .map(str::to_string)
-        })
-        .unwrap_or_default();
+    let message = super::super::http::error_message(&response.body);
     if response.status == http::StatusCode::NOT_FOUND && message == "Branch not protected" {
         return ClassicProtection::Absent;
     }
