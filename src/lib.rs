@@ -24,3 +24,4 @@ pub mod evidence;
 pub mod policy;
 pub mod report;
 pub mod verdict;
+pub mod verify;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use vouch::ci::Env;
-use vouch::cli::{Cli, Command, Outcome, evaluate, policy, sbom, verify};
+use vouch::cli::{Cli, Command, Outcome, evaluate, policy, sbom, sigstore, verify};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         Command::Evaluate(args) => evaluate::run(args, &env, tty),
         Command::Policy(cmd) => policy::run(cmd),
         Command::Sbom(cmd) => sbom::run(cmd, &env, tty),
+        Command::Sigstore(cmd) => sigstore::run(cmd),
     };
     match result {
         Ok(Outcome::Pass) => ExitCode::SUCCESS,

@@ -7,6 +7,7 @@ pub mod evaluate;
 pub mod output;
 pub mod policy;
 pub mod sbom;
+pub mod sigstore;
 pub mod verify;
 
 use clap::{Parser, Subcommand};
@@ -50,4 +51,7 @@ pub enum Command {
     /// Check an SBOM on its own (the SBOM control alone).
     #[command(subcommand)]
     Sbom(sbom::SbomCommand),
+    /// Sigstore bundle verification (the sigstore-conformance client protocol).
+    #[command(subcommand)]
+    Sigstore(sigstore::SigstoreCommand),
 }

@@ -1,0 +1,173 @@
+//! `vouch sigstore verify-bundle`: the sigstore-conformance client protocol.
+//!
+//! Arguments follow `docs/cli_protocol.md` of sigstore-conformance exactly, in its order:
+//! `verify-bundle [--staging] --bundle F (--certificate-identity I --certificate-oidc-issuer U
+//! | --key K) [--trusted-root F] FILE_OR_DIGEST`. `FILE_OR_DIGEST` is a digest when it is
+//! `sha256:` plus 64 hex characters and no such file exists; for a DSSE bundle it names a
+//! subject of the statement. Exit 0 verified, 1 not verified, 2 the run could not start.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+
+use super::Outcome;
+use crate::report::escape::terminal;
+use crate::verify::artifact::Artifact;
+use crate::verify::bundle::Bundle;
+use crate::verify::identity::IdentityPolicy;
+use crate::verify::keys::PublicKey;
+use crate::verify::sigstore::{SignerPolicy, VerifiedBundle, verify_bundle};
+use crate::verify::statement::Statement;
+use crate::verify::trust_root::{TrustedRoot, format_time};
+use crate::verify::{Step, VerifyError};
+
+/// `vouch sigstore …`.
+#[derive(Debug, Subcommand)]
+pub enum SigstoreCommand {
+    /// Verify a Sigstore bundle offline (the sigstore-conformance protocol).
+    VerifyBundle(VerifyBundleArgs),
+}
+
+/// Arguments of `vouch sigstore verify-bundle`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("signer").required(true).args(["certificate_identity", "key"])))]
+pub struct VerifyBundleArgs {
+    /// Use the embedded Sigstore staging trusted root instead of public good.
+    #[arg(long)]
+    pub staging: bool,
+    /// The Sigstore bundle (v0.1, v0.2 or v0.3).
+    #[arg(long, value_name = "FILE")]
+    pub bundle: PathBuf,
+    /// The expected certificate identity (SAN), exactly.
+    #[arg(long, value_name = "IDENTITY", requires = "certificate_oidc_issuer")]
+    pub certificate_identity: Option<String>,
+    /// The expected OIDC issuer, exactly.
+    #[arg(long, value_name = "URL", requires = "certificate_identity")]
+    pub certificate_oidc_issuer: Option<String>,
+    /// A PEM public key the bundle must be signed with (instead of an identity).
+    #[arg(long, value_name = "FILE", conflicts_with = "certificate_identity")]
+    pub key: Option<PathBuf>,
+    /// A trusted_root.json to use instead of the embedded Sigstore root.
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
+    /// The artifact, or its digest as `sha256:<hex>`; for a DSSE bundle, a subject.
+    #[arg(value_name = "FILE_OR_DIGEST")]
+    pub file_or_digest: String,
+}
+
+/// Runs `vouch sigstore …`.
+pub fn run(cmd: &SigstoreCommand) -> anyhow::Result<Outcome> {
+    let SigstoreCommand::VerifyBundle(args) = cmd;
+    let root = load_root(args.trusted_root.as_deref(), args.staging)?;
+    let policy = match (
+        &args.certificate_identity,
+        &args.certificate_oidc_issuer,
+        &args.key,
+    ) {
+        (Some(identity), Some(issuer), None) => {
+            SignerPolicy::Identity(IdentityPolicy::exact(identity, issuer))
+        }
+        (None, None, Some(key)) => {
+            let pem = std::fs::read_to_string(key)
+                .with_context(|| format!("cannot read key {}", key.display()))?;
+            SignerPolicy::Key(
+                PublicKey::from_pem(&pem)
+                    .map_err(|e| anyhow::anyhow!("key {}: {e}", key.display()))?,
+            )
+        }
+        _ => anyhow::bail!("give --certificate-identity with --certificate-oidc-issuer, or --key"),
+    };
+    let bundle_bytes = std::fs::read(&args.bundle)
+        .with_context(|| format!("cannot read bundle {}", args.bundle.display()))?;
+    let artifact = artifact_argument(&args.file_or_digest)?;
+    match verify(&bundle_bytes, &artifact, &policy, &root) {
+        Ok(verified) => {
+            println!("{}", describe(&args.bundle, &verified));
+            Ok(Outcome::Pass)
+        }
+        Err(error) => {
+            eprintln!(
+                "vouch: {} does not verify: {}",
+                terminal(&args.bundle.display().to_string()),
+                terminal(&error.to_string())
+            );
+            Ok(Outcome::Fail)
+        }
+    }
+}
+
+/// The trusted root: a file, or the embedded public-good (or staging) root.
+pub fn load_root(path: Option<&Path>, staging: bool) -> anyhow::Result<TrustedRoot> {
+    match path {
+        Some(path) => {
+            let bytes = std::fs::read(path)
+                .with_context(|| format!("cannot read trusted root {}", path.display()))?;
+            TrustedRoot::from_json(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+        }
+        None if staging => Ok(TrustedRoot::staging()?),
+        None => Ok(TrustedRoot::public_good()?),
+    }
+}
+
+/// The protocol's `FILE_OR_DIGEST`: a digest only when it looks like one and no such file
+/// exists.
+pub fn artifact_argument(text: &str) -> anyhow::Result<Artifact> {
+    let looks_like_digest = text
+        .strip_prefix("sha256:")
+        .is_some_and(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()));
+    if looks_like_digest && !Path::new(text).exists() {
+        return Ok(Artifact::from_digest(&text.to_ascii_lowercase())?);
+    }
+    Artifact::from_file(Path::new(text)).map_err(|e| anyhow::anyhow!("{}", e.message))
+}
+
+/// Verifies a bundle against an artifact: the bundle itself, and for a DSSE bundle, that
+/// the artifact is a subject of its in-toto statement.
+pub fn verify(
+    bundle_bytes: &[u8],
+    artifact: &Artifact,
+    policy: &SignerPolicy,
+    root: &TrustedRoot,
+) -> Result<VerifiedBundle, VerifyError> {
+    let bundle = Bundle::from_json(bundle_bytes)?;
+    let verified = verify_bundle(&bundle, Some(artifact), policy, root)?;
+    if let Some(envelope) = &verified.envelope {
+        if envelope.payload_type != crate::verify::dsse::IN_TOTO_PAYLOAD_TYPE {
+            return Err(VerifyError::new(
+                Step::Predicate,
+                format!(
+                    "expected an in-toto payload, got `{}`",
+                    envelope.payload_type
+                ),
+            ));
+        }
+        Statement::from_payload(&envelope.payload)?.subject_for(artifact)?;
+    }
+    Ok(verified)
+}
+
+fn describe(bundle: &Path, verified: &VerifiedBundle) -> String {
+    let signer = if verified.identities.is_empty() {
+        "the given key".to_string()
+    } else {
+        verified.identities.join(", ")
+    };
+    let times: Vec<String> = verified
+        .times
+        .iter()
+        .map(|(_, at)| format_time(*at))
+        .collect();
+    terminal(&format!(
+        "OK: {} signed by {} at {} (log index {})",
+        bundle.display(),
+        signer,
+        times.join(", "),
+        verified
+            .log_indexes
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}

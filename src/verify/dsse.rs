@@ -1,0 +1,128 @@
+//! DSSE envelopes (Dead Simple Signing Envelope v1.0) and their pre-authentication
+//! encoding, the bytes a DSSE signature covers.
+//!
+//! Written with serde rather than taken from the `in-toto` crate: in-toto 0.4 knows only
+//! Statement v0.1, prints to stdout, and its envelope type hides the raw payload bytes a
+//! verifier must hash and compare with the transparency log.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::Deserialize;
+
+use super::error::{Result, VerifyError};
+
+/// The payload type of in-toto statements.
+pub const IN_TOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
+
+/// A DSSE envelope with its payload decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    /// The payload type (normally [`IN_TOTO_PAYLOAD_TYPE`]).
+    pub payload_type: String,
+    /// The payload bytes (base64-decoded).
+    pub payload: Vec<u8>,
+    /// The signatures.
+    pub signatures: Vec<EnvelopeSignature>,
+}
+
+/// One signature of an envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvelopeSignature {
+    /// The key id the signer gave, if any (never trusted, only reported).
+    pub keyid: Option<String>,
+    /// The signature bytes.
+    pub sig: Vec<u8>,
+    /// A PEM certificate next to the signature, as slsa-github-generator before v2 wrote.
+    pub cert: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawEnvelope {
+    payload: String,
+    payload_type: String,
+    #[serde(default)]
+    signatures: Vec<RawSignature>,
+}
+
+#[derive(Deserialize)]
+struct RawSignature {
+    #[serde(default)]
+    keyid: Option<String>,
+    sig: String,
+    #[serde(default)]
+    cert: Option<String>,
+}
+
+impl Envelope {
+    /// Reads an envelope from its JSON value.
+    pub fn from_value(value: &serde_json::Value) -> Result<Self> {
+        let raw: RawEnvelope = serde_path_to_error::deserialize(value).map_err(|e| {
+            VerifyError::parse(format!(
+                "DSSE envelope: field `{}`: {}",
+                e.path(),
+                e.inner()
+            ))
+        })?;
+        let payload = STANDARD.decode(&raw.payload).map_err(|e| {
+            VerifyError::parse(format!("DSSE envelope: field `payload` is not base64: {e}"))
+        })?;
+        let signatures = raw
+            .signatures
+            .into_iter()
+            .enumerate()
+            .map(|(index, signature)| {
+                let sig = STANDARD.decode(&signature.sig).map_err(|e| {
+                    VerifyError::parse(format!(
+                        "DSSE envelope: field `signatures[{index}].sig` is not base64: {e}"
+                    ))
+                })?;
+                Ok(EnvelopeSignature {
+                    keyid: signature.keyid.filter(|id| !id.is_empty()),
+                    sig,
+                    cert: signature.cert.filter(|cert| !cert.is_empty()),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if signatures.is_empty() {
+            return Err(VerifyError::parse("DSSE envelope: no signatures"));
+        }
+        Ok(Envelope {
+            payload_type: raw.payload_type,
+            payload,
+            signatures,
+        })
+    }
+
+    /// The pre-authentication encoding the signatures cover.
+    pub fn pae(&self) -> Vec<u8> {
+        pae(&self.payload_type, &self.payload)
+    }
+}
+
+/// `DSSEv1 <len(type)> <type> <len(payload)> <payload>`.
+pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
+    let mut out = format!(
+        "DSSEv1 {} {} {} ",
+        payload_type.len(),
+        payload_type,
+        payload.len()
+    )
+    .into_bytes();
+    out.extend_from_slice(payload);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pae_matches_the_dsse_spec_example() {
+        // From the DSSE protocol document: type "http://example.com/HelloWorld", body "hello world".
+        assert_eq!(
+            pae("http://example.com/HelloWorld", b"hello world"),
+            b"DSSEv1 29 http://example.com/HelloWorld 11 hello world".to_vec()
+        );
+    }
+}

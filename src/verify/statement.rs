@@ -1,0 +1,123 @@
+//! in-toto Statements v0.1 and v1 and their subjects.
+//!
+//! Written with serde rather than with the `in-toto` crate: in-toto 0.4 models only
+//! Statement v0.1 and writes to stdout, while GitHub and npm attestations are v1. The
+//! statement is read from the exact payload bytes the DSSE signature covered, never from
+//! a re-serialized copy.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::artifact::Artifact;
+use super::error::{Result, VerifyError};
+
+/// in-toto Statement v0.1.
+pub const STATEMENT_V0_1: &str = "https://in-toto.io/Statement/v0.1";
+/// in-toto Statement v1.
+pub const STATEMENT_V1: &str = "https://in-toto.io/Statement/v1";
+
+/// A statement subject: a name and its digests by algorithm.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct Subject {
+    /// The artifact name (a file name, a purl, an image reference).
+    #[serde(default)]
+    pub name: String,
+    /// Digests, algorithm to lower-case hex.
+    #[serde(default)]
+    pub digest: BTreeMap<String, String>,
+}
+
+/// A parsed statement.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    /// The statement type URI (`_type`).
+    pub statement_type: String,
+    /// The subjects.
+    pub subjects: Vec<Subject>,
+    /// The predicate type URI.
+    pub predicate_type: String,
+    /// The predicate.
+    pub predicate: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawStatement {
+    #[serde(rename = "_type")]
+    statement_type: String,
+    #[serde(default)]
+    subject: Vec<Subject>,
+    predicate_type: String,
+    #[serde(default)]
+    predicate: serde_json::Value,
+}
+
+impl Statement {
+    /// Reads a statement from a DSSE payload.
+    pub fn from_payload(payload: &[u8]) -> Result<Self> {
+        let deserializer = &mut serde_json::Deserializer::from_slice(payload);
+        let raw: RawStatement = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+            VerifyError::parse(format!(
+                "in-toto statement: field `{}`: {}",
+                e.path(),
+                e.inner()
+            ))
+        })?;
+        if raw.statement_type != STATEMENT_V0_1 && raw.statement_type != STATEMENT_V1 {
+            return Err(VerifyError::predicate(format!(
+                "expected an in-toto statement ({STATEMENT_V0_1} or {STATEMENT_V1}), got `{}`",
+                raw.statement_type
+            )));
+        }
+        if raw.subject.is_empty() {
+            return Err(VerifyError::parse("in-toto statement: no subjects"));
+        }
+        Ok(Statement {
+            statement_type: raw.statement_type,
+            subjects: raw.subject,
+            predicate_type: raw.predicate_type,
+            predicate: raw.predicate,
+        })
+    }
+
+    /// The first subject whose digest (any algorithm both sides know) is the artifact's.
+    /// A subject matching on one algorithm and contradicting on another never matches.
+    pub fn subject_for(&self, artifact: &Artifact) -> Result<&Subject> {
+        self.subjects
+            .iter()
+            .find(|subject| subject_matches(subject, artifact))
+            .ok_or_else(|| {
+                VerifyError::digest(format!(
+                    "expected a subject with digest {}, got {}",
+                    artifact.describe(),
+                    self.subjects
+                        .iter()
+                        .map(|s| format!(
+                            "{} ({})",
+                            s.name,
+                            s.digest
+                                .iter()
+                                .map(|(a, d)| format!("{a}:{d}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ))
+            })
+    }
+}
+
+fn subject_matches(subject: &Subject, artifact: &Artifact) -> bool {
+    let mut agreed = false;
+    for (algorithm, value) in &subject.digest {
+        if let Some(known) = artifact.digest_hex(algorithm) {
+            if !known.eq_ignore_ascii_case(value) {
+                return false;
+            }
+            agreed = true;
+        }
+    }
+    agreed
+}
