@@ -13,4 +13,5 @@ mod sbom;
 mod sbom_cargo;
 mod sca_corpus;
 mod schemas;
+mod sigstore_conformance;
 mod support;
