@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use vouch::ci::Env;
-use vouch::cli::{Cli, Command, Outcome, evaluate, policy, sbom, sigstore, verify};
+use vouch::cli::{Cli, Command, Outcome, evaluate, policy, provenance, sbom, sigstore, verify};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         Command::Policy(cmd) => policy::run(cmd),
         Command::Sbom(cmd) => sbom::run(cmd, &env, tty),
         Command::Sigstore(cmd) => sigstore::run(cmd),
+        Command::Provenance(cmd) => provenance::run(cmd),
     };
     match result {
         Ok(Outcome::Pass) => ExitCode::SUCCESS,

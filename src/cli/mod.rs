@@ -6,6 +6,7 @@
 pub mod evaluate;
 pub mod output;
 pub mod policy;
+pub mod provenance;
 pub mod sbom;
 pub mod sigstore;
 pub mod verify;
@@ -51,6 +52,9 @@ pub enum Command {
     /// Check an SBOM on its own (the SBOM control alone).
     #[command(subcommand)]
     Sbom(sbom::SbomCommand),
+    /// Verify SLSA provenance of artifacts (builder, source, subjects), offline.
+    #[command(subcommand)]
+    Provenance(provenance::ProvenanceCommand),
     /// Sigstore bundle verification (the sigstore-conformance client protocol).
     #[command(subcommand)]
     Sigstore(sigstore::SigstoreCommand),

@@ -17,9 +17,7 @@ const KEEP_BYTES_UP_TO: u64 = 16 * 1024 * 1024;
 pub struct Artifact {
     /// A name for messages (file path or the digest).
     pub name: String,
-    sha256: [u8; 32],
-    sha384: Option<Vec<u8>>,
-    sha512: Option<Vec<u8>>,
+    digests: Vec<(HashAlgorithm, Vec<u8>)>,
     bytes: Option<Vec<u8>>,
 }
 
@@ -28,30 +26,30 @@ impl Artifact {
     pub fn from_bytes(name: impl Into<String>, bytes: Vec<u8>) -> Self {
         Artifact {
             name: name.into(),
-            sha256: Sha256::digest(&bytes).into(),
-            sha384: Some(Sha384::digest(&bytes).to_vec()),
-            sha512: Some(Sha512::digest(&bytes).to_vec()),
+            digests: vec![
+                (HashAlgorithm::Sha256, Sha256::digest(&bytes).to_vec()),
+                (HashAlgorithm::Sha384, Sha384::digest(&bytes).to_vec()),
+                (HashAlgorithm::Sha512, Sha512::digest(&bytes).to_vec()),
+            ],
             bytes: Some(bytes),
         }
     }
 
     /// Reads and hashes a file in one pass.
     pub fn from_file(path: &Path) -> Result<Self> {
-        let mut file = std::fs::File::open(path)
-            .map_err(|e| VerifyError::parse(format!("artifact {}: {e}", path.display())))?;
+        let failed =
+            |e: std::io::Error| VerifyError::parse(format!("artifact {}: {e}", path.display()));
+        let mut file = std::fs::File::open(path).map_err(failed)?;
         let size = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
         if size <= KEEP_BYTES_UP_TO {
             let mut bytes = Vec::with_capacity(size as usize);
-            file.read_to_end(&mut bytes)
-                .map_err(|e| VerifyError::parse(format!("artifact {}: {e}", path.display())))?;
+            file.read_to_end(&mut bytes).map_err(failed)?;
             return Ok(Self::from_bytes(path.display().to_string(), bytes));
         }
         let (mut a, mut b, mut c) = (Sha256::new(), Sha384::new(), Sha512::new());
         let mut buffer = vec![0u8; 1 << 20];
         loop {
-            let read = file
-                .read(&mut buffer)
-                .map_err(|e| VerifyError::parse(format!("artifact {}: {e}", path.display())))?;
+            let read = file.read(&mut buffer).map_err(failed)?;
             if read == 0 {
                 break;
             }
@@ -61,46 +59,57 @@ impl Artifact {
         }
         Ok(Artifact {
             name: path.display().to_string(),
-            sha256: a.finalize().into(),
-            sha384: Some(b.finalize().to_vec()),
-            sha512: Some(c.finalize().to_vec()),
+            digests: vec![
+                (HashAlgorithm::Sha256, a.finalize().to_vec()),
+                (HashAlgorithm::Sha384, b.finalize().to_vec()),
+                (HashAlgorithm::Sha512, c.finalize().to_vec()),
+            ],
             bytes: None,
         })
     }
 
-    /// An artifact known only by a `sha256:<hex>` (or `sha512:<hex>`) digest.
+    /// An artifact known only by a digest, `sha256:<hex>` (or `sha384:`, `sha512:`).
     pub fn from_digest(digest: &str) -> Result<Self> {
-        let (algorithm, hex_digest) = digest.split_once(':').ok_or_else(|| {
-            VerifyError::parse(format!("digest `{digest}` is not `sha256:<hex>`"))
-        })?;
-        let bytes = hex::decode(hex_digest)
-            .map_err(|_| VerifyError::parse(format!("digest `{digest}` is not hexadecimal")))?;
-        match (algorithm, bytes.len()) {
-            ("sha256", 32) => Ok(Artifact {
-                name: digest.to_string(),
-                sha256: bytes.try_into().expect("32 bytes"),
-                sha384: None,
-                sha512: None,
-                bytes: None,
-            }),
-            _ => Err(VerifyError::parse(format!(
-                "digest `{digest}` is not a sha256 digest of 64 hex characters"
-            ))),
-        }
+        Self::from_digests(&[digest])
     }
 
-    /// The SHA-256 digest.
-    pub fn sha256(&self) -> &[u8; 32] {
-        &self.sha256
+    /// An artifact known by several digests of the same bytes.
+    pub fn from_digests(digests: &[&str]) -> Result<Self> {
+        let mut parsed = Vec::new();
+        for digest in digests {
+            let (name, hex_digest) = digest.split_once(':').ok_or_else(|| {
+                VerifyError::parse(format!("digest `{digest}` is not `sha256:<hex>`"))
+            })?;
+            let algorithm = HashAlgorithm::from_name(name).ok_or_else(|| {
+                VerifyError::parse(format!("digest `{digest}`: unsupported algorithm `{name}`"))
+            })?;
+            let bytes = hex::decode(hex_digest)
+                .map_err(|_| VerifyError::parse(format!("digest `{digest}` is not hexadecimal")))?;
+            if bytes.len() != algorithm.digest(b"").len() {
+                return Err(VerifyError::parse(format!(
+                    "digest `{digest}` has {} hex characters, {name} has {}",
+                    hex_digest.len(),
+                    algorithm.digest(b"").len() * 2
+                )));
+            }
+            parsed.push((algorithm, bytes));
+        }
+        if parsed.is_empty() {
+            return Err(VerifyError::parse("no digest given"));
+        }
+        Ok(Artifact {
+            name: digests.join(", "),
+            digests: parsed,
+            bytes: None,
+        })
     }
 
     /// The digest with `algorithm`, when known.
     pub fn digest(&self, algorithm: HashAlgorithm) -> Option<&[u8]> {
-        match algorithm {
-            HashAlgorithm::Sha256 => Some(&self.sha256),
-            HashAlgorithm::Sha384 => self.sha384.as_deref(),
-            HashAlgorithm::Sha512 => self.sha512.as_deref(),
-        }
+        self.digests
+            .iter()
+            .find(|(alg, _)| *alg == algorithm)
+            .map(|(_, digest)| digest.as_slice())
     }
 
     /// The digest under an in-toto algorithm name (`sha256`, `sha512`), as hex.
@@ -115,8 +124,13 @@ impl Artifact {
         self.bytes.as_deref()
     }
 
-    /// `sha256:<hex>`, for messages.
+    /// `sha256:<hex>` (or the first digest known), for messages.
     pub fn describe(&self) -> String {
-        format!("sha256:{}", hex::encode(self.sha256))
+        let (algorithm, digest) = self
+            .digests
+            .iter()
+            .find(|(alg, _)| *alg == HashAlgorithm::Sha256)
+            .unwrap_or(&self.digests[0]);
+        format!("{}:{}", algorithm.name(), hex::encode(digest))
     }
 }

@@ -43,6 +43,15 @@ impl HashAlgorithm {
         }
     }
 
+    /// The in-toto name (`sha256`).
+    pub fn name(self) -> &'static str {
+        match self {
+            HashAlgorithm::Sha256 => "sha256",
+            HashAlgorithm::Sha384 => "sha384",
+            HashAlgorithm::Sha512 => "sha512",
+        }
+    }
+
     /// The Sigstore protobuf name (`SHA2_256`) or the lower-case name Rekor v1 uses.
     pub fn from_name(name: &str) -> Option<Self> {
         match name {

@@ -13,6 +13,7 @@
 //! the public-good trusted root through TUF (`vouch sigstore refresh-root`).
 
 pub mod artifact;
+pub mod attestation;
 pub mod bundle;
 pub mod certificate;
 pub mod checkpoint;
@@ -21,6 +22,7 @@ pub mod error;
 pub mod identity;
 pub mod keys;
 pub mod merkle;
+pub mod provenance;
 pub mod rekor;
 pub mod sct;
 pub mod sigstore;

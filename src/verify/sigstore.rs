@@ -1,7 +1,7 @@
 //! Verifying a Sigstore bundle end to end: the order of steps and which module owns each.
 //!
 //! 1. The signer: a certificate needs an identity policy, a key-signed bundle needs the
-//!    key ([`SignerPolicy`]); a bundle that carries a root certificate is rejected.
+//!    key ([`SignerPolicy`]); chain certificates the trusted root lacks are rejected.
 //! 2. Time from RFC 3161 timestamps ([`super::timestamp`]), over the bundle's signature.
 //! 3. Transparency ([`super::rekor`]): every log entry must describe this bundle and be
 //!    proven by the log (SET and/or inclusion proof with checkpoint); at least one is needed.
@@ -72,7 +72,7 @@ pub fn verify_bundle(
     policy: &SignerPolicy,
     root: &TrustedRoot,
 ) -> Result<VerifiedBundle> {
-    let (leaf, key) = signer(bundle, policy)?;
+    let (leaf, key) = signer(bundle, policy, root)?;
     let signer = match (&leaf, policy) {
         (Some(leaf), _) => Signer::Certificate(leaf),
         (None, SignerPolicy::Key(key)) => Signer::Key(key),
@@ -104,9 +104,13 @@ pub fn verify_bundle(
             }
         }
     }
-    let artifact_digest = artifact.map(|artifact| ArtifactDigest {
-        algorithm: HashAlgorithm::Sha256,
-        digest: artifact.sha256(),
+    let artifact_digest = artifact.and_then(|artifact| {
+        artifact
+            .digest(HashAlgorithm::Sha256)
+            .map(|digest| ArtifactDigest {
+                algorithm: HashAlgorithm::Sha256,
+                digest,
+            })
     });
 
     if bundle.tlog_entries.is_empty() {
@@ -169,13 +173,28 @@ pub fn verify_bundle(
 fn signer(
     bundle: &Bundle,
     policy: &SignerPolicy,
+    root: &TrustedRoot,
 ) -> Result<(Option<ParsedCertificate>, PublicKey)> {
     match (&bundle.signing_material, policy) {
         (SigningMaterial::Certificate { leaf, rest }, SignerPolicy::Identity(_)) => {
-            if rest.iter().any(ParsedCertificate::is_self_signed) {
-                return Err(VerifyError::chain(
-                    "the bundle's certificate chain carries a root certificate; roots come only from the trusted root",
-                ));
+            // Trust comes only from the trusted root, so a chain certificate of the bundle is
+            // harmless when it is one of the root's own (old v0.1 bundles carry the whole
+            // chain) and a sign of tampering otherwise: a root it brings must be rejected.
+            if let Some(stranger) = rest.iter().find(|cert| {
+                !root
+                    .certificate_authorities
+                    .iter()
+                    .any(|ca| ca.chain.iter().any(|trusted| trusted == *cert))
+            }) {
+                return Err(VerifyError::chain(format!(
+                    "the bundle's certificate chain carries `{}`{}, which is not in the trusted root",
+                    stranger.cert.tbs_certificate.subject,
+                    if stranger.is_self_signed() {
+                        " (a root certificate)"
+                    } else {
+                        ""
+                    }
+                )));
             }
             Ok((Some((**leaf).clone()), leaf.public_key()?))
         }

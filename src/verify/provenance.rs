@@ -1,0 +1,266 @@
+//! Verifying one provenance attestation against artifacts: signature and transparency
+//! ([`super::sigstore`]), then the statement ([`super::statement`]), the subjects, and the
+//! build facts against the expectations ([`super::slsa`]).
+//!
+//! A bare DSSE envelope that carries its certificate but no log entry (slsa-github-generator
+//! before v2) is checked as far as offline verification can go, signature and subjects,
+//! and then rejected at the transparency step: without a log entry nothing proves the
+//! short-lived certificate was valid when it signed, and an offline verifier cannot look
+//! the entry up. This is also what rejects provenance that was never uploaded to Rekor.
+
+use super::artifact::Artifact;
+use super::attestation::{AttestationDocument, AttestationForm};
+use super::bundle::{Bundle, SigningMaterial};
+use super::certificate::ParsedCertificate;
+use super::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
+use super::error::{Result, VerifyError};
+use super::identity::{IdentityPolicy, Matcher};
+use super::keys::PublicKey;
+use super::sigstore::{SignerPolicy, verify_bundle};
+use super::slsa::{
+    BuildFacts, PROVENANCE_V0_2, PROVENANCE_V1, ProvenanceExpectations, SignerFacts, build_facts,
+    check_package, check_provenance,
+};
+use super::statement::Statement;
+use super::trust_root::TrustedRoot;
+
+/// Who may have signed attestations: certificates from these OIDC issuers (the builder
+/// check then ties the certificate to the builder), or these keys.
+#[derive(Debug, Clone)]
+pub struct ProvenanceSigner {
+    /// Accepted OIDC issuers of keyless certificates.
+    pub issuers: Vec<Matcher>,
+    /// Keys the verifier holds (npm's registry key for its publish attestations, a
+    /// builder's key for key-signed provenance).
+    pub keys: Vec<PublicKey>,
+}
+
+impl ProvenanceSigner {
+    /// GitHub Actions and GitLab.com, the issuers of hosted CI, and no keys.
+    pub fn default_keyless() -> Self {
+        ProvenanceSigner {
+            issuers: vec![
+                Matcher::Exact("https://token.actions.githubusercontent.com".into()),
+                Matcher::Exact("https://gitlab.com".into()),
+            ],
+            keys: Vec::new(),
+        }
+    }
+}
+
+/// An attestation that verified: signature, transparency, subjects, and for SLSA
+/// provenance the builder and source.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct VerifiedAttestation {
+    /// Where in the attestation file.
+    pub position: String,
+    /// The statement's predicate type.
+    pub predicate_type: String,
+    /// For SLSA provenance, what it says and who vouched for the builder; `None` for a
+    /// statement of another type (npm's publish attestation), whose signature and subjects
+    /// were verified and nothing more.
+    pub provenance: Option<ProvenanceOutcome>,
+    /// For each artifact, the subject it matched.
+    pub subjects: Vec<(String, String)>,
+    /// The signing identities (empty when key-signed).
+    pub signer: Vec<String>,
+    /// Trusted signing times (RFC 3339).
+    pub signed_at: Vec<String>,
+}
+
+/// What verified SLSA provenance establishes.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ProvenanceOutcome {
+    /// What the provenance says about the build.
+    pub facts: BuildFacts,
+    /// The trust map entry that vouched for the builder.
+    pub trusted_builder: String,
+    /// The SLSA build level that entry grants.
+    pub level: u8,
+}
+
+/// Verifies one attestation document against every artifact.
+pub fn verify_attestation(
+    document: &AttestationDocument,
+    artifacts: &[Artifact],
+    signer: &ProvenanceSigner,
+    expectations: &ProvenanceExpectations,
+    root: &TrustedRoot,
+) -> Result<VerifiedAttestation> {
+    let (envelope, signer_facts, times) = match &document.form {
+        AttestationForm::Bundle(value) => {
+            let bundle = Bundle::from_value(value)?;
+            let key_signed = matches!(bundle.signing_material, SigningMaterial::PublicKey { .. });
+            let verified = if key_signed {
+                verify_with_any_key(&signer.keys, |policy| {
+                    verify_bundle(&bundle, None, policy, root)
+                })?
+            } else {
+                let policy = SignerPolicy::Identity(IdentityPolicy {
+                    // Any identity: the builder check decides which one may sign.
+                    subject: Matcher::pattern("").expect("empty pattern"),
+                    issuer: any_of(&signer.issuers),
+                    extensions: Vec::new(),
+                });
+                verify_bundle(&bundle, None, &policy, root)?
+            };
+            let envelope = verified.envelope.ok_or_else(|| {
+                VerifyError::predicate("the bundle signs a message, not an attestation")
+            })?;
+            let facts = SignerFacts {
+                identities: verified.identities,
+                extensions: verified.extensions,
+                key_signed,
+            };
+            (envelope, facts, verified.times)
+        }
+        AttestationForm::Envelope(value) => {
+            let envelope = Envelope::from_value(value)?;
+            if envelope.signatures.iter().any(|s| s.cert.is_some()) || signer.keys.is_empty() {
+                return Err(reject_certificate_envelope(&envelope, artifacts));
+            }
+            verify_with_any_key(&signer.keys, |policy| {
+                let SignerPolicy::Key(key) = policy else {
+                    unreachable!("keys only")
+                };
+                verify_envelope_with_key(&envelope, key)
+            })?;
+            let facts = SignerFacts {
+                key_signed: true,
+                ..SignerFacts::default()
+            };
+            (envelope, facts, Vec::new())
+        }
+    };
+    let statement = statement_of(&envelope)?;
+    let subjects = artifacts
+        .iter()
+        .map(|artifact| {
+            statement
+                .subject_for(artifact)
+                .and_then(|subject| {
+                    check_package(&subject.name, expectations)?;
+                    Ok((artifact.name.clone(), subject.name.clone()))
+                })
+                .map_err(|e| e.context(format!("artifact {}", artifact.name)))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let provenance = if is_provenance(&statement.predicate_type) {
+        let facts = build_facts(&statement)?;
+        let builder = check_provenance(&facts, &signer_facts, expectations)?;
+        Some(ProvenanceOutcome {
+            trusted_builder: builder.id.clone(),
+            level: builder.max_level,
+            facts,
+        })
+    } else {
+        None
+    };
+    Ok(VerifiedAttestation {
+        position: document.position.clone(),
+        predicate_type: statement.predicate_type.clone(),
+        provenance,
+        subjects,
+        signer: signer_facts.identities,
+        signed_at: times
+            .iter()
+            .map(|(_, at)| super::trust_root::format_time(*at))
+            .collect(),
+    })
+}
+
+/// Whether a predicate type is SLSA provenance vouch reads.
+pub fn is_provenance(predicate_type: &str) -> bool {
+    predicate_type == PROVENANCE_V0_2 || predicate_type == PROVENANCE_V1
+}
+
+/// Tries each key; the first that verifies wins, else the last failure (or a key error
+/// when no key was given).
+fn verify_with_any_key<T>(
+    keys: &[PublicKey],
+    mut verify: impl FnMut(&SignerPolicy) -> Result<T>,
+) -> Result<T> {
+    let mut last =
+        VerifyError::key("the attestation is signed with a key, and no key was given (--key)");
+    for key in keys {
+        match verify(&SignerPolicy::Key(key.clone())) {
+            Ok(value) => return Ok(value),
+            Err(error) => last = error,
+        }
+    }
+    Err(last)
+}
+
+fn any_of(matchers: &[Matcher]) -> Matcher {
+    let alternatives: Vec<String> = matchers
+        .iter()
+        .map(|m| match m {
+            Matcher::Exact(text) => format!("^{}$", regex::escape(text)),
+            Matcher::Pattern(regex) => format!("(?:{})", regex.as_str()),
+        })
+        .collect();
+    Matcher::pattern(&alternatives.join("|")).unwrap_or(Matcher::Exact(String::new()))
+}
+
+fn statement_of(envelope: &Envelope) -> Result<Statement> {
+    if envelope.payload_type != IN_TOTO_PAYLOAD_TYPE {
+        return Err(VerifyError::predicate(format!(
+            "expected payload type {IN_TOTO_PAYLOAD_TYPE}, got `{}`",
+            envelope.payload_type
+        )));
+    }
+    Statement::from_payload(&envelope.payload)
+}
+
+fn verify_envelope_with_key(envelope: &Envelope, key: &PublicKey) -> Result<()> {
+    let pae = envelope.pae();
+    if envelope
+        .signatures
+        .iter()
+        .any(|signature| key.verify(&pae, &signature.sig, key.default_hash()).is_ok())
+    {
+        Ok(())
+    } else {
+        Err(VerifyError::signature(
+            "no signature of the DSSE envelope verifies with the given key",
+        ))
+    }
+}
+
+/// Checks what can be checked offline of an envelope signed by an embedded certificate,
+/// then rejects it: without a log entry there is no trusted signing time. Returns the
+/// first failure, so a forged envelope is reported as forged, not merely as unlogged.
+fn reject_certificate_envelope(envelope: &Envelope, artifacts: &[Artifact]) -> VerifyError {
+    match offline_envelope_checks(envelope, artifacts) {
+        Err(error) => error,
+        Ok(()) => VerifyError::transparency(
+            "the envelope has no transparency log entry, so nothing proves its certificate was valid when it signed \
+             (an offline verifier cannot search Rekor; attest with a Sigstore bundle)",
+        ),
+    }
+}
+
+fn offline_envelope_checks(envelope: &Envelope, artifacts: &[Artifact]) -> Result<()> {
+    let pae = envelope.pae();
+    let mut verified = false;
+    for signature in &envelope.signatures {
+        let Some(pem) = &signature.cert else { continue };
+        let cert = ParsedCertificate::from_pem(pem.as_bytes())?;
+        cert.public_key()?
+            .verify(&pae, &signature.sig, cert.public_key()?.default_hash())
+            .map_err(|e| e.context("DSSE envelope"))?;
+        verified = true;
+    }
+    if !verified {
+        return Err(VerifyError::key(
+            "the DSSE envelope carries no certificate; verify it with a key",
+        ));
+    }
+    let statement = statement_of(envelope)?;
+    for artifact in artifacts {
+        statement
+            .subject_for(artifact)
+            .map_err(|e| e.context(format!("artifact {}", artifact.name)))?;
+    }
+    Ok(())
+}
