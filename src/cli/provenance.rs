@@ -45,6 +45,9 @@ pub struct ProvenanceArgs {
     /// any source unless the policy's trust map says otherwise.
     #[arg(long, value_name = "ID")]
     pub builder_id: Option<String>,
+    /// Accept a builder pinned to a branch or commit, not only to a release tag.
+    #[arg(long)]
+    pub allow_untagged_builder: bool,
     /// The source repository (`github.com/org/repo`, any URI form).
     #[arg(long, value_name = "URI")]
     pub source_uri: Option<String>,
@@ -190,7 +193,7 @@ fn expectations(args: &ProvenanceArgs) -> anyhow::Result<ProvenanceExpectations>
                 &[],
                 0,
                 Vec::new(),
-                false,
+                args.allow_untagged_builder,
             )
             .context("--builder-id")?,
         ],

@@ -3,8 +3,8 @@
 //! build facts against the expectations ([`super::slsa`]).
 //!
 //! A bare DSSE envelope that carries its certificate but no log entry (slsa-github-generator
-//! before v2) is checked as far as offline verification can go, signature and subjects,
-//! and then rejected at the transparency step: without a log entry nothing proves the
+//! before v2) is checked as far as offline verification can go (issuing CA, signature,
+//! subjects, builder, source) and then rejected at the transparency step: without a log entry nothing proves the
 //! short-lived certificate was valid when it signed, and an offline verifier cannot look
 //! the entry up. This is also what rejects provenance that was never uploaded to Rekor.
 
@@ -14,9 +14,10 @@ use super::bundle::{Bundle, SigningMaterial};
 use super::certificate::ParsedCertificate;
 use super::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
 use super::error::{Result, VerifyError};
+use super::identity::{FulcioExtension, extension};
 use super::identity::{IdentityPolicy, Matcher};
 use super::keys::PublicKey;
-use super::sigstore::{SignerPolicy, verify_bundle};
+use super::sigstore::{SignerPolicy, TimeSource, check_certificate, verify_bundle};
 use super::slsa::{
     BuildFacts, PROVENANCE_V0_2, PROVENANCE_V1, ProvenanceExpectations, SignerFacts, build_facts,
     check_package, check_provenance,
@@ -87,6 +88,9 @@ pub fn verify_attestation(
     expectations: &ProvenanceExpectations,
     root: &TrustedRoot,
 ) -> Result<VerifiedAttestation> {
+    // Set for an envelope whose certificate no log entry dates: every other check still
+    // runs, so a wrong builder or source is reported as such, and then it is rejected.
+    let mut unlogged = false;
     let (envelope, signer_facts, times) = match &document.form {
         AttestationForm::Bundle(value) => {
             let bundle = Bundle::from_value(value)?;
@@ -116,20 +120,23 @@ pub fn verify_attestation(
         }
         AttestationForm::Envelope(value) => {
             let envelope = Envelope::from_value(value)?;
-            if envelope.signatures.iter().any(|s| s.cert.is_some()) || signer.keys.is_empty() {
-                return Err(reject_certificate_envelope(&envelope, artifacts));
-            }
-            verify_with_any_key(&signer.keys, |policy| {
-                let SignerPolicy::Key(key) = policy else {
-                    unreachable!("keys only")
+            if envelope.signatures.iter().any(|s| s.cert.is_some()) {
+                let facts = check_certificate_envelope(&envelope, root)?;
+                unlogged = true;
+                (envelope, facts, Vec::new())
+            } else {
+                verify_with_any_key(&signer.keys, |policy| {
+                    let SignerPolicy::Key(key) = policy else {
+                        unreachable!("keys only")
+                    };
+                    verify_envelope_with_key(&envelope, key)
+                })?;
+                let facts = SignerFacts {
+                    key_signed: true,
+                    ..SignerFacts::default()
                 };
-                verify_envelope_with_key(&envelope, key)
-            })?;
-            let facts = SignerFacts {
-                key_signed: true,
-                ..SignerFacts::default()
-            };
-            (envelope, facts, Vec::new())
+                (envelope, facts, Vec::new())
+            }
         }
     };
     let statement = statement_of(&envelope)?;
@@ -156,6 +163,12 @@ pub fn verify_attestation(
     } else {
         None
     };
+    if unlogged {
+        return Err(VerifyError::transparency(
+            "the envelope has no transparency log entry, so nothing proves its certificate was valid when it signed \
+             (an offline verifier cannot search Rekor for one; attest with a Sigstore bundle)",
+        ));
+    }
     Ok(VerifiedAttestation {
         position: document.position.clone(),
         predicate_type: statement.predicate_type.clone(),
@@ -227,40 +240,32 @@ fn verify_envelope_with_key(envelope: &Envelope, key: &PublicKey) -> Result<()> 
     }
 }
 
-/// Checks what can be checked offline of an envelope signed by an embedded certificate,
-/// then rejects it: without a log entry there is no trusted signing time. Returns the
-/// first failure, so a forged envelope is reported as forged, not merely as unlogged.
-fn reject_certificate_envelope(envelope: &Envelope, artifacts: &[Artifact]) -> VerifyError {
-    match offline_envelope_checks(envelope, artifacts) {
-        Err(error) => error,
-        Ok(()) => VerifyError::transparency(
-            "the envelope has no transparency log entry, so nothing proves its certificate was valid when it signed \
-             (an offline verifier cannot search Rekor; attest with a Sigstore bundle)",
-        ),
-    }
-}
-
-fn offline_envelope_checks(envelope: &Envelope, artifacts: &[Artifact]) -> Result<()> {
+/// Checks an envelope signed by an embedded certificate as far as offline verification
+/// goes: a CA of the trusted root issued the certificate (at its notBefore, with a
+/// verified SCT), and its key made the signature. Returns the signer's identity.
+fn check_certificate_envelope(envelope: &Envelope, root: &TrustedRoot) -> Result<SignerFacts> {
     let pae = envelope.pae();
-    let mut verified = false;
-    for signature in &envelope.signatures {
-        let Some(pem) = &signature.cert else { continue };
-        let cert = ParsedCertificate::from_pem(pem.as_bytes())?;
-        cert.public_key()?
-            .verify(&pae, &signature.sig, cert.public_key()?.default_hash())
-            .map_err(|e| e.context("DSSE envelope"))?;
-        verified = true;
-    }
-    if !verified {
-        return Err(VerifyError::key(
-            "the DSSE envelope carries no certificate; verify it with a key",
-        ));
-    }
-    let statement = statement_of(envelope)?;
-    for artifact in artifacts {
-        statement
-            .subject_for(artifact)
-            .map_err(|e| e.context(format!("artifact {}", artifact.name)))?;
-    }
-    Ok(())
+    let signature = envelope
+        .signatures
+        .iter()
+        .find(|signature| signature.cert.is_some())
+        .expect("caller checked a certificate is present");
+    let cert =
+        ParsedCertificate::from_pem(signature.cert.as_deref().unwrap_or_default().as_bytes())?;
+    check_certificate(
+        &cert,
+        &[(TimeSource::CertificateIssuance, cert.not_before())],
+        root,
+    )?;
+    let key = cert.public_key()?;
+    key.verify(&pae, &signature.sig, key.default_hash())
+        .map_err(|e| e.context("DSSE envelope"))?;
+    Ok(SignerFacts {
+        identities: cert.subject_alternative_names()?,
+        extensions: FulcioExtension::ALL
+            .iter()
+            .filter_map(|which| extension(&cert, *which).map(|value| (*which, value)))
+            .collect(),
+        key_signed: false,
+    })
 }

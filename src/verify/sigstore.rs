@@ -45,6 +45,9 @@ pub enum SignerPolicy {
 pub enum TimeSource {
     /// A Rekor signed entry timestamp.
     TransparencyLog,
+    /// The certificate's own notBefore: not a proof of signing time, used only to check
+    /// that a CA of the trusted root issued a certificate no log entry dates.
+    CertificateIssuance,
     /// An RFC 3161 timestamp authority.
     TimestampAuthority,
 }
@@ -213,7 +216,9 @@ fn signer(
     }
 }
 
-fn check_certificate(
+/// Checks a signing certificate at each trusted time: valid then, issued by a CA of the
+/// trusted root valid then, with a verified SCT.
+pub fn check_certificate(
     leaf: &ParsedCertificate,
     times: &[(TimeSource, OffsetDateTime)],
     root: &TrustedRoot,
@@ -228,6 +233,7 @@ fn check_certificate(
                 match source {
                     TimeSource::TransparencyLog => "transparency log",
                     TimeSource::TimestampAuthority => "timestamp authority",
+                    TimeSource::CertificateIssuance => "certificate itself",
                 },
                 leaf.validity_text()
             )));

@@ -172,6 +172,16 @@ pub fn normalize_source(uri: &str) -> String {
     uri.strip_suffix(".git").unwrap_or(uri).to_string()
 }
 
+/// `…/builder.yml@v1.2.3` as `…/builder.yml@refs/tags/v1.2.3`, the form statements use.
+pub fn normalize_builder_ref(id: &str) -> String {
+    match id.split_once('@') {
+        Some((base, git_ref)) if !git_ref.starts_with("refs/") => {
+            format!("{base}@refs/tags/{git_ref}")
+        }
+        _ => id.to_string(),
+    }
+}
+
 /// A builder id without its `@ref`.
 pub fn builder_base(id: &str) -> &str {
     id.split_once('@').map(|(base, _)| base).unwrap_or(id)
@@ -326,6 +336,7 @@ fn check_builder<'a>(
     let id = facts.builder_id.as_str();
     let base = builder_base(id);
     if let Some(expected) = &expectations.builder_id {
+        let expected = &normalize_builder_ref(expected);
         let matches = if expected.contains('@') {
             expected == id
         } else {

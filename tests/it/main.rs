@@ -14,4 +14,5 @@ mod sbom_cargo;
 mod sca_corpus;
 mod schemas;
 mod sigstore_conformance;
+mod slsa_corpus;
 mod support;
