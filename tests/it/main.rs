@@ -14,5 +14,6 @@ mod sbom_cargo;
 mod sca_corpus;
 mod schemas;
 mod sigstore_conformance;
+mod sigstore_mutations;
 mod slsa_corpus;
 mod support;
