@@ -9,12 +9,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo build --release --locked --bin vouch
-BASE=$(cargo bench --locked --no-run --message-format=json 2>/dev/null \
-  | python3 -c 'import sys,json
+bench_exe() { # the executable of benches/$1.rs
+  cargo bench --locked --no-run --message-format=json 2>/dev/null \
+    | python3 -c 'import sys,json
 for l in sys.stdin:
     m=json.loads(l)
-    if m.get("reason")=="compiler-artifact" and m["target"]["name"]=="parse_baseline" and m.get("executable"):
-        print(m["executable"])')
+    if m.get("reason")=="compiler-artifact" and m["target"]["name"]=="'"$1"'" and m.get("executable"):
+        print(m["executable"])'
+}
+BASE=$(bench_exe parse_baseline)
+SIGSTORE_BENCH=$(bench_exe sigstore_verify)
 VOUCH=target/release/vouch
 DATA=benches/data
 mkdir -p "$DATA"
@@ -74,4 +78,31 @@ for n in ${PY_SIZES:-2000 20000}; do
   /usr/bin/time -f '%e %M' "$DATA/venv/bin/python" benches/cyclonedx_py_validate.py "$DATA/sbom-$n.cdx.json" 2>"$DATA/time.err" >/dev/null || true
   read -r secs kb < <(tail -1 "$DATA/time.err")
   python3 -c "print('| cyclonedx-python-lib 11.12.0 (JSON schema, 1.6) | $n | %.1f s | %.0f MB |' % ($secs, $kb/1024))"
+done
+
+# Sigstore bundle verification (issue 5): the sigstore-conformance happy paths that
+# sigstore-python can verify, cycled to 100 bundles in one process, offline, for both
+# tools; and one pass over the distinct bundles (no repeats, so nothing is remembered).
+CASES=${VOUCH_CORPUS:-../shared/corpus}/sigstore-conformance/assets/bundle-verify
+if [ ! -x "$DATA/sigstore-venv/bin/python" ]; then
+  python3 -m venv "$DATA/sigstore-venv"
+  "$DATA/sigstore-venv/bin/pip" install -q "sigstore==4.5.1"
+fi
+SIGPY="$DATA/sigstore-venv/bin/python"
+"$SIGPY" benches/sigstore_py_verify.py "$CASES" --probe >"$DATA/sigstore-happy.txt" 2>"$DATA/sigstore-probe.err"
+DISTINCT=$(wc -w <"$DATA/sigstore-happy.txt")
+echo
+echo "($DISTINCT distinct happy-path bundles; left out: $(grep -c 'cannot verify' "$DATA/sigstore-probe.err" || true), see $DATA/sigstore-probe.err)"
+echo
+echo "| verifier | bundles | wall (mean of 10) | peak RSS |"
+echo "|---|---|---|---|"
+for n in 100 "$DISTINCT"; do
+  for tool in vouch sigstore-python; do
+    if [ "$tool" = vouch ]; then cmd=("$SIGSTORE_BENCH" "$CASES" "$n" "$DATA/sigstore-happy.txt"); label="vouch (benches/sigstore_verify.rs)"
+    else cmd=("$SIGPY" benches/sigstore_py_verify.py "$CASES" "$n" "$DATA/sigstore-happy.txt"); label="sigstore-python 4.5.1"; fi
+    hyperfine -N --warmup 2 --runs 10 --export-json "$DATA/h.json" "${cmd[*]}" >/dev/null 2>&1
+    mean=$(python3 -c 'import json;print("%.1f"%(1000*json.load(open("'"$DATA"'/h.json"))["results"][0]["mean"]))')
+    kb=$(peak "${cmd[@]}")
+    python3 -c "print('| $label | $n | $mean ms | %.0f MB |' % ($kb/1024))"
+  done
 done
