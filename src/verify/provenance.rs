@@ -22,7 +22,7 @@ use super::slsa::{
     BuildFacts, PROVENANCE_V0_2, PROVENANCE_V1, ProvenanceExpectations, SignerFacts, build_facts,
     check_package, check_provenance,
 };
-use super::statement::Statement;
+use super::statement::{Statement, Subject, subject_for};
 use super::trust_root::TrustedRoot;
 
 /// Who may have signed attestations: certificates from these OIDC issuers (the builder
@@ -80,16 +80,33 @@ pub struct ProvenanceOutcome {
     pub level: u8,
 }
 
-/// Verifies one attestation document against every artifact.
-pub fn verify_attestation(
+/// A statement whose signature verified, with everything later checks need: what it
+/// says, who signed it and when. Serializable, so it can be saved as evidence and the
+/// policy applied to it again offline.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct VerifiedStatement {
+    /// The statement's predicate type.
+    pub predicate_type: String,
+    /// The statement's subjects.
+    pub subjects: Vec<Subject>,
+    /// Who signed.
+    pub signer: SignerFacts,
+    /// Trusted signing times (RFC 3339); empty when key-signed without a log entry.
+    pub signed_at: Vec<String>,
+    /// For SLSA provenance, what it says about the build; `None` for other predicates.
+    pub build: Option<BuildFacts>,
+    /// Signed by a certificate that no log entry dates: rejected at the transparency step
+    /// after the other checks (see the module documentation).
+    pub unlogged: bool,
+}
+
+/// Verifies the signature of one attestation document (and its transparency log entries
+/// and certificate) and reads its statement. Builder and source are not judged here.
+pub fn verify_statement(
     document: &AttestationDocument,
-    artifacts: &[Artifact],
     signer: &ProvenanceSigner,
-    expectations: &ProvenanceExpectations,
     root: &TrustedRoot,
-) -> Result<VerifiedAttestation> {
-    // Set for an envelope whose certificate no log entry dates: every other check still
-    // runs, so a wrong builder or source is reported as such, and then it is rejected.
+) -> Result<VerifiedStatement> {
     let mut unlogged = false;
     let (envelope, signer_facts, times) = match &document.form {
         AttestationForm::Bundle(value) => {
@@ -140,11 +157,33 @@ pub fn verify_attestation(
         }
     };
     let statement = statement_of(&envelope)?;
+    let build = if is_provenance(&statement.predicate_type) {
+        Some(build_facts(&statement)?)
+    } else {
+        None
+    };
+    Ok(VerifiedStatement {
+        predicate_type: statement.predicate_type,
+        subjects: statement.subjects,
+        signer: signer_facts,
+        signed_at: times.iter().map(|(_, at)| super::trust_root::format_time(*at)).collect(),
+        build,
+        unlogged,
+    })
+}
+
+/// Applies the expectations to a verified statement: every artifact must be a subject,
+/// and SLSA provenance must come from a trusted builder and the expected source.
+pub fn check_statement(
+    position: &str,
+    verified: &VerifiedStatement,
+    artifacts: &[Artifact],
+    expectations: &ProvenanceExpectations,
+) -> Result<VerifiedAttestation> {
     let subjects = artifacts
         .iter()
         .map(|artifact| {
-            statement
-                .subject_for(artifact)
+            subject_for(&verified.subjects, artifact)
                 .and_then(|subject| {
                     check_package(&subject.name, expectations)?;
                     Ok((artifact.name.clone(), subject.name.clone()))
@@ -152,34 +191,44 @@ pub fn verify_attestation(
                 .map_err(|e| e.context(format!("artifact {}", artifact.name)))
         })
         .collect::<Result<Vec<_>>>()?;
-    let provenance = if is_provenance(&statement.predicate_type) {
-        let facts = build_facts(&statement)?;
-        let builder = check_provenance(&facts, &signer_facts, expectations)?;
-        Some(ProvenanceOutcome {
-            trusted_builder: builder.id.clone(),
-            level: builder.max_level,
-            facts,
-        })
-    } else {
-        None
+    let provenance = match &verified.build {
+        Some(facts) => {
+            let builder = check_provenance(facts, &verified.signer, expectations)?;
+            Some(ProvenanceOutcome {
+                trusted_builder: builder.id.clone(),
+                level: builder.max_level,
+                facts: facts.clone(),
+            })
+        }
+        None => None,
     };
-    if unlogged {
+    if verified.unlogged {
         return Err(VerifyError::transparency(
             "the envelope has no transparency log entry, so nothing proves its certificate was valid when it signed \
              (an offline verifier cannot search Rekor for one; attest with a Sigstore bundle)",
         ));
     }
     Ok(VerifiedAttestation {
-        position: document.position.clone(),
-        predicate_type: statement.predicate_type.clone(),
+        position: position.to_string(),
+        predicate_type: verified.predicate_type.clone(),
         provenance,
         subjects,
-        signer: signer_facts.identities,
-        signed_at: times
-            .iter()
-            .map(|(_, at)| super::trust_root::format_time(*at))
-            .collect(),
+        signer: verified.signer.identities.clone(),
+        signed_at: verified.signed_at.clone(),
     })
+}
+
+/// Verifies one attestation document against every artifact: [`verify_statement`], then
+/// [`check_statement`].
+pub fn verify_attestation(
+    document: &AttestationDocument,
+    artifacts: &[Artifact],
+    signer: &ProvenanceSigner,
+    expectations: &ProvenanceExpectations,
+    root: &TrustedRoot,
+) -> Result<VerifiedAttestation> {
+    let verified = verify_statement(document, signer, root)?;
+    check_statement(&document.position, &verified, artifacts, expectations)
 }
 
 /// Whether a predicate type is SLSA provenance vouch reads.

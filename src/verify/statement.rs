@@ -84,29 +84,34 @@ impl Statement {
     /// The first subject whose digest (any algorithm both sides know) is the artifact's.
     /// A subject matching on one algorithm and contradicting on another never matches.
     pub fn subject_for(&self, artifact: &Artifact) -> Result<&Subject> {
-        self.subjects
-            .iter()
-            .find(|subject| subject_matches(subject, artifact))
-            .ok_or_else(|| {
-                VerifyError::digest(format!(
-                    "expected a subject with digest {}, got {}",
-                    artifact.describe(),
-                    self.subjects
-                        .iter()
-                        .map(|s| format!(
-                            "{} ({})",
-                            s.name,
-                            s.digest
-                                .iter()
-                                .map(|(a, d)| format!("{a}:{d}"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ))
-            })
+        subject_for(&self.subjects, artifact)
     }
+}
+
+/// The first of `subjects` whose digest is the artifact's (see [`Statement::subject_for`]).
+pub fn subject_for<'a>(subjects: &'a [Subject], artifact: &Artifact) -> Result<&'a Subject> {
+    subjects
+        .iter()
+        .find(|subject| subject_matches(subject, artifact))
+        .ok_or_else(|| {
+            VerifyError::digest(format!(
+                "expected a subject with digest {}, got {}",
+                artifact.describe(),
+                subjects
+                    .iter()
+                    .map(|s| format!(
+                        "{} ({})",
+                        s.name,
+                        s.digest
+                            .iter()
+                            .map(|(a, d)| format!("{a}:{d}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ))
+        })
 }
 
 fn subject_matches(subject: &Subject, artifact: &Artifact) -> bool {
