@@ -22,6 +22,7 @@ macro_rules! code {
 pub mod branch_protection;
 pub mod change_record;
 pub mod peer_review;
+pub mod provenance;
 pub mod required_checks;
 pub mod sast;
 pub mod sbom;
@@ -40,6 +41,7 @@ pub static ALL: &[&dyn Check] = &[
     &sast::SastCheck,
     &sca::ScaCheck,
     &sbom::SbomCheck,
+    &provenance::ProvenanceCheck,
 ];
 
 /// Ids of every registered control (`sast`, `sca`, …), for policy validation.

@@ -56,6 +56,7 @@ pub fn run(cmd: &SbomCommand, env: &Env, stdout_is_tty: bool) -> anyhow::Result<
     policy.branch_protection = None;
     policy.peer_review = None;
     policy.required_checks = None;
+    policy.provenance = None;
     policy.sbom = Some(section);
     let inputs = FileInputs {
         sbom: vec![args.file.clone()],

@@ -38,6 +38,17 @@ pub struct VerifyArgs {
     /// v2/v3); repeatable.
     #[arg(long, value_name = "FILE")]
     pub lockfile: Vec<PathBuf>,
+    /// Release artifact the provenance control vouches for; repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub artifact: Vec<PathBuf>,
+    /// Attestation for the artifacts (Sigstore bundle, `.intoto.jsonl`, npm attestations
+    /// document); repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub attestation: Vec<PathBuf>,
+    /// Sigstore trusted_root.json to verify attestations with (default: the Sigstore
+    /// public-good root built into vouch).
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
     /// Name of the artifact the SBOM must describe (`metadata.component`).
     #[arg(long, value_name = "NAME")]
     pub subject_name: Option<String>,
@@ -139,13 +150,17 @@ pub fn run(args: &VerifyArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Result<
     if let Some(branch) = &args.branch {
         context.git_ref = Some(format!("refs/heads/{branch}"));
     }
-    let inputs = FileInputs {
+    let mut inputs = FileInputs {
         sarif: args.sarif.clone(),
         sca: args.sca.clone(),
         vex: args.vex.clone(),
         sbom: args.sbom.clone(),
         lockfile: args.lockfile.clone(),
+        artifact: args.artifact.clone(),
+        attestation: args.attestation.clone(),
+        ..FileInputs::default()
     };
+    provenance_inputs(args, &loaded, &mut inputs)?;
     let mut evidence = collect(&inputs, context, OffsetDateTime::now_utc())?;
     evidence.expected_subject = expected_subject(
         args.subject_name.as_deref(),
@@ -168,6 +183,51 @@ pub fn run(args: &VerifyArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Result<
         save_evidence(dir, &evidence, &loaded)?;
     }
     report_and_conclude(&loaded, evidence, &args.formats, env, stdout_is_tty)
+}
+
+/// Adds the provenance section's globs, keys, issuers and trusted root to the inputs.
+fn provenance_inputs(
+    args: &VerifyArgs,
+    loaded: &LoadedPolicy,
+    inputs: &mut FileInputs,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let section = loaded.policy.provenance.as_ref().filter(|p| p.enabled);
+    if let Some(p) = section {
+        inputs.artifact.extend(crate::collect::expand_globs(
+            &p.artifacts,
+            "provenance.artifacts",
+        )?);
+        inputs.attestation.extend(crate::collect::expand_globs(
+            &p.attestations,
+            "provenance.attestations",
+        )?);
+        if !p.issuers.is_empty() {
+            inputs.attestation_signers.issuers = p
+                .issuers
+                .iter()
+                .map(|i| crate::verify::identity::Matcher::Exact(i.clone()))
+                .collect();
+        }
+        for key in &p.keys {
+            let pem = std::fs::read_to_string(key)
+                .with_context(|| format!("provenance.keys: cannot read {}", key.display()))?;
+            inputs.attestation_signers.keys.push(
+                crate::verify::keys::PublicKey::from_pem(&pem)
+                    .map_err(|e| anyhow::anyhow!("provenance.keys: {}: {e}", key.display()))?,
+            );
+        }
+    }
+    inputs.artifact.dedup();
+    inputs.attestation.dedup();
+    let root_path = args
+        .trusted_root
+        .clone()
+        .or_else(|| section.and_then(|p| p.trusted_root.clone()));
+    if let Some(path) = root_path {
+        inputs.trusted_root = Some(super::sigstore::load_root(Some(&path), false)?);
+    }
+    Ok(())
 }
 
 /// What an SBOM must be about: the flags, else the version of the release tag the run

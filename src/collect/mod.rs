@@ -15,6 +15,9 @@ use time::OffsetDateTime;
 use crate::ci::CiContext;
 use crate::evidence::{EVIDENCE_FORMAT_VERSION, Evidence, InputFile, InputRole, Sourced, ToolInfo};
 use crate::report::escape;
+use crate::verify::artifact::Artifact;
+use crate::verify::provenance::ProvenanceSigner;
+use crate::verify::trust_root::TrustedRoot;
 
 /// The local files a run reads.
 #[derive(Debug, Clone, Default)]
@@ -29,6 +32,14 @@ pub struct FileInputs {
     pub sbom: Vec<PathBuf>,
     /// `--lockfile` files (`Cargo.lock`, `package-lock.json`).
     pub lockfile: Vec<PathBuf>,
+    /// `--artifact` files (and the policy's `provenance.artifacts` matches).
+    pub artifact: Vec<PathBuf>,
+    /// `--attestation` files (and the policy's `provenance.attestations` matches).
+    pub attestation: Vec<PathBuf>,
+    /// Whom attestation signatures are accepted from.
+    pub attestation_signers: ProvenanceSigner,
+    /// The Sigstore trusted root (`--trusted-root`); `None`: the embedded public-good root.
+    pub trusted_root: Option<TrustedRoot>,
 }
 
 /// An input named on the command line could not be read.
@@ -62,8 +73,11 @@ pub fn collect(
         sbom: Vec::new(),
         lockfiles: Vec::new(),
         expected_subject: None,
+        artifacts: Vec::new(),
+        attestations: Vec::new(),
         forge: None,
     };
+    collect_provenance(inputs, &mut evidence)?;
     for path in &inputs.sarif {
         let (name, bytes) = read_input(path, InputRole::Sarif, &mut evidence.inputs)?;
         let observed = files::sarif::read_sast(&name, &bytes);
@@ -145,6 +159,126 @@ pub fn collect(
     Ok(evidence)
 }
 
+/// The files matching globs (relative to the working directory; `**` crosses
+/// directories), sorted, each once. A glob that matches nothing is an error: a release
+/// check must not pass because a path pattern went stale.
+pub fn expand_globs(
+    patterns: &[crate::policy::sections::GlobPattern],
+    role: &'static str,
+) -> Result<Vec<PathBuf>, UnreadableInput> {
+    let mut found = std::collections::BTreeSet::new();
+    for pattern in patterns {
+        let text = pattern.as_str();
+        // Walk from the longest directory prefix without glob characters.
+        let literal: PathBuf = Path::new(text)
+            .components()
+            .take_while(|c| {
+                !c.as_os_str()
+                    .to_string_lossy()
+                    .contains(['*', '?', '[', '{'])
+            })
+            .collect();
+        let matcher = pattern.matcher();
+        let before = found.len();
+        if literal.as_os_str() == text {
+            if literal.is_file() {
+                found.insert(literal);
+            }
+        } else {
+            let start = if literal.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                literal
+            };
+            walk(&start, &mut |path| {
+                let relative = path.strip_prefix(".").unwrap_or(path);
+                if matcher.is_match(relative) {
+                    found.insert(relative.to_path_buf());
+                }
+            });
+        }
+        if found.len() == before {
+            return Err(UnreadableInput {
+                path: text.to_string(),
+                role,
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "the glob matches no file",
+                ),
+            });
+        }
+    }
+    Ok(found.into_iter().collect())
+}
+
+fn walk(dir: &Path, visit: &mut dyn FnMut(&Path)) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        match entry.file_type() {
+            Ok(kind) if kind.is_dir() => walk(&path, visit),
+            Ok(kind) if kind.is_file() => visit(&path),
+            _ => {}
+        }
+    }
+}
+
+/// Hashes the artifacts and verifies the attestation files.
+fn collect_provenance(inputs: &FileInputs, evidence: &mut Evidence) -> Result<(), UnreadableInput> {
+    for path in &inputs.artifact {
+        let name = path.display().to_string();
+        // Hashed in one streaming pass (release artifacts can be large), not read whole.
+        let artifact = Artifact::from_file(path).map_err(|e| UnreadableInput {
+            path: name.clone(),
+            role: "--artifact",
+            source: std::io::Error::other(e.message),
+        })?;
+        let digests = files::attestation::artifact_digests(&artifact);
+        evidence.inputs.push(InputFile {
+            path: name.clone(),
+            role: InputRole::Artifact,
+            sha256: digests.digests.get("sha256").cloned(),
+            size: std::fs::metadata(path).ok().map(|m| m.len()),
+        });
+        evidence.artifacts.push(Sourced {
+            source: name,
+            observed: Ok(digests),
+        });
+    }
+    if inputs.attestation.is_empty() {
+        return Ok(());
+    }
+    let public_good;
+    let root = match &inputs.trusted_root {
+        Some(root) => root,
+        None => {
+            public_good = TrustedRoot::public_good().map_err(|e| UnreadableInput {
+                path: "embedded trusted root".into(),
+                role: "--trusted-root",
+                source: std::io::Error::other(e.message),
+            })?;
+            &public_good
+        }
+    };
+    for path in &inputs.attestation {
+        let (name, bytes) = read_input(path, InputRole::Attestation, &mut evidence.inputs)?;
+        let observed = files::attestation::read_attestation_file(
+            &name,
+            &bytes,
+            &inputs.attestation_signers,
+            root,
+        );
+        log_observed(&name, &observed);
+        evidence.attestations.push(Sourced {
+            source: name,
+            observed,
+        });
+    }
+    Ok(())
+}
+
 fn read_input(
     path: &Path,
     role: InputRole,
@@ -159,6 +293,8 @@ fn read_input(
             InputRole::Vex => "--vex",
             InputRole::Sbom => "--sbom",
             InputRole::Lockfile => "--lockfile",
+            InputRole::Artifact => "--artifact",
+            InputRole::Attestation => "--attestation",
         },
         source,
     })?;

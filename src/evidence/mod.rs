@@ -7,6 +7,7 @@
 
 pub mod ecosystem;
 pub mod forge;
+pub mod provenance;
 pub mod sast;
 pub mod sbom;
 pub mod sca;
@@ -62,6 +63,12 @@ pub struct Evidence {
     /// What the SBOMs must be about (`metadata.component`), when the run knows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_subject: Option<sbom::ExpectedSubject>,
+    /// Artifacts the run vouches for (`--artifact`, the policy's `provenance.artifacts`).
+    #[serde(default)]
+    pub artifacts: Vec<Sourced<provenance::ArtifactDigests>>,
+    /// Attestation files, their signatures checked (`--attestation`).
+    #[serde(default)]
+    pub attestations: Vec<Sourced<provenance::AttestationFile>>,
     /// What the forge said, when `--forge` was used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forge: Option<forge::ForgeEvidence>,
@@ -155,6 +162,10 @@ pub enum InputRole {
     Sbom,
     /// `--lockfile`
     Lockfile,
+    /// `--artifact`
+    Artifact,
+    /// `--attestation`
+    Attestation,
 }
 
 /// Evidence read from one named source (a file), or the gap that replaced it.

@@ -50,6 +50,10 @@ pub struct Policy {
     /// within license and component policy.
     #[serde(default, deserialize_with = "sections::section")]
     pub sbom: Option<crate::checks::sbom::SbomPolicy>,
+    /// Provenance: every artifact has signed, logged SLSA provenance from a trusted
+    /// builder and the expected source.
+    #[serde(default, deserialize_with = "sections::section")]
+    pub provenance: Option<crate::checks::provenance::ProvenancePolicy>,
     /// Time-boxed waivers for specific findings. Each needs a reason, an owner and an expiry date.
     #[serde(default)]
     #[schemars(with = "Vec<Exception>")]

@@ -36,6 +36,12 @@ pub struct ProvenanceSigner {
     pub keys: Vec<PublicKey>,
 }
 
+impl Default for ProvenanceSigner {
+    fn default() -> Self {
+        Self::default_keyless()
+    }
+}
+
 impl ProvenanceSigner {
     /// GitHub Actions and GitLab.com, the issuers of hosted CI, and no keys.
     pub fn default_keyless() -> Self {
@@ -166,7 +172,10 @@ pub fn verify_statement(
         predicate_type: statement.predicate_type,
         subjects: statement.subjects,
         signer: signer_facts,
-        signed_at: times.iter().map(|(_, at)| super::trust_root::format_time(*at)).collect(),
+        signed_at: times
+            .iter()
+            .map(|(_, at)| super::trust_root::format_time(*at))
+            .collect(),
         build,
         unlogged,
     })

@@ -18,7 +18,7 @@
 
 use std::collections::BTreeMap;
 
-use globset::{Glob, GlobMatcher};
+use globset::GlobMatcher;
 use serde_json::Value;
 
 use super::error::{Result, VerifyError};
@@ -223,7 +223,14 @@ impl TrustedBuilder {
         build_types: Vec<String>,
         allow_untagged: bool,
     ) -> std::result::Result<Self, globset::Error> {
-        let glob = |pattern: &str| Glob::new(pattern).map(|glob| glob.compile_matcher());
+        // `*` stays within one path segment (`…/workflows/*.yml` cannot reach into
+        // another repository); `**` crosses segments.
+        let glob = |pattern: &str| {
+            globset::GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()
+                .map(|glob| glob.compile_matcher())
+        };
         Ok(TrustedBuilder {
             id: id.to_string(),
             matcher: glob(id)?,

@@ -1,5 +1,6 @@
 //! Readers for local evidence files. Each takes a source name and the bytes and
 //! returns evidence or a [`crate::evidence::Gap`]; none of them panics on any input.
+pub mod attestation;
 mod gitlab_sast;
 pub(crate) mod json;
 pub mod lockfile;
