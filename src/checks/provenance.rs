@@ -349,7 +349,9 @@ fn judge_artifact(
                 Step::Builder | Step::Predicate => &UNTRUSTED_BUILDER,
                 _ => &REJECTED_ATTESTATION,
             };
-            Err(Box::new(code.finding(format!("{}: {place}: {error}", artifact.name))))
+            Err(Box::new(
+                code.finding(format!("{}: {place}: {error}", artifact.name)),
+            ))
         }
     }
 }

@@ -14,6 +14,7 @@ mod sbom_cargo;
 mod sca_corpus;
 mod schemas;
 mod sigstore_conformance;
+mod sigstore_fixtures;
 mod sigstore_mutations;
 mod slsa_corpus;
 mod support;
