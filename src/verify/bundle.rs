@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::certificate::ParsedCertificate;
 use super::dsse::Envelope;
-use super::error::{Result, VerifyError};
+use super::error::{Result, Step, VerifyError};
 use super::keys::HashAlgorithm;
 
 /// The bundle format version.
@@ -442,7 +442,16 @@ fn non_negative(value: Option<i64>, field: &str) -> Result<u64> {
 }
 
 impl RawTlogEntry {
+    /// A log entry whose fields do not even decode is a transparency failure (as
+    /// slsa-verifier's `ErrorInvalidRekorEntry`), not a bundle syntax error.
     fn parse(&self, version: BundleVersion) -> Result<TlogEntry> {
+        self.parse_fields(version).map_err(|e| match e.step {
+            Step::Parse => VerifyError::transparency(e.message),
+            _ => e,
+        })
+    }
+
+    fn parse_fields(&self, version: BundleVersion) -> Result<TlogEntry> {
         let inclusion_proof = self
             .inclusion_proof
             .as_ref()

@@ -235,9 +235,14 @@ fn mutated_message_signature_bundles_are_rejected() {
         rejected(&case, "claim another log", Some(Step::Transparency), |b| {
             entry(b)["logId"]["keyId"] = encode(&[1u8; 32]);
         }),
-        rejected(&case, "a negative log index", Some(Step::Parse), |b| {
-            entry(b)["logIndex"] = json!("-1");
-        }),
+        rejected(
+            &case,
+            "a negative log index",
+            Some(Step::Transparency),
+            |b| {
+                entry(b)["logIndex"] = json!("-1");
+            },
+        ),
         rejected(&case, "an unknown bundle version", Some(Step::Parse), |b| {
             b["mediaType"] = json!("application/vnd.dev.sigstore.bundle.v0.9+json");
         }),
