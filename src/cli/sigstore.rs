@@ -27,6 +27,17 @@ use crate::verify::{Step, VerifyError};
 pub enum SigstoreCommand {
     /// Verify a Sigstore bundle offline (the sigstore-conformance protocol).
     VerifyBundle(VerifyBundleArgs),
+    /// Fetch the current Sigstore public-good trusted root through TUF (needs the
+    /// network) and write it for `--trusted-root`.
+    RefreshRoot(RefreshRootArgs),
+}
+
+/// Arguments of `vouch sigstore refresh-root`.
+#[derive(Debug, Args)]
+pub struct RefreshRootArgs {
+    /// Where to write trusted_root.json.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 /// Arguments of `vouch sigstore verify-bundle`.
@@ -58,7 +69,10 @@ pub struct VerifyBundleArgs {
 
 /// Runs `vouch sigstore …`.
 pub fn run(cmd: &SigstoreCommand) -> anyhow::Result<Outcome> {
-    let SigstoreCommand::VerifyBundle(args) = cmd;
+    let args = match cmd {
+        SigstoreCommand::VerifyBundle(args) => args,
+        SigstoreCommand::RefreshRoot(args) => return refresh_root(&args.out),
+    };
     let root = load_root(args.trusted_root.as_deref(), args.staging)?;
     let policy = match (
         &args.certificate_identity,
@@ -95,6 +109,52 @@ pub fn run(cmd: &SigstoreCommand) -> anyhow::Result<Outcome> {
             Ok(Outcome::Fail)
         }
     }
+}
+
+/// Fetches the public-good trusted root through Sigstore's TUF repository with the
+/// `sigstore` crate (tough verifies the metadata from the TUF root embedded in that
+/// crate, and the target against its signed hash), checks that vouch can read it, and
+/// writes it. Verification itself never fetches anything.
+fn refresh_root(out: &Path) -> anyhow::Result<Outcome> {
+    let checkout = tempfile_dir()?;
+    let fetched = fetch_trusted_root(&checkout);
+    let _ = std::fs::remove_dir_all(&checkout);
+    let bytes = fetched?;
+    TrustedRoot::from_json(&bytes)
+        .map_err(|e| anyhow::anyhow!("the fetched trusted root does not read: {e}"))?;
+    let partial = out.with_extension("json.partial");
+    std::fs::write(&partial, &bytes)
+        .with_context(|| format!("cannot write {}", partial.display()))?;
+    std::fs::rename(&partial, out).with_context(|| format!("cannot write {}", out.display()))?;
+    println!(
+        "wrote {} ({} bytes); pass it with --trusted-root",
+        terminal(&out.display().to_string()),
+        bytes.len()
+    );
+    Ok(Outcome::Pass)
+}
+
+fn fetch_trusted_root(checkout: &Path) -> anyhow::Result<Vec<u8>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime
+        .block_on(::sigstore::trust::sigstore::SigstoreTrustRoot::new(Some(
+            checkout,
+        )))
+        .map_err(|e| {
+            anyhow::anyhow!("TUF refresh from https://tuf-repo-cdn.sigstore.dev failed: {e}")
+        })?;
+    let fetched = checkout.join("trusted_root.json");
+    std::fs::read(&fetched).with_context(|| format!("TUF gave no {}", fetched.display()))
+}
+
+/// A fresh private directory for the TUF checkout.
+fn tempfile_dir() -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("vouch-tuf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(dir)
 }
 
 /// The trusted root: a file, or the embedded public-good (or staging) root.
