@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use vouch::ci::Env;
-use vouch::cli::{Cli, Command, Outcome, evaluate, policy, provenance, sbom, sigstore, verify};
+use vouch::cli::{
+    Cli, Command, Outcome, evaluate, policy, provenance, sbom, sigstore, verify, vsa,
+};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
         Command::Sbom(cmd) => sbom::run(cmd, &env, tty),
         Command::Sigstore(cmd) => sigstore::run(cmd),
         Command::Provenance(cmd) => provenance::run(cmd),
+        Command::Vsa(cmd) => vsa::run(cmd),
     };
     match result {
         Ok(Outcome::Pass) => ExitCode::SUCCESS,

@@ -10,6 +10,7 @@ pub mod provenance;
 pub mod sbom;
 pub mod sigstore;
 pub mod verify;
+pub mod vsa;
 
 use clap::{Parser, Subcommand};
 
@@ -55,6 +56,9 @@ pub enum Command {
     /// Verify SLSA provenance of artifacts (builder, source, subjects), offline.
     #[command(subcommand)]
     Provenance(provenance::ProvenanceCommand),
+    /// Verify a SLSA Verification Summary Attestation (VSA), key-signed.
+    #[command(subcommand)]
+    Vsa(vsa::VsaCommand),
     /// Sigstore bundle verification (the sigstore-conformance client protocol).
     #[command(subcommand)]
     Sigstore(sigstore::SigstoreCommand),

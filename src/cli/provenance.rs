@@ -38,7 +38,8 @@ pub struct ProvenanceArgs {
     #[arg(long, value_name = "ALG:HEX[,ALG:HEX]")]
     pub digest: Vec<String>,
     /// The attestation file: a Sigstore bundle, JSON Lines of bundles or DSSE envelopes
-    /// (`.intoto.jsonl`), or an npm attestations document.
+    /// (`.intoto.jsonl`), an npm attestations document, or an OCI image layout directory
+    /// with cosign-attached attestations.
     #[arg(long, value_name = "FILE")]
     pub attestation: PathBuf,
     /// The builder that must have built the artifacts (`@ref` optional); it is trusted for
@@ -129,10 +130,16 @@ pub fn run(cmd: &ProvenanceCommand) -> anyhow::Result<Outcome> {
         );
     }
     let expectations = expectations(args)?;
-    let bytes = std::fs::read(&args.attestation)
-        .with_context(|| format!("cannot read attestation {}", args.attestation.display()))?;
     let file = args.attestation.display().to_string();
-    let outcome = read_attestations(&bytes).and_then(|documents| {
+    let documents = if crate::collect::files::oci::is_layout(&args.attestation) {
+        crate::collect::files::oci::read_layout_attestations(&args.attestation)
+            .map_err(VerifyError::parse)
+    } else {
+        let bytes = std::fs::read(&args.attestation)
+            .with_context(|| format!("cannot read attestation {}", args.attestation.display()))?;
+        read_attestations(&bytes)
+    };
+    let outcome = documents.and_then(|documents| {
         let verified = documents
             .iter()
             .map(|document| {

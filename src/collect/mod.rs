@@ -263,6 +263,31 @@ fn collect_provenance(inputs: &FileInputs, evidence: &mut Evidence) -> Result<()
         }
     };
     for path in &inputs.attestation {
+        if files::oci::is_layout(path) {
+            // The layout's index.json is the recorded input; blobs are checked by digest.
+            let (name, _) = read_input(
+                &path.join("index.json"),
+                InputRole::Attestation,
+                &mut evidence.inputs,
+            )?;
+            let observed = files::oci::read_layout_attestations(path)
+                .map_err(|e| {
+                    crate::evidence::Gap::new(crate::evidence::GapKind::Malformed, &name, e)
+                })
+                .map(|documents| {
+                    files::attestation::verify_documents(
+                        &documents,
+                        &inputs.attestation_signers,
+                        root,
+                    )
+                });
+            log_observed(&name, &observed);
+            evidence.attestations.push(Sourced {
+                source: name,
+                observed,
+            });
+            continue;
+        }
         let (name, bytes) = read_input(path, InputRole::Attestation, &mut evidence.inputs)?;
         let observed = files::attestation::read_attestation_file(
             &name,

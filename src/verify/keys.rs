@@ -415,12 +415,27 @@ fn ecdsa_verify_digest(
                 digest_algorithm.output_len()
             )
         })?;
-    sig::UnparsedPublicKey::new(algorithm, point)
-        .verify_digest(&digest, signature)
-        .map_err(failed)
+    let key = sig::UnparsedPublicKey::new(algorithm, point);
+    if key.verify_digest(&digest, signature).is_ok() {
+        return Ok(());
+    }
+    // Some signers (Google's VSA keystore, JWS-style tools) write the fixed-width r||s
+    // form (IEEE P1363) instead of DER; re-encode it and try once more.
+    let der =
+        match (curve, signature.len()) {
+            (Curve::P256, 64) => p256::ecdsa::Signature::from_slice(signature)
+                .map(|s| s.to_der().as_bytes().to_vec()),
+            (Curve::P384, 96) => p384::ecdsa::Signature::from_slice(signature)
+                .map(|s| s.to_der().as_bytes().to_vec()),
+            _ => return Err(failed(())),
+        };
+    match der {
+        Ok(der) => key.verify_digest(&digest, &der).map_err(failed),
+        Err(_) => Err(failed(())),
+    }
 }
 
-fn failed(_: impl std::fmt::Display) -> String {
+fn failed(_: impl std::fmt::Debug) -> String {
     "wrong key or altered data".to_string()
 }
 

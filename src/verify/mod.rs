@@ -30,5 +30,6 @@ pub mod slsa;
 pub mod statement;
 pub mod timestamp;
 pub mod trust_root;
+pub mod vsa;
 
 pub use error::{Step, VerifyError};

@@ -859,3 +859,105 @@ fn slsa_verifier_bundle_cases_verify_or_fail_at_the_stated_step() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// The cosign-attached provenance of a container image in an OCI layout, and a
+/// key-signed VSA.
+#[test]
+fn container_provenance_and_the_vsa_give_the_stated_outcomes() {
+    let Some(corpus) = corpus() else { return };
+    let root = corpus.join("slsa-provenance");
+    let mut wrong = Vec::new();
+    let w = &mut wrong;
+    let image = [Subject::Sidecar(
+        "gha_generic_container/v2.1.0/container_workflow_dispatch.digest",
+    )];
+    let layout = "gha_generic_container/v2.1.0/container_workflow_dispatch";
+    let container = "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_container_slsa3.yml";
+    let base = ["--builder-id", container, "--source-uri", EXAMPLE];
+    let with = |extra: &[&'static str]| -> Vec<&'static str> {
+        base.iter().copied().chain(extra.iter().copied()).collect()
+    };
+    check(
+        &root,
+        layout,
+        &image,
+        &with(&["--source-branch", "main"]),
+        Ok(()),
+        w,
+    );
+    check(
+        &root,
+        layout,
+        &image,
+        &with(&["--source-branch", "master"]),
+        Err("source"),
+        w,
+    );
+    check(
+        &root,
+        layout,
+        &image,
+        &with(&["--source-tag", "v1.2.3"]),
+        Err("source"),
+        w,
+    );
+    check(
+        &root,
+        layout,
+        &image,
+        &[
+            "--builder-id",
+            container,
+            "--source-uri",
+            "github.com/slsa-framework/example-packageA",
+        ],
+        Err("source"),
+        w,
+    );
+    check(
+        &root,
+        layout,
+        &[Subject::Sidecar("bcr/MODULE.bazel.sha256")],
+        &base,
+        Err("digest"),
+        w,
+    );
+
+    let vsa = |key_id: &str| {
+        let mut cmd = vouch();
+        cmd.args(["vsa", "verify", "--attestation"])
+            .arg(root.join("vsa/gce/v1/gke-gce-pre.bcid-vsa.jsonl"))
+            .arg("--key")
+            .arg(root.join("vsa/gce/v1/vsa_signing_public_key.pem"))
+            .args(["--key-id", key_id])
+            .args(["--subject-digest", "gce_image_id:8970095005306000053"])
+            .args([
+                "--verifier-id",
+                "https://bcid.corp.google.com/verifier/bcid_package_enforcer/v0.1",
+            ])
+            .args([
+                "--resource-uri",
+                "gce_image://gke-node-images:gke-12615-gke1418000-cos-101-17162-463-29-c-cgpv1-pre",
+            ])
+            .args([
+                "--verified-level",
+                "BCID_L1",
+                "--verified-level",
+                "SLSA_BUILD_LEVEL_2",
+            ]);
+        run(&mut cmd)
+    };
+    let (code, stdout, stderr) = vsa("keystore://76574:prod:vsa_signing_public_key");
+    if code != 0 {
+        w.push(format!("VSA with its key id: {stdout}{stderr}"));
+    }
+    for key_id in ["", "my_key_id"] {
+        let (code, _, stderr) = vsa(key_id);
+        if code != 1 || !stderr.contains("signature:") {
+            w.push(format!(
+                "VSA with key id `{key_id}` must fail at the signature: {stderr}"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

@@ -8,7 +8,7 @@ use crate::evidence::provenance::{
 };
 use crate::evidence::{Gap, GapKind, Observed};
 use crate::verify::artifact::Artifact;
-use crate::verify::attestation::read_attestations;
+use crate::verify::attestation::{AttestationDocument, read_attestations};
 use crate::verify::keys::HashAlgorithm;
 use crate::verify::provenance::{ProvenanceSigner, verify_statement};
 use crate::verify::trust_root::TrustedRoot;
@@ -41,6 +41,16 @@ pub fn read_attestation_file(
 ) -> Observed<AttestationFile> {
     let documents =
         read_attestations(bytes).map_err(|e| Gap::new(GapKind::Malformed, name, e.message))?;
+    Ok(verify_documents(&documents, signer, root))
+}
+
+/// Verifies each document's signature; a document that does not verify is a rejected
+/// record.
+pub fn verify_documents(
+    documents: &[AttestationDocument],
+    signer: &ProvenanceSigner,
+    root: &TrustedRoot,
+) -> AttestationFile {
     let documents = documents
         .iter()
         .map(|document| AttestationRecord {
@@ -56,5 +66,5 @@ pub fn read_attestation_file(
             },
         })
         .collect();
-    Ok(AttestationFile { documents })
+    AttestationFile { documents }
 }

@@ -4,6 +4,7 @@ pub mod attestation;
 mod gitlab_sast;
 pub(crate) mod json;
 pub mod lockfile;
+pub mod oci;
 pub mod sarif;
 pub mod sbom;
 pub mod sca;

@@ -1,0 +1,169 @@
+//! SLSA Verification Summary Attestations (VSA v1): a verifier's signed statement that it
+//! checked an artifact against a policy, and at which levels it passed.
+//!
+//! Owns reading a VSA and checking it against what the consumer expects: the predicate
+//! type, the subject, the verifier, the resource, the result `PASSED`, and the verified
+//! levels (`SLSA_BUILD_LEVEL_3` satisfies an expected `SLSA_BUILD_LEVEL_2`; other levels
+//! match exactly). The signature is checked by the caller's key; when a key id is
+//! expected, only signatures carrying that key id count.
+
+use serde_json::Value;
+
+use super::dsse::Envelope;
+use super::error::{Result, VerifyError};
+use super::keys::PublicKey;
+use super::statement::Statement;
+
+/// The VSA v1 predicate type.
+pub const VSA_V1: &str = "https://slsa.dev/verification_summary/v1";
+
+/// What the VSA must say.
+#[derive(Debug, Clone, Default)]
+pub struct VsaExpectations {
+    /// The verifier that must have issued it (`verifier.id`).
+    pub verifier_id: String,
+    /// The resource it must be about (`resourceUri`).
+    pub resource_uri: Option<String>,
+    /// Levels it must have verified (`verifiedLevels`).
+    pub verified_levels: Vec<String>,
+    /// Subject digests (`algorithm`, `value`) that must all be among the subjects.
+    pub subject_digests: Vec<(String, String)>,
+    /// The key id the signature must carry, when given.
+    pub key_id: Option<String>,
+}
+
+/// A VSA that verified.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct VerifiedVsa {
+    /// `verifier.id`.
+    pub verifier_id: String,
+    /// `resourceUri`.
+    pub resource_uri: String,
+    /// `verifiedLevels`.
+    pub verified_levels: Vec<String>,
+    /// `timeVerified`, as stated.
+    pub time_verified: Option<String>,
+}
+
+/// Verifies a key-signed DSSE envelope carrying a VSA.
+pub fn verify_vsa_envelope(
+    envelope: &Envelope,
+    key: &PublicKey,
+    expected: &VsaExpectations,
+) -> Result<VerifiedVsa> {
+    let pae = envelope.pae();
+    let candidates: Vec<_> = envelope
+        .signatures
+        .iter()
+        .filter(|signature| match &expected.key_id {
+            Some(id) => signature.keyid.as_deref().unwrap_or("") == id,
+            None => true,
+        })
+        .collect();
+    if !candidates
+        .iter()
+        .any(|signature| key.verify(&pae, &signature.sig, key.default_hash()).is_ok())
+    {
+        return Err(VerifyError::signature(match &expected.key_id {
+            Some(id) => format!("no signature with key id `{id}` verifies with the given key"),
+            None => "no signature verifies with the given key".to_string(),
+        }));
+    }
+    let statement = Statement::from_payload(&envelope.payload)?;
+    check_vsa(&statement, expected)
+}
+
+/// Checks a verified statement's VSA predicate.
+pub fn check_vsa(statement: &Statement, expected: &VsaExpectations) -> Result<VerifiedVsa> {
+    if statement.predicate_type != VSA_V1 {
+        return Err(VerifyError::predicate(format!(
+            "expected a VSA ({VSA_V1}), got predicate type `{}`",
+            statement.predicate_type
+        )));
+    }
+    for (algorithm, value) in &expected.subject_digests {
+        if !statement
+            .subjects
+            .iter()
+            .any(|subject| subject.digest.get(algorithm).is_some_and(|d| d == value))
+        {
+            return Err(VerifyError::digest(format!(
+                "expected a subject with digest {algorithm}:{value}"
+            )));
+        }
+    }
+    let predicate = &statement.predicate;
+    let text = |pointer: &str| {
+        predicate
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let verifier_id =
+        text("/verifier/id").ok_or_else(|| VerifyError::predicate("the VSA has no verifier.id"))?;
+    if verifier_id != expected.verifier_id {
+        return Err(VerifyError::builder(format!(
+            "expected verifier `{}`, got `{verifier_id}`",
+            expected.verifier_id
+        )));
+    }
+    let resource_uri = text("/resourceUri").unwrap_or_default();
+    if let Some(uri) = &expected.resource_uri
+        && *uri != resource_uri
+    {
+        return Err(VerifyError::source(format!(
+            "expected resource `{uri}`, got `{resource_uri}`"
+        )));
+    }
+    let result = text("/verificationResult").unwrap_or_default();
+    if result != "PASSED" {
+        return Err(VerifyError::predicate(format!(
+            "the VSA's verificationResult is `{result}`, not PASSED"
+        )));
+    }
+    let levels: Vec<String> = predicate["verifiedLevels"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect();
+    for wanted in &expected.verified_levels {
+        if !levels.iter().any(|level| level_satisfies(level, wanted)) {
+            return Err(VerifyError::predicate(format!(
+                "expected verified level {wanted}, the VSA has {}",
+                levels.join(", ")
+            )));
+        }
+    }
+    Ok(VerifiedVsa {
+        verifier_id,
+        resource_uri,
+        verified_levels: levels,
+        time_verified: text("/timeVerified"),
+    })
+}
+
+/// `SLSA_BUILD_LEVEL_3` satisfies `SLSA_BUILD_LEVEL_2`; anything else must be equal.
+fn level_satisfies(have: &str, want: &str) -> bool {
+    const PREFIX: &str = "SLSA_BUILD_LEVEL_";
+    match (have.strip_prefix(PREFIX), want.strip_prefix(PREFIX)) {
+        (Some(h), Some(w)) => {
+            matches!((h.parse::<u8>(), w.parse::<u8>()), (Ok(h), Ok(w)) if h >= w)
+        }
+        _ => have == want,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::level_satisfies;
+
+    #[test]
+    fn a_higher_build_level_satisfies_a_lower_one_and_other_levels_match_exactly() {
+        assert!(level_satisfies("SLSA_BUILD_LEVEL_3", "SLSA_BUILD_LEVEL_2"));
+        assert!(!level_satisfies("SLSA_BUILD_LEVEL_1", "SLSA_BUILD_LEVEL_2"));
+        assert!(level_satisfies("BCID_L1", "BCID_L1"));
+        assert!(!level_satisfies("BCID_L2", "BCID_L1"));
+    }
+}
