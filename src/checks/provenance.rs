@@ -94,6 +94,12 @@ pub struct BuilderTrust {
     /// Accept the builder pinned to a branch or commit, not only to a release tag.
     #[serde(default)]
     pub allow_untagged: bool,
+    /// Keys whose signature vouches for this builder, as `sha256:<hex>` of the key's
+    /// SubjectPublicKeyInfo (`openssl pkey -pubin -in key.pub -outform DER | sha256sum`).
+    /// A key-signed statement counts only for entries that list its key; certificate-signed
+    /// statements need none.
+    #[serde(default)]
+    pub keys: Vec<String>,
 }
 
 /// The expected source; each field is optional.
@@ -281,17 +287,34 @@ impl Control for ProvenanceCheck {
         }
         let mut summaries = Vec::new();
         for artifact_evidence in &evidence.artifacts {
-            let Ok(digests) = &artifact_evidence.observed else {
-                continue;
+            // An artifact whose digests are missing or unusable is never skipped: it
+            // cannot be vouched for.
+            let artifact = match &artifact_evidence.observed {
+                Ok(digests) => {
+                    let parts: Vec<String> = digests
+                        .digests
+                        .iter()
+                        .map(|(a, d)| format!("{a}:{d}"))
+                        .collect();
+                    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+                    Artifact::from_digests(&parts).map_err(|e| e.message)
+                }
+                Err(gap) => Err(gap.to_string()),
             };
-            let parts: Vec<String> = digests
-                .digests
-                .iter()
-                .map(|(a, d)| format!("{a}:{d}"))
-                .collect();
-            let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
-            let Ok(mut artifact) = Artifact::from_digests(&parts) else {
-                continue;
+            let mut artifact = match artifact {
+                Ok(artifact) => artifact,
+                Err(reason) => {
+                    summaries.push(format!("{}: unreadable", artifact_evidence.source));
+                    out.findings.push(
+                        MISSING
+                            .finding(format!(
+                                "{}: no usable digest: {reason}",
+                                artifact_evidence.source
+                            ))
+                            .with_location(Some(at(&artifact_evidence.source))),
+                    );
+                    continue;
+                }
             };
             artifact.name = artifact_evidence.source.clone();
             match judge_artifact(&artifact, &statements, &expectations) {
@@ -411,6 +434,10 @@ pub fn expectations(
                 entry.build_types.clone(),
                 entry.allow_untagged,
             )
+            .map(|mut builder| {
+                builder.keys = entry.keys.clone();
+                builder
+            })
             .map_err(|e| format!("trust map entry `{}`: {e}", entry.id.as_str()))
         })
         .collect::<Result<Vec<_>, _>>()?;

@@ -129,7 +129,7 @@ pub fn run(cmd: &ProvenanceCommand) -> anyhow::Result<Outcome> {
                 .map_err(|e| anyhow::anyhow!("key {}: {e}", path.display()))?,
         );
     }
-    let expectations = expectations(args)?;
+    let expectations = expectations(args, &signer)?;
     let file = args.attestation.display().to_string();
     let documents = if crate::collect::files::oci::is_layout(&args.attestation) {
         crate::collect::files::oci::read_layout_attestations(&args.attestation)
@@ -190,20 +190,30 @@ pub fn run(cmd: &ProvenanceCommand) -> anyhow::Result<Outcome> {
     }
 }
 
-fn expectations(args: &ProvenanceArgs) -> anyhow::Result<ProvenanceExpectations> {
+fn expectations(
+    args: &ProvenanceArgs,
+    signer: &ProvenanceSigner,
+) -> anyhow::Result<ProvenanceExpectations> {
+    // A builder named on the command line is trusted for any source, at a level that is
+    // not asserted (0) without a policy's trust map; keys given with --key vouch for it.
     let builders = match &args.builder_id {
-        // A builder named on the command line is trusted for any source; the level it
-        // reaches is not asserted (0) without a policy's trust map.
-        Some(id) => vec![
-            TrustedBuilder::new(
+        Some(id) => {
+            let mut entry = TrustedBuilder::new(
                 &globset::escape(crate::verify::slsa::builder_base(id)),
                 &[],
                 0,
                 Vec::new(),
                 args.allow_untagged_builder,
             )
-            .context("--builder-id")?,
-        ],
+            .context("--builder-id")?;
+            entry.keys = signer
+                .keys
+                .iter()
+                .map(crate::verify::provenance::key_id)
+                .collect::<Result<_, _>>()
+                .map_err(|e| anyhow::anyhow!("--key: {e}"))?;
+            vec![entry]
+        }
         None => Vec::new(),
     };
     let source_ref = match (

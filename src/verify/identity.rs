@@ -52,11 +52,17 @@ pub enum FulcioExtension {
     BuildTrigger,
     /// The run URI (`.21`).
     RunInvocationUri,
+    /// Deprecated GitHub workflow repository, `owner/repo` (`.5`, raw string).
+    LegacyWorkflowRepository,
+    /// Deprecated GitHub workflow ref (`.6`, raw string).
+    LegacyWorkflowRef,
+    /// Deprecated GitHub workflow commit (`.3`, raw string).
+    LegacyWorkflowSha,
 }
 
 impl FulcioExtension {
     /// All extensions, for reporting what a certificate carries.
-    pub const ALL: [FulcioExtension; 12] = [
+    pub const ALL: [FulcioExtension; 15] = [
         FulcioExtension::Issuer,
         FulcioExtension::BuildSignerUri,
         FulcioExtension::BuildSignerDigest,
@@ -69,6 +75,9 @@ impl FulcioExtension {
         FulcioExtension::BuildConfigUri,
         FulcioExtension::BuildTrigger,
         FulcioExtension::RunInvocationUri,
+        FulcioExtension::LegacyWorkflowRepository,
+        FulcioExtension::LegacyWorkflowRef,
+        FulcioExtension::LegacyWorkflowSha,
     ];
 
     fn arc(self) -> u32 {
@@ -85,6 +94,9 @@ impl FulcioExtension {
             FulcioExtension::BuildConfigUri => 18,
             FulcioExtension::BuildTrigger => 20,
             FulcioExtension::RunInvocationUri => 21,
+            FulcioExtension::LegacyWorkflowRepository => 5,
+            FulcioExtension::LegacyWorkflowRef => 6,
+            FulcioExtension::LegacyWorkflowSha => 3,
         }
     }
 
@@ -103,6 +115,9 @@ impl FulcioExtension {
             FulcioExtension::BuildConfigUri => "build-config-uri",
             FulcioExtension::BuildTrigger => "build-trigger",
             FulcioExtension::RunInvocationUri => "run-invocation-uri",
+            FulcioExtension::LegacyWorkflowRepository => "legacy-workflow-repository",
+            FulcioExtension::LegacyWorkflowRef => "legacy-workflow-ref",
+            FulcioExtension::LegacyWorkflowSha => "legacy-workflow-sha",
         }
     }
 }
@@ -115,8 +130,14 @@ fn fulcio_oid(arc: u32) -> ObjectIdentifier {
 
 /// Reads a Fulcio extension from a certificate.
 pub fn extension(cert: &ParsedCertificate, which: FulcioExtension) -> Option<String> {
-    if let Some(raw) = cert.raw_extension(fulcio_oid(which.arc())) {
-        return Utf8StringRef::from_der(raw).ok().map(|s| s.to_string());
+    let arc = which.arc();
+    if let Some(raw) = cert.raw_extension(fulcio_oid(arc)) {
+        // Arcs 1 to 6 are Fulcio's deprecated extensions, raw strings; later ones are DER.
+        return if arc <= 6 {
+            std::str::from_utf8(raw).ok().map(str::to_string)
+        } else {
+            Utf8StringRef::from_der(raw).ok().map(|s| s.to_string())
+        };
     }
     // The deprecated v1 issuer extension holds the issuer as raw bytes.
     if which == FulcioExtension::Issuer {

@@ -118,10 +118,11 @@ pub fn verify_statement(
         AttestationForm::Bundle(value) => {
             let bundle = Bundle::from_value(value)?;
             let key_signed = matches!(bundle.signing_material, SigningMaterial::PublicKey { .. });
-            let verified = if key_signed {
-                verify_with_any_key(&signer.keys, |policy| {
+            let (verified, key_id) = if key_signed {
+                let (verified, key) = verify_with_any_key(&signer.keys, |policy| {
                     verify_bundle(&bundle, None, policy, root)
-                })?
+                })?;
+                (verified, Some(key))
             } else {
                 let policy = SignerPolicy::Identity(IdentityPolicy {
                     // Any identity: the builder check decides which one may sign.
@@ -129,7 +130,7 @@ pub fn verify_statement(
                     issuer: any_of(&signer.issuers),
                     extensions: Vec::new(),
                 });
-                verify_bundle(&bundle, None, &policy, root)?
+                (verify_bundle(&bundle, None, &policy, root)?, None)
             };
             let envelope = verified.envelope.ok_or_else(|| {
                 VerifyError::predicate("the bundle signs a message, not an attestation")
@@ -138,6 +139,7 @@ pub fn verify_statement(
                 identities: verified.identities,
                 extensions: verified.extensions,
                 key_signed,
+                key_id,
             };
             (envelope, facts, verified.times)
         }
@@ -148,7 +150,7 @@ pub fn verify_statement(
                 unlogged = true;
                 (envelope, facts, Vec::new())
             } else {
-                verify_with_any_key(&signer.keys, |policy| {
+                let ((), key_id) = verify_with_any_key(&signer.keys, |policy| {
                     let SignerPolicy::Key(key) = policy else {
                         unreachable!("keys only")
                     };
@@ -156,6 +158,7 @@ pub fn verify_statement(
                 })?;
                 let facts = SignerFacts {
                     key_signed: true,
+                    key_id: Some(key_id),
                     ..SignerFacts::default()
                 };
                 (envelope, facts, Vec::new())
@@ -202,11 +205,11 @@ pub fn check_statement(
         .collect::<Result<Vec<_>>>()?;
     let provenance = match &verified.build {
         Some(facts) => {
-            let builder = check_provenance(facts, &verified.signer, expectations)?;
+            let (builder, certified) = check_provenance(facts, &verified.signer, expectations)?;
             Some(ProvenanceOutcome {
                 trusted_builder: builder.id.clone(),
                 level: builder.max_level,
-                facts: facts.clone(),
+                facts: certified,
             })
         }
         None => None,
@@ -245,24 +248,36 @@ pub fn is_provenance(predicate_type: &str) -> bool {
     predicate_type == PROVENANCE_V0_2 || predicate_type == PROVENANCE_V1
 }
 
-/// Tries each key; the first that verifies wins, else the last failure (or a key error
-/// when no key was given).
+/// Tries each key; the first that verifies wins (with its key id), else the last
+/// failure (or a key error when no key was given).
 fn verify_with_any_key<T>(
     keys: &[PublicKey],
     mut verify: impl FnMut(&SignerPolicy) -> Result<T>,
-) -> Result<T> {
+) -> Result<(T, String)> {
     let mut last =
         VerifyError::key("the attestation is signed with a key, and no key was given (--key)");
     for key in keys {
         match verify(&SignerPolicy::Key(key.clone())) {
-            Ok(value) => return Ok(value),
+            Ok(value) => return Ok((value, key_id(key)?)),
             Err(error) => last = error,
         }
     }
     Err(last)
 }
 
+/// `sha256:<hex>` of a key's SubjectPublicKeyInfo: how trust map entries name keys.
+pub fn key_id(key: &PublicKey) -> Result<String> {
+    Ok(format!(
+        "sha256:{}",
+        hex::encode(super::keys::key_id(&key.to_spki_der()?))
+    ))
+}
+
+/// One matcher for any of `matchers`; none given matches nothing (never everything).
 fn any_of(matchers: &[Matcher]) -> Matcher {
+    if matchers.is_empty() {
+        return Matcher::Exact("\u{0}no issuer is accepted".into());
+    }
     let alternatives: Vec<String> = matchers
         .iter()
         .map(|m| match m {
@@ -325,5 +340,6 @@ fn check_certificate_envelope(envelope: &Envelope, root: &TrustedRoot) -> Result
             .filter_map(|which| extension(&cert, *which).map(|value| (*which, value)))
             .collect(),
         key_signed: false,
+        key_id: None,
     })
 }

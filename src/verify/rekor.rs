@@ -15,6 +15,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 use time::OffsetDateTime;
 
+use super::artifact::Artifact;
 use super::bundle::{Bundle, Content, TlogEntry};
 use super::certificate::ParsedCertificate;
 use super::checkpoint::verify_checkpoint;
@@ -64,14 +65,6 @@ impl Signer<'_> {
     }
 }
 
-/// What the artifact side of a message-signature bundle is known as.
-pub struct ArtifactDigest<'a> {
-    /// The algorithm.
-    pub algorithm: HashAlgorithm,
-    /// The digest bytes.
-    pub digest: &'a [u8],
-}
-
 /// Verifies one log entry against the bundle and the trusted root. Returns the integrated
 /// time when a signed entry timestamp proved it. An entry without an integrated time
 /// (Rekor v2) is timed by `timestamps` (from timestamp authorities): the log key must have
@@ -80,7 +73,7 @@ pub fn verify_entry(
     entry: &TlogEntry,
     bundle: &Bundle,
     signer: &Signer<'_>,
-    artifact: Option<&ArtifactDigest<'_>>,
+    artifact: Option<&Artifact>,
     timestamps: &[OffsetDateTime],
     root: &TrustedRoot,
 ) -> Result<Option<OffsetDateTime>> {
@@ -111,9 +104,14 @@ pub fn verify_entry(
         proven_time = Some(at);
     }
     if let Some(proof) = &entry.inclusion_proof {
-        let key = match integrated_time {
-            Some(at) => log.key_at(at)?,
-            None => {
+        // The key must have been trusted at a time something proved: the SET's, else the
+        // timestamp authorities'. An integrated time without a SET proves nothing, and is
+        // used only when nothing else dates the entry (which then fails for want of a
+        // trusted time anyway).
+        let key = match (proven_time, integrated_time) {
+            (Some(at), _) => log.key_at(at)?,
+            (None, Some(at)) if timestamps.is_empty() => log.key_at(at)?,
+            _ => {
                 let first = timestamps.first().ok_or_else(|| {
                     VerifyError::time(
                         "the log entry has no integrated time and no timestamp authority dates it",
@@ -210,7 +208,7 @@ fn check_body(
     entry: &TlogEntry,
     bundle: &Bundle,
     signer: &Signer<'_>,
-    artifact: Option<&ArtifactDigest<'_>>,
+    artifact: Option<&Artifact>,
 ) -> Result<()> {
     let body: Value = serde_json::from_slice(&entry.canonicalized_body)
         .map_err(|e| VerifyError::transparency(format!("log entry body is not JSON: {e}")))?;
@@ -227,12 +225,15 @@ fn check_body(
             let artifact = artifact.ok_or_else(|| mismatch("no artifact digest to compare"))?;
             let algorithm = text(&body, &["spec", "data", "hash", "algorithm"])?;
             let value = text(&body, &["spec", "data", "hash", "value"])?;
-            if HashAlgorithm::from_name(algorithm) != Some(artifact.algorithm)
-                || value != hex::encode(artifact.digest)
-            {
+            let actual = HashAlgorithm::from_name(algorithm)
+                .and_then(|algorithm| artifact.digest(algorithm))
+                .ok_or_else(|| {
+                    mismatch(&format!("the artifact's {algorithm} digest is not known"))
+                })?;
+            if value != hex::encode(actual) {
                 return Err(mismatch(&format!(
-                    "the entry is for artifact {algorithm}:{value}, the artifact is {}",
-                    hex::encode(artifact.digest)
+                    "the entry is for artifact {algorithm}:{value}, the artifact is {algorithm}:{}",
+                    hex::encode(actual)
                 )));
             }
             if base64_field(&body, &["spec", "signature", "content"])? != *signature {
@@ -251,12 +252,13 @@ fn check_body(
                 Content::MessageSignature { signature, .. } => {
                     let artifact =
                         artifact.ok_or_else(|| mismatch("no artifact digest to compare"))?;
-                    if HashAlgorithm::from_name(text(spec, &["data", "algorithm"])?)
-                        != Some(artifact.algorithm)
-                    {
-                        return Err(mismatch("the digest algorithm differs"));
-                    }
-                    (artifact.digest.to_vec(), signature)
+                    let algorithm = text(spec, &["data", "algorithm"])?;
+                    let actual = HashAlgorithm::from_name(algorithm)
+                        .and_then(|algorithm| artifact.digest(algorithm))
+                        .ok_or_else(|| {
+                            mismatch(&format!("the artifact's {algorithm} digest is not known"))
+                        })?;
+                    (actual.to_vec(), signature)
                 }
                 // Rekor v2 logs a DSSE envelope as a hashedrekord over its PAE.
                 Content::Dsse(envelope) => {

@@ -24,8 +24,8 @@ use super::certificate::{ParsedCertificate, check_leaf_usage, find_issuing_autho
 use super::dsse::Envelope;
 use super::error::{Result, VerifyError};
 use super::identity::{FulcioExtension, IdentityPolicy, extension};
-use super::keys::{HashAlgorithm, PublicKey};
-use super::rekor::{ArtifactDigest, Signer, verify_entry};
+use super::keys::PublicKey;
+use super::rekor::{Signer, verify_entry};
 use super::sct::verify_embedded_scts;
 use super::timestamp::verify_timestamp;
 use super::trust_root::{TrustedRoot, format_time};
@@ -107,15 +107,6 @@ pub fn verify_bundle(
             }
         }
     }
-    let artifact_digest = artifact.and_then(|artifact| {
-        artifact
-            .digest(HashAlgorithm::Sha256)
-            .map(|digest| ArtifactDigest {
-                algorithm: HashAlgorithm::Sha256,
-                digest,
-            })
-    });
-
     if bundle.tlog_entries.is_empty() {
         return Err(VerifyError::transparency(
             "the bundle has no transparency log entry",
@@ -130,15 +121,8 @@ pub fn verify_bundle(
     let authority_times: Vec<OffsetDateTime> = times.iter().map(|(_, at)| *at).collect();
     let mut log_indexes = Vec::new();
     for (index, entry) in bundle.tlog_entries.iter().enumerate() {
-        let proven = verify_entry(
-            entry,
-            bundle,
-            &signer,
-            artifact_digest.as_ref(),
-            &authority_times,
-            root,
-        )
-        .map_err(|e| e.context(format!("log entry {index} (log index {})", entry.log_index)))?;
+        let proven = verify_entry(entry, bundle, &signer, artifact, &authority_times, root)
+            .map_err(|e| e.context(format!("log entry {index} (log index {})", entry.log_index)))?;
         if let Some(at) = proven {
             times.push((TimeSource::TransparencyLog, at));
         }

@@ -212,6 +212,9 @@ pub struct TrustedBuilder {
     pub build_types: Vec<String>,
     /// Accept a builder pinned to a branch or commit rather than a release tag.
     pub allow_untagged: bool,
+    /// Keys (`sha256:<hex>` of the SubjectPublicKeyInfo) whose signature vouches for this
+    /// builder; a key-signed statement counts only for entries that list its key.
+    pub keys: Vec<String>,
 }
 
 impl TrustedBuilder {
@@ -241,6 +244,7 @@ impl TrustedBuilder {
             max_level,
             build_types,
             allow_untagged,
+            keys: Vec::new(),
         })
     }
 }
@@ -312,6 +316,9 @@ pub struct SignerFacts {
     pub extensions: Vec<(FulcioExtension, String)>,
     /// Whether the statement was signed by a key the verifier supplied (no certificate).
     pub key_signed: bool,
+    /// For a key-signed statement, `sha256:<hex>` of the key's SubjectPublicKeyInfo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
 }
 
 impl SignerFacts {
@@ -324,15 +331,93 @@ impl SignerFacts {
 }
 
 /// Checks build facts against the expectations; returns the trust map entry that
-/// vouches for the builder.
+/// vouches for the builder and the facts as the certificate corroborates them.
+///
+/// A statement is its signer's claim. For a certificate-signed statement, the source
+/// repository, ref and commit that count are the ones Fulcio certified (the source
+/// extensions, or the legacy GitHub workflow extensions of older certificates); the
+/// statement must agree with them, so a workflow in one repository cannot claim to have
+/// built another's release.
 pub fn check_provenance<'a>(
     facts: &BuildFacts,
     signer: &SignerFacts,
     expectations: &'a ProvenanceExpectations,
-) -> Result<&'a TrustedBuilder> {
+) -> Result<(&'a TrustedBuilder, BuildFacts)> {
     let builder = check_builder(facts, signer, expectations)?;
-    check_source(facts, builder, expectations)?;
-    Ok(builder)
+    let facts = certified_facts(facts, signer)?;
+    check_source(&facts, builder, expectations)?;
+    Ok((builder, facts))
+}
+
+/// The facts with source, ref and commit taken from the certificate, which the
+/// statement must not contradict.
+fn certified_facts(facts: &BuildFacts, signer: &SignerFacts) -> Result<BuildFacts> {
+    let mut certified = facts.clone();
+    if signer.key_signed {
+        return Ok(certified);
+    }
+    let legacy_github = signer
+        .extension(FulcioExtension::Issuer)
+        .is_some_and(is_github_issuer);
+    let source = signer
+        .extension(FulcioExtension::SourceRepositoryUri)
+        .map(normalize_source)
+        .or_else(|| {
+            signer
+                .extension(FulcioExtension::LegacyWorkflowRepository)
+                .filter(|_| legacy_github)
+                .map(|repo| format!("github.com/{repo}"))
+        })
+        .ok_or_else(|| {
+            VerifyError::source(
+                "the signing certificate names no source repository, so the statement's source is unproven",
+            )
+        })?;
+    if let Some(claimed) = &facts.source
+        && *claimed != source
+    {
+        return Err(VerifyError::source(format!(
+            "the statement claims source `{claimed}`, but the certificate was issued to a build of `{source}`"
+        )));
+    }
+    certified.source = Some(source);
+    let git_ref = signer
+        .extension(FulcioExtension::SourceRepositoryRef)
+        .or_else(|| signer.extension(FulcioExtension::LegacyWorkflowRef));
+    if let Some(git_ref) = git_ref {
+        if let Some(claimed) = &facts.source_ref
+            && claimed != git_ref
+        {
+            return Err(VerifyError::source(format!(
+                "the statement claims ref `{claimed}`, but the certificate was issued to a build of `{git_ref}`"
+            )));
+        }
+        certified.source_ref = Some(git_ref.to_string());
+    }
+    let commit = signer
+        .extension(FulcioExtension::SourceRepositoryDigest)
+        .or_else(|| signer.extension(FulcioExtension::LegacyWorkflowSha));
+    if let Some(commit) = commit {
+        if let Some(claimed) = &facts.source_commit
+            && !claimed.eq_ignore_ascii_case(commit)
+        {
+            return Err(VerifyError::source(format!(
+                "the statement claims commit {claimed}, but the certificate was issued to a build of {commit}"
+            )));
+        }
+        certified.source_commit = Some(commit.to_string());
+    }
+    Ok(certified)
+}
+
+/// GitHub Actions' issuer, or a GitHub Enterprise one below it
+/// (`https://token.actions.githubusercontent.com/<enterprise>`).
+fn is_github_issuer(issuer: &str) -> bool {
+    const GITHUB: &str = "https://token.actions.githubusercontent.com";
+    issuer == GITHUB
+        || issuer
+            .strip_prefix(GITHUB)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 fn check_builder<'a>(
@@ -372,16 +457,25 @@ fn check_builder<'a>(
             expectations.min_level, entry.max_level
         )));
     }
-    if let Some((_, git_ref)) = id.split_once('@')
+    corroborate(id, entry, signer)?;
+    // The builder's ref that counts is the one Fulcio certified (the statement may leave
+    // it out); GitHub's runner has none.
+    let builder_ref = if signer.key_signed || base.starts_with(GITHUB_RUNNER) {
+        id.split_once('@').map(|(_, r)| r.to_string())
+    } else {
+        signer_workflow(signer)
+            .split_once('@')
+            .map(|(_, r)| r.to_string())
+    };
+    if let Some(git_ref) = builder_ref
         && !git_ref.starts_with("refs/tags/")
         && !entry.allow_untagged
     {
         return Err(VerifyError::builder(format!(
-            "builder `{id}` is not pinned to a release tag (the trust map entry `{}` does not allow untagged builders)",
+            "builder `{base}@{git_ref}` is not pinned to a release tag (the trust map entry `{}` does not allow untagged builders)",
             entry.id
         )));
     }
-    corroborate(id, signer)?;
     let allowed_types: &[String] = if expectations.build_types.is_empty() {
         &entry.build_types
     } else {
@@ -410,15 +504,37 @@ fn legacy_hosted_runner(expected: &str, id: &str, signer: &SignerFacts) -> bool 
             .is_none_or(|environment| environment == "github-hosted")
 }
 
-/// The certificate must vouch for the builder the statement names.
-fn corroborate(id: &str, signer: &SignerFacts) -> Result<()> {
+/// The workflow Fulcio certified as the signer: the Build Signer URI, else the SAN.
+fn signer_workflow(signer: &SignerFacts) -> String {
+    signer
+        .extension(FulcioExtension::BuildSignerUri)
+        .map(str::to_string)
+        .or_else(|| signer.identities.first().cloned())
+        .unwrap_or_default()
+}
+
+/// The signer must vouch for the builder the statement names: a key only for the trust
+/// map entries that list it, a certificate only for the workflow (or GitHub runner) it
+/// was issued to.
+fn corroborate(id: &str, entry: &TrustedBuilder, signer: &SignerFacts) -> Result<()> {
     if signer.key_signed {
-        // The verifier chose the key; the trust map entry is the only claim to check.
-        return Ok(());
+        let key = signer.key_id.as_deref().unwrap_or("an unknown key");
+        if entry
+            .keys
+            .iter()
+            .any(|allowed| allowed.eq_ignore_ascii_case(key))
+        {
+            return Ok(());
+        }
+        return Err(VerifyError::builder(format!(
+            "the statement names builder `{id}` and is signed with key {key}, which the trust map entry `{}` does not list",
+            entry.id
+        )));
     }
-    if builder_base(id).starts_with(GITHUB_RUNNER) {
+    let base = builder_base(id);
+    if base.starts_with(GITHUB_RUNNER) {
         let issuer = signer.extension(FulcioExtension::Issuer).unwrap_or("");
-        if !issuer.starts_with("https://token.actions.githubusercontent.com") {
+        if !is_github_issuer(issuer) {
             return Err(VerifyError::builder(format!(
                 "builder `{id}` claims GitHub Actions, but the certificate was issued by `{issuer}`"
             )));
@@ -426,7 +542,7 @@ fn corroborate(id: &str, signer: &SignerFacts) -> Result<()> {
         // Certificates from before Fulcio recorded the runner environment (mid-2023) lack
         // the extension; a present one must agree.
         return match signer.extension(FulcioExtension::RunnerEnvironment) {
-            Some(environment) if id == GITHUB_HOSTED_RUNNER && environment != "github-hosted" => {
+            Some(environment) if base == GITHUB_HOSTED_RUNNER && environment != "github-hosted" => {
                 Err(VerifyError::builder(format!(
                     "builder `{id}` claims a GitHub-hosted runner, the certificate says `{environment}`"
                 )))
@@ -434,19 +550,15 @@ fn corroborate(id: &str, signer: &SignerFacts) -> Result<()> {
             _ => Ok(()),
         };
     }
-    let signer_workflow = signer
-        .extension(FulcioExtension::BuildSignerUri)
-        .map(str::to_string)
-        .or_else(|| signer.identities.first().cloned())
-        .unwrap_or_default();
+    let certified = signer_workflow(signer);
     let same = if id.contains('@') {
-        signer_workflow == id
+        certified == id
     } else {
-        builder_base(&signer_workflow) == id
+        builder_base(&certified) == id
     };
     if !same {
         return Err(VerifyError::builder(format!(
-            "the statement names builder `{id}`, but the certificate was issued to `{signer_workflow}`"
+            "the statement names builder `{id}`, but the certificate was issued to `{certified}`"
         )));
     }
     Ok(())
@@ -609,6 +721,104 @@ mod tests {
         assert!(!check("v14", "v14.1"));
         assert!(check("v14.2", "v14"));
         assert!(!check("v14.2", "v14.2.1"));
+    }
+
+    fn hosted_facts(builder: &str, source: &str) -> BuildFacts {
+        BuildFacts {
+            predicate_type: PROVENANCE_V1.into(),
+            build_type: None,
+            builder_id: builder.into(),
+            source: Some(source.into()),
+            source_ref: Some("refs/tags/v1".into()),
+            source_commit: None,
+            inputs: BTreeMap::new(),
+        }
+    }
+
+    fn github_signer(repository: &str, runner: &str) -> SignerFacts {
+        SignerFacts {
+            identities: vec![format!(
+                "https://{repository}/.github/workflows/release.yml@refs/tags/v1"
+            )],
+            extensions: vec![
+                (
+                    FulcioExtension::Issuer,
+                    "https://token.actions.githubusercontent.com".into(),
+                ),
+                (FulcioExtension::RunnerEnvironment, runner.into()),
+                (
+                    FulcioExtension::SourceRepositoryUri,
+                    format!("https://{repository}"),
+                ),
+                (FulcioExtension::SourceRepositoryRef, "refs/tags/v1".into()),
+            ],
+            key_signed: false,
+            key_id: None,
+        }
+    }
+
+    fn hosted_trust() -> ProvenanceExpectations {
+        ProvenanceExpectations {
+            builders: vec![
+                TrustedBuilder::new(
+                    GITHUB_HOSTED_RUNNER,
+                    &["github.com/my-org/*".into()],
+                    3,
+                    Vec::new(),
+                    false,
+                )
+                .unwrap(),
+            ],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_workflow_cannot_claim_another_repository_as_its_source() {
+        let facts = hosted_facts(GITHUB_HOSTED_RUNNER, "github.com/my-org/ledger");
+        let error = check_provenance(
+            &facts,
+            &github_signer("github.com/evil/x", "github-hosted"),
+            &hosted_trust(),
+        )
+        .unwrap_err();
+        assert_eq!(error.step, super::super::Step::Source, "{error}");
+        assert!(
+            check_provenance(
+                &facts,
+                &github_signer("github.com/my-org/ledger", "github-hosted"),
+                &hosted_trust()
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_self_hosted_runner_cannot_pass_as_hosted_by_adding_a_ref() {
+        let facts = hosted_facts(
+            &format!("{GITHUB_HOSTED_RUNNER}@refs/tags/x"),
+            "github.com/my-org/ledger",
+        );
+        let error = check_provenance(
+            &facts,
+            &github_signer("github.com/my-org/ledger", "self-hosted"),
+            &hosted_trust(),
+        )
+        .unwrap_err();
+        assert_eq!(error.step, super::super::Step::Builder, "{error}");
+    }
+
+    #[test]
+    fn a_lookalike_issuer_is_not_github() {
+        assert!(is_github_issuer(
+            "https://token.actions.githubusercontent.com"
+        ));
+        assert!(is_github_issuer(
+            "https://token.actions.githubusercontent.com/enterprise"
+        ));
+        assert!(!is_github_issuer(
+            "https://token.actions.githubusercontent.com.evil.example"
+        ));
     }
 
     #[test]

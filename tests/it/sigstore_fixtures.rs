@@ -421,9 +421,10 @@ fn the_provenance_control_passes_trusted_provenance_and_fails_an_untrusted_build
         "app.intoto.sigstore.json",
         &dsse_bundle(&key(1), &key(2), &statement),
     );
-    let policy = |builder_glob: &str, max_level: u8| {
+    let signer_id = format!("sha256:{}", hex::encode(Sha256::digest(spki(&key(2)))));
+    let policy = |builder_glob: &str, max_level: u8, key_id: &str| {
         format!(
-            "version: 1\nprovenance:\n  artifacts: [\"*.tar.gz\"]\n  attestations: [\"*.intoto.sigstore.json\"]\n  keys: [signer.pub]\n  trusted_root: trusted_root.json\n  min_level: 2\n  builders:\n    - id: \"{builder_glob}\"\n      sources: [\"git.example.test/team/*\"]\n      max_level: {max_level}\n  source:\n    repository: {SOURCE}\n    branch: main\n"
+            "version: 1\nprovenance:\n  artifacts: [\"*.tar.gz\"]\n  attestations: [\"*.intoto.sigstore.json\"]\n  keys: [signer.pub]\n  trusted_root: trusted_root.json\n  min_level: 2\n  builders:\n    - id: \"{builder_glob}\"\n      sources: [\"git.example.test/team/*\"]\n      max_level: {max_level}\n      keys: [\"{key_id}\"]\n  source:\n    repository: {SOURCE}\n    branch: main\n"
         )
     };
     let check = |text: String| {
@@ -435,21 +436,32 @@ fn the_provenance_control_passes_trusted_provenance_and_fails_an_untrusted_build
             "--format",
             "json",
         ]));
+        assert_ne!(code, 2, "the run must start: {stderr}");
         (code, crate::support::json(&stdout), stderr)
     };
-    let (code, report, stderr) = check(policy("https://example.test/builders/*.yml", 3));
+    let (code, report, stderr) =
+        check(policy("https://example.test/builders/*.yml", 3, &signer_id));
     assert_eq!(code, 0, "{report}{stderr}");
     assert_eq!(crate::support::status(&report, "provenance"), "pass");
 
-    let (code, report, _) = check(policy("https://example.test/other/*.yml", 3));
+    let (code, report, _) = check(policy("https://example.test/other/*.yml", 3, &signer_id));
     assert_eq!(code, 1);
     assert_eq!(
         crate::support::codes(&report, "provenance"),
         ["provenance/untrusted-builder"]
     );
 
-    let (code, report, _) = check(policy("https://example.test/builders/*.yml", 1));
+    let (code, report, _) = check(policy("https://example.test/builders/*.yml", 1, &signer_id));
     assert_eq!(code, 1, "a level-1 builder does not meet min_level 2");
+    assert_eq!(
+        crate::support::codes(&report, "provenance"),
+        ["provenance/untrusted-builder"]
+    );
+
+    // A key the policy accepts for signatures, but not for this builder, vouches for nothing.
+    let other_id = format!("sha256:{}", hex::encode(Sha256::digest(spki(&key(3)))));
+    let (code, report, _) = check(policy("https://example.test/builders/*.yml", 3, &other_id));
+    assert_eq!(code, 1, "the signing key is not listed for the builder");
     assert_eq!(
         crate::support::codes(&report, "provenance"),
         ["provenance/untrusted-builder"]
