@@ -467,3 +467,67 @@ fn the_provenance_control_passes_trusted_provenance_and_fails_an_untrusted_build
         ["provenance/untrusted-builder"]
     );
 }
+
+#[test]
+fn saved_provenance_evidence_is_re_evaluated_offline_to_the_same_verdict() {
+    let f = Fixture::new();
+    let artifact = std::fs::read(f.path("app.tar.gz")).unwrap();
+    let statement = provenance(
+        &artifact,
+        &format!("{BUILDER}@refs/tags/v1.0.0"),
+        SOURCE,
+        "refs/heads/main",
+    );
+    f.write_json(
+        "app.intoto.sigstore.json",
+        &dsse_bundle(&key(1), &key(2), &statement),
+    );
+    let signer_id = format!("sha256:{}", hex::encode(Sha256::digest(spki(&key(2)))));
+    let policy = |source: &str| {
+        format!(
+            "version: 1\nprovenance:\n  keys: [signer.pub]\n  trusted_root: trusted_root.json\n  builders:\n    - id: \"{BUILDER}\"\n      keys: [\"{signer_id}\"]\n  source:\n    repository: {source}\n"
+        )
+    };
+    write(&f.dir, "vouch.yaml", &policy(SOURCE));
+    let (code, stdout, stderr) = run(vouch().current_dir(&f.dir).args([
+        "verify",
+        "--policy",
+        "vouch.yaml",
+        "--artifact",
+        "app.tar.gz",
+        "--attestation",
+        "app.intoto.sigstore.json",
+        "--evidence-out",
+        "evidence",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let (code, stdout, stderr) = run(vouch()
+        .current_dir(&f.dir)
+        .args(["evaluate", "evidence", "--format", "json"]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(
+        crate::support::status(&crate::support::json(&stdout), "provenance"),
+        "pass"
+    );
+    // Another expected source, applied to the same saved evidence, fails.
+    write(
+        &f.dir,
+        "stricter.yaml",
+        &policy("git.example.test/team/other"),
+    );
+    let (code, stdout, _) = run(vouch().current_dir(&f.dir).args([
+        "evaluate",
+        "evidence",
+        "--policy",
+        "stricter.yaml",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 1);
+    assert_eq!(
+        crate::support::codes(&crate::support::json(&stdout), "provenance"),
+        ["provenance/wrong-source"]
+    );
+}
