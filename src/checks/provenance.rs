@@ -22,6 +22,7 @@ use crate::policy::Policy;
 use crate::policy::sections::GlobPattern;
 use crate::verify::Step;
 use crate::verify::artifact::Artifact;
+use crate::verify::identity::FulcioExtension;
 use crate::verify::provenance::{VerifiedAttestation, VerifiedStatement, check_statement};
 use crate::verify::slsa::{ExpectedRef, ProvenanceExpectations, TrustedBuilder};
 
@@ -47,6 +48,15 @@ pub struct ProvenancePolicy {
     /// (`https://token.actions.githubusercontent.com`) and GitLab.com (`https://gitlab.com`).
     #[serde(default)]
     pub issuers: Vec<String>,
+    /// Certificate identities (SAN) allowed to sign, as regular expressions (unanchored,
+    /// as cosign's `--certificate-identity-regexp`; write `^...$` to pin both ends).
+    /// Empty: any identity, and the trust map decides which may vouch for which builder.
+    #[serde(default)]
+    pub identities: Vec<String>,
+    /// Fulcio extensions every signing certificate must carry, exactly:
+    /// `runner-environment: github-hosted`, `source-repository-owner-uri: https://github.com/my-org`.
+    #[serde(default)]
+    pub certificate_extensions: std::collections::BTreeMap<FulcioExtension, String>,
     /// PEM public keys that key-signed attestations must verify with.
     #[serde(default)]
     pub keys: Vec<PathBuf>,
@@ -135,6 +145,8 @@ impl Default for ProvenancePolicy {
             artifacts: Vec::new(),
             attestations: Vec::new(),
             issuers: Vec::new(),
+            identities: Vec::new(),
+            certificate_extensions: Default::default(),
             keys: Vec::new(),
             trusted_root: None,
             builders: Vec::new(),

@@ -77,6 +77,14 @@ pub struct ProvenanceArgs {
     /// A workflow input the build must have had, `NAME=VALUE`; repeatable.
     #[arg(long, value_name = "NAME=VALUE", value_parser = parse_input)]
     pub input: Vec<(String, String)>,
+    /// A certificate identity (SAN) allowed to sign, exactly; repeatable (default: any,
+    /// and the builder check decides).
+    #[arg(long, value_name = "IDENTITY")]
+    pub certificate_identity: Vec<String>,
+    /// A certificate identity allowed to sign, as a regular expression (unanchored, as
+    /// cosign's); repeatable.
+    #[arg(long, value_name = "REGEX")]
+    pub certificate_identity_regexp: Vec<String>,
     /// Accepted OIDC issuer of the signing certificate; repeatable (default: GitHub Actions
     /// and GitLab.com).
     #[arg(long, value_name = "URL")]
@@ -120,6 +128,18 @@ pub fn run(cmd: &ProvenanceCommand) -> anyhow::Result<Outcome> {
             .iter()
             .map(|i| Matcher::Exact(i.clone()))
             .collect();
+    }
+    signer.identities = args
+        .certificate_identity
+        .iter()
+        .map(|identity| Matcher::Exact(identity.clone()))
+        .collect();
+    for expression in &args.certificate_identity_regexp {
+        signer.identities.push(
+            Matcher::pattern(expression).map_err(|e| {
+                anyhow::anyhow!("--certificate-identity-regexp `{expression}`: {e}")
+            })?,
+        );
     }
     for path in &args.key {
         let pem = std::fs::read_to_string(path)

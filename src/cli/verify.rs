@@ -209,6 +209,18 @@ fn provenance_inputs(
                 .map(|i| crate::verify::identity::Matcher::Exact(i.clone()))
                 .collect();
         }
+        for (index, identity) in p.identities.iter().enumerate() {
+            inputs.attestation_signers.identities.push(
+                crate::verify::identity::Matcher::pattern(identity)
+                    .map_err(|e| anyhow::anyhow!("provenance.identities[{index}]: `{identity}` is not a regular expression: {e}"))?,
+            );
+        }
+        for (which, value) in &p.certificate_extensions {
+            inputs.attestation_signers.extensions.push((
+                *which,
+                crate::verify::identity::Matcher::Exact(value.clone()),
+            ));
+        }
         for key in &p.keys {
             let pem = std::fs::read_to_string(key)
                 .with_context(|| format!("provenance.keys: cannot read {}", key.display()))?;

@@ -21,6 +21,8 @@ use super::error::{Result, VerifyError};
     Copy,
     PartialEq,
     Eq,
+    PartialOrd,
+    Ord,
     Hash,
     serde::Serialize,
     serde::Deserialize,

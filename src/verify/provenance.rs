@@ -34,6 +34,12 @@ pub struct ProvenanceSigner {
     /// Keys the verifier holds (npm's registry key for its publish attestations, a
     /// builder's key for key-signed provenance).
     pub keys: Vec<PublicKey>,
+    /// Certificate identities (SAN) accepted; empty: any (the builder check then decides
+    /// which identity may vouch for which builder).
+    pub identities: Vec<Matcher>,
+    /// Fulcio extensions every signing certificate must carry with these values
+    /// (`runner-environment: github-hosted`, `source-repository-owner-uri: ...`).
+    pub extensions: Vec<(FulcioExtension, Matcher)>,
 }
 
 impl Default for ProvenanceSigner {
@@ -51,6 +57,8 @@ impl ProvenanceSigner {
                 Matcher::Exact("https://gitlab.com".into()),
             ],
             keys: Vec::new(),
+            identities: Vec::new(),
+            extensions: Vec::new(),
         }
     }
 }
@@ -125,10 +133,14 @@ pub fn verify_statement(
                 (verified, Some(key))
             } else {
                 let policy = SignerPolicy::Identity(IdentityPolicy {
-                    // Any identity: the builder check decides which one may sign.
-                    subject: Matcher::pattern("").expect("empty pattern"),
+                    subject: if signer.identities.is_empty() {
+                        // Any identity: the builder check decides which one may sign.
+                        Matcher::pattern("").expect("empty pattern")
+                    } else {
+                        any_of(&signer.identities)
+                    },
                     issuer: any_of(&signer.issuers),
-                    extensions: Vec::new(),
+                    extensions: signer.extensions.clone(),
                 });
                 (verify_bundle(&bundle, None, &policy, root)?, None)
             };
@@ -273,7 +285,8 @@ pub fn key_id(key: &PublicKey) -> Result<String> {
     ))
 }
 
-/// One matcher for any of `matchers`; none given matches nothing (never everything).
+/// One matcher for any of `matchers` (exact ones anchored); none given matches nothing
+/// (never everything).
 fn any_of(matchers: &[Matcher]) -> Matcher {
     if matchers.is_empty() {
         return Matcher::Exact("\u{0}no issuer is accepted".into());

@@ -805,6 +805,38 @@ fn every_slsa_provenance_case_gives_the_stated_outcome() {
         w,
     );
 
+    // Certificate identities, as gh's --cert-identity-regex.
+    for (regex, expected) in [
+        ("^https://github.com/sigstore/", Ok(())),
+        ("^https://github.com/fakeowner/", Err("identity")),
+    ] {
+        check(
+            &root,
+            "github-attestations/sigstore-js-2.1.0-bundle.json",
+            &sigstore_js,
+            &[&release[..], &["--certificate-identity-regexp", regex]].concat(),
+            expected,
+            w,
+        );
+    }
+    check(
+        &root,
+        "github-attestations/custom-issuer.sigstore.json",
+        &[Subject::File("github-attestations/custom-issuer-artifact")],
+        &[
+            &custom[..],
+            &[
+                "--certificate-oidc-issuer",
+                "https://token.actions.githubusercontent.com/hammer-time",
+                "--certificate-identity",
+                "https://github.com/too-legit/attest/.github/workflows/integration.yml@refs/heads/main",
+            ],
+        ]
+        .concat(),
+        Ok(()),
+        w,
+    );
+
     assert!(
         wrong.is_empty(),
         "{} cases wrong:\n{}",
@@ -960,4 +992,36 @@ fn container_provenance_and_the_vsa_give_the_stated_outcomes() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The provenance control on real GitHub attestations: identities and Fulcio extensions
+/// from the policy apply to the signing certificate.
+#[test]
+fn the_provenance_control_applies_identities_and_certificate_extensions() {
+    let Some(corpus) = corpus() else { return };
+    let dir = corpus.join("slsa-provenance/github-attestations");
+    let work = crate::support::tempdir();
+    let run_with = |extension: &str| {
+        let policy = format!(
+            "version: 1\nprovenance:\n  issuers: [\"https://token.actions.githubusercontent.com/hammer-time\"]\n  identities: [\"^https://github.com/too-legit/\"]\n  certificate_extensions: {{{extension}}}\n  builders:\n    - id: \"https://github.com/too-legit/attest/.github/workflows/*.yml\"\n      allow_untagged: true\n  source: {{repository: github.com/too-legit/attest}}\n"
+        );
+        let path = crate::support::write(work.path(), "vouch.yaml", &policy);
+        let (code, stdout, stderr) = run(vouch()
+            .args(["verify", "--format", "json", "--policy"])
+            .arg(&path)
+            .arg("--artifact")
+            .arg(dir.join("custom-issuer-artifact"))
+            .arg("--attestation")
+            .arg(dir.join("custom-issuer.sigstore.json")));
+        assert_ne!(code, 2, "{stderr}");
+        (code, crate::support::json(&stdout))
+    };
+    let (code, report) = run_with("source-repository-owner-uri: https://github.com/too-legit");
+    assert_eq!(code, 0, "{report}");
+    let (code, report) = run_with("runner-environment: self-hosted");
+    assert_eq!(code, 1);
+    assert_eq!(
+        crate::support::codes(&report, "provenance"),
+        ["provenance/missing", "provenance/rejected-attestation"]
+    );
 }
