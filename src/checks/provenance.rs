@@ -394,20 +394,9 @@ fn judge_artifact(
 fn describe(name: &str, verified: &VerifiedAttestation) -> String {
     match &verified.provenance {
         Some(outcome) => format!(
-            "{name}: built by {} (SLSA build level {}) from {}{}",
-            outcome.facts.builder_id,
-            outcome.level,
-            outcome
-                .facts
-                .source
-                .as_deref()
-                .unwrap_or("an unknown source"),
-            outcome
-                .facts
-                .source_ref
-                .as_deref()
-                .map(|r| format!(" at {r}"))
-                .unwrap_or_default()
+            "{name}: {} (SLSA build level {})",
+            outcome.origin(),
+            outcome.level
         ),
         None => format!("{name}: attested"),
     }

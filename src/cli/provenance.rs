@@ -9,6 +9,7 @@ use clap::{Args, Subcommand};
 
 use super::Outcome;
 use super::sigstore::load_root;
+use super::sigstore::not_verified;
 use crate::report::escape::terminal;
 use crate::verify::artifact::Artifact;
 use crate::verify::attestation::read_attestations;
@@ -199,14 +200,7 @@ pub fn run(cmd: &ProvenanceCommand) -> anyhow::Result<Outcome> {
             }
             Ok(Outcome::Pass)
         }
-        Err(error) => {
-            eprintln!(
-                "vouch: {} does not verify: {}",
-                terminal(&file),
-                terminal(&error.to_string())
-            );
-            Ok(Outcome::Fail)
-        }
+        Err(error) => Ok(not_verified(&file, &error)),
     }
 }
 
@@ -273,27 +267,7 @@ fn describe(file: &str, attestation: &VerifiedAttestation) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     let text = match &attestation.provenance {
-        Some(outcome) => format!(
-            "OK: {place}: {subjects}: built by {} from {}{}{}",
-            outcome.facts.builder_id,
-            outcome
-                .facts
-                .source
-                .as_deref()
-                .unwrap_or("an unknown source"),
-            outcome
-                .facts
-                .source_ref
-                .as_deref()
-                .map(|r| format!(" at {r}"))
-                .unwrap_or_default(),
-            outcome
-                .facts
-                .source_commit
-                .as_deref()
-                .map(|c| format!(" ({c})"))
-                .unwrap_or_default(),
-        ),
+        Some(outcome) => format!("OK: {place}: {subjects}: {}", outcome.origin()),
         None => format!(
             "OK: {place}: {subjects}: signed {} statement",
             attestation.predicate_type

@@ -100,14 +100,7 @@ pub fn run(cmd: &SigstoreCommand) -> anyhow::Result<Outcome> {
             println!("{}", describe(&args.bundle, &verified));
             Ok(Outcome::Pass)
         }
-        Err(error) => {
-            eprintln!(
-                "vouch: {} does not verify: {}",
-                terminal(&args.bundle.display().to_string()),
-                terminal(&error.to_string())
-            );
-            Ok(Outcome::Fail)
-        }
+        Err(error) => Ok(not_verified(&args.bundle.display().to_string(), &error)),
     }
 }
 
@@ -155,6 +148,17 @@ fn tempfile_dir() -> anyhow::Result<PathBuf> {
     let dir = std::env::temp_dir().join(format!("vouch-tuf-{}", std::process::id()));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     Ok(dir)
+}
+
+/// Says on stderr why `what` did not verify (escaped: it quotes untrusted input) and
+/// concludes the run failed.
+pub fn not_verified(what: &str, error: &VerifyError) -> Outcome {
+    eprintln!(
+        "vouch: {} does not verify: {}",
+        terminal(what),
+        terminal(&error.to_string())
+    );
+    Outcome::Fail
 }
 
 /// The trusted root: a file, or the embedded public-good (or staging) root.

@@ -6,6 +6,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 
 use super::Outcome;
+use super::sigstore::not_verified;
 use crate::report::escape::terminal;
 use crate::verify::VerifyError;
 use crate::verify::attestation::{AttestationForm, read_attestations};
@@ -99,13 +100,6 @@ pub fn run(cmd: &VsaCommand) -> anyhow::Result<Outcome> {
             }
             Ok(Outcome::Pass)
         }
-        Err(error) => {
-            eprintln!(
-                "vouch: {} does not verify: {}",
-                terminal(&file),
-                terminal(&error.to_string())
-            );
-            Ok(Outcome::Fail)
-        }
+        Err(error) => Ok(not_verified(&file, &error)),
     }
 }

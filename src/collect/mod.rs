@@ -263,7 +263,7 @@ fn collect_provenance(inputs: &FileInputs, evidence: &mut Evidence) -> Result<()
         }
     };
     for path in &inputs.attestation {
-        if files::oci::is_layout(path) {
+        let (name, observed) = if files::oci::is_layout(path) {
             // The layout's index.json is the recorded input; blobs are checked by digest.
             let (name, _) = read_input(
                 &path.join("index.json"),
@@ -281,20 +281,17 @@ fn collect_provenance(inputs: &FileInputs, evidence: &mut Evidence) -> Result<()
                         root,
                     )
                 });
-            log_observed(&name, &observed);
-            evidence.attestations.push(Sourced {
-                source: name,
-                observed,
-            });
-            continue;
-        }
-        let (name, bytes) = read_input(path, InputRole::Attestation, &mut evidence.inputs)?;
-        let observed = files::attestation::read_attestation_file(
-            &name,
-            &bytes,
-            &inputs.attestation_signers,
-            root,
-        );
+            (name, observed)
+        } else {
+            let (name, bytes) = read_input(path, InputRole::Attestation, &mut evidence.inputs)?;
+            let observed = files::attestation::read_attestation_file(
+                &name,
+                &bytes,
+                &inputs.attestation_signers,
+                root,
+            );
+            (name, observed)
+        };
         log_observed(&name, &observed);
         evidence.attestations.push(Sourced {
             source: name,

@@ -386,35 +386,15 @@ fn ecdsa_verify_digest(
     hash: HashAlgorithm,
 ) -> std::result::Result<(), String> {
     use aws_lc_rs::signature as sig;
-    let (algorithm, digest_algorithm): (&'static sig::EcdsaVerificationAlgorithm, _) =
-        match (curve, hash) {
-            (Curve::P256, HashAlgorithm::Sha256) => {
-                (&sig::ECDSA_P256_SHA256_ASN1, &aws_lc_rs::digest::SHA256)
-            }
-            (Curve::P256, HashAlgorithm::Sha384) => {
-                (&sig::ECDSA_P256_SHA384_ASN1, &aws_lc_rs::digest::SHA384)
-            }
-            (Curve::P256, HashAlgorithm::Sha512) => {
-                (&sig::ECDSA_P256_SHA512_ASN1, &aws_lc_rs::digest::SHA512)
-            }
-            (Curve::P384, HashAlgorithm::Sha256) => {
-                (&sig::ECDSA_P384_SHA256_ASN1, &aws_lc_rs::digest::SHA256)
-            }
-            (Curve::P384, HashAlgorithm::Sha384) => {
-                (&sig::ECDSA_P384_SHA384_ASN1, &aws_lc_rs::digest::SHA384)
-            }
-            (Curve::P384, HashAlgorithm::Sha512) => {
-                (&sig::ECDSA_P384_SHA512_ASN1, &aws_lc_rs::digest::SHA512)
-            }
-        };
-    let digest =
-        aws_lc_rs::digest::Digest::import_less_safe(digest, digest_algorithm).map_err(|_| {
-            format!(
-                "a {} digest must be {} bytes",
-                hash.name(),
-                digest_algorithm.output_len()
-            )
-        })?;
+    let algorithm: &'static sig::EcdsaVerificationAlgorithm = match (curve, hash) {
+        (Curve::P256, HashAlgorithm::Sha256) => &sig::ECDSA_P256_SHA256_ASN1,
+        (Curve::P256, HashAlgorithm::Sha384) => &sig::ECDSA_P256_SHA384_ASN1,
+        (Curve::P256, HashAlgorithm::Sha512) => &sig::ECDSA_P256_SHA512_ASN1,
+        (Curve::P384, HashAlgorithm::Sha256) => &sig::ECDSA_P384_SHA256_ASN1,
+        (Curve::P384, HashAlgorithm::Sha384) => &sig::ECDSA_P384_SHA384_ASN1,
+        (Curve::P384, HashAlgorithm::Sha512) => &sig::ECDSA_P384_SHA512_ASN1,
+    };
+    let digest = import_digest(digest, hash)?;
     let key = sig::UnparsedPublicKey::new(algorithm, point);
     if key.verify_digest(&digest, signature).is_ok() {
         return Ok(());
@@ -435,6 +415,25 @@ fn ecdsa_verify_digest(
     }
 }
 
+/// A digest aws-lc-rs will verify against, checked for the algorithm's length.
+fn import_digest(
+    digest: &[u8],
+    hash: HashAlgorithm,
+) -> std::result::Result<aws_lc_rs::digest::Digest, String> {
+    let algorithm = match hash {
+        HashAlgorithm::Sha256 => &aws_lc_rs::digest::SHA256,
+        HashAlgorithm::Sha384 => &aws_lc_rs::digest::SHA384,
+        HashAlgorithm::Sha512 => &aws_lc_rs::digest::SHA512,
+    };
+    aws_lc_rs::digest::Digest::import_less_safe(digest, algorithm).map_err(|_| {
+        format!(
+            "a {} digest must be {} bytes",
+            hash.name(),
+            algorithm.output_len()
+        )
+    })
+}
+
 fn failed(_: impl std::fmt::Debug) -> String {
     "wrong key or altered data".to_string()
 }
@@ -450,37 +449,18 @@ fn rsa_verify(
 ) -> std::result::Result<(), String> {
     use aws_lc_rs::signature as sig;
     use rsa::pkcs1::EncodeRsaPublicKey;
-    let (algorithm, digest_algorithm): (&'static sig::RsaParameters, _) = match (padding, hash) {
-        (RsaPadding::Pkcs1v15, HashAlgorithm::Sha256) => {
-            (&sig::RSA_PKCS1_2048_8192_SHA256, &aws_lc_rs::digest::SHA256)
-        }
-        (RsaPadding::Pkcs1v15, HashAlgorithm::Sha384) => {
-            (&sig::RSA_PKCS1_2048_8192_SHA384, &aws_lc_rs::digest::SHA384)
-        }
-        (RsaPadding::Pkcs1v15, HashAlgorithm::Sha512) => {
-            (&sig::RSA_PKCS1_2048_8192_SHA512, &aws_lc_rs::digest::SHA512)
-        }
-        (RsaPadding::Pss, HashAlgorithm::Sha256) => {
-            (&sig::RSA_PSS_2048_8192_SHA256, &aws_lc_rs::digest::SHA256)
-        }
-        (RsaPadding::Pss, HashAlgorithm::Sha384) => {
-            (&sig::RSA_PSS_2048_8192_SHA384, &aws_lc_rs::digest::SHA384)
-        }
-        (RsaPadding::Pss, HashAlgorithm::Sha512) => {
-            (&sig::RSA_PSS_2048_8192_SHA512, &aws_lc_rs::digest::SHA512)
-        }
+    let algorithm: &'static sig::RsaParameters = match (padding, hash) {
+        (RsaPadding::Pkcs1v15, HashAlgorithm::Sha256) => &sig::RSA_PKCS1_2048_8192_SHA256,
+        (RsaPadding::Pkcs1v15, HashAlgorithm::Sha384) => &sig::RSA_PKCS1_2048_8192_SHA384,
+        (RsaPadding::Pkcs1v15, HashAlgorithm::Sha512) => &sig::RSA_PKCS1_2048_8192_SHA512,
+        (RsaPadding::Pss, HashAlgorithm::Sha256) => &sig::RSA_PSS_2048_8192_SHA256,
+        (RsaPadding::Pss, HashAlgorithm::Sha384) => &sig::RSA_PSS_2048_8192_SHA384,
+        (RsaPadding::Pss, HashAlgorithm::Sha512) => &sig::RSA_PSS_2048_8192_SHA512,
     };
     let der = key
         .to_pkcs1_der()
         .map_err(|e| format!("cannot encode the RSA key: {e}"))?;
-    let digest =
-        aws_lc_rs::digest::Digest::import_less_safe(digest, digest_algorithm).map_err(|_| {
-            format!(
-                "a {} digest must be {} bytes",
-                hash.name(),
-                digest_algorithm.output_len()
-            )
-        })?;
+    let digest = import_digest(digest, hash)?;
     sig::UnparsedPublicKey::new(algorithm, der.as_bytes())
         .verify_digest(&digest, signature)
         .map_err(failed)

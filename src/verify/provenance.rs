@@ -94,6 +94,28 @@ pub struct ProvenanceOutcome {
     pub level: u8,
 }
 
+impl ProvenanceOutcome {
+    /// "built by B from S at R (commit)", for messages.
+    pub fn origin(&self) -> String {
+        let facts = &self.facts;
+        format!(
+            "built by {} from {}{}{}",
+            facts.builder_id,
+            facts.source.as_deref().unwrap_or("an unknown source"),
+            facts
+                .source_ref
+                .as_deref()
+                .map(|r| format!(" at {r}"))
+                .unwrap_or_default(),
+            facts
+                .source_commit
+                .as_deref()
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default(),
+        )
+    }
+}
+
 /// A statement whose signature verified, with everything later checks need: what it
 /// says, who signed it and when. Serializable, so it can be saved as evidence and the
 /// policy applied to it again offline.
