@@ -25,7 +25,7 @@ pub enum Outcome {
 
 /// Prove that a change or release went through the controls it claims.
 ///
-/// vouch gathers evidence (scanner reports, SBOMs and lockfiles, the forge), judges it against a policy, and
+/// vouch gathers evidence (scanner reports, SBOMs and lockfiles, provenance attestations, the forge), judges it against a policy, and
 /// fails the build when a control did not operate. Exit codes: 0 every required
 /// control passed; 1 a required control failed or could not be evaluated; 2 the run
 /// could not start (bad arguments, invalid policy, unreadable input).
