@@ -41,7 +41,8 @@ pub struct ProvenancePolicy {
     #[serde(default)]
     pub artifacts: Vec<GlobPattern>,
     /// Attestation files, as globs (added to `--attestation`): Sigstore bundles, JSON
-    /// Lines of bundles or DSSE envelopes, npm attestation documents.
+    /// Lines of bundles or DSSE envelopes, npm attestation documents, OCI image layout
+    /// directories with cosign-attached attestations.
     #[serde(default)]
     pub attestations: Vec<GlobPattern>,
     /// OIDC issuers whose Fulcio certificates may sign provenance. Default: GitHub Actions
@@ -267,8 +268,8 @@ impl Control for ProvenanceCheck {
         }
         let expectations = match expectations(p, &evidence.context) {
             Ok(expectations) => expectations,
-            Err(message) => {
-                out.findings.push(UNTRUSTED_BUILDER.finding(message));
+            Err((code, message)) => {
+                out.findings.push(code.finding(message));
                 return out;
             }
         };
@@ -423,7 +424,7 @@ fn at(path: &str) -> Location {
 pub fn expectations(
     p: &ProvenancePolicy,
     context: &CiContext,
-) -> Result<ProvenanceExpectations, String> {
+) -> Result<ProvenanceExpectations, (&'static Code, String)> {
     let builders = p
         .builders
         .iter()
@@ -439,10 +440,25 @@ pub fn expectations(
                 builder.keys = entry.keys.clone();
                 builder
             })
-            .map_err(|e| format!("trust map entry `{}`: {e}", entry.id.as_str()))
+            .map_err(|e| {
+                (
+                    &UNTRUSTED_BUILDER,
+                    format!("trust map entry `{}`: {e}", entry.id.as_str()),
+                )
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let source = &p.source;
+    let refs_given = [&source.branch, &source.tag, &source.versioned_tag]
+        .iter()
+        .filter(|r| r.is_some())
+        .count();
+    if refs_given > 1 {
+        return Err((
+            &WRONG_SOURCE,
+            "provenance.source: give one of branch, tag and versioned_tag, not several".into(),
+        ));
+    }
     let mut source_ref = match (&source.branch, &source.tag, &source.versioned_tag) {
         (Some(branch), _, _) => Some(ExpectedRef::Branch(branch.clone())),
         (_, Some(tag), _) => Some(ExpectedRef::Tag(tag.clone())),

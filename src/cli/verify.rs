@@ -42,7 +42,7 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "FILE")]
     pub artifact: Vec<PathBuf>,
     /// Attestation for the artifacts (Sigstore bundle, `.intoto.jsonl`, npm attestations
-    /// document); repeatable.
+    /// document, OCI image layout directory); repeatable.
     #[arg(long, value_name = "FILE")]
     pub attestation: Vec<PathBuf>,
     /// Sigstore trusted_root.json to verify attestations with (default: the Sigstore
@@ -230,8 +230,11 @@ fn provenance_inputs(
             );
         }
     }
-    inputs.artifact.dedup();
-    inputs.attestation.dedup();
+    // A file named by a flag and matched by a glob is read once (first mention wins).
+    for list in [&mut inputs.artifact, &mut inputs.attestation] {
+        let mut seen = std::collections::HashSet::new();
+        list.retain(|path| seen.insert(path.clone()));
+    }
     let root_path = args
         .trusted_root
         .clone()

@@ -160,17 +160,37 @@ pub fn collect(
 }
 
 /// The files matching globs (relative to the working directory; `**` crosses
-/// directories), sorted, each once. A glob that matches nothing is an error: a release
-/// check must not pass because a path pattern went stale.
+/// directories), sorted, each once; an OCI image layout directory counts as one file (it
+/// holds attachments). Each glob must match something: a release check must not pass
+/// because a path pattern went stale. Absolute patterns and `..` are refused, symlinked
+/// files are followed, symlinked directories are not (no loops), and a directory that
+/// cannot be read is an error, not a silent gap.
 pub fn expand_globs(
     patterns: &[crate::policy::sections::GlobPattern],
     role: &'static str,
 ) -> Result<Vec<PathBuf>, UnreadableInput> {
+    let refuse = |path: &str, why: String| UnreadableInput {
+        path: path.to_string(),
+        role,
+        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, why),
+    };
     let mut found = std::collections::BTreeSet::new();
     for pattern in patterns {
-        let text = pattern.as_str();
+        let text = pattern.as_str().trim_start_matches("./");
+        let path = Path::new(text);
+        if path.is_absolute()
+            || path
+                .components()
+                .any(|c| matches!(c, std::path::Component::ParentDir))
+        {
+            return Err(refuse(
+                text,
+                "a glob must be relative to the working directory, without `..`".into(),
+            ));
+        }
+        let matcher = crate::policy::sections::GlobPattern(text.to_string()).matcher();
         // Walk from the longest directory prefix without glob characters.
-        let literal: PathBuf = Path::new(text)
+        let literal: PathBuf = path
             .components()
             .take_while(|c| {
                 !c.as_os_str()
@@ -178,26 +198,26 @@ pub fn expand_globs(
                     .contains(['*', '?', '[', '{'])
             })
             .collect();
-        let matcher = pattern.matcher();
-        let before = found.len();
-        if literal.as_os_str() == text {
-            if literal.is_file() {
-                found.insert(literal);
+        let start = if literal.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            literal
+        };
+        let mut matched = Vec::new();
+        if start.as_os_str() == text || !start.is_dir() {
+            if start.is_file() || files::oci::is_layout(&start) {
+                matched.push(start);
             }
         } else {
-            let start = if literal.as_os_str().is_empty() {
-                PathBuf::from(".")
-            } else {
-                literal
-            };
-            walk(&start, &mut |path| {
-                let relative = path.strip_prefix(".").unwrap_or(path);
+            walk(&start, &mut |candidate| {
+                let relative = candidate.strip_prefix(".").unwrap_or(candidate);
                 if matcher.is_match(relative) {
-                    found.insert(relative.to_path_buf());
+                    matched.push(relative.to_path_buf());
                 }
-            });
+            })
+            .map_err(|e| refuse(text, e.to_string()))?;
         }
-        if found.len() == before {
+        if matched.is_empty() {
             return Err(UnreadableInput {
                 path: text.to_string(),
                 role,
@@ -207,22 +227,29 @@ pub fn expand_globs(
                 ),
             });
         }
+        found.extend(matched);
     }
     Ok(found.into_iter().collect())
 }
 
-fn walk(dir: &Path, visit: &mut dyn FnMut(&Path)) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        match entry.file_type() {
-            Ok(kind) if kind.is_dir() => walk(&path, visit),
-            Ok(kind) if kind.is_file() => visit(&path),
-            _ => {}
+/// Visits every file below `dir` (and every OCI layout directory, without entering it).
+fn walk(dir: &Path, visit: &mut dyn FnMut(&Path)) -> std::io::Result<()> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?;
+    for entry in entries {
+        let path = entry?.path();
+        let link = std::fs::symlink_metadata(&path)?;
+        if link.is_dir() {
+            if files::oci::is_layout(&path) {
+                visit(&path);
+            } else {
+                walk(&path, visit)?;
+            }
+        } else if std::fs::metadata(&path).is_ok_and(|target| target.is_file()) {
+            visit(&path);
         }
     }
+    Ok(())
 }
 
 /// Hashes the artifacts and verifies the attestation files.
@@ -343,4 +370,34 @@ fn log_observed<T>(name: &str, observed: &crate::evidence::Observed<T>) {
 /// Lower-case hex sha256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::sections::GlobPattern;
+
+    #[test]
+    fn globs_stay_below_the_working_directory_and_every_one_must_match() {
+        let refused = |pattern: &str| expand_globs(&[GlobPattern(pattern.into())], "test").is_err();
+        assert!(refused("/etc/*"));
+        assert!(refused("../*"));
+        assert!(refused("no-such-directory/*.tgz"));
+        // `./src/*.rs` and `src/*.rs` mean the same files (the crate's own sources).
+        let dotted = expand_globs(&[GlobPattern("./src/*.rs".into())], "test").unwrap();
+        let plain = expand_globs(&[GlobPattern("src/*.rs".into())], "test").unwrap();
+        assert_eq!(dotted, plain);
+        assert!(plain.iter().any(|p| p == Path::new("src/lib.rs")));
+        // A pattern whose files another pattern already found still counts as matching.
+        assert!(
+            expand_globs(
+                &[
+                    GlobPattern("src/*.rs".into()),
+                    GlobPattern("src/lib.rs".into())
+                ],
+                "test"
+            )
+            .is_ok()
+        );
+    }
 }

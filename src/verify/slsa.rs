@@ -384,6 +384,9 @@ fn certified_facts(facts: &BuildFacts, signer: &SignerFacts) -> Result<BuildFact
     let git_ref = signer
         .extension(FulcioExtension::SourceRepositoryRef)
         .or_else(|| signer.extension(FulcioExtension::LegacyWorkflowRef));
+    // A ref or commit the certificate does not state is the signer's word alone: it is
+    // dropped, so an expectation about it fails rather than trusting the claim.
+    certified.source_ref = None;
     if let Some(git_ref) = git_ref {
         if let Some(claimed) = &facts.source_ref
             && claimed != git_ref
@@ -397,6 +400,7 @@ fn certified_facts(facts: &BuildFacts, signer: &SignerFacts) -> Result<BuildFact
     let commit = signer
         .extension(FulcioExtension::SourceRepositoryDigest)
         .or_else(|| signer.extension(FulcioExtension::LegacyWorkflowSha));
+    certified.source_commit = None;
     if let Some(commit) = commit {
         if let Some(claimed) = &facts.source_commit
             && !claimed.eq_ignore_ascii_case(commit)
@@ -408,6 +412,14 @@ fn certified_facts(facts: &BuildFacts, signer: &SignerFacts) -> Result<BuildFact
         certified.source_commit = Some(commit.to_string());
     }
     Ok(certified)
+}
+
+/// GitHub's runner builder ids: `https://github.com/actions/runner` and below it.
+fn is_github_runner(base: &str) -> bool {
+    base == GITHUB_RUNNER
+        || base
+            .strip_prefix(GITHUB_RUNNER)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// GitHub Actions' issuer, or a GitHub Enterprise one below it
@@ -460,7 +472,7 @@ fn check_builder<'a>(
     corroborate(id, entry, signer)?;
     // The builder's ref that counts is the one Fulcio certified (the statement may leave
     // it out); GitHub's runner has none.
-    let builder_ref = if signer.key_signed || base.starts_with(GITHUB_RUNNER) {
+    let builder_ref = if signer.key_signed || is_github_runner(base) {
         id.split_once('@').map(|(_, r)| r.to_string())
     } else {
         signer_workflow(signer)
@@ -532,7 +544,7 @@ fn corroborate(id: &str, entry: &TrustedBuilder, signer: &SignerFacts) -> Result
         )));
     }
     let base = builder_base(id);
-    if base.starts_with(GITHUB_RUNNER) {
+    if is_github_runner(base) {
         let issuer = signer.extension(FulcioExtension::Issuer).unwrap_or("");
         if !is_github_issuer(issuer) {
             return Err(VerifyError::builder(format!(
@@ -577,6 +589,15 @@ fn check_source(
             "builder `{}` may not build source `{}` (trust map entry `{}`)",
             facts.builder_id,
             source.unwrap_or("unknown"),
+            builder.id
+        )));
+    }
+    if expectations.source.is_none() && builder.sources.is_empty() {
+        // Any repository can run a trusted builder; without an expected source or a
+        // source list the provenance would vouch for a build of anything.
+        return Err(VerifyError::source(format!(
+            "no expected source repository (and trust map entry `{}` lists no sources); \
+             name the repository the artifact must come from",
             builder.id
         )));
     }
@@ -651,12 +672,13 @@ fn check_ref(actual: Option<&str>, expected: &ExpectedRef) -> Result<()> {
                     "expected a tag matching version `{tag}`, got `{name}` (not a version)"
                 )));
             };
+            // A pre-release matches only when the expectation names it.
             let matches = expected
                 .numbers
                 .iter()
                 .enumerate()
                 .all(|(i, n)| got.numbers.get(i).copied().unwrap_or(0) == *n)
-                && (expected.suffix.is_empty() || expected.suffix == got.suffix);
+                && expected.suffix == got.suffix;
             if !matches {
                 return Err(VerifyError::source(format!(
                     "expected a tag matching version `{tag}`, got `{name}`"
@@ -688,9 +710,14 @@ fn version_parts(tag: &str) -> Option<Version> {
         Some(at) => (&tag[..at], tag[at..].to_string()),
         None => (tag, String::new()),
     };
+    // Semantic versions have no leading zeros: `v01` is not `v1`.
     let numbers = core
         .split('.')
-        .map(|n| n.parse::<u64>().ok())
+        .map(|n| {
+            (n == "0" || !n.starts_with('0'))
+                .then(|| n.parse::<u64>().ok())
+                .flatten()
+        })
         .collect::<Option<Vec<_>>>()?;
     if numbers.is_empty() || numbers.len() > 3 {
         return None;
@@ -819,6 +846,47 @@ mod tests {
         assert!(!is_github_issuer(
             "https://token.actions.githubusercontent.com.evil.example"
         ));
+    }
+
+    #[test]
+    fn a_pre_release_or_a_zero_padded_tag_does_not_match_a_plain_version() {
+        let check = |actual: &str, expected: &str| {
+            check_ref(
+                Some(&format!("refs/tags/{actual}")),
+                &ExpectedRef::VersionedTag(expected.into()),
+            )
+            .is_ok()
+        };
+        assert!(!check("v1.2.3-rc1", "v1.2.3"));
+        assert!(check("v1.2.3-rc1", "v1.2.3-rc1"));
+        assert!(!check("v01.2.3", "v1"));
+    }
+
+    #[test]
+    fn without_an_expected_source_a_builder_must_be_limited_to_sources() {
+        let facts = hosted_facts(GITHUB_HOSTED_RUNNER, "github.com/anyone/x");
+        let open = ProvenanceExpectations {
+            builders: vec![
+                TrustedBuilder::new(GITHUB_HOSTED_RUNNER, &[], 3, Vec::new(), false).unwrap(),
+            ],
+            ..Default::default()
+        };
+        let error = check_provenance(
+            &facts,
+            &github_signer("github.com/anyone/x", "github-hosted"),
+            &open,
+        )
+        .unwrap_err();
+        assert_eq!(error.step, super::super::Step::Source, "{error}");
+    }
+
+    #[test]
+    fn only_the_runner_and_ids_below_it_are_the_runner() {
+        assert!(is_github_runner("https://github.com/actions/runner"));
+        assert!(is_github_runner(
+            "https://github.com/actions/runner/github-hosted"
+        ));
+        assert!(!is_github_runner("https://github.com/actions/runnerX"));
     }
 
     #[test]

@@ -69,6 +69,13 @@ pub fn verify_vsa_envelope(
             None => "no signature verifies with the given key".to_string(),
         }));
     }
+    if envelope.payload_type != super::dsse::IN_TOTO_PAYLOAD_TYPE {
+        return Err(VerifyError::predicate(format!(
+            "expected payload type {}, got `{}`",
+            super::dsse::IN_TOTO_PAYLOAD_TYPE,
+            envelope.payload_type
+        )));
+    }
     let statement = Statement::from_payload(&envelope.payload)?;
     check_vsa(&statement, expected)
 }
