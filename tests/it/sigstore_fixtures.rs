@@ -40,6 +40,11 @@ fn pem(key: &SigningKey) -> String {
         .unwrap()
 }
 
+/// How trust map entries name a key: `sha256:<hex>` of its SubjectPublicKeyInfo.
+fn key_id(key: &SigningKey) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(spki(key))))
+}
+
 fn sign(key: &SigningKey, message: &[u8]) -> Vec<u8> {
     let signature: Signature = key.sign(message);
     signature.to_der().as_bytes().to_vec()
@@ -243,6 +248,22 @@ impl Fixture {
         self.dir.join(name)
     }
 
+    /// Writes `app.intoto.sigstore.json`: provenance for `app.tar.gz`, built by the test
+    /// builder at v1.0.0 from the test source at `git_ref`, key-signed and logged.
+    fn attest_app(&self, git_ref: &str) -> PathBuf {
+        let artifact = std::fs::read(self.path("app.tar.gz")).unwrap();
+        let statement = provenance(
+            &artifact,
+            &format!("{BUILDER}@refs/tags/v1.0.0"),
+            SOURCE,
+            git_ref,
+        );
+        self.write_json(
+            "app.intoto.sigstore.json",
+            &dsse_bundle(&key(1), &key(2), &statement),
+        )
+    }
+
     fn write_json(&self, name: &str, value: &Value) -> PathBuf {
         write(&self.dir, name, &value.to_string())
     }
@@ -340,17 +361,7 @@ fn a_key_signed_bundle_logged_by_a_test_log_verifies_and_its_mutations_do_not() 
 #[test]
 fn key_signed_provenance_verifies_against_builder_and_source_and_fails_on_a_wrong_one() {
     let f = Fixture::new();
-    let artifact = std::fs::read(f.path("app.tar.gz")).unwrap();
-    let statement = provenance(
-        &artifact,
-        &format!("{BUILDER}@refs/tags/v1.0.0"),
-        SOURCE,
-        "refs/tags/v2.3.4",
-    );
-    let bundle = f.write_json(
-        "app.intoto.sigstore.json",
-        &dsse_bundle(&key(1), &key(2), &statement),
-    );
+    let bundle = f.attest_app("refs/tags/v2.3.4");
     let verify = |extra: &[&str]| {
         run(vouch()
             .args(["provenance", "verify", "--artifact"])
@@ -410,18 +421,8 @@ fn key_signed_provenance_verifies_against_builder_and_source_and_fails_on_a_wron
 #[test]
 fn the_provenance_control_passes_trusted_provenance_and_fails_an_untrusted_builder() {
     let f = Fixture::new();
-    let artifact = std::fs::read(f.path("app.tar.gz")).unwrap();
-    let statement = provenance(
-        &artifact,
-        &format!("{BUILDER}@refs/tags/v1.0.0"),
-        SOURCE,
-        "refs/heads/main",
-    );
-    f.write_json(
-        "app.intoto.sigstore.json",
-        &dsse_bundle(&key(1), &key(2), &statement),
-    );
-    let signer_id = format!("sha256:{}", hex::encode(Sha256::digest(spki(&key(2)))));
+    f.attest_app("refs/heads/main");
+    let signer_id = key_id(&key(2));
     let policy = |builder_glob: &str, max_level: u8, key_id: &str| {
         format!(
             "version: 1\nprovenance:\n  artifacts: [\"*.tar.gz\"]\n  attestations: [\"*.intoto.sigstore.json\"]\n  keys: [signer.pub]\n  trusted_root: trusted_root.json\n  min_level: 2\n  builders:\n    - id: \"{builder_glob}\"\n      sources: [\"git.example.test/team/*\"]\n      max_level: {max_level}\n      keys: [\"{key_id}\"]\n  source:\n    repository: {SOURCE}\n    branch: main\n"
@@ -459,7 +460,7 @@ fn the_provenance_control_passes_trusted_provenance_and_fails_an_untrusted_build
     );
 
     // A key the policy accepts for signatures, but not for this builder, vouches for nothing.
-    let other_id = format!("sha256:{}", hex::encode(Sha256::digest(spki(&key(3)))));
+    let other_id = key_id(&key(3));
     let (code, report, _) = check(policy("https://example.test/builders/*.yml", 3, &other_id));
     assert_eq!(code, 1, "the signing key is not listed for the builder");
     assert_eq!(
@@ -471,18 +472,8 @@ fn the_provenance_control_passes_trusted_provenance_and_fails_an_untrusted_build
 #[test]
 fn saved_provenance_evidence_is_re_evaluated_offline_to_the_same_verdict() {
     let f = Fixture::new();
-    let artifact = std::fs::read(f.path("app.tar.gz")).unwrap();
-    let statement = provenance(
-        &artifact,
-        &format!("{BUILDER}@refs/tags/v1.0.0"),
-        SOURCE,
-        "refs/heads/main",
-    );
-    f.write_json(
-        "app.intoto.sigstore.json",
-        &dsse_bundle(&key(1), &key(2), &statement),
-    );
-    let signer_id = format!("sha256:{}", hex::encode(Sha256::digest(spki(&key(2)))));
+    f.attest_app("refs/heads/main");
+    let signer_id = key_id(&key(2));
     let policy = |source: &str| {
         format!(
             "version: 1\nprovenance:\n  keys: [signer.pub]\n  trusted_root: trusted_root.json\n  builders:\n    - id: \"{BUILDER}\"\n      keys: [\"{signer_id}\"]\n  source:\n    repository: {source}\n"

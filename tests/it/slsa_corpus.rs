@@ -9,7 +9,7 @@
 //! online); GitHub's own Sigstore instance is not in the public-good root, so its bundle
 //! fails at `chain` as SOURCES.md says it must without GitHub's root.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::support::{corpus, run, vouch};
 
@@ -35,6 +35,19 @@ type TagCase = (
     &'static [&'static str],
     &'static [&'static str],
 );
+
+/// `base` followed by `extra`: a case's common arguments plus its own.
+fn then<'a>(base: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
+    base.iter().chain(extra).copied().collect()
+}
+
+/// `args` with the value after flag `from` replaced by `to`.
+fn replace<'a>(args: &[&'a str], from: &str, to: &'a str) -> Vec<&'a str> {
+    let mut out = args.to_vec();
+    let at = out.iter().position(|a| *a == from).expect("flag") + 1;
+    out[at] = to;
+    out
+}
 
 /// `Ok(())` or the step (`source`, `builder`, ...) the failure must be at.
 type Expected = Result<(), &'static str>;
@@ -93,10 +106,9 @@ fn check(
 fn every_slsa_provenance_case_gives_the_stated_outcome() {
     let Some(corpus) = corpus() else { return };
     let root = corpus.join("slsa-provenance");
-    let npm_key = tempfile::NamedTempFile::new().expect("temp");
-    std::fs::write(npm_key.path(), NPM_KEY).expect("npm key");
-    let npm_key: PathBuf = npm_key.path().to_path_buf();
-    let npm_key = npm_key.to_str().unwrap();
+    let npm_key_file = tempfile::NamedTempFile::new().expect("temp");
+    std::fs::write(npm_key_file.path(), NPM_KEY).expect("npm key");
+    let npm_key = npm_key_file.path().to_str().unwrap();
     let mut wrong = Vec::new();
     let w = &mut wrong;
 
@@ -120,14 +132,11 @@ fn every_slsa_provenance_case_gives_the_stated_outcome() {
         );
     }
     let base = ["--builder-id", GENERIC, "--source-uri", EXAMPLE];
-    let with = |extra: &[&'static str]| -> Vec<&'static str> {
-        base.iter().copied().chain(extra.iter().copied()).collect()
-    };
     check(
         &root,
         dispatch,
         &binary,
-        &with(&["--source-branch", "main"]),
+        &then(&base, &["--source-branch", "main"]),
         Ok(()),
         w,
     );
@@ -135,7 +144,7 @@ fn every_slsa_provenance_case_gives_the_stated_outcome() {
         &root,
         dispatch,
         &binary,
-        &with(&["--source-branch", "master"]),
+        &then(&base, &["--source-branch", "master"]),
         Err("source"),
         w,
     );
@@ -143,7 +152,7 @@ fn every_slsa_provenance_case_gives_the_stated_outcome() {
         &root,
         dispatch,
         &binary,
-        &with(&["--source-tag", "v1.2.3"]),
+        &then(&base, &["--source-tag", "v1.2.3"]),
         Err("source"),
         w,
     );
@@ -151,7 +160,7 @@ fn every_slsa_provenance_case_gives_the_stated_outcome() {
         &root,
         dispatch,
         &binary,
-        &with(&["--source-versioned-tag", "v1"]),
+        &then(&base, &["--source-versioned-tag", "v1"]),
         Err("source"),
         w,
     );
@@ -218,7 +227,7 @@ fn every_slsa_provenance_case_gives_the_stated_outcome() {
                 &root,
                 attestation,
                 &binary,
-                &with(&["--source-versioned-tag", v]),
+                &then(&base, &["--source-versioned-tag", v]),
                 Ok(()),
                 w,
             );
@@ -228,7 +237,7 @@ fn every_slsa_provenance_case_gives_the_stated_outcome() {
                 &root,
                 attestation,
                 &binary,
-                &with(&["--source-versioned-tag", v]),
+                &then(&base, &["--source-versioned-tag", v]),
                 Err("source"),
                 w,
             );
@@ -238,7 +247,7 @@ fn every_slsa_provenance_case_gives_the_stated_outcome() {
                 &root,
                 attestation,
                 &binary,
-                &with(&["--source-tag", v]),
+                &then(&base, &["--source-tag", v]),
                 Err("source"),
                 w,
             );
@@ -248,7 +257,7 @@ fn every_slsa_provenance_case_gives_the_stated_outcome() {
         &root,
         "gha_generic/v2.1.0/binary-linux-amd64-push-v13.0.30.intoto.jsonl",
         &binary,
-        &with(&["--source-tag", "v13.0.30"]),
+        &then(&base, &["--source-tag", "v13.0.30"]),
         Ok(()),
         w,
     );
@@ -273,7 +282,7 @@ fn every_slsa_provenance_case_gives_the_stated_outcome() {
             &root,
             attestation,
             &old_binary,
-            &with(&["--source-branch", "master"]),
+            &then(&base, &["--source-branch", "master"]),
             Err("source"),
             w,
         );
@@ -307,7 +316,7 @@ fn every_slsa_provenance_case_gives_the_stated_outcome() {
             &root,
             attestation,
             &[first, second],
-            &with(&["--allow-untagged-builder"]),
+            &then(&base, &["--allow-untagged-builder"]),
             Err("transparency"),
             w,
         );
@@ -315,7 +324,7 @@ fn every_slsa_provenance_case_gives_the_stated_outcome() {
             &root,
             attestation,
             &[Subject::File("misc/annotated-tag.intoto.jsonl")],
-            &with(&["--allow-untagged-builder"]),
+            &then(&base, &["--allow-untagged-builder"]),
             Err("digest"),
             w,
         );
@@ -327,14 +336,11 @@ fn every_slsa_provenance_case_gives_the_stated_outcome() {
         "--source-uri",
         "github.com/asraa/slsa-on-github-test",
     ];
-    let asraa_with = |extra: &[&'static str]| -> Vec<&'static str> {
-        asraa.iter().copied().chain(extra.iter().copied()).collect()
-    };
     check(
         &root,
         "misc/annotated-tag.intoto.jsonl",
         &annotated,
-        &asraa_with(&["--source-versioned-tag", "v1.5.0"]),
+        &then(&asraa, &["--source-versioned-tag", "v1.5.0"]),
         Err("transparency"),
         w,
     );
@@ -342,12 +348,15 @@ fn every_slsa_provenance_case_gives_the_stated_outcome() {
         &root,
         "misc/annotated-tag.intoto.jsonl",
         &annotated,
-        &asraa_with(&[
-            "--source-versioned-tag",
-            "v1.5.0",
-            "--source-branch",
-            "main",
-        ]),
+        &then(
+            &asraa,
+            &[
+                "--source-versioned-tag",
+                "v1.5.0",
+                "--source-branch",
+                "main",
+            ],
+        ),
         Err("exit 2"),
         w,
     );
@@ -355,7 +364,7 @@ fn every_slsa_provenance_case_gives_the_stated_outcome() {
         &root,
         "misc/annotated-tag.intoto.jsonl",
         &annotated,
-        &asraa_with(&["--source-branch", "main"]),
+        &then(&asraa, &["--source-branch", "main"]),
         Err("source"),
         w,
     );
@@ -366,25 +375,21 @@ fn every_slsa_provenance_case_gives_the_stated_outcome() {
         "--source-uri",
         "github.com/laurentsimon/slsa-on-github-test",
     ];
-    let laurent_with = |extra: &[&'static str]| -> Vec<&'static str> {
-        laurent
-            .iter()
-            .copied()
-            .chain(extra.iter().copied())
-            .collect()
-    };
     check(
         &root,
         "misc/workflow-inputs.intoto.jsonl",
         &inputs,
-        &laurent_with(&[
-            "--input",
-            "release_version=(for example, 0.1.0)",
-            "--input",
-            "some_bool=true",
-            "--input",
-            "some_integer=123",
-        ]),
+        &then(
+            &laurent,
+            &[
+                "--input",
+                "release_version=(for example, 0.1.0)",
+                "--input",
+                "some_bool=true",
+                "--input",
+                "some_integer=123",
+            ],
+        ),
         Err("transparency"),
         w,
     );
@@ -392,7 +397,7 @@ fn every_slsa_provenance_case_gives_the_stated_outcome() {
         &root,
         "misc/workflow-inputs.intoto.jsonl",
         &inputs,
-        &laurent_with(&["--input", "some_integer=321"]),
+        &then(&laurent, &["--input", "some_integer=321"]),
         Err("source"),
         w,
     );
@@ -400,7 +405,7 @@ fn every_slsa_provenance_case_gives_the_stated_outcome() {
         &root,
         "misc/workflow-inputs.intoto.jsonl",
         &inputs,
-        &laurent_with(&["--input", "missing_input=x"]),
+        &then(&laurent, &["--input", "missing_input=x"]),
         Err("source"),
         w,
     );
@@ -468,16 +473,6 @@ fn every_slsa_provenance_case_gives_the_stated_outcome() {
         Ok(()),
         w,
     );
-    let replace = |args: &[&'static str], from: &str, to: &'static str| -> Vec<&'static str> {
-        let mut out = args.to_vec();
-        let at = out.iter().position(|a| *a == from).expect("flag") + 1;
-        out[at] = to;
-        out
-    };
-    let gundam_args: Vec<&'static str> = gundam_args
-        .iter()
-        .map(|a| &*Box::leak(a.to_string().into_boxed_str()))
-        .collect();
     check(
         &root,
         "npm/gha/gundam-visor-cli-v1-tag.tgz.json",
@@ -549,7 +544,7 @@ fn every_slsa_provenance_case_gives_the_stated_outcome() {
             w,
         );
     }
-    let goggles_args: Vec<&'static str> = [
+    let goggles_args = [
         "--key",
         npm_key,
         "--builder-id",
@@ -558,10 +553,7 @@ fn every_slsa_provenance_case_gives_the_stated_outcome() {
         "@trishankatdatadog/supreme-goggles",
         "--package-version",
         "1.0.5",
-    ]
-    .iter()
-    .map(|a| &*Box::leak(a.to_string().into_boxed_str()))
-    .collect();
+    ];
     check(
         &root,
         "npm/gha/supreme-googles-cli-v02-tag.tgz.json",
@@ -906,14 +898,11 @@ fn container_provenance_and_the_vsa_give_the_stated_outcomes() {
     let layout = "gha_generic_container/v2.1.0/container_workflow_dispatch";
     let container = "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_container_slsa3.yml";
     let base = ["--builder-id", container, "--source-uri", EXAMPLE];
-    let with = |extra: &[&'static str]| -> Vec<&'static str> {
-        base.iter().copied().chain(extra.iter().copied()).collect()
-    };
     check(
         &root,
         layout,
         &image,
-        &with(&["--source-branch", "main"]),
+        &then(&base, &["--source-branch", "main"]),
         Ok(()),
         w,
     );
@@ -921,7 +910,7 @@ fn container_provenance_and_the_vsa_give_the_stated_outcomes() {
         &root,
         layout,
         &image,
-        &with(&["--source-branch", "master"]),
+        &then(&base, &["--source-branch", "master"]),
         Err("source"),
         w,
     );
@@ -929,7 +918,7 @@ fn container_provenance_and_the_vsa_give_the_stated_outcomes() {
         &root,
         layout,
         &image,
-        &with(&["--source-tag", "v1.2.3"]),
+        &then(&base, &["--source-tag", "v1.2.3"]),
         Err("source"),
         w,
     );
