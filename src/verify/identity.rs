@@ -151,6 +151,14 @@ pub fn extension(cert: &ParsedCertificate, which: FulcioExtension) -> Option<Str
     None
 }
 
+/// Every Fulcio extension the certificate carries, with its value.
+pub fn extensions(cert: &ParsedCertificate) -> Vec<(FulcioExtension, String)> {
+    FulcioExtension::ALL
+        .iter()
+        .filter_map(|which| extension(cert, *which).map(|value| (*which, value)))
+        .collect()
+}
+
 /// An exact string or a regular expression. Expressions match as cosign's and gh's
 /// `--certificate-identity-regexp` do (Go's `MatchString`: unanchored), so policies carry
 /// over; write `^...$` to pin both ends.

@@ -12,7 +12,7 @@ use const_oid::db::rfc5912::{
     SECP_256_R_1, SECP_384_R_1, SHA_256_WITH_RSA_ENCRYPTION, SHA_384_WITH_RSA_ENCRYPTION,
     SHA_512_WITH_RSA_ENCRYPTION,
 };
-use der::{Decode, Encode};
+use der::Decode;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 use spki::SubjectPublicKeyInfoRef;
 
@@ -469,13 +469,6 @@ fn rsa_verify(
 /// The SHA-256 of a key's SubjectPublicKeyInfo: Rekor v1's log id and the CT key id.
 pub fn key_id(spki_der: &[u8]) -> [u8; 32] {
     Sha256::digest(spki_der).into()
-}
-
-/// Encodes any DER value, for messages that must say which bytes were compared.
-pub fn der_bytes(value: &impl Encode) -> Result<Vec<u8>> {
-    value
-        .to_der()
-        .map_err(|e| VerifyError::parse(format!("cannot encode DER: {e}")))
 }
 
 /// Decodes a PEM document leniently: any line length, CRLF or LF, surrounding text

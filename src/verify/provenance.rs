@@ -14,7 +14,7 @@ use super::bundle::{Bundle, SigningMaterial};
 use super::certificate::ParsedCertificate;
 use super::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
 use super::error::{Result, VerifyError};
-use super::identity::{FulcioExtension, extension};
+use super::identity::{FulcioExtension, extensions as certificate_extensions};
 use super::identity::{IdentityPolicy, Matcher};
 use super::keys::PublicKey;
 use super::sigstore::{SignerPolicy, TimeSource, check_certificate, verify_bundle};
@@ -370,10 +370,7 @@ fn check_certificate_envelope(envelope: &Envelope, root: &TrustedRoot) -> Result
         .map_err(|e| e.context("DSSE envelope"))?;
     Ok(SignerFacts {
         identities: cert.subject_alternative_names()?,
-        extensions: FulcioExtension::ALL
-            .iter()
-            .filter_map(|which| extension(&cert, *which).map(|value| (*which, value)))
-            .collect(),
+        extensions: certificate_extensions(&cert),
         key_signed: false,
         key_id: None,
     })

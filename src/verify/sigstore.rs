@@ -23,7 +23,7 @@ use super::bundle::{Bundle, Content, SigningMaterial};
 use super::certificate::{ParsedCertificate, check_leaf_usage, find_issuing_authority};
 use super::dsse::Envelope;
 use super::error::{Result, VerifyError};
-use super::identity::{FulcioExtension, IdentityPolicy, extension};
+use super::identity::{FulcioExtension, IdentityPolicy, extensions as certificate_extensions};
 use super::keys::PublicKey;
 use super::rekor::{Signer, verify_entry};
 use super::sct::verify_embedded_scts;
@@ -140,10 +140,7 @@ pub fn verify_bundle(
         check_certificate(leaf, &times, root)?;
         identity.check(leaf)?;
         identities = leaf.subject_alternative_names()?;
-        extensions = FulcioExtension::ALL
-            .iter()
-            .filter_map(|which| extension(leaf, *which).map(|value| (*which, value)))
-            .collect();
+        extensions = certificate_extensions(leaf);
     }
 
     let envelope = check_signature(bundle, artifact, &key)?;

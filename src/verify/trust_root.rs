@@ -17,7 +17,6 @@ use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use x509_cert::Certificate;
 
 use super::certificate::ParsedCertificate;
 use super::error::{Result, VerifyError};
@@ -76,7 +75,7 @@ impl TransparencyLog {
     }
 
     /// The key whatever the time (for checkpoints, which carry no time of their own).
-    pub fn usable_key(&self) -> Result<&PublicKey> {
+    fn usable_key(&self) -> Result<&PublicKey> {
         self.key.as_ref().map_err(|reason| {
             VerifyError::transparency(format!(
                 "log {} has an unusable key: {reason}",
@@ -325,11 +324,4 @@ impl RawAuthority {
             valid_for: RawValidity::parse(self.valid_for),
         })
     }
-}
-
-/// Parses a DER certificate, for callers that hold one outside a chain.
-pub fn certificate_from_der(der: &[u8]) -> Result<Certificate> {
-    use der::Decode;
-    Certificate::from_der(der)
-        .map_err(|e| VerifyError::parse(format!("not an X.509 certificate: {e}")))
 }
