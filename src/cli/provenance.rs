@@ -9,12 +9,11 @@ use clap::{Args, Subcommand};
 
 use super::Outcome;
 use super::sigstore::load_root;
-use super::sigstore::not_verified;
+use super::sigstore::{not_verified, read_key};
 use crate::report::escape::terminal;
 use crate::verify::artifact::Artifact;
 use crate::verify::attestation::read_attestations;
 use crate::verify::identity::Matcher;
-use crate::verify::keys::PublicKey;
 use crate::verify::provenance::{ProvenanceSigner, VerifiedAttestation, verify_attestation};
 use crate::verify::slsa::{ExpectedRef, ProvenanceExpectations, TrustedBuilder};
 use crate::verify::{Step, VerifyError};
@@ -143,12 +142,7 @@ pub fn run(cmd: &ProvenanceCommand) -> anyhow::Result<Outcome> {
         );
     }
     for path in &args.key {
-        let pem = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read key {}", path.display()))?;
-        signer.keys.push(
-            PublicKey::from_pem(&pem)
-                .map_err(|e| anyhow::anyhow!("key {}: {e}", path.display()))?,
-        );
+        signer.keys.push(read_key(path)?);
     }
     let expectations = expectations(args, &signer)?;
     let file = args.attestation.display().to_string();

@@ -82,14 +82,7 @@ pub fn run(cmd: &SigstoreCommand) -> anyhow::Result<Outcome> {
         (Some(identity), Some(issuer), None) => {
             SignerPolicy::Identity(IdentityPolicy::exact(identity, issuer))
         }
-        (None, None, Some(key)) => {
-            let pem = std::fs::read_to_string(key)
-                .with_context(|| format!("cannot read key {}", key.display()))?;
-            SignerPolicy::Key(
-                PublicKey::from_pem(&pem)
-                    .map_err(|e| anyhow::anyhow!("key {}: {e}", key.display()))?,
-            )
-        }
+        (None, None, Some(key)) => SignerPolicy::Key(read_key(key)?),
         _ => anyhow::bail!("give --certificate-identity with --certificate-oidc-issuer, or --key"),
     };
     let bundle_bytes = std::fs::read(&args.bundle)
@@ -159,6 +152,13 @@ pub fn not_verified(what: &str, error: &VerifyError) -> Outcome {
         terminal(&error.to_string())
     );
     Outcome::Fail
+}
+
+/// Reads a PEM public key named on the command line or in the policy.
+pub fn read_key(path: &Path) -> anyhow::Result<PublicKey> {
+    let pem = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read key {}", path.display()))?;
+    PublicKey::from_pem(&pem).map_err(|e| anyhow::anyhow!("key {}: {e}", path.display()))
 }
 
 /// The trusted root: a file, or the embedded public-good (or staging) root.

@@ -222,12 +222,10 @@ fn provenance_inputs(
             ));
         }
         for key in &p.keys {
-            let pem = std::fs::read_to_string(key)
-                .with_context(|| format!("provenance.keys: cannot read {}", key.display()))?;
-            inputs.attestation_signers.keys.push(
-                crate::verify::keys::PublicKey::from_pem(&pem)
-                    .map_err(|e| anyhow::anyhow!("provenance.keys: {}: {e}", key.display()))?,
-            );
+            inputs
+                .attestation_signers
+                .keys
+                .push(super::sigstore::read_key(key).context("provenance.keys")?);
         }
     }
     // A file named by a flag and matched by a glob is read once (first mention wins).

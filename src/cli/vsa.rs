@@ -6,12 +6,11 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 
 use super::Outcome;
-use super::sigstore::not_verified;
+use super::sigstore::{not_verified, read_key};
 use crate::report::escape::terminal;
 use crate::verify::VerifyError;
 use crate::verify::attestation::{AttestationForm, read_attestations};
 use crate::verify::dsse::Envelope;
-use crate::verify::keys::PublicKey;
 use crate::verify::vsa::{VsaExpectations, verify_vsa_envelope};
 
 /// `vouch vsa …`.
@@ -58,10 +57,7 @@ fn parse_digest(text: &str) -> Result<(String, String), String> {
 /// Runs `vouch vsa …`.
 pub fn run(cmd: &VsaCommand) -> anyhow::Result<Outcome> {
     let VsaCommand::Verify(args) = cmd;
-    let pem = std::fs::read_to_string(&args.key)
-        .with_context(|| format!("cannot read key {}", args.key.display()))?;
-    let key = PublicKey::from_pem(&pem)
-        .map_err(|e| anyhow::anyhow!("key {}: {e}", args.key.display()))?;
+    let key = read_key(&args.key)?;
     let bytes = std::fs::read(&args.attestation)
         .with_context(|| format!("cannot read attestation {}", args.attestation.display()))?;
     let expected = VsaExpectations {
