@@ -192,6 +192,8 @@ fn evaluate(p: &SastPolicy, evidence: &Evidence) -> CheckOutput {
                     .as_ref()
                     .map(|l| repo_path(&l.path, workspace));
                 match classify(result, path.as_ref(), p, &filter) {
+                    Disposition::NotAProblem => tally.not_problems += 1,
+                    Disposition::Gone => tally.gone += 1,
                     Disposition::Suppressed => tally.suppressed += 1,
                     Disposition::Excluded => tally.excluded += 1,
                     Disposition::NotNew => tally.not_new += 1,
@@ -247,6 +249,18 @@ fn evaluate(p: &SastPolicy, evidence: &Evidence) -> CheckOutput {
             String::new()
         },
     );
+    if tally.not_problems > 0 {
+        out.summary += &format!(
+            "; {} not a problem (kind other than fail)",
+            tally.not_problems
+        );
+    }
+    if tally.gone > 0 {
+        out.summary += &format!(
+            "; {} absent from this scan (baselineState absent)",
+            tally.gone
+        );
+    }
     sort_findings(&mut out.findings);
     out
 }
@@ -274,9 +288,13 @@ struct Tally {
     suppressed: usize,
     excluded: usize,
     not_new: usize,
+    not_problems: usize,
+    gone: usize,
 }
 
 enum Disposition {
+    NotAProblem,
+    Gone,
     Suppressed,
     Excluded,
     NotNew,
@@ -290,6 +308,15 @@ fn classify(
     p: &SastPolicy,
     filter: &PathMatcher,
 ) -> Disposition {
+    // Only a `fail` is a problem (SARIF §3.27.9); `pass`, `notApplicable`,
+    // `informational`, `review` and `open` record something else.
+    if !result.kind.is_fail() {
+        return Disposition::NotAProblem;
+    }
+    // `absent`: the result was in the baseline and is gone from this scan (§3.27.24).
+    if result.baseline_state == Some(BaselineState::Absent) {
+        return Disposition::Gone;
+    }
     if result.suppression == SuppressionState::Accepted {
         return Disposition::Suppressed;
     }
@@ -300,12 +327,7 @@ fn classify(
     {
         return Disposition::Excluded;
     }
-    if p.new_only
-        && matches!(
-            result.baseline_state,
-            Some(BaselineState::Unchanged) | Some(BaselineState::Absent)
-        )
-    {
+    if p.new_only && result.baseline_state == Some(BaselineState::Unchanged) {
         return Disposition::NotNew;
     }
     if exceeds(result, p.fail_on.0) {

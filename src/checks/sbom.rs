@@ -200,6 +200,20 @@ code!(
     "Give a CycloneDX JSON or XML document; the message says what was wrong."
 );
 code!(
+    EMPTY,
+    "sbom/empty",
+    Error,
+    "An SBOM lists no component, so it is no evidence of what the artifact contains: every completeness, license and NTIA rule would hold vacuously.",
+    "Give the SBOM generated from the build, with its components; an SBOM of nothing describes nothing."
+);
+code!(
+    EMPTY_LOCKFILE,
+    "sbom/empty-lockfile",
+    Error,
+    "A lockfile lists no package, so completeness against it proves nothing.",
+    "Give the lockfile the build resolved (`Cargo.lock`, `package-lock.json`), not an empty one."
+);
+code!(
     INVALID,
     "sbom/invalid",
     Violation,
@@ -319,9 +333,11 @@ code!(
     "Have the generator record supplier, version, purl and dependencies for every component, and an author and timestamp for the SBOM."
 );
 
-static CODES: [&Code; 19] = [
+static CODES: [&Code; 21] = [
     &NO_EVIDENCE,
     &UNREADABLE,
+    &EMPTY,
+    &EMPTY_LOCKFILE,
     &INVALID,
     &SPEC_TOO_OLD,
     &FORMAT_NOT_ALLOWED,
@@ -362,6 +378,11 @@ impl Control for SbomCheck {
         let mut locked: Vec<&LockedPackage> = Vec::new();
         for l in &evidence.lockfiles {
             match &l.observed {
+                Ok(lock) if lock.packages.is_empty() => out.findings.push(
+                    EMPTY_LOCKFILE
+                        .finding(format!("{}: the lockfile lists no package", l.source))
+                        .with_location(Some(file(&l.source, None))),
+                ),
                 Ok(lock) => locked.extend(lock.packages.iter()),
                 Err(gap) => out.findings.push(
                     UNREADABLE_LOCKFILE
@@ -390,6 +411,17 @@ impl Control for SbomCheck {
                     );
                     summaries.push(format!("{}: unreadable", s.source));
                 }
+                Ok(sbom) if sbom.components.is_empty() => {
+                    out.findings.push(
+                        EMPTY
+                            .finding(format!(
+                                "{}: CycloneDX {} with no component (`components` is empty or absent)",
+                                s.source, sbom.spec_version
+                            ))
+                            .with_location(Some(file(&s.source, None))),
+                    );
+                    summaries.push(format!("{}: no component", s.source));
+                }
                 Ok(sbom) => {
                     let judge = Judge {
                         p,
@@ -401,7 +433,7 @@ impl Control for SbomCheck {
                     };
                     summaries.push(judge.run(
                         &locked,
-                        evidence.lockfiles.iter().any(|l| l.observed.is_ok()),
+                        !locked.is_empty(),
                         evidence.expected_subject.as_ref(),
                         &mut out.findings,
                     ));

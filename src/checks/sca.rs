@@ -94,6 +94,14 @@ pub static SCANNER_FAILED: Code = Code {
     remediation: "Fix the scanner job so the analysis completes; its log says why it failed.",
 };
 
+/// A report is well-formed but does not show that anything was scanned.
+pub static NOTHING_SCANNED: Code = Code {
+    code: "sca/nothing-scanned",
+    kind: FindingKind::Error,
+    meaning: "A scanner report is well-formed but does not show that anything was scanned (`[]`, no dependency count, a lone progress message), so its silence is no evidence of a clean dependency tree.",
+    remediation: "Pass the complete report of a scan that ran over the project's lockfile or image; the message says what the report lacks.",
+};
+
 /// A VEX document could not be read, so its statements cannot be weighed.
 pub static UNREADABLE_VEX: Code = Code {
     code: "sca/unreadable-vex",
@@ -102,9 +110,10 @@ pub static UNREADABLE_VEX: Code = Code {
     remediation: "Pass a valid OpenVEX or CycloneDX VEX JSON document, or drop the `--vex` argument.",
 };
 
-static CODES: [&Code; 5] = [
+static CODES: [&Code; 6] = [
     &NO_EVIDENCE,
     &UNREADABLE_REPORT,
+    &NOTHING_SCANNED,
     &SCANNER_FAILED,
     &UNREADABLE_VEX,
     &VULNERABLE_DEPENDENCY,
@@ -169,6 +178,9 @@ fn evaluate(p: &ScaPolicy, evidence: &Evidence) -> CheckOutput {
             }
             Err(gap) if gap.kind == GapKind::ScannerFailed => {
                 out.findings.push(SCANNER_FAILED.finding(gap.to_string()))
+            }
+            Err(gap) if gap.kind == GapKind::Empty => {
+                out.findings.push(NOTHING_SCANNED.finding(gap.to_string()))
             }
             Err(gap) => out
                 .findings

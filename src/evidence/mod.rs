@@ -17,7 +17,9 @@ pub mod vex;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-pub use sast::{BaselineState, SarifLevel, SastReport, SastResult, SastRun, SuppressionState};
+pub use sast::{
+    BaselineState, ResultKind, SarifLevel, SastReport, SastResult, SastRun, SuppressionState,
+};
 pub use sca::{ScaReport, Scanner, Vulnerability};
 pub use severity::Severity;
 pub use vex::{VexDocument, VexStatement};
@@ -204,6 +206,9 @@ pub enum GapKind {
     Unsupported,
     /// The report says its tool did not complete (`scan.status: failure`).
     ScannerFailed,
+    /// The document is well-formed but shows nothing was examined (an SBOM without
+    /// components, a scanner report that names nothing it scanned): no evidence.
+    Empty,
     /// The forge refused: 401 (bad token) or 403 (missing permission).
     Forbidden,
     /// The forge said the resource does not exist (or the token cannot see it).

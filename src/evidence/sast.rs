@@ -73,6 +73,48 @@ pub struct SastResult {
     /// `baselineState`, when the scanner compared against a baseline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline_state: Option<BaselineState>,
+    /// SARIF `kind`: only `fail` (the default) is a problem; the others record a check
+    /// that passed, did not apply, or asks for a human.
+    #[serde(default, skip_serializing_if = "ResultKind::is_fail")]
+    pub kind: ResultKind,
+}
+
+/// SARIF `result.kind` (§3.27.9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ResultKind {
+    /// A problem was found (the default).
+    #[default]
+    Fail,
+    /// The rule was evaluated and no problem was found.
+    Pass,
+    /// The rule was not evaluated: it does not apply to the target.
+    NotApplicable,
+    /// Information, not a problem.
+    Informational,
+    /// A human must review the target.
+    Review,
+    /// The tool could not decide (e.g. it lacked information).
+    Open,
+}
+
+impl ResultKind {
+    /// True for `fail`, the only kind that reports a problem.
+    pub fn is_fail(&self) -> bool {
+        *self == ResultKind::Fail
+    }
+
+    /// The SARIF spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResultKind::Fail => "fail",
+            ResultKind::Pass => "pass",
+            ResultKind::NotApplicable => "notApplicable",
+            ResultKind::Informational => "informational",
+            ResultKind::Review => "review",
+            ResultKind::Open => "open",
+        }
+    }
 }
 
 impl SastResult {

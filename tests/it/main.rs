@@ -4,6 +4,7 @@ mod acceptance;
 mod cli;
 mod cyclonedx_corpus;
 mod example;
+mod fail_closed;
 mod github;
 mod github_schema;
 mod hostile_text;

@@ -299,3 +299,33 @@ fn license_lists_take_one_license_per_entry() {
         "{stderr}"
     );
 }
+
+#[test]
+fn an_empty_sbom_or_an_empty_lockfile_is_no_evidence_of_completeness() {
+    let dir = tempdir();
+    let (sbom, lock) = app();
+    let policy = "version: 1\nsbom:\n  required_fields: [purl, licenses]\n  min_ntia_score: 0.9\n  require_lockfile: true\n  require_subject: false\n";
+    // Zero components once scored NTIA "1.00 (0 of 0)" and passed every field rule.
+    let mut doc: Value = serde_json::from_slice(&std::fs::read(&sbom).unwrap()).unwrap();
+    doc["components"] = Value::Array(Vec::new());
+    doc.as_object_mut().unwrap().remove("dependencies");
+    let empty_sbom = write(dir.path(), "empty.cdx.json", &doc.to_string());
+    let (code, report) = verify(policy, &empty_sbom, &lock, &[]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(status(&report, "sbom"), "error");
+    assert_eq!(codes(&report, "sbom"), ["sbom/empty"]);
+
+    // A lockfile that lists nothing once made completeness hold vacuously.
+    let empty_lock = write(
+        dir.path(),
+        "package-lock.json",
+        r#"{"name": "app", "version": "2.1.0", "lockfileVersion": 3, "packages": {}}"#,
+    );
+    let (code, report) = verify(policy, &sbom, &empty_lock, &[]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(status(&report, "sbom"), "error");
+    assert!(
+        codes(&report, "sbom").contains(&"sbom/empty-lockfile".to_string()),
+        "{report}"
+    );
+}

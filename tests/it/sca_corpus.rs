@@ -186,7 +186,8 @@ const CORPUS: &[(&str, Expect)] = &[
         "osv-scanner/upstream/test-vuln-results-d.json",
         Read(Scanner::OsvScanner, 0, None),
     ),
-    ("pip-audit/empty.json", Read(Scanner::PipAudit, 0, None)),
+    // `[]` audited nothing: no evidence of a clean dependency tree.
+    ("pip-audit/empty.json", Gap(GapKind::Empty)),
     (
         "pip-audit/many_vulns.json",
         Read(Scanner::PipAudit, 7, Some(Unknown)),

@@ -21,6 +21,20 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<SastReport, Gap> {
             format!("{}: {} (GitLab SAST report)", e.path(), e.inner()),
         )
     })?;
+    if let Some(kind) = report.kind().filter(|k| *k != "sast") {
+        return Err(Gap::new(
+            GapKind::Unsupported,
+            source,
+            format!(
+                "this is a GitLab `{kind}` report, not SAST; the SAST gate reads SARIF and GitLab `sast` reports{}",
+                if kind == "dependency_scanning" {
+                    " (pass dependency-scanning reports with --sca)"
+                } else {
+                    ""
+                }
+            ),
+        ));
+    }
     let scanner = report.scan.as_ref().and_then(|s| s.scanner.as_ref());
     let tool = scanner
         .map(|s| s.name.clone())
@@ -78,6 +92,7 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<SastReport, Gap> {
             location,
             suppression: SuppressionState::None,
             baseline_state: None,
+            kind: crate::evidence::ResultKind::Fail,
         });
     }
     Ok(SastReport {
@@ -101,10 +116,32 @@ struct Report {
     scan: Option<Scan>,
 }
 
+impl Report {
+    /// The report type: `scan.type` (schema 14+), else the first finding's `category`
+    /// other than `sast` (schema 2.x has no `scan`); `None` when neither says.
+    fn kind(&self) -> Option<&str> {
+        self.scan
+            .as_ref()
+            .and_then(|s| s.kind.as_deref())
+            .or_else(|| {
+                let mut categories = self
+                    .vulnerabilities
+                    .iter()
+                    .filter_map(|v| v.category.as_deref());
+                categories
+                    .clone()
+                    .find(|c| *c != "sast")
+                    .or_else(|| categories.next())
+            })
+    }
+}
+
 #[derive(Deserialize)]
 struct Scan {
     scanner: Option<Scanner>,
     status: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -123,6 +160,7 @@ struct Vulnerability {
     #[serde(default)]
     identifiers: Vec<Identifier>,
     scanner: Option<Scanner>,
+    category: Option<String>,
 }
 
 #[derive(Deserialize)]

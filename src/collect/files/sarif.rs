@@ -26,7 +26,7 @@ use model::*;
 
 use crate::evidence::sast::RuleInfo;
 use crate::evidence::{
-    BaselineState, Gap, GapKind, Location, SarifLevel, SastReport, SastResult, SastRun,
+    BaselineState, Gap, GapKind, Location, ResultKind, SarifLevel, SastReport, SastResult, SastRun,
     SuppressionState,
 };
 
@@ -42,6 +42,17 @@ pub fn read_sast(source: &str, bytes: &[u8]) -> Result<SastReport, Gap> {
     let head: Head = serde_json::from_slice(bytes).map_err(|e| json_gap(source, &e))?;
     if head.runs.is_some() || head.schema.as_deref().is_some_and(|s| s.contains("sarif")) {
         return read_sarif(source, bytes);
+    }
+    // A dependency scanner's report (cargo-audit and GitLab dependency scanning also
+    // have `vulnerabilities`) is named as such rather than misread as GitLab SAST.
+    if let Some(scanner) = super::sca::recognize(bytes) {
+        return Err(Gap::new(
+            GapKind::Unsupported,
+            source,
+            format!(
+                "this is a {scanner} report (dependency scanning), not SAST; pass it with --sca"
+            ),
+        ));
     }
     if head.vulnerabilities.is_some() {
         return super::gitlab_sast::read(source, bytes);
@@ -158,17 +169,31 @@ fn normalize_run(run: Run, run_index: usize) -> Result<SastRun, String> {
     for (i, result) in pending.into_iter().enumerate() {
         let rule = resolve_rule(&result, &components, &by_id)
             .map_err(|e| format!("runs[{run_index}].results[{i}]: {e}"))?;
+        let at = |e: String| format!("runs[{run_index}].results[{i}].{e}");
         let rule_id = result.rule_id.or_else(|| rule.map(|r| r.id.clone()));
+        let kind = result.kind.unwrap_or_default();
+        // §3.27.10: a result that is not a `fail` defaults to level `none`.
         let level = result.level.unwrap_or_else(|| {
+            if !kind.is_fail() {
+                return SarifLevel::None;
+            }
             rule.and_then(|r| r.default_configuration.as_ref())
                 .and_then(|c| c.level.as_deref())
                 .and_then(SarifLevel::parse)
                 .unwrap_or(SarifLevel::Warning)
         });
-        let rated = result.rated.or_else(|| {
-            rule.and_then(|r| r.properties.as_ref())
-                .and_then(|p| p.security_severity())
-        });
+        let rated = match result.rated.map_err(at)? {
+            Some(rated) => Some(rated),
+            None => match rule.and_then(|r| r.properties.as_ref()) {
+                Some(p) => p.security_severity().map_err(|e| {
+                    format!(
+                        "runs[{run_index}]: rule {}: {e}",
+                        rule.map_or("", |r| r.id.as_str())
+                    )
+                })?,
+                None => None,
+            },
+        };
         let (security_severity, severity_label) = match rated {
             Some(Rated::Score(s)) => (Some(s), None),
             Some(Rated::Label(l)) => (None, Some(l)),
@@ -200,6 +225,7 @@ fn normalize_run(run: Run, run_index: usize) -> Result<SastRun, String> {
             }),
             suppression: result.suppression,
             baseline_state: result.baseline_state,
+            kind,
         });
     }
     Ok(SastRun {
@@ -258,7 +284,10 @@ fn resolve_rule<'a>(
 
 fn resolve_message(message: Message, rule: Option<&Rule>) -> String {
     if let Some(text) = message.text {
-        return text;
+        if message.arguments.is_empty() {
+            return text;
+        }
+        return format_message(&text, &message.arguments);
     }
     let Some(template) = message
         .id
@@ -268,10 +297,65 @@ fn resolve_message(message: Message, rule: Option<&Rule>) -> String {
     else {
         return String::new();
     };
-    let mut out = template.to_string();
-    for (i, arg) in message.arguments.iter().enumerate() {
-        out = out.replace(&format!("{{{i}}}"), arg);
+    format_message(template, &message.arguments)
+}
+
+/// Longest message vouch builds from a template and its arguments: a report line,
+/// not a document. Longer ones end with [`TRUNCATED`].
+const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+const TRUNCATED: &str = " [message truncated]";
+
+/// Substitutes `{n}` placeholders with `arguments[n]` in one pass (SARIF §3.11.5):
+/// an argument's own text is never searched again for placeholders, so a message
+/// cannot expand itself. `{{` and `}}` stand for literal braces; a placeholder with no
+/// argument is kept as written. The output is bounded by [`MAX_MESSAGE_BYTES`].
+fn format_message(template: &str, arguments: &[String]) -> String {
+    let mut out = String::with_capacity(template.len().min(MAX_MESSAGE_BYTES));
+    let push = |out: &mut String, piece: &str| -> bool {
+        let room = MAX_MESSAGE_BYTES - out.len();
+        if piece.len() <= room {
+            out.push_str(piece);
+            return true;
+        }
+        let mut cut = room;
+        while !piece.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.push_str(&piece[..cut]);
+        out.push_str(TRUNCATED);
+        false
+    };
+    let mut rest = template;
+    while let Some(pos) = rest.find(['{', '}']) {
+        if !push(&mut out, &rest[..pos]) {
+            return out;
+        }
+        let tail = &rest[pos..];
+        let (piece, consumed) = if tail.starts_with("{{") {
+            ("{", 2)
+        } else if tail.starts_with("}}") {
+            ("}", 2)
+        } else if let Some(close) = tail
+            .find('}')
+            .filter(|c| *c > 1 && tail[1..*c].bytes().all(|b| b.is_ascii_digit()))
+        {
+            let arg = tail[1..close]
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| arguments.get(n));
+            match arg {
+                Some(arg) => (arg.as_str(), close + 1),
+                None => (&tail[..=close], close + 1),
+            }
+        } else {
+            (&tail[..1], 1)
+        };
+        if !push(&mut out, piece) {
+            return out;
+        }
+        rest = &tail[consumed..];
     }
+    push(&mut out, rest);
     out
 }
 
@@ -343,7 +427,9 @@ struct PendingResult {
     rule_index: Option<i64>,
     component_index: Option<i64>,
     level: Option<SarifLevel>,
-    rated: Option<Rated>,
+    /// `properties.security-severity`, or why it is not a valid rating.
+    rated: Result<Option<Rated>, String>,
+    kind: Option<ResultKind>,
     message: Message,
     location: Option<(Location, Option<String>)>,
     suppression: SuppressionState,
@@ -364,7 +450,8 @@ impl From<SarifResult> for PendingResult {
             rated: r
                 .properties
                 .as_ref()
-                .and_then(Properties::security_severity),
+                .map_or(Ok(None), Properties::security_severity),
+            kind: r.kind,
             location: first_location(&r.locations),
             suppression: fold_suppressions(&r.suppressions),
             message: r.message,

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 
 use super::{PendingResult, pending_results_present};
-use crate::evidence::{BaselineState, SarifLevel, Severity};
+use crate::evidence::{BaselineState, ResultKind, SarifLevel, Severity};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -161,7 +161,7 @@ pub(super) struct SarifResult {
     pub(super) suppressions: Option<Vec<Suppression>>,
     pub(super) baseline_state: Option<BaselineState>,
     pub(super) properties: Option<Properties>,
-    pub(super) kind: Option<IgnoredAny>,
+    pub(super) kind: Option<ResultKind>,
     pub(super) analysis_target: Option<IgnoredAny>,
     pub(super) guid: Option<IgnoredAny>,
     pub(super) correlation_guid: Option<IgnoredAny>,
@@ -253,15 +253,35 @@ pub(super) struct Properties {
 }
 
 impl Properties {
-    /// The rating, if usable: a number in 0-10 (as number or numeric string), or a
-    /// severity label, which Semgrep writes (`"MEDIUM"`) although GitHub documents a number.
-    pub(super) fn security_severity(&self) -> Option<Rated> {
-        match self.security_severity.as_ref()? {
-            NumberOrString::Number(n) => Severity::from_score(*n).map(|_| Rated::Score(*n)),
+    /// The rating, if any: a number in 0.0-10.0 (as number or numeric string), or a
+    /// severity label, which Semgrep writes (`"MEDIUM"`) although GitHub documents a
+    /// number. Anything else (`"11"`, `"inf"`, `"-1"`, `"bad"`) is an error: read as
+    /// "no rating", the result would fall back to its level and could gate lower than
+    /// the scanner meant.
+    pub(super) fn security_severity(&self) -> Result<Option<Rated>, String> {
+        let Some(value) = self.security_severity.as_ref() else {
+            return Ok(None);
+        };
+        let score = match value {
+            NumberOrString::Number(n) => *n,
             NumberOrString::String(s) => match s.trim().parse::<f64>() {
-                Ok(n) => Severity::from_score(n).map(|_| Rated::Score(n)),
-                Err(_) => Severity::from_label(s).map(Rated::Label),
+                Ok(n) => n,
+                Err(_) => {
+                    return Severity::from_label(s)
+                        .map(|l| Some(Rated::Label(l)))
+                        .ok_or_else(|| {
+                            format!(
+                                "properties.security-severity: {s:?} is neither a score from 0.0 to 10.0 nor a severity label"
+                            )
+                        });
+                }
             },
+        };
+        match Severity::from_score(score) {
+            Some(_) => Ok(Some(Rated::Score(score))),
+            None => Err(format!(
+                "properties.security-severity: {score} is outside 0.0 to 10.0"
+            )),
         }
     }
 }

@@ -210,3 +210,88 @@ fn a_run_without_results_did_not_complete() {
         "`results: []` is a clean run"
     );
 }
+
+#[test]
+fn gitlab_reports_of_another_kind_are_refused_as_sast_naming_their_kind() {
+    let secrets = r#"{"version":"15.0.4","vulnerabilities":[{"id":"1","name":"AWS key","severity":"Critical","category":"secret_detection",
+        "location":{"file":"a.env","start_line":1},"identifiers":[{"type":"gitleaks_rule_id","name":"AWS","value":"AWS"}]}],
+        "scan":{"scanner":{"id":"gitleaks","name":"Gitleaks"},"type":"secret_detection","status":"success"}}"#;
+    let gap = read(secrets).unwrap_err();
+    assert_eq!(gap.kind, GapKind::Unsupported);
+    assert!(
+        gap.detail.contains("GitLab `secret_detection` report"),
+        "{gap}"
+    );
+    // Schema 2.x has no `scan`: the category of the findings tells the kind.
+    let v2 = r#"{"version":"2.3","vulnerabilities":[{"category":"secret_detection","name":"key","severity":"High"}],"remediations":[]}"#;
+    assert!(read(v2).unwrap_err().detail.contains("`secret_detection`"));
+    let deps = r#"{"version":"15.0.0","vulnerabilities":[],"dependency_files":[{"path":"go.sum","package_manager":"go","dependencies":[]}],
+        "scan":{"type":"dependency_scanning","status":"success","scanner":{"id":"gemnasium","name":"Gemnasium"}}}"#;
+    let gap = read(deps).unwrap_err();
+    assert!(
+        gap.detail.contains("gitlab-dependency-scanning report"),
+        "{gap}"
+    );
+    assert!(gap.detail.contains("--sca"), "{gap}");
+}
+
+#[test]
+fn a_cargo_audit_report_given_as_sarif_is_named_not_misread_as_gitlab_sast() {
+    let audit = r#"{"database":{},"lockfile":{"dependency-count":3},"vulnerabilities":{"found":false,"count":0,"list":[]}}"#;
+    let gap = read(audit).unwrap_err();
+    assert_eq!(gap.kind, GapKind::Unsupported);
+    assert!(
+        gap.detail.contains("this is a cargo-audit report") && gap.detail.contains("--sca"),
+        "{gap}"
+    );
+}
+
+#[test]
+fn message_templates_are_substituted_once_and_bounded() {
+    // Each argument names the next placeholder: recursive substitution doubled the
+    // text at every step (a 600-byte log took 1.6 GB).
+    let args: Vec<String> = (0..40)
+        .map(|i| format!("{{{}}}{{{}}}", i + 1, i + 1))
+        .collect();
+    let out = format_message("{0}", &args);
+    assert_eq!(out, "{1}{1}");
+    assert_eq!(
+        format_message("a {{0}} {1} {9} }} {x}", &["A".into(), "B".into()]),
+        "a {0} B {9} } {x}"
+    );
+    let big = "x".repeat(10_000);
+    let template = "{0}".repeat(100);
+    let out = format_message(&template, &[big]);
+    assert!(
+        out.len() <= MAX_MESSAGE_BYTES + TRUNCATED.len(),
+        "{}",
+        out.len()
+    );
+    assert!(out.ends_with(TRUNCATED));
+}
+
+#[test]
+fn result_kind_and_level_default_follow_the_spec() {
+    let log = run_with(
+        r#"{"ruleId":"a","kind":"pass","message":{"text":"ok"}},{"ruleId":"a","message":{"text":"bad"}}"#,
+        r#"{"id":"a"}"#,
+    );
+    let run = &read(&log).unwrap().runs[0];
+    assert_eq!(run.results[0].kind, ResultKind::Pass);
+    assert_eq!(run.results[0].level, SarifLevel::None);
+    assert_eq!(run.results[1].kind, ResultKind::Fail);
+    assert_eq!(run.results[1].level, SarifLevel::Warning);
+    let bogus = run_with(r#"{"kind":"maybe","message":{"text":"?"}}"#, "");
+    assert!(read(&bogus).is_err());
+}
+
+#[test]
+fn an_invalid_rule_security_severity_is_an_error_naming_the_rule() {
+    let log = run_with(
+        r#"{"ruleId":"a","message":{"text":"x"}}"#,
+        r#"{"id":"a","properties":{"security-severity":"11"}}"#,
+    );
+    let gap = read(&log).unwrap_err();
+    assert!(gap.detail.contains("rule a"), "{gap}");
+    assert!(gap.detail.contains("outside 0.0 to 10.0"), "{gap}");
+}

@@ -18,6 +18,15 @@ const WHAT: &str = "cargo-audit report";
 #[derive(Deserialize)]
 struct Report {
     vulnerabilities: Vulnerabilities,
+    /// What was audited; without it (or with no dependency) the report proves nothing.
+    #[serde(default)]
+    lockfile: Option<Lockfile>,
+}
+
+#[derive(Deserialize)]
+struct Lockfile {
+    #[serde(rename = "dependency-count")]
+    dependency_count: u64,
 }
 
 #[derive(Deserialize)]
@@ -102,6 +111,23 @@ impl Convert for Entry {
 /// Reads a cargo-audit JSON report.
 pub(super) fn read(source: &str, bytes: &[u8]) -> Result<ScaReport, Gap> {
     let report: Report = json::parse(source, WHAT, bytes)?;
+    match &report.lockfile {
+        None => {
+            return Err(super::nothing_scanned(
+                source,
+                WHAT,
+                "there is no `lockfile` object, so nothing says which dependencies were audited",
+            ));
+        }
+        Some(l) if l.dependency_count == 0 => {
+            return Err(super::nothing_scanned(
+                source,
+                WHAT,
+                "`lockfile.dependency-count` is 0",
+            ));
+        }
+        Some(_) => {}
+    }
     let vulnerabilities = json::unwrap_all(report.vulnerabilities.list);
     // A count larger than the list means entries went missing between scanner and gate.
     if let Some(count) = report.vulnerabilities.count
@@ -206,7 +232,7 @@ mod tests {
 
     #[test]
     fn missing_advisory_id_names_the_field() {
-        let bad = r#"{"database": {}, "lockfile": {}, "vulnerabilities": {"list": [
+        let bad = r#"{"database": {}, "lockfile": {"dependency-count": 2}, "vulnerabilities": {"list": [
             {"advisory": {"package": "x"}, "package": {"name": "x", "version": "1"}}]}}"#;
         let gap = read_sca("a.json", bad.as_bytes()).unwrap_err();
         assert_eq!(gap.kind, GapKind::Malformed);
@@ -220,7 +246,7 @@ mod tests {
 
     #[test]
     fn count_larger_than_list_is_malformed() {
-        let bad = r#"{"database": {}, "lockfile": {}, "vulnerabilities": {"found": true, "count": 2, "list": []}}"#;
+        let bad = r#"{"database": {}, "lockfile": {"dependency-count": 2}, "vulnerabilities": {"found": true, "count": 2, "list": []}}"#;
         let gap = read_sca("a.json", bad.as_bytes()).unwrap_err();
         assert_eq!(gap.kind, GapKind::Malformed);
         assert!(

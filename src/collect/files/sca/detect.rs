@@ -190,9 +190,13 @@ pub(super) fn detect(source: &str, bytes: &[u8]) -> Result<Format, Gap> {
                 bytes,
                 &e,
             )),
-            // Only pip-audit writes a bare `[]` (its legacy layout with no dependencies);
-            // every other array format carries at least one element.
-            Ok(ArrayPeek::Empty) => Ok(Format::PipAuditLegacy),
+            // A bare `[]` (pip-audit's legacy layout with no dependency, an empty trivy
+            // list) names nothing that was scanned, whichever tool wrote it.
+            Ok(ArrayPeek::Empty) => Err(super::nothing_scanned(
+                source,
+                "an empty JSON array",
+                "it names no dependency, target or message",
+            )),
             Ok(ArrayPeek::FirstNotObject) => Err(unsupported(
                 source,
                 format!(

@@ -26,7 +26,7 @@ const WHAT: &str = "GitLab dependency-scanning report";
 
 #[derive(Deserialize)]
 struct Report {
-    #[serde(deserialize_with = "json::null_default")]
+    /// Required and never null: `{"vulnerabilities": null}` is not a clean scan.
     vulnerabilities: Vec<Converted<GlVuln>>,
     #[serde(default, deserialize_with = "json::null_default")]
     dependency_files: Vec<DependencyFile>,
@@ -211,6 +211,15 @@ pub(super) fn read(source: &str, bytes: &[u8]) -> Result<ScaReport, Gap> {
             GapKind::ScannerFailed,
             source,
             format!("scan.status: {status:?}: the dependency scanner did not complete"),
+        ));
+    }
+    // Schema 15 reports carry `scan` (status, analyzer); older ones list the files
+    // analysed. A report with neither, and no finding, does not show a scan ran.
+    if vulnerabilities.is_empty() && report.dependency_files.is_empty() && report.scan.is_none() {
+        return Err(super::nothing_scanned(
+            source,
+            WHAT,
+            "it has no finding, no `dependency_files` and no `scan` object",
         ));
     }
     let scanner_version = report.scan.and_then(|s| {

@@ -151,6 +151,15 @@ fn normalize(source: &str, messages: Vec<Message>) -> Result<ScaReport, Gap> {
     let mut osvs: HashMap<String, Osv> = HashMap::new();
     let mut counted: Vec<Finding> = Vec::new();
     let mut findings: Vec<Finding> = Vec::new();
+    // Every govulncheck run opens with `config` (scanner, database, scan level): a
+    // stream without one (a lone progress line) does not show that a scan ran.
+    if !messages.iter().any(|m| m.config.is_some()) {
+        return Err(super::nothing_scanned(
+            source,
+            WHAT,
+            "there is no `config` message, so nothing says which scan ran",
+        ));
+    }
     // A stream that stops after `config` (govulncheck killed, output truncated) scanned
     // nothing; a real run always reports progress, an SBOM or findings.
     if !messages

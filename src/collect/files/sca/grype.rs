@@ -30,6 +30,10 @@ struct Report {
     descriptor: Descriptor,
     #[serde(default)]
     distro: Option<Distro>,
+    /// What was scanned (an image, a directory, an SBOM); a report without it does not
+    /// show that grype looked at anything.
+    #[serde(default)]
+    source: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -189,6 +193,13 @@ impl Convert for Match {
 /// Reads a grype JSON report.
 pub(super) fn read(source: &str, bytes: &[u8]) -> Result<ScaReport, Gap> {
     let report: Report = json::parse(source, WHAT, bytes)?;
+    if report.source.is_none() {
+        return Err(super::nothing_scanned(
+            source,
+            WHAT,
+            "there is no `source` object naming what was scanned",
+        ));
+    }
     let distro = report.distro.and_then(|d| d.name);
     let distro_eco = distro.as_deref().and_then(ecosystem::from_distro);
     let vulnerabilities = json::unwrap_all(report.matches)
@@ -336,7 +347,9 @@ mod tests {
     #[test]
     fn repeated_matches_are_merged() {
         let m = r#"{"vulnerability": {"id": "CVE-1", "severity": "High"}, "artifact": {"name": "a", "version": "1", "type": "npm"}}"#;
-        let doc = format!(r#"{{"matches": [{m}, {m}], "descriptor": {{"version": "0.28.0"}}}}"#);
+        let doc = format!(
+            r#"{{"matches": [{m}, {m}], "source": {{"type": "directory"}}, "descriptor": {{"version": "0.28.0"}}}}"#
+        );
         assert_eq!(
             read_sca("g.json", doc.as_bytes())
                 .unwrap()

@@ -32,7 +32,7 @@ use std::collections::HashMap;
 
 use super::json::{self};
 use crate::evidence::sca::SeveritySource;
-use crate::evidence::{Gap, GapKind, ScaReport, Severity, Vulnerability};
+use crate::evidence::{Gap, GapKind, ScaReport, Scanner, Severity, Vulnerability};
 
 /// What `Unsupported` gaps list as readable.
 const READABLE: &str = "vouch reads the JSON reports of cargo-audit (`cargo audit --json`), osv-scanner \
@@ -63,12 +63,42 @@ pub fn read_sca(source: &str, bytes: &[u8]) -> Result<ScaReport, Gap> {
     Ok(report)
 }
 
+/// The scanner whose report layout `bytes` has, when it is one vouch reads as SCA
+/// evidence; other readers use it to say where a misplaced report belongs.
+pub fn recognize(bytes: &[u8]) -> Option<&'static str> {
+    let bytes = json::content("", bytes).ok()?;
+    let scanner = match detect::detect("", bytes).ok()? {
+        detect::Format::CargoAudit => Scanner::CargoAudit,
+        detect::Format::OsvScanner => Scanner::OsvScanner,
+        detect::Format::Grype => Scanner::Grype,
+        detect::Format::TrivyV2 | detect::Format::TrivyLegacy => Scanner::Trivy,
+        detect::Format::NpmAuditV6 | detect::Format::NpmAuditV7 => Scanner::NpmAudit,
+        detect::Format::PipAudit | detect::Format::PipAuditLegacy => Scanner::PipAudit,
+        detect::Format::GovulncheckArray | detect::Format::GovulncheckStream => {
+            Scanner::Govulncheck
+        }
+        detect::Format::GitlabDependencyScanning => Scanner::GitlabDependencyScanning,
+    };
+    Some(scanner.as_str())
+}
+
 /// A `Malformed` gap for a required value that is present but empty.
 fn empty_field(source: &str, what: &str, path: &str) -> Gap {
     Gap::new(
         GapKind::Malformed,
         source,
         format!("{what}: `{path}` is empty"),
+    )
+}
+
+/// An `Empty` gap: the report is well-formed but does not show that anything was
+/// scanned (`[]`, a stream of progress messages, a dependency count of 0). A clean
+/// result is evidence only when it says what it examined.
+fn nothing_scanned(source: &str, what: &str, why: &str) -> Gap {
+    Gap::new(
+        GapKind::Empty,
+        source,
+        format!("{what} shows nothing was scanned: {why}"),
     )
 }
 

@@ -32,6 +32,45 @@ const FIX_BY_AUDIT_FIX: &str = "available via `npm audit fix`";
 struct ReportV6 {
     #[serde(deserialize_with = "json::map_values")]
     advisories: Vec<Converted<AdvisoryV6>>,
+    /// How many dependencies were audited; without it the report proves nothing.
+    #[serde(default)]
+    metadata: Option<MetadataV6>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MetadataV6 {
+    #[serde(default)]
+    total_dependencies: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct MetadataV7 {
+    #[serde(default)]
+    dependencies: Option<DependencyCountV7>,
+}
+
+#[derive(Deserialize)]
+struct DependencyCountV7 {
+    #[serde(default)]
+    total: Option<u64>,
+}
+
+/// Refuses an audit that does not say it audited at least one dependency.
+fn require_audited(source: &str, what: &str, field: &str, count: Option<u64>) -> Result<(), Gap> {
+    match count {
+        None => Err(super::nothing_scanned(
+            source,
+            what,
+            &format!("`{field}` is missing, so nothing says how many dependencies were audited"),
+        )),
+        Some(0) => Err(super::nothing_scanned(
+            source,
+            what,
+            &format!("`{field}` is 0"),
+        )),
+        Some(_) => Ok(()),
+    }
 }
 
 #[derive(Deserialize)]
@@ -79,6 +118,8 @@ struct ReportV7 {
     audit_report_version: u64,
     #[serde(deserialize_with = "json::map_values")]
     vulnerabilities: Vec<Converted<PackageV7>>,
+    #[serde(default)]
+    metadata: Option<MetadataV7>,
 }
 
 #[derive(Deserialize)]
@@ -218,6 +259,12 @@ impl Convert for PackageV7 {
 /// Reads an npm 6 audit report.
 pub(super) fn read_v6(source: &str, bytes: &[u8]) -> Result<ScaReport, Gap> {
     let report: ReportV6 = json::parse(source, WHAT_V6, bytes)?;
+    require_audited(
+        source,
+        WHAT_V6,
+        "metadata.totalDependencies",
+        report.metadata.as_ref().and_then(|m| m.total_dependencies),
+    )?;
     Ok(ScaReport {
         scanner: Scanner::NpmAuditV6,
         scanner_version: None,
@@ -238,6 +285,16 @@ pub(super) fn read_v7(source: &str, bytes: &[u8]) -> Result<ScaReport, Gap> {
             ),
         ));
     }
+    require_audited(
+        source,
+        WHAT_V7,
+        "metadata.dependencies.total",
+        report
+            .metadata
+            .as_ref()
+            .and_then(|m| m.dependencies.as_ref())
+            .and_then(|d| d.total),
+    )?;
     Ok(ScaReport {
         scanner: Scanner::NpmAudit,
         scanner_version: None,
@@ -279,7 +336,7 @@ mod tests {
         }
       },
       "muted": [],
-      "metadata": {"vulnerabilities": {"info": 0, "low": 1, "moderate": 2, "high": 0, "critical": 0}}
+      "metadata": {"vulnerabilities": {"info": 0, "low": 1, "moderate": 2, "high": 0, "critical": 0}, "totalDependencies": 12}
     }"#;
 
     const V7: &str = r#"{
@@ -299,7 +356,7 @@ mod tests {
                             "cvss": {"score": 5.3, "vectorString": null}, "range": ">=7.0.0 <7.5.2"}],
                    "nodes": ["node_modules/semver"], "fixAvailable": {"name": "semver", "version": "7.5.2"}}
       },
-      "metadata": {"vulnerabilities": {"high": 2, "moderate": 1, "total": 3}}
+      "metadata": {"vulnerabilities": {"high": 2, "moderate": 1, "total": 3}, "dependencies": {"prod": 9, "total": 9}}
     }"#;
 
     #[test]

@@ -73,21 +73,29 @@ impl Convert for Dependency {
 /// Reads the `{"dependencies": [...]}` layout.
 pub(super) fn read_dependencies(source: &str, bytes: &[u8]) -> Result<ScaReport, Gap> {
     let report: Report = json::parse(source, WHAT, bytes)?;
-    Ok(report_of(report.dependencies))
+    report_of(source, WHAT, report.dependencies)
 }
 
 /// Reads the legacy top-level list layout.
 pub(super) fn read_legacy(source: &str, bytes: &[u8]) -> Result<ScaReport, Gap> {
     let deps: Vec<Converted<Dependency>> = json::parse(source, WHAT_LEGACY, bytes)?;
-    Ok(report_of(deps))
+    report_of(source, WHAT_LEGACY, deps)
 }
 
-fn report_of(deps: Vec<Converted<Dependency>>) -> ScaReport {
-    ScaReport {
+/// A report listing no dependency audited none: it is no evidence of a clean scan.
+fn report_of(source: &str, what: &str, deps: Vec<Converted<Dependency>>) -> Result<ScaReport, Gap> {
+    if deps.is_empty() {
+        return Err(super::nothing_scanned(
+            source,
+            what,
+            "it lists no dependency",
+        ));
+    }
+    Ok(ScaReport {
         scanner: Scanner::PipAudit,
         scanner_version: None,
         vulnerabilities: deps.into_iter().flat_map(|d| d.0).collect(),
-    }
+    })
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! Unit tests of `sca`.
 
 use super::*;
-use crate::evidence::Scanner;
 
 fn vuln(id: &str, package: &str, version: &str, severity: Severity) -> Vulnerability {
     Vulnerability {
@@ -31,10 +30,52 @@ fn empty_input_fails_closed() {
 }
 
 #[test]
-fn bare_empty_array_is_a_clean_pip_audit_report() {
-    let r = read_sca("r.json", b" [ ] ").unwrap();
-    assert_eq!(r.scanner, Scanner::PipAudit);
-    assert!(r.vulnerabilities.is_empty());
+fn reports_that_show_nothing_scanned_are_no_evidence() {
+    // Each of these was once read as a clean scan.
+    for (text, says) in [
+        (" [ ] ", "an empty JSON array"),
+        (r#"{"advisories": null}"#, "expected an object"),
+        (
+            r#"{"advisories": {}, "metadata": {}}"#,
+            "metadata.totalDependencies",
+        ),
+        (
+            r#"{"auditReportVersion": 2, "vulnerabilities": {}, "metadata": {"dependencies": {"total": 0}}}"#,
+            "metadata.dependencies.total` is 0",
+        ),
+        (
+            r#"[{"progress": {"message": "Scanning your code..."}}]"#,
+            "no `config` message",
+        ),
+        (
+            r#"{"progress": {"message": "Scanning your code..."}}"#,
+            "no `config` message",
+        ),
+        (r#"{"dependencies": []}"#, "lists no dependency"),
+        (
+            r#"{"database": {}, "vulnerabilities": {"found": false, "list": []}}"#,
+            "no `lockfile` object",
+        ),
+        (
+            r#"{"database": {}, "lockfile": {"dependency-count": 0}, "vulnerabilities": {"found": false, "list": []}}"#,
+            "dependency-count` is 0",
+        ),
+        (
+            r#"{"matches": [], "descriptor": {"name": "grype"}}"#,
+            "no `source` object",
+        ),
+        (
+            r#"{"version": "15.0.0", "vulnerabilities": [], "dependency_files": []}"#,
+            "no finding",
+        ),
+        (
+            r#"{"version": "15.0.0", "vulnerabilities": null, "dependency_files": [{"path": "a"}]}"#,
+            "expected a sequence",
+        ),
+    ] {
+        let gap = read_sca("r.json", text.as_bytes()).expect_err(text);
+        assert!(gap.detail.contains(says), "{text}: {gap}");
+    }
 }
 
 #[test]

@@ -78,6 +78,7 @@ pub fn read(api: &mut ApiClient, repo: &Repo, git_ref: &str) -> Result<SastRepor
             }),
             suppression: SuppressionState::None,
             baseline_state: None,
+            kind: crate::evidence::ResultKind::Fail,
         });
     }
     Ok(SastReport {
