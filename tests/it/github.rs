@@ -143,8 +143,9 @@ pub fn mount_good_protection(gh: &MockGitHub) {
         json!({"id": 42, "name": "main", "enforcement": "active", "bypass_actors": []}),
     );
     gh.get("/repos/acme/ledger/branches/main/protection", 200, json!({
+        "url": "https://api.github.com/repos/acme/ledger/branches/main/protection",
         "enforce_admins": {"enabled": true},
-        "required_pull_request_reviews": {"required_approving_review_count": 1, "dismiss_stale_reviews": true},
+        "required_pull_request_reviews": {"required_approving_review_count": 1, "dismiss_stale_reviews": true, "require_code_owner_reviews": false},
         "allow_force_pushes": {"enabled": false},
         "allow_deletions": {"enabled": false}
     }));
@@ -662,6 +663,36 @@ fn rulesets_pass_when_classic_protection_is_unreadable_and_it_is_reported_unknow
 }
 
 #[test]
+fn classic_protection_answering_an_empty_object_is_unknown_not_requiring_nothing() {
+    // Rulesets enforce nothing about `deploy`; a `200 {}` from classic protection once
+    // read as "present, requires nothing", so the check was never asked for and the
+    // required-checks control (with no names of its own) passed on `build` alone.
+    let gh = MockGitHub::start();
+    gh.get("/repos/acme/ledger/rules/branches/main", 200, json!([]));
+    gh.get(
+        "/repos/acme/ledger/branches/main/protection",
+        200,
+        json!({}),
+    );
+    mount_checks(&gh, json!([check_run("build", HEAD, "success")]), json!([]));
+    let (code, report, _) = gh.verify(
+        "version: 1\nbranch_protection: {}\nrequired_checks: {}\n",
+        &[],
+    );
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(status(&report, "branch-protection"), "error", "{report}");
+    assert_eq!(
+        codes(&report, "required-checks"),
+        ["required-checks/requirements-unknown"],
+        "{report}"
+    );
+    assert!(
+        report.to_string().contains("missing field `url`"),
+        "{report}"
+    );
+}
+
+#[test]
 fn rate_limits_are_waited_out_then_the_read_succeeds() {
     let gh = MockGitHub::start();
     let reset = time::OffsetDateTime::now_utc().unix_timestamp() + 1;
@@ -983,7 +1014,7 @@ fn githubs_published_examples_are_read_as_documented() {
     gh.get(
         &format!("/repos/acme/ledger/commits/{sha}/status"),
         200,
-        json!({"sha": sha, "statuses": []}),
+        json!({"state": "pending", "sha": sha, "statuses": [], "total_count": 0}),
     );
     let run_policy = |p: &str| {
         let dir = tempdir();
@@ -1364,12 +1395,12 @@ fn github_enterprise_server_urls_work_for_rest_and_graphql() {
     gh.get(
         &format!("/api/v3/repos/acme/ledger/commits/{HEAD}/check-runs"),
         200,
-        json!({"check_runs": [check_run("build", HEAD, "success")]}),
+        json!({"total_count": 1, "check_runs": [check_run("build", HEAD, "success")]}),
     );
     gh.get(
         &format!("/api/v3/repos/acme/ledger/commits/{HEAD}/status"),
         200,
-        json!({"sha": HEAD, "statuses": []}),
+        json!({"state": "pending", "sha": HEAD, "statuses": [], "total_count": 0}),
     );
     gh.mount(
         Mock::given(method("POST"))
@@ -1507,8 +1538,9 @@ fn admins_exempt_from_classic_rules_are_a_bypass_even_with_a_ruleset() {
         json!({"id": 42, "bypass_actors": []}),
     );
     gh.get("/repos/acme/ledger/branches/main/protection", 200, json!({
+        "url": "https://api.github.com/repos/acme/ledger/branches/main/protection",
         "enforce_admins": {"enabled": false},
-        "required_pull_request_reviews": {"required_approving_review_count": 1, "dismiss_stale_reviews": true},
+        "required_pull_request_reviews": {"required_approving_review_count": 1, "dismiss_stale_reviews": true, "require_code_owner_reviews": false},
         "allow_force_pushes": {"enabled": false}, "allow_deletions": {"enabled": false}
     }));
     let (code, report, _) = gh.verify("version: 1\nbranch_protection: {}\n", &[]);

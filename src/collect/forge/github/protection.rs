@@ -188,11 +188,16 @@ struct RawBypassActor {
     actor_type: Option<String>,
 }
 
+/// GitHub's `branch-protection` answer. `url` and `enforce_admins` are in every
+/// answer GitHub has documented (2020 to now): a body without them (`{}`, an error
+/// page, a proxy's JSON) is not protection that "requires nothing" but no answer, so
+/// they are required and the read becomes a gap.
 #[derive(Deserialize)]
 struct RawClassic {
+    #[allow(dead_code)]
+    url: String,
     #[serde(default)]
     required_status_checks: Option<RawStatusChecks>,
-    #[serde(default)]
     enforce_admins: Option<Enabled>,
     #[serde(default)]
     required_pull_request_reviews: Option<RawReviews>,
@@ -208,13 +213,11 @@ struct RawClassic {
 
 #[derive(Deserialize)]
 struct Enabled {
-    #[serde(default)]
     enabled: bool,
 }
 
 #[derive(Deserialize)]
 struct RawStatusChecks {
-    #[serde(default)]
     contexts: Vec<String>,
     #[serde(default)]
     checks: Vec<RawCheck>,
@@ -230,12 +233,11 @@ struct RawCheck {
 
 #[derive(Deserialize)]
 struct RawReviews {
-    #[serde(default)]
     dismiss_stale_reviews: bool,
-    #[serde(default)]
     require_code_owner_reviews: bool,
-    #[serde(default)]
     required_approving_review_count: u32,
+    /// Newer than the others (absent on older GitHub Enterprise Server): absent reads
+    /// as not required, which can only fail a policy that asks for it.
     #[serde(default)]
     require_last_push_approval: bool,
     #[serde(default)]
@@ -301,13 +303,33 @@ mod tests {
     use super::RawClassic;
 
     #[test]
+    fn a_classic_answer_without_the_fields_protection_has_is_no_answer() {
+        for body in [
+            serde_json::json!({}),
+            serde_json::json!({"url": "u"}),
+            serde_json::json!({"url": "u", "enforce_admins": {}}),
+            serde_json::json!({"url": "u", "enforce_admins": {"enabled": true},
+                "required_pull_request_reviews": {}}),
+            serde_json::json!({"url": "u", "enforce_admins": {"enabled": true},
+                "required_status_checks": {"strict": true}}),
+        ] {
+            assert!(
+                serde_json::from_value::<RawClassic>(body.clone()).is_err(),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
     fn unreported_force_push_and_deletion_settings_read_as_allowed() {
-        let classic: RawClassic =
-            serde_json::from_value(serde_json::json!({"enforce_admins": {"enabled": true}}))
-                .unwrap();
+        let classic: RawClassic = serde_json::from_value(
+            serde_json::json!({"url": "u", "enforce_admins": {"enabled": true}}),
+        )
+        .unwrap();
         let settings = classic.normalize();
         assert!(settings.allow_force_pushes && settings.allow_deletions);
         let classic: RawClassic = serde_json::from_value(serde_json::json!({
+            "url": "u", "enforce_admins": {"enabled": false},
             "allow_force_pushes": {"enabled": false}, "allow_deletions": {"enabled": false}
         }))
         .unwrap();
