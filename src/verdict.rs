@@ -92,7 +92,7 @@ pub enum WaiverSource {
 
 /// State of a waiver at evaluation time.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum WaiverState {
     /// Live and covering at least one finding.
     Applied,
@@ -100,6 +100,9 @@ pub enum WaiverState {
     Expired,
     /// Live but matched no finding: candidate for removal.
     Unused,
+    /// Expires later than the policy's `max_exception_lifetime_days` allow from the run
+    /// time: not honored (an exception until 9999 is not time-boxed).
+    TooLong,
 }
 
 /// A waiver and what it did in this evaluation.
@@ -123,6 +126,10 @@ pub struct WaiverUse {
     pub state: WaiverState,
     /// Number of findings it waived (or, when expired, would have waived).
     pub matched_findings: usize,
+    /// It waived every violation of its control (and names no finding in particular,
+    /// or there were several): a whole control switched off, which reviewers must see.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub too_broad: bool,
 }
 
 /// The result of an evaluation.
@@ -142,9 +149,11 @@ pub fn evaluate(policy: &Policy, evidence: &Evidence) -> Verdict {
     let mut waivers: Vec<WaiverUse> = Vec::new();
     let mut candidates: Vec<Candidate> = Vec::new();
 
+    let max_days = policy.max_exception_lifetime_days.get();
     for (index, spanned) in policy.exceptions.iter().enumerate() {
         let ex = &spanned.value;
-        let live = ex.expires.is_live_at(now);
+        let too_long = ex.expires.exceeds_lifetime(now, max_days);
+        let live = ex.expires.is_live_at(now) && !too_long;
         waivers.push(WaiverUse {
             source: WaiverSource::Policy {
                 index,
@@ -155,17 +164,20 @@ pub fn evaluate(policy: &Policy, evidence: &Evidence) -> Verdict {
             reason: ex.reason.0.clone(),
             owner: Some(ex.owner.0.clone()),
             expires: Some(ex.expires.to_iso()),
-            state: if live {
+            state: if too_long {
+                WaiverState::TooLong
+            } else if live {
                 WaiverState::Unused
             } else {
                 WaiverState::Expired
             },
             matched_findings: 0,
+            too_broad: false,
         });
         candidates.push(Candidate {
             waiver: waivers.len() - 1,
             live,
-            rule: WaiverRule::Exception(ex),
+            rule: WaiverRule::Exception(ExceptionRule::new(ex)),
         });
     }
     let timeline = vex_timeline(evidence);
@@ -189,6 +201,7 @@ pub fn evaluate(policy: &Policy, evidence: &Evidence) -> Verdict {
                 expires: None,
                 state: WaiverState::Unused,
                 matched_findings: 0,
+                too_broad: false,
             });
             candidates.push(Candidate {
                 waiver: waivers.len() - 1,
@@ -220,12 +233,16 @@ pub fn evaluate(policy: &Policy, evidence: &Evidence) -> Verdict {
         let output = check.run(policy, evidence);
         tracing::debug!(control = check.id(), findings = output.findings.len(), summary = %crate::report::escape::terminal(&output.summary), "evaluated");
         let mut findings = output.findings;
+        let before: Vec<usize> = waivers.iter().map(|w| w.matched_findings).collect();
+        let mut violations = 0;
         for finding in findings
             .iter_mut()
             .filter(|f| f.kind == FindingKind::Violation)
         {
+            violations += 1;
             apply_waivers(check.id(), finding, &candidates, &mut waivers);
         }
+        flag_too_broad(check.id(), violations, &before, &candidates, &mut waivers);
         let mut changes = output.changes;
         for change in changes.iter_mut() {
             change.settle(&findings);
@@ -274,8 +291,65 @@ struct Candidate<'a> {
 }
 
 enum WaiverRule<'a> {
-    Exception(&'a Exception),
+    Exception(ExceptionRule<'a>),
     Vex(&'a VexStatement),
+}
+
+/// A policy exception with its path glob compiled once, not once per finding.
+struct ExceptionRule<'a> {
+    exception: &'a Exception,
+    /// `None` when the exception has no `path`; an invalid glob (the loader refuses
+    /// them) matches nothing.
+    path: Option<Option<globset::GlobMatcher>>,
+}
+
+impl<'a> ExceptionRule<'a> {
+    fn new(exception: &'a Exception) -> Self {
+        let path = exception.matcher.path.as_ref().map(|glob| {
+            GlobBuilder::new(glob.as_str())
+                .literal_separator(true)
+                .build()
+                .ok()
+                .map(|g| g.compile_matcher())
+        });
+        ExceptionRule { exception, path }
+    }
+
+    /// Whether it names particular findings (an id, rule or package), rather than
+    /// everything of a code or under a path.
+    fn is_specific(&self) -> bool {
+        let m = &self.exception.matcher;
+        m.id.is_some() || m.rule.is_some() || m.package.is_some()
+    }
+}
+
+/// Marks the policy exceptions that waived every violation of `control`: when there
+/// were several, or when the exception names no finding in particular (`code` or
+/// `path` alone), it switched the whole control off. They still apply, as written; the
+/// reports say so. `before` holds each waiver's match count before this control ran.
+fn flag_too_broad(
+    control: &str,
+    violations: usize,
+    before: &[usize],
+    candidates: &[Candidate],
+    waivers: &mut [WaiverUse],
+) {
+    if violations == 0 {
+        return;
+    }
+    for c in candidates {
+        let WaiverRule::Exception(rule) = &c.rule else {
+            continue;
+        };
+        let w = &mut waivers[c.waiver];
+        let matched_here = w.matched_findings - before[c.waiver];
+        if w.control == control
+            && matched_here == violations
+            && (violations > 1 || !rule.is_specific())
+        {
+            w.too_broad = true;
+        }
+    }
 }
 
 /// Attaches the first live matching waiver; counts expired matches for the report.
@@ -301,7 +375,7 @@ fn apply_waivers(
 
 fn matches(rule: &WaiverRule, f: &Finding) -> bool {
     match rule {
-        WaiverRule::Exception(ex) => exception_matches(ex, f),
+        WaiverRule::Exception(rule) => exception_matches(rule, f),
         WaiverRule::Vex(st) => vex_matches(st, f),
     }
 }
@@ -314,8 +388,8 @@ fn has_identifier(f: &Finding, id: &str) -> bool {
         .any(|x| x.eq_ignore_ascii_case(id))
 }
 
-fn exception_matches(ex: &Exception, f: &Finding) -> bool {
-    let m = &ex.matcher;
+fn exception_matches(rule: &ExceptionRule, f: &Finding) -> bool {
+    let m = &rule.exception.matcher;
     if let Some(id) = &m.id
         && !has_identifier(f, id)
     {
@@ -340,18 +414,10 @@ fn exception_matches(ex: &Exception, f: &Finding) -> bool {
     {
         return false;
     }
-    if let Some(glob) = &m.path {
+    if let Some(matcher) = &rule.path {
         let Some(loc) = &f.location else { return false };
-        let Ok(g) = GlobBuilder::new(glob.as_str())
-            .literal_separator(true)
-            .build()
-        else {
-            return false;
-        };
-        if !g
-            .compile_matcher()
-            .is_match(crate::checks::sast::repo_path(&loc.path, None).path)
-        {
+        let Some(matcher) = matcher else { return false };
+        if !matcher.is_match(crate::checks::sast::repo_path(&loc.path, None).path) {
             return false;
         }
     }

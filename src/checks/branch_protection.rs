@@ -20,43 +20,61 @@ use crate::policy::sections::{NonEmpty, yes};
 #[serde(deny_unknown_fields)]
 pub struct BranchProtectionPolicy {
     /// Set to false to skip the control without deleting its settings.
-    #[serde(default = "yes")]
+    #[serde(
+        default = "yes",
+        deserialize_with = "crate::policy::sections::strict_bool"
+    )]
     pub enabled: bool,
     /// When true, failures and errors are reported but do not fail the run.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::policy::sections::strict_bool")]
     pub advisory: bool,
     /// Changes must go through a pull request.
-    #[serde(default = "yes")]
+    #[serde(
+        default = "yes",
+        deserialize_with = "crate::policy::sections::strict_bool"
+    )]
     pub require_pull_request: bool,
     /// Minimum approving reviews the branch requires.
     #[serde(default = "one")]
     pub min_approvals: u32,
     /// New pushes must dismiss earlier approvals.
-    #[serde(default = "yes")]
+    #[serde(
+        default = "yes",
+        deserialize_with = "crate::policy::sections::strict_bool"
+    )]
     pub dismiss_stale_reviews: bool,
     /// Code owners must review.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::policy::sections::strict_bool")]
     pub code_owner_review: bool,
     /// The last push must be approved by someone other than its pusher.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::policy::sections::strict_bool")]
     pub last_push_approval: bool,
     /// Status checks the branch must require, by name.
     #[serde(default)]
     pub required_checks: Vec<NonEmpty>,
     /// Force pushes must be blocked.
-    #[serde(default = "yes")]
+    #[serde(
+        default = "yes",
+        deserialize_with = "crate::policy::sections::strict_bool"
+    )]
     pub block_force_pushes: bool,
     /// Branch deletion must be blocked.
-    #[serde(default = "yes")]
+    #[serde(
+        default = "yes",
+        deserialize_with = "crate::policy::sections::strict_bool"
+    )]
     pub block_deletions: bool,
     /// Administrators and ruleset bypass actors must not be exempt.
-    #[serde(default = "yes")]
+    #[serde(
+        default = "yes",
+        deserialize_with = "crate::policy::sections::strict_bool"
+    )]
     pub no_bypass: bool,
     /// Signed commits must be required.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::policy::sections::strict_bool")]
     pub signed_commits: bool,
     /// Linear history must be required.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::policy::sections::strict_bool")]
     pub linear_history: bool,
 }
 

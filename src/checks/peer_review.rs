@@ -24,16 +24,19 @@ use crate::policy::sections::{NonEmpty, yes};
 #[serde(deny_unknown_fields)]
 pub struct PeerReviewPolicy {
     /// Set to false to skip the control without deleting its settings.
-    #[serde(default = "yes")]
+    #[serde(
+        default = "yes",
+        deserialize_with = "crate::policy::sections::strict_bool"
+    )]
     pub enabled: bool,
     /// When true, failures and errors are reported but do not fail the run.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::policy::sections::strict_bool")]
     pub advisory: bool,
     /// Independent approvals each change needs.
     #[serde(default = "one")]
     pub min_approvals: u32,
     /// Count approvals by bots and apps.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::policy::sections::strict_bool")]
     pub allow_bot_approvals: bool,
     /// Actors allowed to push directly, each with the reason.
     #[serde(default)]

@@ -31,10 +31,13 @@ use crate::verify::slsa::{ExpectedRef, ProvenanceExpectations, TrustedBuilder};
 #[serde(deny_unknown_fields)]
 pub struct ProvenancePolicy {
     /// Set to false to skip the control without deleting its settings.
-    #[serde(default = "yes")]
+    #[serde(
+        default = "yes",
+        deserialize_with = "crate::policy::sections::strict_bool"
+    )]
     pub enabled: bool,
     /// When true, failures and errors are reported but do not fail the run.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::policy::sections::strict_bool")]
     pub advisory: bool,
     /// Artifacts to vouch for, as globs relative to the working directory (added to
     /// `--artifact`).
@@ -82,7 +85,10 @@ pub struct ProvenancePolicy {
     /// Fill what `source` leaves out from the CI context (`GITHUB_REPOSITORY`,
     /// `GITHUB_REF`, `GITHUB_SHA`; GitLab's `CI_PROJECT_PATH`, `CI_COMMIT_REF_NAME`,
     /// `CI_COMMIT_SHA`).
-    #[serde(default = "yes")]
+    #[serde(
+        default = "yes",
+        deserialize_with = "crate::policy::sections::strict_bool"
+    )]
     pub from_ci_context: bool,
 }
 
@@ -103,7 +109,7 @@ pub struct BuilderTrust {
     #[serde(default)]
     pub build_types: Vec<String>,
     /// Accept the builder pinned to a branch or commit, not only to a release tag.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::policy::sections::strict_bool")]
     pub allow_untagged: bool,
     /// Keys whose signature vouches for this builder, as `sha256:<hex>` of the key's
     /// SubjectPublicKeyInfo (`openssl pkey -pubin -in key.pub -outform DER | sha256sum`).

@@ -15,20 +15,23 @@ use crate::policy::sections::{NonEmpty, yes};
 #[serde(deny_unknown_fields)]
 pub struct RequiredChecksPolicy {
     /// Set to false to skip the control without deleting its settings.
-    #[serde(default = "yes")]
+    #[serde(
+        default = "yes",
+        deserialize_with = "crate::policy::sections::strict_bool"
+    )]
     pub enabled: bool,
     /// When true, failures and errors are reported but do not fail the run.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::policy::sections::strict_bool")]
     pub advisory: bool,
     /// Check names (check runs or status contexts) that must succeed. Empty: the ones the
     /// branch protection requires.
     #[serde(default)]
     pub checks: Vec<NonEmpty>,
     /// Count a `neutral` conclusion as success.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::policy::sections::strict_bool")]
     pub allow_neutral: bool,
     /// Count a `skipped` conclusion as success.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::policy::sections::strict_bool")]
     pub allow_skipped: bool,
 }
 

@@ -21,10 +21,13 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct SastPolicy {
     /// Set to false to skip the control without deleting its settings.
-    #[serde(default = "yes")]
+    #[serde(
+        default = "yes",
+        deserialize_with = "crate::policy::sections::strict_bool"
+    )]
     pub enabled: bool,
     /// When true, failures and errors are reported but do not fail the run.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::policy::sections::strict_bool")]
     pub advisory: bool,
     /// Fail on results at or above this severity (`critical`, `high`, `medium`, `low`, `any`)
     /// or SARIF level (`error`, `warning`, `note`).
@@ -35,14 +38,14 @@ pub struct SastPolicy {
     pub required_tools: Vec<NonEmpty>,
     /// Gate only on results whose `baselineState` is `new` or `updated`.
     /// Results without a baseline state are treated as new (fail closed).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::policy::sections::strict_bool")]
     pub new_only: bool,
     /// Which result paths count.
     #[serde(default)]
     pub paths: PathFilter,
     /// Also gate on the open GitHub code-scanning alerts of the ref (needs `--forge
     /// github` and `security-events: read`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::policy::sections::strict_bool")]
     pub code_scanning_alerts: bool,
 }
 

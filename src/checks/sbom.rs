@@ -22,10 +22,13 @@ use license::{LicenseList, Verdict};
 #[serde(deny_unknown_fields)]
 pub struct SbomPolicy {
     /// Set to false to skip the control without deleting its settings.
-    #[serde(default = "yes")]
+    #[serde(
+        default = "yes",
+        deserialize_with = "crate::policy::sections::strict_bool"
+    )]
     pub enabled: bool,
     /// When true, failures and errors are reported but do not fail the run.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::policy::sections::strict_bool")]
     pub advisory: bool,
     /// Oldest CycloneDX spec version accepted (`1.2` to `1.7`).
     #[serde(default = "default_min_spec")]
@@ -50,13 +53,16 @@ pub struct SbomPolicy {
     pub min_ntia_score: Option<Fraction>,
     /// `metadata.component` must be present (and match the subject the run is about,
     /// from `--subject-name`/`--subject-version` or the CI tag).
-    #[serde(default = "yes")]
+    #[serde(
+        default = "yes",
+        deserialize_with = "crate::policy::sections::strict_bool"
+    )]
     pub require_subject: bool,
     /// A `--lockfile` must be given, so completeness is always checked.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::policy::sections::strict_bool")]
     pub require_lockfile: bool,
     /// Development-only packages (npm `dev: true`) must be in the SBOM too.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::policy::sections::strict_bool")]
     pub include_dev_dependencies: bool,
 }
 

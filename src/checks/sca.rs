@@ -19,16 +19,19 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct ScaPolicy {
     /// Set to false to skip the control without deleting its settings.
-    #[serde(default = "yes")]
+    #[serde(
+        default = "yes",
+        deserialize_with = "crate::policy::sections::strict_bool"
+    )]
     pub enabled: bool,
     /// When true, failures and errors are reported but do not fail the run.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::policy::sections::strict_bool")]
     pub advisory: bool,
     /// Fail on vulnerabilities at or above this severity (`critical`, `high`, `medium`, `low`, `any`).
     #[serde(default = "high_threshold")]
     pub fail_on: SeverityThreshold,
     /// Do not fail on vulnerabilities for which no fixed version exists yet (they are still listed).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::policy::sections::strict_bool")]
     pub ignore_unfixed: bool,
     /// Only gate on these ecosystems (OSV names such as `crates.io`, `npm`, `PyPI`, `Go`, `Maven`); empty means all.
     #[serde(default)]

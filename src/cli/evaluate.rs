@@ -54,5 +54,6 @@ pub fn run(args: &EvaluateArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Resul
         .clone()
         .unwrap_or_else(|| args.dir.join(POLICY_FILE));
     let loaded = LoadedPolicy::resolve(Some(&policy_path))?;
+    loaded.policy.require_a_control(&loaded.name)?;
     report_and_conclude(&loaded, evidence, &args.formats, env, stdout_is_tty)
 }

@@ -46,19 +46,11 @@ pub fn run(cmd: &PolicyCommand) -> anyhow::Result<Outcome> {
         }
         PolicyCommand::Check { file } => {
             let (p, _) = policy::load_file(file)?;
-            let enabled: Vec<&str> = crate::checks::ALL
-                .iter()
-                .filter(|c| c.settings(&p).is_some())
-                .map(|c| c.id())
-                .collect();
+            p.require_a_control(&file.display().to_string())?;
             println!(
                 "{}: valid (controls: {}; {} exception(s))",
                 file.display(),
-                if enabled.is_empty() {
-                    "none".to_string()
-                } else {
-                    enabled.join(", ")
-                },
+                p.enabled_controls().join(", "),
                 p.exceptions.len()
             );
         }

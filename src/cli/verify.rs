@@ -140,6 +140,7 @@ impl LoadedPolicy {
 /// Runs `vouch verify`. Errors returned here are usage errors (exit 2).
 pub fn run(args: &VerifyArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Result<Outcome> {
     let loaded = LoadedPolicy::resolve(args.policy.as_deref())?;
+    loaded.policy.require_a_control(&loaded.name)?;
     let mut context = CiContext::detect(env);
     if let Some(repo) = &args.repo {
         context.repository = Some(repo.clone());

@@ -47,7 +47,14 @@ pub fn load_file(path: &Path) -> Result<(Policy, Vec<u8>), PolicyError> {
 
 /// Parses and validates policy text; `file` names it in errors.
 pub fn parse_str(text: &str, file: &str) -> Result<Policy, PolicyError> {
-    let policy: Policy = serde_saphyr::from_str(text).map_err(|e| from_yaml_error(&e, file))?;
+    // YAML 1.2 booleans only (see `sections::strict_bool`); duplicate keys are an
+    // error (serde-saphyr's default, kept explicit: a second `sast:` must not win).
+    let options = serde_saphyr::options! {
+        strict_booleans: true,
+        duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::Error,
+    };
+    let policy: Policy = serde_saphyr::from_str_with_options(text, options)
+        .map_err(|e| from_yaml_error(&e, file))?;
     validate(&policy, file)?;
     Ok(policy)
 }

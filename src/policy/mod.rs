@@ -19,6 +19,13 @@ pub use load::{PolicyError, load_file, parse_str};
 pub use sections::{GlobPattern, NonEmpty, PathFilter, Threshold};
 pub use waiver::{Exception, ExceptionMatch, ExpiryDate};
 
+/// Default of [`Policy::max_exception_lifetime_days`].
+pub const DEFAULT_MAX_EXCEPTION_DAYS: u32 = 365;
+
+fn default_max_exception_days() -> std::num::NonZeroU32 {
+    std::num::NonZeroU32::new(DEFAULT_MAX_EXCEPTION_DAYS).expect("not zero")
+}
+
 /// The only policy format version this build understands.
 pub const POLICY_VERSION: u32 = 1;
 
@@ -54,6 +61,11 @@ pub struct Policy {
     /// builder and the expected source.
     #[serde(default, deserialize_with = "sections::section")]
     pub provenance: Option<crate::checks::provenance::ProvenancePolicy>,
+    /// Longest an exception may run, in days from the run time (default 365). An
+    /// exception that expires later is reported and not honored: an expiry of 9999-12-31
+    /// is not time-boxed.
+    #[serde(default = "default_max_exception_days")]
+    pub max_exception_lifetime_days: std::num::NonZeroU32,
     /// Time-boxed waivers for specific findings. Each needs a reason, an owner and an expiry date.
     #[serde(default)]
     #[schemars(with = "Vec<Exception>")]
@@ -65,6 +77,32 @@ impl Policy {
     pub fn json_schema() -> serde_json::Value {
         let schema = schemars::schema_for!(Policy);
         serde_json::to_value(&schema).expect("a derived schema always serializes")
+    }
+
+    /// Ids of the controls this policy enables, in report order.
+    pub fn enabled_controls(&self) -> Vec<&'static str> {
+        crate::checks::ALL
+            .iter()
+            .filter(|c| c.settings(self).is_some())
+            .map(|c| c.id())
+            .collect()
+    }
+
+    /// Refuses a policy that enables no control: every control would be `skipped`, and
+    /// a verdict over no control is a pass that vouches for nothing.
+    pub fn require_a_control(&self, file: &str) -> Result<(), PolicyError> {
+        if self.enabled_controls().is_empty() {
+            return Err(PolicyError {
+                file: file.to_string(),
+                line: None,
+                column: None,
+                message: format!(
+                    "the policy enables no control: add at least one of {} (a section such as `sast: {{}}` enables it with its defaults)",
+                    crate::checks::control_ids().join(", ")
+                ),
+            });
+        }
+        Ok(())
     }
 
     /// The schema as pretty JSON with a trailing newline, exactly as committed.

@@ -252,6 +252,24 @@ pub(crate) fn yes() -> bool {
     true
 }
 
+/// `deserialize_with` for every policy boolean: only an unquoted `true` or `false`
+/// (YAML 1.2, as the published schema's `"type": "boolean"` says). A quoted `"false"`
+/// or a YAML 1.1 word (`n`, `no`, `off`) is an error, not a way to turn a control off.
+/// The loader reads YAML with `strict_booleans`, so those arrive here as strings.
+pub(crate) fn strict_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    struct StrictBool;
+    impl serde::de::Visitor<'_> for StrictBool {
+        type Value = bool;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("`true` or `false` (unquoted)")
+        }
+        fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<bool, E> {
+            Ok(v)
+        }
+    }
+    d.deserialize_any(StrictBool)
+}
+
 named_values! {
     /// An SBOM serialization: `cyclonedx-json` or `cyclonedx-xml`.
     SbomFormatName => &'static str {

@@ -184,6 +184,13 @@ impl ExpiryDate {
         now.to_offset(time::UtcOffset::UTC).date() <= self.0
     }
 
+    /// Whether the expiry lies more than `max_days` days after `now`'s day (UTC): such
+    /// an exception is not time-boxed, whatever its date says.
+    pub fn exceeds_lifetime(self, now: OffsetDateTime, max_days: u32) -> bool {
+        let today = now.to_offset(time::UtcOffset::UTC).date();
+        (self.0 - today).whole_days() > i64::from(max_days)
+    }
+
     /// `YYYY-MM-DD`.
     pub fn to_iso(self) -> String {
         self.0
@@ -229,5 +236,14 @@ mod tests {
         assert!(!e.is_live_at(datetime!(2026-07-01 00:00:00 UTC)));
         // A run at 01:00 +02:00 on July 1st is still June 30th in UTC.
         assert!(e.is_live_at(datetime!(2026-07-01 01:00:00 +02:00)));
+    }
+
+    #[test]
+    fn an_expiry_past_the_maximum_lifetime_is_not_time_boxed() {
+        let now = datetime!(2026-01-01 12:00:00 UTC);
+        assert!(!ExpiryDate(date!(2027 - 01 - 01)).exceeds_lifetime(now, 365));
+        assert!(ExpiryDate(date!(2027 - 01 - 02)).exceeds_lifetime(now, 365));
+        assert!(ExpiryDate(date!(9999 - 12 - 31)).exceeds_lifetime(now, 365));
+        assert!(!ExpiryDate(date!(2026 - 01 - 31)).exceeds_lifetime(now, 30));
     }
 }

@@ -37,7 +37,7 @@ pub fn annotations(report: &Report) -> String {
     let warnings: Vec<String> = report
         .waivers
         .iter()
-        .filter(|w| w.state == WaiverState::Expired)
+        .filter(|w| matches!(w.state, WaiverState::Expired | WaiverState::TooLong) || w.too_broad)
         .map(|w| warning_line(report, w))
         .collect();
 
@@ -115,16 +115,38 @@ fn warning_line(report: &Report, w: &WaiverUse) -> String {
             )
         );
     }
-    let title = format!("vouch: expired exception {}", waiver_label(&w.source));
+    let (what, problem) = match w.state {
+        WaiverState::TooLong => (
+            "exception past the maximum lifetime",
+            format!(
+                "expires on {} (beyond the policy's max_exception_lifetime_days) and is not honored; it would have waived {} finding(s). Give it a nearer expiry date.",
+                w.expires.as_deref().unwrap_or("a later date"),
+                w.matched_findings
+            ),
+        ),
+        WaiverState::Expired => (
+            "expired exception",
+            format!(
+                "expired on {} and is not honored; it would have waived {} finding(s). Renew it with a new date or fix the findings.",
+                w.expires.as_deref().unwrap_or("an earlier date"),
+                w.matched_findings
+            ),
+        ),
+        _ => (
+            "too broad exception",
+            format!(
+                "waives every finding of the control ({}); narrow it to the findings it is meant for.",
+                w.matched_findings
+            ),
+        ),
+    };
+    let title = format!("vouch: {what} {}", waiver_label(&w.source));
     let _ = write!(props, "title={}", escape::workflow_property(&title));
-    let expires = w.expires.as_deref().unwrap_or("an earlier date");
     let message = format!(
-        "{} for control {} (matching {}) expired on {expires} and is not honored; it \
-         would have waived {} finding(s). Renew it with a new date or fix the findings.\nReason: {}",
+        "{} for control {} (matching {}) {problem}\nReason: {}",
         waiver_label(&w.source),
         w.control,
         w.matches,
-        w.matched_findings,
         w.reason
     );
     format!("::warning {props}::{}\n", escape::workflow_data(&message))

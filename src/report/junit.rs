@@ -277,7 +277,13 @@ fn system_out(report: &Report, control: &ControlOutcome) -> String {
     for w in report.waivers.iter().filter(|w| w.control == control.id) {
         let state = match w.state {
             WaiverState::Expired => "EXPIRED, not honored",
+            WaiverState::TooLong => {
+                "NOT HONORED: expires beyond the policy's maximum exception lifetime"
+            }
             WaiverState::Unused => "unused, matched nothing",
+            WaiverState::Applied if w.too_broad => {
+                "applied, TOO BROAD: it waives every finding of the control"
+            }
             WaiverState::Applied => continue,
         };
         let expires = w

@@ -269,7 +269,13 @@ fn waived_item(report: &Report, f: &Finding) -> String {
 fn exception_item(w: &WaiverUse) -> String {
     let state = match w.state {
         WaiverState::Expired => "⚠️ **Expired, not honored**",
+        WaiverState::TooLong => {
+            "⚠️ **Not honored**: expires beyond the policy's maximum exception lifetime"
+        }
         WaiverState::Unused => "💤 **Unused** (matched nothing; candidate for removal)",
+        WaiverState::Applied if w.too_broad => {
+            "⚠️ **Applied, too broad**: it waives every finding of the control"
+        }
         WaiverState::Applied => "✅ **Applied**",
     };
     let mut s = format!(
@@ -284,7 +290,7 @@ fn exception_item(w: &WaiverUse) -> String {
     if let Some(owner) = &w.owner {
         let _ = write!(s, ", owner {}", md(owner));
     }
-    if w.state == WaiverState::Expired && w.matched_findings > 0 {
+    if matches!(w.state, WaiverState::Expired | WaiverState::TooLong) && w.matched_findings > 0 {
         let _ = write!(s, ", would have waived {} finding(s)", w.matched_findings);
     }
     let _ = writeln!(s, "\n  - Reason: {}", md(&w.reason));

@@ -302,6 +302,7 @@ pub fn sample_report_for_tests() -> Report {
                 expires: Some("2026-12-31".into()),
                 state: WaiverState::Applied,
                 matched_findings: 1,
+                too_broad: false,
             },
             WaiverUse {
                 source: WaiverSource::Policy { index: 1, line: 38 },
@@ -312,6 +313,7 @@ pub fn sample_report_for_tests() -> Report {
                 expires: Some("2026-01-31".into()),
                 state: WaiverState::Expired,
                 matched_findings: 1,
+                too_broad: false,
             },
             WaiverUse {
                 source: WaiverSource::Vex {
@@ -324,6 +326,7 @@ pub fn sample_report_for_tests() -> Report {
                 expires: None,
                 state: WaiverState::Unused,
                 matched_findings: 0,
+                too_broad: false,
             },
         ],
     }

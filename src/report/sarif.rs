@@ -314,7 +314,15 @@ fn exception_notifications(report: &Report) -> Vec<Notification> {
         .filter_map(|w| {
             let (level, what) = match w.state {
                 WaiverState::Expired => ("warning", "expired, not honored"),
+                WaiverState::TooLong => (
+                    "warning",
+                    "not honored: it expires beyond the policy's maximum exception lifetime",
+                ),
                 WaiverState::Unused => ("note", "unused: it matched no finding"),
+                WaiverState::Applied if w.too_broad => (
+                    "warning",
+                    "applied but too broad: it waives every finding of the control",
+                ),
                 WaiverState::Applied => return None,
             };
             let expires = w

@@ -162,8 +162,16 @@ pub fn render(report: &Report, color: bool) -> String {
         let _ = writeln!(out, "\n{}", paint(bold, "Exceptions"));
         for w in &report.waivers {
             let state = match w.state {
+                WaiverState::Applied if w.too_broad => paint(
+                    yellow,
+                    "applied, TOO BROAD (waives every finding of the control)",
+                ),
                 WaiverState::Applied => paint(green, "applied"),
                 WaiverState::Expired => paint(red, "EXPIRED, not honored"),
+                WaiverState::TooLong => paint(
+                    red,
+                    "NOT HONORED: expires beyond the maximum exception lifetime",
+                ),
                 WaiverState::Unused => paint(yellow, "unused"),
             };
             let expires = w

@@ -207,7 +207,7 @@ fn an_expired_exception_is_not_honored_and_is_reported() {
 fn a_live_exception_waives_and_an_unmatched_one_is_reported_unused() {
     let dir = tempdir();
     let sarif = fixture("sarif/codeql-critical.sarif");
-    let policy = "version: 1\nsast:\n  fail_on: high\nexceptions:\n  - control: sast\n    match: {rule: rust/sql-injection, path: 'src/ledger/*.rs'}\n    reason: input is an enum, not user text\n    owner: appsec@example.com\n    expires: 2999-12-31\n  - control: sast\n    match: {rule: js/xss}\n    reason: old\n    owner: appsec@example.com\n    expires: 2999-12-31\n";
+    let policy = "version: 1\nmax_exception_lifetime_days: 400000\nsast:\n  fail_on: high\nexceptions:\n  - control: sast\n    match: {rule: rust/sql-injection, path: 'src/ledger/*.rs'}\n    reason: input is an enum, not user text\n    owner: appsec@example.com\n    expires: 2999-12-31\n  - control: sast\n    match: {rule: js/xss}\n    reason: old\n    owner: appsec@example.com\n    expires: 2999-12-31\n";
     let (code, report, _) = verify_json(dir.path(), policy, &["--sarif", sarif.to_str().unwrap()]);
     assert_eq!((code, status(&report, "sast")), (0, "waived"));
     assert_eq!(report["waivers"][0]["state"], "applied");
@@ -382,7 +382,7 @@ fn expired_and_unused_exceptions_reach_junit_and_sarif() {
     let policy = write(
         dir.path(),
         "vouch.yaml",
-        "version: 1\nsast: {}\nexceptions:\n  - control: sast\n    match: {rule: rust/sql-injection}\n    reason: until the ORM lands\n    owner: o\n    expires: 2020-01-31\n  - control: sast\n    match: {rule: js/xss}\n    reason: old\n    owner: o\n    expires: 2999-01-01\n",
+        "version: 1\nmax_exception_lifetime_days: 400000\nsast: {}\nexceptions:\n  - control: sast\n    match: {rule: rust/sql-injection}\n    reason: until the ORM lands\n    owner: o\n    expires: 2020-01-31\n  - control: sast\n    match: {rule: js/xss}\n    reason: old\n    owner: o\n    expires: 2999-01-01\n",
     );
     let out = dir.path().join("out");
     let (code, _, _) = run(vouch()
@@ -439,7 +439,7 @@ fn openvex(dir: &std::path::Path, name: &str, status: &str, timestamp: &str) -> 
 fn the_newest_vex_statement_wins_across_documents() {
     let dir = tempdir();
     let audit = super::support::repo_path("examples/evidence/cargo-audit.json");
-    let policy = "version: 1\nsca:\n  fail_on: medium\nexceptions:\n  - control: sca\n    match: {id: RUSTSEC-2024-0421}\n    reason: r\n    owner: o\n    expires: 2999-01-01\n";
+    let policy = "version: 1\nmax_exception_lifetime_days: 400000\nsca:\n  fail_on: medium\nexceptions:\n  - control: sca\n    match: {id: RUSTSEC-2024-0421}\n    reason: r\n    owner: o\n    expires: 2999-01-01\n";
     let na_old = openvex(
         dir.path(),
         "na-old.json",

@@ -125,3 +125,118 @@ fn a_gitlab_secret_detection_report_is_not_sast_evidence() {
         "{report}"
     );
 }
+
+/// A cargo-audit report of `n` unrated advisories against distinct crates.
+fn cargo_audit(n: usize) -> String {
+    let list: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                r#"{{"advisory": {{"id": "RUSTSEC-2024-{i:04}", "title": "t"}}, "package": {{"name": "crate{i}", "version": "1.0.0"}}, "versions": {{"patched": []}}}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"database": {{}}, "lockfile": {{"dependency-count": {}}}, "vulnerabilities": {{"found": {}, "count": {n}, "list": [{}]}}}}"#,
+        n + 1,
+        n > 0,
+        list.join(",")
+    )
+}
+
+fn exception(matcher: &str, expires: &str) -> String {
+    format!(
+        "  - control: sca\n    match: {matcher}\n    reason: accepted\n    owner: appsec\n    expires: {expires}\n"
+    )
+}
+
+#[test]
+fn an_exception_past_the_maximum_lifetime_is_reported_and_not_honored() {
+    let report_text = cargo_audit(1);
+    let files = [("audit.json", report_text.as_str())];
+    let args = ["--sca", "audit.json"];
+    let forever = format!(
+        "version: 1\nsca: {{}}\nexceptions:\n{}",
+        exception("{id: RUSTSEC-2024-0000}", "9999-12-31")
+    );
+    let (code, report, _) = verify(&forever, &files, &args);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(report["waivers"][0]["state"], "too-long", "{report}");
+    assert_eq!(status(&report, "sca"), "fail");
+
+    // The policy may lower or raise the limit; within it, the exception applies.
+    let soon = time::OffsetDateTime::now_utc().date() + time::Duration::days(20);
+    let short = format!(
+        "version: 1\nmax_exception_lifetime_days: 10\nsca: {{}}\nexceptions:\n{}",
+        exception("{id: RUSTSEC-2024-0000}", &soon.to_string())
+    );
+    let (code, report, _) = verify(&short, &files, &args);
+    assert_eq!(
+        (code, &report["waivers"][0]["state"]),
+        (1, &"too-long".into())
+    );
+    let (code, report, _) = verify(&short.replace(": 10\n", ": 30\n"), &files, &args);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["waivers"][0]["state"], "applied");
+    assert!(report["waivers"][0].get("too_broad").is_none(), "{report}");
+}
+
+#[test]
+fn an_exception_that_waives_a_whole_control_is_reported_as_too_broad() {
+    let report_text = cargo_audit(3);
+    let files = [("audit.json", report_text.as_str())];
+    let soon = time::OffsetDateTime::now_utc().date() + time::Duration::days(30);
+    let policy = format!(
+        "version: 1\nsca: {{}}\nexceptions:\n{}",
+        exception("{code: sca/vulnerable-dependency}", &soon.to_string())
+    );
+    let (code, report, _) = verify(&policy, &files, &["--sca", "audit.json"]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["waivers"][0]["too_broad"], true, "{report}");
+
+    // `path: "**"` over SAST results waives whatever the scanner found, one or many.
+    let located = r#"{"ruleId":"r","level":"error","message":{"text":"bad"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"src/a.rs"}}}]}"#;
+    let log = sarif(located);
+    let policy = format!(
+        "version: 1\nsast: {{}}\nexceptions:\n{}",
+        exception("{path: \"**\"}", &soon.to_string()).replace("control: sca", "control: sast")
+    );
+    let (code, report, _) = verify(&policy, &[("a.sarif", &log)], &["--sarif", "a.sarif"]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["waivers"][0]["too_broad"], true, "{report}");
+    // One exception per advisory is not too broad, even when together they cover all.
+    let policy = format!(
+        "version: 1\nsca: {{}}\nexceptions:\n{}{}{}",
+        exception("{id: RUSTSEC-2024-0000}", &soon.to_string()),
+        exception("{id: RUSTSEC-2024-0001}", &soon.to_string()),
+        exception("{id: RUSTSEC-2024-0002}", &soon.to_string())
+    );
+    let (code, report, _) = verify(&policy, &files, &["--sca", "audit.json"]);
+    assert_eq!(code, 0, "{report}");
+    assert!(
+        report["waivers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|w| w.get("too_broad").is_none()),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_policy_that_enables_no_control_does_not_start() {
+    for policy in ["version: 1\n", "version: 1\nsca:\n  enabled: false\n"] {
+        let (code, _, stderr) = verify(policy, &[], &[]);
+        assert_eq!(code, 2, "{policy}");
+        assert!(stderr.contains("the policy enables no control"), "{stderr}");
+    }
+}
+
+#[test]
+fn policy_booleans_accept_only_true_and_false() {
+    for value in ["\"n\"", "n", "no", "off", "'false'", "\"true\"", "yes", "0"] {
+        let policy = format!("version: 1\nsast: {{}}\nsca:\n  enabled: {value}\n");
+        let (code, _, stderr) = verify(&policy, &[], &[]);
+        assert_eq!(code, 2, "{value}: {stderr}");
+        assert!(stderr.contains("vouch.yaml:4"), "{value}: {stderr}");
+    }
+}

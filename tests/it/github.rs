@@ -556,7 +556,7 @@ fn a_waived_change_is_recorded_as_waived_with_the_rule_it_broke() {
             None,
         ),
     );
-    let policy = "version: 1\npeer_review: {}\nexceptions:\n  - control: peer-review\n    match: {id: \"#12\", code: peer-review/stale-approval}\n    reason: hotfix re-reviewed after merge in INC-7\n    owner: release-eng\n    expires: 2999-01-01\n";
+    let policy = "version: 1\nmax_exception_lifetime_days: 400000\npeer_review: {}\nexceptions:\n  - control: peer-review\n    match: {id: \"#12\", code: peer-review/stale-approval}\n    reason: hotfix re-reviewed after merge in INC-7\n    owner: release-eng\n    expires: 2999-01-01\n";
     let (code, report, _) = gh.verify(policy, &["--range", &range()]);
     assert_eq!(code, 1, "#11 is still self-approved: {report}");
     let changes = &control(&report, "peer-review")["changes"];

@@ -115,7 +115,7 @@ fn a_banned_component_fails_with_the_reason_and_can_be_waived() {
         .to_string();
     assert!(message.contains("flatmap-stream"), "{message}");
     let waived = format!(
-        "{policy}exceptions:\n  - control: sbom\n    match: {{ id: \"pkg:npm/event-stream@3.3.6\" }}\n    reason: replaced in the next release\n    owner: appsec\n    expires: 2999-01-01\n"
+        "{policy}max_exception_lifetime_days: 400000\nexceptions:\n  - control: sbom\n    match: {{ id: \"pkg:npm/event-stream@3.3.6\" }}\n    reason: replaced in the next release\n    owner: appsec\n    expires: 2999-01-01\n"
     );
     let (code, report) = verify(&waived, &sbom, &lock, &[]);
     assert_eq!((code, status(&report, "sbom")), (0, "waived"));

@@ -92,7 +92,7 @@ fn json_reports_validate_against_the_report_schema() {
             &["sarif/semgrep-clean.sarif"],
         ),
         (
-            "version: 1\nsast: {}\nexceptions:\n  - control: sast\n    match: {rule: rust/sql-injection}\n    reason: r\n    owner: o\n    expires: 2999-01-01\n  - control: sast\n    match: {code: sast/scanner-failed}\n    reason: r\n    owner: o\n    expires: 2001-01-01\n",
+            "version: 1\nmax_exception_lifetime_days: 400000\nsast: {}\nexceptions:\n  - control: sast\n    match: {rule: rust/sql-injection}\n    reason: r\n    owner: o\n    expires: 2999-01-01\n  - control: sast\n    match: {code: sast/scanner-failed}\n    reason: r\n    owner: o\n    expires: 2001-01-01\n",
             &["sarif/codeql-critical.sarif"],
         ),
     ];

@@ -198,7 +198,7 @@ struct RawClassic {
     url: String,
     #[serde(default)]
     required_status_checks: Option<RawStatusChecks>,
-    enforce_admins: Option<Enabled>,
+    enforce_admins: Enabled,
     #[serde(default)]
     required_pull_request_reviews: Option<RawReviews>,
     #[serde(default)]
@@ -287,7 +287,7 @@ impl RawClassic {
                 all.dedup();
                 all
             }),
-            enforce_admins: enabled(&self.enforce_admins),
+            enforce_admins: self.enforce_admins.enabled,
             // Absent (older GitHub Enterprise Server, or a changed response) reads as
             // allowed: a setting the forge did not report cannot vouch for the branch.
             allow_force_pushes: self.allow_force_pushes.as_ref().is_none_or(|e| e.enabled),
