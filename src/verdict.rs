@@ -417,7 +417,8 @@ fn exception_matches(rule: &ExceptionRule, f: &Finding) -> bool {
     if let Some(matcher) = &rule.path {
         let Some(loc) = &f.location else { return false };
         let Some(matcher) = matcher else { return false };
-        if !matcher.is_match(crate::checks::sast::repo_path(&loc.path, None).path) {
+        let path = crate::checks::sast::repo_path(&loc.path, None);
+        if path.escapes_root || !matcher.is_match(&path.path) {
             return false;
         }
     }

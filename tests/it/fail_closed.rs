@@ -240,3 +240,25 @@ fn policy_booleans_accept_only_true_and_false() {
         assert!(stderr.contains("vouch.yaml:4"), "{value}: {stderr}");
     }
 }
+
+#[test]
+fn a_path_with_dot_segments_is_matched_as_the_file_it_names() {
+    let result = |uri: &str| {
+        format!(
+            r#"{{"ruleId":"r","level":"error","message":{{"text":"bad"}},"locations":[{{"physicalLocation":{{"artifactLocation":{{"uri":"{uri}"}}}}}}]}}"#
+        )
+    };
+    let policy = "version: 1\nsast:\n  paths: { exclude: [\"tests/**\"] }\n";
+    for (uri, gates) in [
+        ("tests/../src/main.rs", true),
+        ("tests/./unit.rs", false),
+        ("tests/../../outside.rs", true),
+    ] {
+        let (code, report, _) = verify(
+            policy,
+            &[("a.sarif", &sarif(&result(uri)))],
+            &["--sarif", "a.sarif"],
+        );
+        assert_eq!(code == 1, gates, "{uri}: {report}");
+    }
+}

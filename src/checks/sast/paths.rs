@@ -20,6 +20,11 @@ impl PathMatcher {
     }
 
     pub(super) fn admits(&self, path: &RepoPath) -> bool {
+        // A path that climbs above the repository root names no file a filter can
+        // speak for: it always counts.
+        if path.escapes_root {
+            return true;
+        }
         if let Some(ex) = &self.exclude
             && ex.is_match(&path.path)
         {
@@ -56,6 +61,9 @@ pub(crate) struct RepoPath {
     /// be dropped by an include filter: an absolute one (under a workspace that may not
     /// be the repository root, or elsewhere) is never shown to be outside it.
     pub relative: bool,
+    /// The path's `..` segments climb above its root (`../etc/x`, `src/../../x`): no
+    /// include, exclude or exception glob applies to it.
+    pub escapes_root: bool,
 }
 
 /// Makes a scanner's path repository-relative where it can: drops a `file:` scheme (any
@@ -79,17 +87,28 @@ pub(crate) fn repo_path(raw: &str, workspace: Option<&str>) -> RepoPath {
             return RepoPath {
                 path: raw.to_string(),
                 relative: false,
+                escapes_root: false,
             };
         }
         None => (raw, false),
     };
     let decoded = percent_encoding::percent_decode_str(without_scheme).decode_utf8_lossy();
-    let path = decoded.trim_start_matches("./").to_string();
-    let absolute = had_scheme || path.starts_with('/') || path.as_bytes().get(1) == Some(&b':');
+    let absolute =
+        had_scheme || decoded.starts_with('/') || decoded.as_bytes().get(1) == Some(&b':');
+    // Globs see the normalized path: `tests/../src/main.rs` is `src/main.rs`, not a
+    // file under `tests/`.
+    let Some(path) = normalize(&decoded) else {
+        return RepoPath {
+            path: decoded.into_owned(),
+            relative: !absolute,
+            escapes_root: true,
+        };
+    };
     if !absolute {
         return RepoPath {
             path,
             relative: true,
+            escapes_root: false,
         };
     }
     let stripped = workspace
@@ -101,7 +120,35 @@ pub(crate) fn repo_path(raw: &str, workspace: Option<&str>) -> RepoPath {
     RepoPath {
         path: stripped.unwrap_or(path),
         relative: false,
+        escapes_root: false,
     }
+}
+
+/// Resolves `.` and `..` segments and drops empty ones (`a//b`), keeping a leading `/`
+/// or drive (`C:`); `None` when `..` would climb above the start.
+fn normalize(path: &str) -> Option<String> {
+    let (root, rest) = match path.strip_prefix('/') {
+        Some(rest) => ("/", rest),
+        None => ("", path),
+    };
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in rest.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                // A drive (`C:`) is the root of a Windows path, not a segment to pop.
+                if segments
+                    .last()
+                    .is_none_or(|s| s.ends_with(':') && segments.len() == 1)
+                {
+                    return None;
+                }
+                segments.pop();
+            }
+            s => segments.push(s),
+        }
+    }
+    Some(format!("{root}{}", segments.join("/")))
 }
 
 /// `scheme:rest` when `s` starts with an RFC 3986 scheme of two or more characters
@@ -127,7 +174,8 @@ mod tests {
             repo_path("src/a.rs", ws),
             RepoPath {
                 path: "src/a.rs".into(),
-                relative: true
+                relative: true,
+                escapes_root: false,
             }
         );
         assert_eq!(repo_path("./src/a.rs", ws).path, "src/a.rs");
@@ -141,7 +189,8 @@ mod tests {
                 repo_path(uri, ws),
                 RepoPath {
                     path: "src/my file.rs".into(),
-                    relative: false
+                    relative: false,
+                    escapes_root: false,
                 },
                 "{uri}"
             );
@@ -152,6 +201,39 @@ mod tests {
         );
         assert!(!repo_path("https://example.com/src/a.rs", ws).relative);
         assert!(!repo_path("C:/src/a.rs", None).relative);
+    }
+
+    #[test]
+    fn dot_segments_are_resolved_before_any_glob() {
+        let ws = Some("/w/repo");
+        assert_eq!(repo_path("tests/../src/main.rs", ws).path, "src/main.rs");
+        assert_eq!(repo_path("./src/./a//b.rs", ws).path, "src/a/b.rs");
+        assert_eq!(
+            repo_path("tests%2F..%2Fsrc/main.rs", ws).path,
+            "src/main.rs"
+        );
+        assert_eq!(
+            repo_path("file:///w/repo/tests/../src/main.rs", ws).path,
+            "src/main.rs"
+        );
+        for climbing in ["../etc/passwd", "src/../../x.rs", "/../x", "C:/../x"] {
+            assert!(repo_path(climbing, ws).escapes_root, "{climbing}");
+        }
+        let filter = PathFilter {
+            include: vec![GlobPattern("src/**".into())],
+            exclude: vec![GlobPattern("tests/**".into()), GlobPattern("**".into())],
+        };
+        let m = PathMatcher::new(&filter);
+        assert!(!m.admits(&repo_path("tests/../src/main.rs", ws)));
+        assert!(m.admits(&repo_path("tests/../../src/main.rs", ws)));
+        let exclude_tests = PathMatcher::new(&PathFilter {
+            include: vec![],
+            exclude: vec![GlobPattern("tests/**".into())],
+        });
+        assert!(
+            exclude_tests.admits(&repo_path("tests/../src/main.rs", ws)),
+            "the file is src/main.rs, which tests/** does not exclude"
+        );
     }
 
     #[test]
