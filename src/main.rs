@@ -23,6 +23,7 @@ fn main() -> ExitCode {
         .with_ansi(false)
         .with_target(false)
         .init();
+    vouch::collect::input::set_max_input_bytes(cli.max_input_size);
     let env = Env::from_process();
     let tty = std::io::stdout().is_terminal();
     let result = match &cli.command {

@@ -35,6 +35,10 @@ pub struct Cli {
     /// More detail on stderr: `-v` debug, `-vv` trace (never tokens or secrets).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+    /// Largest input file read (reports, SBOMs, lockfiles, attestations, keys, policy):
+    /// bytes, or with a unit (`500MiB`, `4GiB`). Only regular files are read.
+    #[arg(long, global = true, value_name = "SIZE", default_value = "2GiB", value_parser = crate::collect::input::parse_size)]
+    pub max_input_size: u64,
     /// The subcommand.
     #[command(subcommand)]
     pub command: Command,

@@ -85,7 +85,7 @@ pub fn run(cmd: &SigstoreCommand) -> anyhow::Result<Outcome> {
         (None, None, Some(key)) => SignerPolicy::Key(read_key(key)?),
         _ => anyhow::bail!("give --certificate-identity with --certificate-oidc-issuer, or --key"),
     };
-    let bundle_bytes = std::fs::read(&args.bundle)
+    let bundle_bytes = crate::collect::input::read_file(&args.bundle)
         .with_context(|| format!("cannot read bundle {}", args.bundle.display()))?;
     let artifact = artifact_argument(&args.file_or_digest)?;
     match verify(&bundle_bytes, &artifact, &policy, &root) {
@@ -133,7 +133,8 @@ fn fetch_trusted_root(checkout: &Path) -> anyhow::Result<Vec<u8>> {
             anyhow::anyhow!("TUF refresh from https://tuf-repo-cdn.sigstore.dev failed: {e}")
         })?;
     let fetched = checkout.join("trusted_root.json");
-    std::fs::read(&fetched).with_context(|| format!("TUF gave no {}", fetched.display()))
+    crate::collect::input::read_file(&fetched)
+        .with_context(|| format!("TUF gave no {}", fetched.display()))
 }
 
 /// A fresh private directory for the TUF checkout.
@@ -156,8 +157,10 @@ pub fn not_verified(what: &str, error: &VerifyError) -> Outcome {
 
 /// Reads a PEM public key named on the command line or in the policy.
 pub fn read_key(path: &Path) -> anyhow::Result<PublicKey> {
-    let pem = std::fs::read_to_string(path)
+    let bytes = crate::collect::input::read_file(path)
         .with_context(|| format!("cannot read key {}", path.display()))?;
+    let pem = String::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("key {}: not UTF-8 PEM text", path.display()))?;
     PublicKey::from_pem(&pem).map_err(|e| anyhow::anyhow!("key {}: {e}", path.display()))
 }
 
@@ -165,7 +168,7 @@ pub fn read_key(path: &Path) -> anyhow::Result<PublicKey> {
 pub fn load_root(path: Option<&Path>, staging: bool) -> anyhow::Result<TrustedRoot> {
     match path {
         Some(path) => {
-            let bytes = std::fs::read(path)
+            let bytes = crate::collect::input::read_file(path)
                 .with_context(|| format!("cannot read trusted root {}", path.display()))?;
             TrustedRoot::from_json(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
         }

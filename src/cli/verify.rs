@@ -351,7 +351,7 @@ fn collect_forge(
         .ok_or_else(|| anyhow::anyhow!("--repo {repository}: expected OWNER/NAME"))?;
     let event = env
         .github_event_path()
-        .and_then(|p| std::fs::read(p).ok())
+        .and_then(|p| crate::collect::input::read_file(Path::new(p)).ok())
         .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
     let inputs = plan::PlanInputs {
         range: args.range.clone(),

@@ -6,6 +6,7 @@
 
 pub mod files;
 pub mod forge;
+pub mod input;
 
 use std::path::{Path, PathBuf};
 
@@ -43,16 +44,18 @@ pub struct FileInputs {
 }
 
 /// An input named on the command line could not be read.
+///
+/// The I/O error is part of the message, not a `source`: error chains print every
+/// source after the message, and the OS error would appear twice.
 #[derive(Debug, thiserror::Error)]
-#[error("{path}: cannot read {role} input: {source}")]
+#[error("{path}: cannot read {role} input: {error}")]
 pub struct UnreadableInput {
     /// The path given.
     pub path: String,
     /// The flag it was given with.
     pub role: &'static str,
-    /// The I/O error.
-    #[source]
-    pub source: std::io::Error,
+    /// Why: the I/O error, not a regular file, or over the size limit.
+    pub error: std::io::Error,
 }
 
 /// Reads every input and assembles the evidence.
@@ -172,7 +175,7 @@ pub fn expand_globs(
     let refuse = |path: &str, why: String| UnreadableInput {
         path: path.to_string(),
         role,
-        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, why),
+        error: std::io::Error::new(std::io::ErrorKind::InvalidInput, why),
     };
     let mut found = std::collections::BTreeSet::new();
     for pattern in patterns {
@@ -221,7 +224,7 @@ pub fn expand_globs(
             return Err(UnreadableInput {
                 path: text.to_string(),
                 role,
-                source: std::io::Error::new(
+                error: std::io::Error::new(
                     std::io::ErrorKind::NotFound,
                     "the glob matches no file",
                 ),
@@ -260,7 +263,7 @@ fn collect_provenance(inputs: &FileInputs, evidence: &mut Evidence) -> Result<()
         let artifact = Artifact::from_file(path).map_err(|e| UnreadableInput {
             path: name.clone(),
             role: "--artifact",
-            source: std::io::Error::other(e.message),
+            error: std::io::Error::other(e.message),
         })?;
         let digests = files::attestation::artifact_digests(&artifact);
         evidence.inputs.push(InputFile {
@@ -284,7 +287,7 @@ fn collect_provenance(inputs: &FileInputs, evidence: &mut Evidence) -> Result<()
             public_good = TrustedRoot::public_good().map_err(|e| UnreadableInput {
                 path: "embedded trusted root".into(),
                 role: "--trusted-root",
-                source: std::io::Error::other(e.message),
+                error: std::io::Error::other(e.message),
             })?;
             &public_good
         }
@@ -334,7 +337,7 @@ fn read_input(
     inputs: &mut Vec<InputFile>,
 ) -> Result<(String, Vec<u8>), UnreadableInput> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| UnreadableInput {
+    let bytes = input::read_file(path).map_err(|e| UnreadableInput {
         path: name.clone(),
         role: match role {
             InputRole::Sarif => "--sarif",
@@ -345,7 +348,7 @@ fn read_input(
             InputRole::Artifact => "--artifact",
             InputRole::Attestation => "--attestation",
         },
-        source,
+        error: e.into(),
     })?;
     tracing::debug!(path = %name, role = ?role, bytes = bytes.len(), "read input");
     inputs.push(InputFile {

@@ -29,7 +29,7 @@ fn position_suffix(line: Option<u64>, column: Option<u64>) -> String {
 /// Reads and validates a policy file.
 pub fn load_file(path: &Path) -> Result<(Policy, Vec<u8>), PolicyError> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| PolicyError {
+    let bytes = crate::collect::input::read_file(path).map_err(|e| PolicyError {
         file: name.clone(),
         line: None,
         column: None,

@@ -39,7 +39,8 @@ impl Artifact {
     pub fn from_file(path: &Path) -> Result<Self> {
         let failed =
             |e: std::io::Error| VerifyError::parse(format!("artifact {}: {e}", path.display()));
-        let mut file = std::fs::File::open(path).map_err(failed)?;
+        // A FIFO or a device (`/dev/zero`) would be hashed forever: regular files only.
+        let mut file = crate::collect::input::open_regular(path).map_err(|e| failed(e.into()))?;
         let size = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
         if size <= KEEP_BYTES_UP_TO {
             let mut bytes = Vec::with_capacity(size as usize);

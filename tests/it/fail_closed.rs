@@ -262,3 +262,51 @@ fn a_path_with_dot_segments_is_matched_as_the_file_it_names() {
         assert_eq!(code == 1, gates, "{uri}: {report}");
     }
 }
+
+#[test]
+fn inputs_that_are_not_regular_files_or_are_too_large_are_refused_up_front() {
+    let dir = tempdir();
+    let fifo = dir.path().join("report.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    let mut cases = vec![("/dev/zero".to_string(), "it is a device")];
+    if made {
+        // Opening a FIFO for reading blocks until a writer comes: this once hung.
+        cases.push((fifo.display().to_string(), "it is a FIFO"));
+    }
+    cases.push((dir.path().display().to_string(), "it is a directory"));
+    for (input, says) in &cases {
+        for flag in [
+            "--sca",
+            "--sarif",
+            "--sbom",
+            "--lockfile",
+            "--vex",
+            "--attestation",
+            "--artifact",
+        ] {
+            let (code, _, stderr) = verify("version: 1\nsca: {}\n", &[], &[flag, input]);
+            assert_eq!(code, 2, "{flag} {input}: {stderr}");
+            assert!(stderr.contains(says), "{flag} {input}: {stderr}");
+        }
+    }
+    let (code, _, stderr) = verify(
+        "version: 1\nsca: {}\n",
+        &[("big.json", &"x".repeat(2000))],
+        &["--sca", "big.json", "--max-input-size", "1KiB"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("over the input limit of 1 KiB") && stderr.contains("--max-input-size"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_missing_input_names_the_os_error_once() {
+    let (code, _, stderr) = verify("version: 1\nsca: {}\n", &[], &["--sca", "missing.json"]);
+    assert_eq!(code, 2);
+    assert_eq!(stderr.matches("os error 2").count(), 1, "{stderr}");
+}

@@ -117,7 +117,8 @@ fn number_text(value: &Value) -> Value {
 }
 
 fn read_json(path: &Path) -> Result<Value, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let bytes =
+        crate::collect::input::read_file(path).map_err(|e| format!("{}: {e}", path.display()))?;
     serde_json::from_slice(&bytes).map_err(|e| format!("{}: not JSON: {e}", path.display()))
 }
 
@@ -128,7 +129,8 @@ fn read_blob(dir: &Path, digest: &str) -> Result<Vec<u8>, String> {
         .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
         .ok_or_else(|| format!("unsupported blob digest `{digest}`"))?;
     let path = dir.join("blobs/sha256").join(hex_digest);
-    let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let bytes =
+        crate::collect::input::read_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     if hex::encode(Sha256::digest(&bytes)) != hex_digest.to_ascii_lowercase() {
         return Err(format!(
             "{}: content does not match its digest",
