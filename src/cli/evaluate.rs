@@ -31,7 +31,7 @@ pub struct EvaluateArgs {
 /// Runs `vouch evaluate`.
 pub fn run(args: &EvaluateArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Result<Outcome> {
     let path = args.dir.join(EVIDENCE_FILE);
-    let bytes = crate::collect::input::read_file(&path)
+    let bytes = crate::collect::input::read_json_file(&path)
         .with_context(|| format!("{}: cannot read evidence", path.display()))?;
     let evidence: Evidence = serde_json::from_slice(&bytes).map_err(|e| {
         anyhow::anyhow!(

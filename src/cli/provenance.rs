@@ -150,7 +150,7 @@ pub fn run(cmd: &ProvenanceCommand) -> anyhow::Result<Outcome> {
         crate::collect::files::oci::read_layout_attestations(&args.attestation)
             .map_err(VerifyError::parse)
     } else {
-        let bytes = crate::collect::input::read_file(&args.attestation)
+        let bytes = crate::collect::input::read_json_file(&args.attestation)
             .with_context(|| format!("cannot read attestation {}", args.attestation.display()))?;
         read_attestations(&bytes)
     };

@@ -85,7 +85,7 @@ pub fn run(cmd: &SigstoreCommand) -> anyhow::Result<Outcome> {
         (None, None, Some(key)) => SignerPolicy::Key(read_key(key)?),
         _ => anyhow::bail!("give --certificate-identity with --certificate-oidc-issuer, or --key"),
     };
-    let bundle_bytes = crate::collect::input::read_file(&args.bundle)
+    let bundle_bytes = crate::collect::input::read_json_file(&args.bundle)
         .with_context(|| format!("cannot read bundle {}", args.bundle.display()))?;
     let artifact = artifact_argument(&args.file_or_digest)?;
     match verify(&bundle_bytes, &artifact, &policy, &root) {
@@ -133,7 +133,7 @@ fn fetch_trusted_root(checkout: &Path) -> anyhow::Result<Vec<u8>> {
             anyhow::anyhow!("TUF refresh from https://tuf-repo-cdn.sigstore.dev failed: {e}")
         })?;
     let fetched = checkout.join("trusted_root.json");
-    crate::collect::input::read_file(&fetched)
+    crate::collect::input::read_json_file(&fetched)
         .with_context(|| format!("TUF gave no {}", fetched.display()))
 }
 
@@ -168,7 +168,7 @@ pub fn read_key(path: &Path) -> anyhow::Result<PublicKey> {
 pub fn load_root(path: Option<&Path>, staging: bool) -> anyhow::Result<TrustedRoot> {
     match path {
         Some(path) => {
-            let bytes = crate::collect::input::read_file(path)
+            let bytes = crate::collect::input::read_json_file(path)
                 .with_context(|| format!("cannot read trusted root {}", path.display()))?;
             TrustedRoot::from_json(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
         }

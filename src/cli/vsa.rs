@@ -58,7 +58,7 @@ fn parse_digest(text: &str) -> Result<(String, String), String> {
 pub fn run(cmd: &VsaCommand) -> anyhow::Result<Outcome> {
     let VsaCommand::Verify(args) = cmd;
     let key = read_key(&args.key)?;
-    let bytes = crate::collect::input::read_file(&args.attestation)
+    let bytes = crate::collect::input::read_json_file(&args.attestation)
         .with_context(|| format!("cannot read attestation {}", args.attestation.display()))?;
     let expected = VsaExpectations {
         verifier_id: args.verifier_id.clone(),

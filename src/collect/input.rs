@@ -38,6 +38,8 @@ pub enum InputError {
     Io(std::io::Error),
     /// Not a regular file (a directory, FIFO, socket or device).
     NotAFile(&'static str),
+    /// A JSON document that repeats a key (see `files::json::reject_duplicate_keys`).
+    Ambiguous(String),
     /// Larger than the limit.
     TooLarge {
         /// Size of the file, when known (a file may grow while it is read).
@@ -52,6 +54,7 @@ impl fmt::Display for InputError {
         match self {
             InputError::Io(e) => write!(f, "{e}"),
             InputError::NotAFile(kind) => write!(f, "not a regular file (it is {kind})"),
+            InputError::Ambiguous(why) => f.write_str(why),
             InputError::TooLarge { size, limit } => {
                 match size {
                     Some(size) => write!(f, "{} is", human(*size))?,
@@ -81,6 +84,15 @@ impl From<InputError> for std::io::Error {
 /// Reads a whole regular file of at most [`max_input_bytes`].
 pub fn read_file(path: &Path) -> Result<Vec<u8>, InputError> {
     read_file_within(path, max_input_bytes())
+}
+
+/// [`read_file`], refusing a JSON document that repeats a key: for the commands that
+/// read one JSON file directly (a bundle, a trusted root, saved evidence).
+pub fn read_json_file(path: &Path) -> Result<Vec<u8>, InputError> {
+    let bytes = read_file(path)?;
+    super::files::json::reject_duplicate_keys(&path.display().to_string(), &bytes)
+        .map_err(|gap| InputError::Ambiguous(gap.detail))?;
+    Ok(bytes)
 }
 
 /// Reads a whole regular file of at most `limit` bytes.

@@ -83,7 +83,7 @@ pub fn collect(
     collect_provenance(inputs, &mut evidence)?;
     for path in &inputs.sarif {
         let (name, bytes) = read_input(path, InputRole::Sarif, &mut evidence.inputs)?;
-        let observed = files::sarif::read_sast(&name, &bytes);
+        let observed = unambiguous(&name, &bytes, files::sarif::read_sast);
         log_observed(&name, &observed);
         evidence.sast.push(Sourced {
             source: name,
@@ -92,7 +92,7 @@ pub fn collect(
     }
     for path in &inputs.sca {
         let (name, bytes) = read_input(path, InputRole::Sca, &mut evidence.inputs)?;
-        let observed = files::sca::read_sca(&name, &bytes);
+        let observed = unambiguous(&name, &bytes, files::sca::read_sca);
         log_observed(&name, &observed);
         evidence.sca.push(Sourced {
             source: name,
@@ -101,7 +101,7 @@ pub fn collect(
     }
     for path in &inputs.vex {
         let (name, bytes) = read_input(path, InputRole::Vex, &mut evidence.inputs)?;
-        let observed = files::vex::read_vex(&name, &bytes);
+        let observed = unambiguous(&name, &bytes, files::vex::read_vex);
         log_observed(&name, &observed);
         evidence.vex.push(Sourced {
             source: name,
@@ -123,7 +123,7 @@ pub fn collect(
             locks
                 .iter()
                 .map(|(name, bytes)| {
-                    let observed = files::lockfile::read(name, bytes);
+                    let observed = unambiguous(name, bytes, files::lockfile::read);
                     log_observed(name, &observed);
                     Sourced {
                         source: name.clone(),
@@ -135,7 +135,7 @@ pub fn collect(
         let sbom: Vec<_> = sboms
             .iter()
             .map(|(name, bytes)| {
-                let observed = files::sbom::read(name, bytes);
+                let observed = unambiguous(name, bytes, files::sbom::read);
                 log_observed(name, &observed);
                 Sourced {
                     source: name.clone(),
@@ -314,12 +314,14 @@ fn collect_provenance(inputs: &FileInputs, evidence: &mut Evidence) -> Result<()
             (name, observed)
         } else {
             let (name, bytes) = read_input(path, InputRole::Attestation, &mut evidence.inputs)?;
-            let observed = files::attestation::read_attestation_file(
-                &name,
-                &bytes,
-                &inputs.attestation_signers,
-                root,
-            );
+            let observed = unambiguous(&name, &bytes, |name, bytes| {
+                files::attestation::read_attestation_file(
+                    name,
+                    bytes,
+                    &inputs.attestation_signers,
+                    root,
+                )
+            });
             (name, observed)
         };
         log_observed(&name, &observed);
@@ -358,6 +360,17 @@ fn read_input(
         size: Some(bytes.len() as u64),
     });
     Ok((name, bytes))
+}
+
+/// Runs `reader` on an input once it is known not to repeat a JSON key (inputs that
+/// are not JSON pass through: their readers have their own rules).
+fn unambiguous<T>(
+    name: &str,
+    bytes: &[u8],
+    reader: impl FnOnce(&str, &[u8]) -> crate::evidence::Observed<T>,
+) -> crate::evidence::Observed<T> {
+    files::json::reject_duplicate_keys(name, bytes)?;
+    reader(name, bytes)
 }
 
 fn log_observed<T>(name: &str, observed: &crate::evidence::Observed<T>) {

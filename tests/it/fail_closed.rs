@@ -310,3 +310,81 @@ fn a_missing_input_names_the_os_error_once() {
     assert_eq!(code, 2);
     assert_eq!(stderr.matches("os error 2").count(), 1, "{stderr}");
 }
+
+#[test]
+fn a_json_document_that_repeats_a_key_is_ambiguous_and_refused() {
+    let sbom = std::fs::read_to_string(super::support::fixture("sbom/app.cdx.json")).unwrap();
+    // The banned package is in the first `components`; a last-wins reader saw only
+    // the second copy, and the SBOM passed.
+    let banned = r#"{"type": "library", "bom-ref": "es", "name": "event-stream", "version": "3.3.6", "purl": "pkg:npm/event-stream@3.3.6"}"#;
+    let doubled = sbom.replacen(
+        "\"components\": [",
+        &format!("\"components\": [{banned}],\n  \"components\": ["),
+        1,
+    );
+    assert_ne!(doubled, sbom);
+    let policy = "version: 1\nsbom:\n  require_subject: false\n  banned:\n    - purl: \"pkg:npm/event-stream@*\"\n      reason: compromised\n";
+    let (code, report, _) = verify(policy, &[("bom.json", &doubled)], &["--sbom", "bom.json"]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(codes(&report, "sbom"), ["sbom/unreadable"], "{report}");
+    assert!(
+        report.to_string().contains("duplicate key `components`"),
+        "{report}"
+    );
+
+    // The same rule for every JSON reader: a scanner report and a SARIF log.
+    let audit = cargo_audit(0).replacen(
+        "{",
+        r#"{"vulnerabilities": {"found": true, "count": 1, "list": []}, "#,
+        1,
+    );
+    let (code, report, _) = verify(
+        "version: 1\nsca: {}\n",
+        &[("a.json", &audit)],
+        &["--sca", "a.json"],
+    );
+    assert_eq!(
+        (code, codes(&report, "sca")),
+        (1, vec!["sca/unreadable-report".to_string()])
+    );
+    let log = sarif("").replacen("\"runs\"", "\"runs\":[],\"runs\"", 1);
+    let (code, report, _) = verify(
+        "version: 1\nsast: {}\n",
+        &[("a.sarif", &log)],
+        &["--sarif", "a.sarif"],
+    );
+    assert_eq!(
+        (code, codes(&report, "sast")),
+        (1, vec!["sast/unreadable-report".to_string()])
+    );
+}
+
+#[test]
+fn an_xml_sbom_with_a_second_root_trailing_text_or_another_encoding_is_refused() {
+    let doc = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bom xmlns="http://cyclonedx.org/schema/bom/1.6" version="1">
+  <components><component type="library"><name>a</name><version>1</version><purl>pkg:npm/a@1</purl></component></components>
+</bom>
+"#;
+    let policy = "version: 1\nsbom:\n  require_subject: false\n";
+    let (code, report, _) = verify(policy, &[("bom.xml", doc)], &["--sbom", "bom.xml"]);
+    assert_eq!(code, 0, "the plain document is fine: {report}");
+    let second_root =
+        format!("{doc}<bom xmlns=\"http://cyclonedx.org/schema/bom/1.6\"><components/></bom>\n");
+    let trailing = format!("{doc}trailing words\n");
+    let latin1 = doc.replace("UTF-8", "ISO-8859-1");
+    for (bad, says) in [
+        (second_root.as_str(), "a second root element"),
+        (trailing.as_str(), "text outside the root element"),
+        (latin1.as_str(), "encoding `ISO-8859-1`"),
+    ] {
+        let (code, report, _) = verify(policy, &[("bom.xml", bad)], &["--sbom", "bom.xml"]);
+        assert_eq!(code, 1, "{says}: {report}");
+        assert_eq!(
+            codes(&report, "sbom"),
+            ["sbom/unreadable"],
+            "{says}: {report}"
+        );
+        assert!(report.to_string().contains(says), "{says}: {report}");
+    }
+}

@@ -71,6 +71,122 @@ fn path_of<T: DeserializeOwned>(bytes: &[u8]) -> String {
     }
 }
 
+/// Refuses a JSON document (or a stream of them: JSON Lines, govulncheck's
+/// concatenated messages) in which an object repeats a key.
+///
+/// serde_json keeps the last value of a repeated key in maps and trees, derived structs
+/// refuse it, hand-written visitors do either: two `components` arrays would be read
+/// differently by vouch and by another tool, and a banned package in the first copy
+/// could pass. An ambiguous document is no evidence, so every JSON input is checked
+/// here once, before any reader sees it. Syntax errors are left to the reader, which
+/// names them in its own terms; only a repeated key fails here.
+pub fn reject_duplicate_keys(source: &str, bytes: &[u8]) -> Result<(), Gap> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    for item in serde_json::Deserializer::from_slice(bytes).into_iter::<UniqueKeys>() {
+        match item {
+            Ok(UniqueKeys) => {}
+            Err(e) if e.classify() == serde_json::error::Category::Data => {
+                return Err(Gap::new(
+                    GapKind::Malformed,
+                    source,
+                    format!(
+                        "{e}: a document that repeats a key is ambiguous (readers disagree on which value counts)"
+                    ),
+                ));
+            }
+            Err(_) => return Ok(()),
+        }
+    }
+    Ok(())
+}
+
+/// Deserializes any JSON value, failing on the first object that repeats a key.
+struct UniqueKeys;
+
+/// An object key, borrowed from the input when it has no escapes.
+struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = UniqueKeys;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys)
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<UniqueKeys, A::Error> {
+                while seq.next_element::<UniqueKeys>()?.is_some() {}
+                Ok(UniqueKeys)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UniqueKeys, A::Error> {
+                // Most objects have a handful of keys: a linear scan beats hashing
+                // until an object is large (npm keys its advisories by id).
+                let mut few: Vec<std::borrow::Cow<'de, str>> = Vec::new();
+                let mut many: std::collections::HashSet<std::borrow::Cow<'de, str>> =
+                    std::collections::HashSet::new();
+                while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                    let repeated = if many.is_empty() && few.len() < 16 {
+                        if few.contains(&key) {
+                            true
+                        } else {
+                            few.push(key.clone());
+                            false
+                        }
+                    } else {
+                        if many.is_empty() {
+                            many.extend(few.drain(..));
+                        }
+                        !many.insert(key.clone())
+                    };
+                    if repeated {
+                        return Err(de::Error::custom(format!("duplicate key `{key}`")));
+                    }
+                    map.next_value::<UniqueKeys>()?;
+                }
+                Ok(UniqueKeys)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// Records that a key was present, whatever its value (including `null`).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Seen(
@@ -460,5 +576,32 @@ mod tests {
         assert_eq!((l.s, l.f), (None, Some(7.5)));
         let l: L = serde_json::from_str(r#"{"s": 3, "f": 9}"#).unwrap();
         assert_eq!((l.s.as_deref(), l.f), (Some("3"), Some(9.0)));
+    }
+
+    #[test]
+    fn repeated_keys_are_found_at_any_depth_in_any_document_of_a_stream() {
+        let ok = |t: &str| reject_duplicate_keys("x", t.as_bytes()).is_ok();
+        assert!(ok(r#"{"a": 1, "b": {"a": 2}, "c": [{"a": 1}, {"a": 2}]}"#));
+        assert!(!ok(r#"{"a": 1, "a": 2}"#));
+        assert!(!ok(r#"{"x": [{"k": 1, "k": 1}]}"#));
+        // Escapes are decoded first: `\u0061` is `a`.
+        assert!(!ok(r#"{"a": 1, "\u0061": 2}"#));
+        // Past the linear-scan size as well.
+        let many: Vec<String> = (0..40).map(|i| format!(r#""k{i}": {i}"#)).collect();
+        assert!(ok(&format!("{{{}}}", many.join(","))));
+        assert!(!ok(&format!("{{{}, \"k3\": 0}}", many.join(","))));
+        // JSON Lines and concatenated messages: each document on its own.
+        assert!(ok("{\"a\": 1}\n{\"a\": 2}\n"));
+        assert!(!ok("{\"a\": 1}\n{\"b\": 1, \"b\": 2}\n"));
+        // Not JSON at all, or broken JSON: the reader's business, not this check's.
+        assert!(ok("[[package]]\nname = \"a\"\n"));
+        assert!(ok("<bom/>"));
+        assert!(ok(r#"{"a": "#));
+        let gap = reject_duplicate_keys("f.json", br#"{"components": [], "components": []}"#)
+            .unwrap_err();
+        assert!(
+            gap.detail.contains("duplicate key `components` at line 1"),
+            "{gap}"
+        );
     }
 }

@@ -119,6 +119,8 @@ fn number_text(value: &Value) -> Value {
 fn read_json(path: &Path) -> Result<Value, String> {
     let bytes =
         crate::collect::input::read_file(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    crate::collect::files::json::reject_duplicate_keys(&path.display().to_string(), &bytes)
+        .map_err(|gap| gap.to_string())?;
     serde_json::from_slice(&bytes).map_err(|e| format!("{}: not JSON: {e}", path.display()))
 }
 
@@ -137,5 +139,7 @@ fn read_blob(dir: &Path, digest: &str) -> Result<Vec<u8>, String> {
             path.display()
         ));
     }
+    crate::collect::files::json::reject_duplicate_keys(&path.display().to_string(), &bytes)
+        .map_err(|gap| gap.to_string())?;
     Ok(bytes)
 }

@@ -54,6 +54,7 @@ impl ApiResponse {
         if !self.status.is_success() {
             return Err(status_gap(what, self.status, &self.body));
         }
+        crate::collect::files::json::reject_duplicate_keys(what, &self.body)?;
         serde_json::from_slice(&self.body).map_err(|e| {
             Gap::new(
                 GapKind::Malformed,
@@ -231,6 +232,7 @@ impl ApiClient {
             if !response.status.is_success() {
                 return Err(status_gap(what, response.status, &response.body));
             }
+            crate::collect::files::json::reject_duplicate_keys(what, &response.body)?;
             let envelope: Envelope<T> = serde_json::from_slice(&response.body).map_err(|e| {
                 Gap::new(
                     GapKind::Malformed,

@@ -50,7 +50,14 @@ impl Element {
 }
 
 /// Parses `bytes` into the root element. The error names the line.
+///
+/// Only one well-formed document is read: a second root element, text or a reference
+/// outside the root, and an encoding other than UTF-8 are errors, not content to skip
+/// (another reader could take the second root, or decode the bytes differently).
 pub fn parse(bytes: &[u8]) -> Result<Element, String> {
+    if bytes.starts_with(&[0xFE, 0xFF]) || bytes.starts_with(&[0xFF, 0xFE]) {
+        return Err("the document is UTF-16: vouch reads UTF-8 XML".into());
+    }
     let mut reader = Reader::from_reader(bytes);
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
@@ -75,8 +82,8 @@ pub fn parse(bytes: &[u8]) -> Result<Element, String> {
                 stack.push(element(&e, lines.line_at(bytes, position))?);
             }
             Event::Empty(e) => {
-                let el = element(&e, lines.line_at(bytes, position))?;
-                attach(&mut stack, &mut root, el);
+                let line = lines.line_at(bytes, position);
+                attach(&mut stack, &mut root, element(&e, line)?)?;
             }
             Event::End(_) => {
                 let Some(mut el) = stack.pop() else {
@@ -86,16 +93,38 @@ pub fn parse(bytes: &[u8]) -> Result<Element, String> {
                 if trimmed.len() != el.text.len() {
                     el.text = trimmed.to_string();
                 }
-                attach(&mut stack, &mut root, el);
+                attach(&mut stack, &mut root, el)?;
             }
-            Event::Text(t) => {
-                if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&t.xml_content(XmlVersion::Explicit1_0));
+            Event::Text(t) => match stack.last_mut() {
+                Some(top) => top.text.push_str(&t.xml_content(XmlVersion::Explicit1_0)),
+                None if t.as_ref().trim().is_empty() => {}
+                None => {
+                    return Err(format!(
+                        "line {}: text outside the root element",
+                        lines.line_at(bytes, position)
+                    ));
                 }
-            }
-            Event::CData(t) => {
-                if let Some(top) = stack.last_mut() {
-                    top.text.push_str(t.as_ref());
+            },
+            Event::CData(t) => match stack.last_mut() {
+                Some(top) => top.text.push_str(t.as_ref()),
+                None => {
+                    return Err(format!(
+                        "line {}: CDATA outside the root element",
+                        lines.line_at(bytes, position)
+                    ));
+                }
+            },
+            Event::Decl(d) => {
+                let line = lines.line_at(bytes, position);
+                if let Some(encoding) = d.encoding() {
+                    let encoding =
+                        encoding.map_err(|e| format!("line {line}: XML declaration: {e}"))?;
+                    let name: &str = &encoding;
+                    if !name.eq_ignore_ascii_case("utf-8") && !name.eq_ignore_ascii_case("utf8") {
+                        return Err(format!(
+                            "line {line}: the XML declaration says encoding `{name}`; vouch reads UTF-8 XML (an SBOM read in another encoding could say something else)"
+                        ));
+                    }
                 }
             }
             Event::GeneralRef(r) => {
@@ -116,8 +145,14 @@ pub fn parse(bytes: &[u8]) -> Result<Element, String> {
                         }
                     },
                 };
-                if let Some(top) = stack.last_mut() {
-                    top.text.push(c);
+                match stack.last_mut() {
+                    Some(top) => top.text.push(c),
+                    None => {
+                        return Err(format!(
+                            "line {}: a reference outside the root element",
+                            lines.line_at(bytes, position)
+                        ));
+                    }
                 }
             }
             Event::Eof => break,
@@ -130,15 +165,18 @@ pub fn parse(bytes: &[u8]) -> Result<Element, String> {
     root.ok_or_else(|| "no root element".to_string())
 }
 
-fn attach(stack: &mut [Element], root: &mut Option<Element>, el: Element) {
+fn attach(stack: &mut [Element], root: &mut Option<Element>, el: Element) -> Result<(), String> {
     match stack.last_mut() {
         Some(parent) => parent.children.push(el),
+        None if root.is_none() => *root = Some(el),
         None => {
-            if root.is_none() {
-                *root = Some(el);
-            }
+            return Err(format!(
+                "line {}: a second root element `<{}>`: a document has exactly one",
+                el.line, el.name
+            ));
         }
     }
+    Ok(())
 }
 
 fn element(e: &BytesStart, line: u64) -> Result<Element, String> {
