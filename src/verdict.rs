@@ -184,7 +184,7 @@ pub fn evaluate(policy: &Policy, evidence: &Evidence) -> Verdict {
     for (k, entry) in timeline.iter().enumerate() {
         let (sourced, doc, st) = (entry.sourced, entry.doc, entry.statement);
         {
-            if st.status != "not_affected" || superseded(entry, &timeline, k) {
+            if st.status != "not_affected" || entry.future || superseded(entry, &timeline, k) {
                 continue;
             }
             waivers.push(WaiverUse {
@@ -459,8 +459,13 @@ struct VexEntry<'a> {
     sourced: &'a crate::evidence::Sourced<crate::evidence::VexDocument>,
     doc: &'a crate::evidence::VexDocument,
     statement: &'a VexStatement,
-    /// The statement's timestamp, else its document's, when either parses.
+    /// The statement's timestamp, else its document's, when either parses and is not
+    /// after the run.
     time: Option<time::OffsetDateTime>,
+    /// Dated after the run: a claim that cannot have been made yet. It waives nothing,
+    /// and it orders as if undated (by position), so a far-future date cannot make a
+    /// statement outrank every later one.
+    future: bool,
 }
 
 impl VexEntry<'_> {
@@ -487,11 +492,13 @@ fn vex_timeline(evidence: &Evidence) -> Vec<VexEntry<'_>> {
         let Ok(doc) = &sourced.observed else { continue };
         for statement in &doc.statements {
             let time = parse(&statement.timestamp).or_else(|| parse(&doc.timestamp));
+            let future = time.is_some_and(|t| t > evidence.collected_at);
             out.push(VexEntry {
                 sourced,
                 doc,
                 statement,
-                time,
+                time: time.filter(|_| !future),
+                future,
             });
         }
     }

@@ -388,3 +388,68 @@ fn an_xml_sbom_with_a_second_root_trailing_text_or_another_encoding_is_refused()
         assert!(report.to_string().contains(says), "{says}: {report}");
     }
 }
+
+fn openvex(context: &str, statements: &[String]) -> String {
+    format!(
+        r#"{{"@context": "{context}", "@id": "https://example.com/vex/1", "author": "PSIRT", "timestamp": "2026-01-01T00:00:00Z", "version": 1, "statements": [{}]}}"#,
+        statements.join(",")
+    )
+}
+
+fn vex_statement(status: &str, extra: &str) -> String {
+    format!(
+        r#"{{"vulnerability": {{"name": "RUSTSEC-2024-0000"}}, "products": [{{"@id": "pkg:cargo/crate0@1.0.0"}}], "status": "{status}"{extra}}}"#
+    )
+}
+
+#[test]
+fn vex_claims_that_openvex_does_not_allow_waive_nothing() {
+    let audit = cargo_audit(1);
+    let run = |vex: &str| {
+        verify(
+            "version: 1\nsca: {}\n",
+            &[("audit.json", audit.as_str()), ("a.vex.json", vex)],
+            &["--sca", "audit.json", "--vex", "a.vex.json"],
+        )
+    };
+    let justified = vex_statement(
+        "not_affected",
+        r#", "justification": "vulnerable_code_not_in_execute_path""#,
+    );
+    let (code, report, _) = run(&openvex(
+        "https://openvex.dev/ns/v0.2.0",
+        &[justified.clone()],
+    ));
+    assert_eq!((code, status(&report, "sca")), (0, "waived"), "{report}");
+
+    // Without a justification or an impact statement the claim is refused.
+    let (code, report, _) = run(&openvex(
+        "https://openvex.dev/ns/v0.2.0",
+        &[vex_statement("not_affected", "")],
+    ));
+    assert_eq!(code, 1, "{report}");
+    assert!(
+        codes(&report, "sca").contains(&"sca/unreadable-vex".to_string()),
+        "{report}"
+    );
+
+    // A namespace that merely starts like OpenVEX's is not OpenVEX.
+    let (code, report, _) = run(&openvex("https://openvex.dev/nsEVIL", &[justified.clone()]));
+    assert_eq!(code, 1, "{report}");
+    assert!(
+        codes(&report, "sca").contains(&"sca/unreadable-vex".to_string()),
+        "{report}"
+    );
+
+    // A statement dated in the far future cannot outrank the later `affected` one.
+    let future = vex_statement(
+        "not_affected",
+        r#", "justification": "vulnerable_code_not_present", "timestamp": "9999-01-01T00:00:00Z""#,
+    );
+    let affected = vex_statement("affected", r#", "timestamp": "2026-06-01T00:00:00Z""#);
+    let (code, report, _) = run(&openvex(
+        "https://openvex.dev/ns/v0.2.0",
+        &[future, affected],
+    ));
+    assert_eq!((code, status(&report, "sca")), (1, "fail"), "{report}");
+}

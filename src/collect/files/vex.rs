@@ -69,7 +69,7 @@ pub fn read_vex(source: &str, bytes: &[u8]) -> Result<VexDocument, Gap> {
         None => return Err(Gap::new(GapKind::Malformed, source, json::EMPTY_FILE)),
     };
     if let Some(context) = keys.context.as_deref() {
-        if context.trim().starts_with("https://openvex.dev/ns") {
+        if is_openvex_namespace(context.trim()) {
             return read_openvex(source, bytes);
         }
         return Err(Gap::new(
@@ -118,6 +118,34 @@ struct Keys {
     vulnerabilities: Seen,
     document: Seen,
 }
+
+/// `https://openvex.dev/ns`, optionally with a version (`/v0.2.0`), and nothing else:
+/// a prefix match would take `https://openvex.dev/nsEVIL` for OpenVEX.
+fn is_openvex_namespace(context: &str) -> bool {
+    let Some(rest) = context.strip_prefix("https://openvex.dev/ns") else {
+        return false;
+    };
+    if rest.is_empty() {
+        return true;
+    }
+    let Some(version) = rest.strip_prefix("/v") else {
+        return false;
+    };
+    let parts: Vec<&str> = version.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// OpenVEX's justification labels for `not_affected`.
+const OPENVEX_JUSTIFICATIONS: [&str; 5] = [
+    "component_not_present",
+    "vulnerable_code_not_present",
+    "vulnerable_code_not_in_execute_path",
+    "vulnerable_code_cannot_be_controlled_by_adversary",
+    "inline_mitigations_already_exist",
+];
 
 #[derive(Deserialize)]
 struct OpenVex {
@@ -207,6 +235,34 @@ fn read_openvex(source: &str, bytes: &[u8]) -> Result<VexDocument, Gap> {
                 ),
             )
         })?;
+        // OpenVEX: a `not_affected` statement MUST give a justification or an impact
+        // statement. Without either it is an unsupported claim, not a waiver.
+        if status == "not_affected" {
+            let justification = non_empty(s.justification.clone());
+            let impact = non_empty(s.impact_statement.clone());
+            match (&justification, &impact) {
+                (None, None) => {
+                    return Err(malformed(
+                        source,
+                        WHAT_OPENVEX,
+                        format!(
+                            "`statements[{i}]` is not_affected without a `justification` or an `impact_statement` (OpenVEX requires one)"
+                        ),
+                    ));
+                }
+                (Some(j), _) if !OPENVEX_JUSTIFICATIONS.contains(&j.trim()) => {
+                    return Err(malformed(
+                        source,
+                        WHAT_OPENVEX,
+                        format!(
+                            "`statements[{i}].justification` is `{j}`; expected one of {}",
+                            OPENVEX_JUSTIFICATIONS.join(", ")
+                        ),
+                    ));
+                }
+                _ => {}
+            }
+        }
         let mut products = Vec::new();
         for p in s.products {
             match p {
@@ -271,6 +327,10 @@ fn openvex_status(status: &str) -> Option<&'static str> {
 
 #[derive(Deserialize)]
 struct Cdx {
+    #[serde(rename = "serialNumber", default)]
+    serial_number: Option<String>,
+    #[serde(default, deserialize_with = "json::lenient_string")]
+    version: Option<String>,
     #[serde(default)]
     metadata: Option<CdxMetadata>,
     #[serde(default, deserialize_with = "json::null_default")]
@@ -343,6 +403,18 @@ struct CdxAffects {
 
 fn read_cyclonedx(source: &str, bytes: &[u8]) -> Result<VexDocument, Gap> {
     let doc: Cdx = json::parse(source, WHAT_CYCLONEDX, bytes)?;
+    // BOM-Link (`urn:cdx:<serial>/<version>#<bom-ref>`) names a BOM by its serial
+    // number; only a link to this very document resolves to one of its components.
+    let own_link = doc
+        .serial_number
+        .as_deref()
+        .and_then(|s| s.trim().strip_prefix("urn:uuid:"))
+        .map(|serial| {
+            format!(
+                "urn:cdx:{serial}/{}#",
+                doc.version.as_deref().unwrap_or("1")
+            )
+        });
     let mut purls: HashMap<String, String> = HashMap::new();
     let (authors, root, doc_time) = match doc.metadata {
         Some(m) => (m.authors, m.component, m.timestamp),
@@ -388,14 +460,32 @@ fn read_cyclonedx(source: &str, bytes: &[u8]) -> Result<VexDocument, Gap> {
             (Some("false_positive"), None) => Some("false_positive".to_owned()),
             (_, j) => j,
         };
+        // As for OpenVEX: a `not_affected` claim without a reason waives nothing.
+        if status == "not_affected"
+            && non_empty(justification.clone()).is_none()
+            && non_empty(detail.clone()).is_none()
+        {
+            return Err(malformed(
+                source,
+                WHAT_CYCLONEDX,
+                format!(
+                    "`vulnerabilities[{i}].analysis` is not_affected without a `justification` or `detail`"
+                ),
+            ));
+        }
         let mut products = Vec::new();
         for a in v.affects {
             let Some(r) = non_empty(a.reference) else {
                 continue;
             };
-            // BOM-Link refs (`urn:cdx:<serial>/<version>#<bom-ref>`) point into a BOM by fragment.
-            let local = r.rsplit_once('#').map_or(r.as_str(), |(_, frag)| frag);
-            if let Some(purl) = purls.get(&r).or_else(|| purls.get(local)) {
+            // A plain bom-ref, or a BOM-Link into this document, resolves to the
+            // component's purl; a BOM-Link to another BOM stays as written and so
+            // matches no dependency (its BOM is not this one).
+            let local = match r.strip_prefix("urn:cdx:") {
+                Some(_) => own_link.as_deref().and_then(|own| r.strip_prefix(own)),
+                None => Some(r.as_str()),
+            };
+            if let Some(purl) = local.and_then(|l| purls.get(l)) {
                 products.push(purl.clone());
             }
             products.push(r);

@@ -99,15 +99,39 @@ fn reads_cyclonedx_vex() {
     );
     let s = &d.statements[0];
     assert_eq!(s.aliases, vec!["GHSA-6fpp-rgj9-8rwc"]);
+    // The BOM-Link names a BOM with another serial number (this document has none):
+    // it does not resolve to this document's `inner` component.
     assert_eq!(
         s.products,
         vec![
             "pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.9.4",
             "jackson",
-            "pkg:maven/x/inner@1",
             "urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#inner"
         ]
     );
+    // A link into this very document does.
+    let own = CYCLONEDX.replacen(
+        "\"specVersion\": \"1.5\",",
+        "\"specVersion\": \"1.5\", \"serialNumber\": \"urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79\",",
+        1,
+    );
+    let d = read_vex("bom.vex.json", own.as_bytes()).unwrap();
+    assert!(
+        d.statements[0]
+            .products
+            .contains(&"pkg:maven/x/inner@1".to_string()),
+        "{:?}",
+        d.statements[0].products
+    );
+    let other_version = own.replacen("\"version\": 1", "\"version\": 2", 1);
+    if other_version != own {
+        let d = read_vex("bom.vex.json", other_version.as_bytes()).unwrap();
+        assert!(
+            !d.statements[0]
+                .products
+                .contains(&"pkg:maven/x/inner@1".to_string())
+        );
+    }
     assert_eq!(
         s.justification.as_deref(),
         Some("code_not_reachable: Polymorphic typing is disabled.")
