@@ -14,6 +14,10 @@ pub struct Env {
     vars: BTreeMap<String, String>,
 }
 
+/// The variables a forge token may come from (`GITHUB_TOKEN`/`GH_TOKEN` for GitHub;
+/// GitLab's are checked and redacted the same way).
+pub const TOKEN_VARIABLES: &[&str] = &["GITHUB_TOKEN", "GH_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN"];
+
 impl Env {
     /// Snapshot of the current process environment (non-UTF-8 variables are skipped).
     pub fn from_process() -> Self {
@@ -46,6 +50,36 @@ impl Env {
 
     fn is_true(&self, key: &str) -> bool {
         matches!(self.get(key), Some(v) if v.eq_ignore_ascii_case("true") || v == "1")
+    }
+
+    /// Refuses a token variable whose value could not be a token: a line break would
+    /// split the `Authorization` header (the HTTP client panics on it), and surrounding
+    /// whitespace both breaks authentication and defeats redaction of the echoed
+    /// token. The message names the variable, never the value.
+    pub fn check_tokens(&self) -> Result<(), String> {
+        for name in TOKEN_VARIABLES {
+            let Some(value) = self.vars.get(*name).filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            if !value.bytes().all(|b| b.is_ascii_graphic()) {
+                let what = if value.bytes().any(|b| b == b'\r' || b == b'\n') {
+                    "a line break"
+                } else if value.trim() != value {
+                    "leading or trailing whitespace"
+                } else {
+                    "a character that is not printable ASCII"
+                };
+                return Err(format!(
+                    "{name} contains {what}: a token is printable ASCII only; strip it (for example `tr -d '[:space:]'`) and run again"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The values of every token variable set, for redaction.
+    pub fn tokens(&self) -> Vec<&str> {
+        TOKEN_VARIABLES.iter().filter_map(|n| self.get(n)).collect()
     }
 
     /// The GitHub token (`GITHUB_TOKEN`, else `GH_TOKEN`). Never logged or stored.

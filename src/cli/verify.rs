@@ -139,6 +139,7 @@ impl LoadedPolicy {
 
 /// Runs `vouch verify`. Errors returned here are usage errors (exit 2).
 pub fn run(args: &VerifyArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Result<Outcome> {
+    env.check_tokens().map_err(|e| anyhow::anyhow!(e))?;
     let loaded = LoadedPolicy::resolve(args.policy.as_deref())?;
     loaded.policy.require_a_control(&loaded.name)?;
     let mut context = CiContext::detect(env);
@@ -174,10 +175,7 @@ pub fn run(args: &VerifyArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Result<
     }
     // A server (or a proxy) that echoes the token back in an error message or a field
     // must not get it into the evidence, and so into any report.
-    for token in [env.get("GITHUB_TOKEN"), env.get("GH_TOKEN")]
-        .into_iter()
-        .flatten()
-    {
+    for token in env.tokens() {
         evidence.redact(token)?;
     }
     if let Some(dir) = &args.evidence_out {
@@ -378,10 +376,17 @@ fn collect_forge(
             (url, graphql)
         }
     };
+    // Without a token GitHub refuses GraphQL outright and rate-limits REST at 60
+    // requests an hour: say so now, not after a minute of retries.
+    let Some(token) = env.github_token() else {
+        anyhow::bail!(
+            "--forge github needs a token and none was found: vouch looked in GITHUB_TOKEN and GH_TOKEN (in GitHub Actions: `env: GITHUB_TOKEN: ${{{{ github.token }}}}`)"
+        );
+    };
     let api = http::ApiClient::new(
         &api_url,
         &graphql_url,
-        env.github_token(),
+        Some(token),
         http::RetryPolicy::default(),
     )
     .map_err(|e| anyhow::anyhow!(e))?;

@@ -76,42 +76,87 @@ pub struct Evidence {
     pub forge: Option<forge::ForgeEvidence>,
 }
 
-/// Shortest secret [`Evidence::redact`] looks for: a shorter one would match ordinary
-/// text (and no forge issues tokens that short).
-const MIN_SECRET_LEN: usize = 8;
+/// Shortest base64 fragment [`secret_forms`] redacts: shorter ones would match
+/// ordinary text. The raw and percent-encoded forms are redacted at any length.
+const MIN_ENCODED_FRAGMENT: usize = 8;
 
 impl Evidence {
-    /// Replaces every occurrence of `secret` in any text of the evidence with
-    /// `[REDACTED]`. Everything reported is derived from the evidence, so a secret the
-    /// forge echoed back (in an error message, a title, a check name) goes no further.
+    /// Replaces every form of `secret` in any text of the evidence with `[REDACTED]`:
+    /// as written, percent-encoded (a URL echoed back), and base64-encoded at any
+    /// alignment (inside a Basic `Authorization` value such as
+    /// `base64("x-access-token:" + token)`). Everything reported is derived from the
+    /// evidence, so a secret the forge echoed back goes no further.
     pub fn redact(&mut self, secret: &str) -> anyhow::Result<()> {
-        if secret.len() < MIN_SECRET_LEN {
+        let forms = secret_forms(secret);
+        if forms.is_empty() {
             return Ok(());
         }
         // Through the JSON tree, not its text: replacing inside serialized JSON could
         // cut an escape sequence in two.
         let mut tree = serde_json::to_value(&*self)?;
-        if redact_strings(&mut tree, secret) {
+        if redact_strings(&mut tree, &forms) {
             *self = serde_json::from_value(tree)?;
         }
         Ok(())
     }
 }
 
-/// Replaces `secret` in every string of `v`; whether anything changed.
-fn redact_strings(v: &mut serde_json::Value, secret: &str) -> bool {
+/// Every spelling of `secret` that can appear in echoed text, longest first.
+pub fn secret_forms(secret: &str) -> Vec<String> {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+    if secret.is_empty() {
+        return Vec::new();
+    }
+    let mut forms = vec![
+        secret.to_string(),
+        percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
+            .to_string(),
+    ];
+    // The base64 of the secret inside a longer value depends on how many bytes come
+    // before it (0, 1 or 2 modulo 3): encode it behind each offset and keep only the
+    // characters that the secret's bytes alone decide.
+    for offset in 0..3usize {
+        let mut bytes = vec![0u8; offset];
+        bytes.extend_from_slice(secret.as_bytes());
+        let partial_tail = bytes.len() % 3 != 0;
+        for engine in [&STANDARD, &URL_SAFE] {
+            let encoded = engine.encode(&bytes);
+            let encoded = encoded.trim_end_matches('=');
+            let skip = [0, 2, 3][offset];
+            let end = encoded.len() - usize::from(partial_tail);
+            if let Some(fragment) = encoded.get(skip..end)
+                && fragment.len() >= MIN_ENCODED_FRAGMENT
+            {
+                forms.push(fragment.to_string());
+            }
+        }
+    }
+    forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    forms.dedup();
+    forms
+}
+
+/// Replaces every form in every string of `v`; whether anything changed.
+fn redact_strings(v: &mut serde_json::Value, forms: &[String]) -> bool {
     use serde_json::Value;
     match v {
-        Value::String(s) if s.contains(secret) => {
-            *s = s.replace(secret, "[REDACTED]");
-            true
+        Value::String(s) => {
+            let mut changed = false;
+            for form in forms {
+                if s.contains(form.as_str()) {
+                    *s = s.replace(form.as_str(), "[REDACTED]");
+                    changed = true;
+                }
+            }
+            changed
         }
         Value::Array(items) => items
             .iter_mut()
-            .fold(false, |changed, x| redact_strings(x, secret) | changed),
+            .fold(false, |changed, x| redact_strings(x, forms) | changed),
         Value::Object(map) => map
             .values_mut()
-            .fold(false, |changed, x| redact_strings(x, secret) | changed),
+            .fold(false, |changed, x| redact_strings(x, forms) | changed),
         _ => false,
     }
 }

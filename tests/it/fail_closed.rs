@@ -453,3 +453,84 @@ fn vex_claims_that_openvex_does_not_allow_waive_nothing() {
     ));
     assert_eq!((code, status(&report, "sca")), (1, "fail"), "{report}");
 }
+
+fn forge_run(token: Option<&str>, api: &str) -> (i32, String, String) {
+    let dir = tempdir();
+    let policy = write(
+        dir.path(),
+        "vouch.yaml",
+        "version: 1\nrequired_checks:\n  checks: [build]\n",
+    );
+    let mut cmd = vouch();
+    cmd.arg("verify")
+        .arg("--policy")
+        .arg(&policy)
+        .args(["--forge", "github", "--repo", "acme/ledger", "--commit"])
+        .arg(super::github::HEAD)
+        .args(["--format", "json"])
+        .env("GITHUB_API_URL", api);
+    if let Some(token) = token {
+        cmd.env("GITHUB_TOKEN", token);
+    }
+    run(&mut cmd)
+}
+
+#[test]
+fn a_token_with_a_line_break_or_whitespace_is_refused_without_being_printed() {
+    for (token, says) in [
+        ("ghp_0123456789abcdef\r\nX-Evil: 1", "a line break"),
+        ("ghp_0123456789abcdef\n", "a line break"),
+        (" ghp_0123456789abcdef", "leading or trailing whitespace"),
+        ("ghp_0123456789abcdef\t", "leading or trailing whitespace"),
+    ] {
+        // Once a panic inside the HTTP client (exit 101).
+        let (code, stdout, stderr) = forge_run(Some(token), "http://127.0.0.1:9");
+        assert_eq!(code, 2, "{token:?}: {stderr}");
+        assert!(
+            stderr.contains("GITHUB_TOKEN contains") && stderr.contains(says),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("0123456789abcdef") && !stdout.contains("0123456789abcdef"));
+    }
+}
+
+#[test]
+fn no_token_is_said_up_front_with_where_vouch_looked() {
+    let (code, _, stderr) = forge_run(None, "http://127.0.0.1:9");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("none was found") && stderr.contains("GITHUB_TOKEN and GH_TOKEN"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_token_echoed_percent_or_base64_encoded_is_redacted_too() {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    let token = super::github::CANARY;
+    let basic = STANDARD.encode(format!("x-access-token:{token}"));
+    let shifted = STANDARD.encode(format!("u:{token}"));
+    let encoded = percent_encoding::utf8_percent_encode(token, percent_encoding::NON_ALPHANUMERIC)
+        .to_string();
+    let gh = super::github::MockGitHub::start();
+    gh.mount(
+        wiremock::Mock::given(wiremock::matchers::method("GET")).respond_with(
+            wiremock::ResponseTemplate::new(403).set_body_json(serde_json::json!({
+                "message": format!("denied: Authorization: Basic {basic}; also {shifted}; url ?access_token={encoded}")
+            })),
+        ),
+    );
+    let (code, stdout, stderr) = forge_run(Some(token), &gh.server.uri());
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("denied"),
+        "the message itself is kept: {stdout}"
+    );
+    for form in [token, basic.as_str(), shifted.as_str(), encoded.as_str()] {
+        assert!(
+            !stdout.contains(form) && !stderr.contains(form),
+            "{form} in {stdout}"
+        );
+    }
+}

@@ -98,7 +98,7 @@ pub fn status_gap(what: &str, status: StatusCode, body: &[u8]) -> Gap {
     let (kind, hint) = match status {
         StatusCode::UNAUTHORIZED => (
             GapKind::Forbidden,
-            "the token was rejected; check GITHUB_TOKEN",
+            "the token was refused: it is invalid, expired or revoked; check GITHUB_TOKEN",
         ),
         StatusCode::FORBIDDEN => (
             GapKind::Forbidden,

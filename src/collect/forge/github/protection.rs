@@ -95,6 +95,10 @@ fn read_classic(api: &mut ApiClient, repo: &Repo, branch_path: &str) -> ClassicP
         return ClassicProtection::Absent;
     }
     let gap = status_gap(what, response.status, &response.body);
+    if response.status == http::StatusCode::UNAUTHORIZED {
+        // Not a missing permission: the token itself was refused.
+        return ClassicProtection::Unreadable { reason: gap.detail };
+    }
     ClassicProtection::Unreadable {
         reason: format!(
             "{}; this token cannot read classic protection: grant administration:read or rely on rulesets",
