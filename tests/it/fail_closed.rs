@@ -418,7 +418,7 @@ fn vex_claims_that_openvex_does_not_allow_waive_nothing() {
     );
     let (code, report, _) = run(&openvex(
         "https://openvex.dev/ns/v0.2.0",
-        &[justified.clone()],
+        std::slice::from_ref(&justified),
     ));
     assert_eq!((code, status(&report, "sca")), (0, "waived"), "{report}");
 
@@ -434,7 +434,10 @@ fn vex_claims_that_openvex_does_not_allow_waive_nothing() {
     );
 
     // A namespace that merely starts like OpenVEX's is not OpenVEX.
-    let (code, report, _) = run(&openvex("https://openvex.dev/nsEVIL", &[justified.clone()]));
+    let (code, report, _) = run(&openvex(
+        "https://openvex.dev/nsEVIL",
+        std::slice::from_ref(&justified),
+    ));
     assert_eq!(code, 1, "{report}");
     assert!(
         codes(&report, "sca").contains(&"sca/unreadable-vex".to_string()),
