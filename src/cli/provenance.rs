@@ -147,8 +147,11 @@ pub fn run(cmd: &ProvenanceCommand) -> anyhow::Result<Outcome> {
     let expectations = expectations(args, &signer)?;
     let file = args.attestation.display().to_string();
     let documents = if crate::collect::files::oci::is_layout(&args.attestation) {
-        crate::collect::files::oci::read_layout_attestations(&args.attestation)
-            .map_err(VerifyError::parse)
+        crate::collect::files::oci::read_layout_attestations(
+            &args.attestation,
+            &mut crate::collect::files::oci::read_from_disk,
+        )
+        .map_err(VerifyError::parse)
     } else {
         let bytes = crate::collect::input::read_json_file(&args.attestation)
             .with_context(|| format!("cannot read attestation {}", args.attestation.display()))?;

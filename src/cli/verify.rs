@@ -190,7 +190,6 @@ fn provenance_inputs(
     loaded: &LoadedPolicy,
     inputs: &mut FileInputs,
 ) -> anyhow::Result<()> {
-    use anyhow::Context;
     let section = loaded.policy.provenance.as_ref().filter(|p| p.enabled);
     if let Some(p) = section {
         inputs.artifact.extend(crate::collect::expand_globs(
@@ -220,12 +219,7 @@ fn provenance_inputs(
                 crate::verify::identity::Matcher::Exact(value.clone()),
             ));
         }
-        for key in &p.keys {
-            inputs
-                .attestation_signers
-                .keys
-                .push(super::sigstore::read_key(key).context("provenance.keys")?);
-        }
+        inputs.key_files.extend(p.keys.iter().cloned());
     }
     // A file named by a flag and matched by a glob is read once (first mention wins).
     for list in [&mut inputs.artifact, &mut inputs.attestation] {
@@ -236,9 +230,7 @@ fn provenance_inputs(
         .trusted_root
         .clone()
         .or_else(|| section.and_then(|p| p.trusted_root.clone()));
-    if let Some(path) = root_path {
-        inputs.trusted_root = Some(super::sigstore::load_root(Some(&path), false)?);
-    }
+    inputs.trusted_root = root_path;
     Ok(())
 }
 

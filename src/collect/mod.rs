@@ -7,6 +7,7 @@
 pub mod files;
 pub mod forge;
 pub mod input;
+pub mod source;
 
 use std::path::{Path, PathBuf};
 
@@ -37,10 +38,15 @@ pub struct FileInputs {
     pub artifact: Vec<PathBuf>,
     /// `--attestation` files (and the policy's `provenance.attestations` matches).
     pub attestation: Vec<PathBuf>,
-    /// Whom attestation signatures are accepted from.
+    /// Whom attestation signatures are accepted from (issuers, identities, extensions;
+    /// the keys come from `key_files`).
     pub attestation_signers: ProvenanceSigner,
+    /// PEM public keys that vouch for key-signed attestations (`provenance.keys`).
+    pub key_files: Vec<PathBuf>,
     /// The Sigstore trusted root (`--trusted-root`); `None`: the embedded public-good root.
-    pub trusted_root: Option<TrustedRoot>,
+    pub trusted_root: Option<PathBuf>,
+    /// Where the bytes come from: the file system, or a saved evidence directory.
+    pub source: source::InputSource,
 }
 
 /// An input named on the command line could not be read.
@@ -82,7 +88,8 @@ pub fn collect(
     };
     collect_provenance(inputs, &mut evidence)?;
     for path in &inputs.sarif {
-        let (name, bytes) = read_input(path, InputRole::Sarif, &mut evidence.inputs)?;
+        let (name, bytes) =
+            read_input(&inputs.source, path, InputRole::Sarif, &mut evidence.inputs)?;
         let observed = unambiguous(&name, &bytes, files::sarif::read_sast);
         log_observed(&name, &observed);
         evidence.sast.push(Sourced {
@@ -91,7 +98,7 @@ pub fn collect(
         });
     }
     for path in &inputs.sca {
-        let (name, bytes) = read_input(path, InputRole::Sca, &mut evidence.inputs)?;
+        let (name, bytes) = read_input(&inputs.source, path, InputRole::Sca, &mut evidence.inputs)?;
         let observed = unambiguous(&name, &bytes, files::sca::read_sca);
         log_observed(&name, &observed);
         evidence.sca.push(Sourced {
@@ -100,7 +107,7 @@ pub fn collect(
         });
     }
     for path in &inputs.vex {
-        let (name, bytes) = read_input(path, InputRole::Vex, &mut evidence.inputs)?;
+        let (name, bytes) = read_input(&inputs.source, path, InputRole::Vex, &mut evidence.inputs)?;
         let observed = unambiguous(&name, &bytes, files::vex::read_vex);
         log_observed(&name, &observed);
         evidence.vex.push(Sourced {
@@ -112,11 +119,21 @@ pub fn collect(
     // are the two largest inputs of a release check); inputs keep their order.
     let mut sboms = Vec::with_capacity(inputs.sbom.len());
     for path in &inputs.sbom {
-        sboms.push(read_input(path, InputRole::Sbom, &mut evidence.inputs)?);
+        sboms.push(read_input(
+            &inputs.source,
+            path,
+            InputRole::Sbom,
+            &mut evidence.inputs,
+        )?);
     }
     let mut locks = Vec::with_capacity(inputs.lockfile.len());
     for path in &inputs.lockfile {
-        locks.push(read_input(path, InputRole::Lockfile, &mut evidence.inputs)?);
+        locks.push(read_input(
+            &inputs.source,
+            path,
+            InputRole::Lockfile,
+            &mut evidence.inputs,
+        )?);
     }
     let (sbom, lockfiles) = std::thread::scope(|scope| {
         let lock_pass = scope.spawn(|| {
@@ -259,18 +276,29 @@ fn walk(dir: &Path, visit: &mut dyn FnMut(&Path)) -> std::io::Result<()> {
 fn collect_provenance(inputs: &FileInputs, evidence: &mut Evidence) -> Result<(), UnreadableInput> {
     for path in &inputs.artifact {
         let name = path.display().to_string();
-        // Hashed in one streaming pass (release artifacts can be large), not read whole.
-        let artifact = Artifact::from_file(path).map_err(|e| UnreadableInput {
+        let unreadable = |error: std::io::Error| UnreadableInput {
             path: name.clone(),
             role: "--artifact",
-            error: std::io::Error::other(e.message),
-        })?;
-        let digests = files::attestation::artifact_digests(&artifact);
+            error,
+        };
+        let (digests, size) = match inputs.source.saved_artifact(path) {
+            Some(saved) => {
+                let digests = saved.map_err(|e| unreadable(e.into()))?;
+                (digests, saved_artifact_size(inputs, &name))
+            }
+            None => {
+                // Hashed in one streaming pass (release artifacts can be large), not read whole.
+                let artifact = Artifact::from_file(path)
+                    .map_err(|e| unreadable(std::io::Error::other(e.message)))?;
+                let size = std::fs::metadata(path).ok().map(|m| m.len());
+                (files::attestation::artifact_digests(&artifact), size)
+            }
+        };
         evidence.inputs.push(InputFile {
             path: name.clone(),
             role: InputRole::Artifact,
             sha256: digests.digests.get("sha256").cloned(),
-            size: std::fs::metadata(path).ok().map(|m| m.len()),
+            size,
         });
         evidence.artifacts.push(Sourced {
             source: name,
@@ -280,8 +308,43 @@ fn collect_provenance(inputs: &FileInputs, evidence: &mut Evidence) -> Result<()
     if inputs.attestation.is_empty() {
         return Ok(());
     }
+    let mut signers = inputs.attestation_signers.clone();
+    for path in &inputs.key_files {
+        let (name, bytes) = read_input(&inputs.source, path, InputRole::Key, &mut evidence.inputs)?;
+        let key = std::str::from_utf8(&bytes)
+            .map_err(|_| "not UTF-8 PEM text".to_string())
+            .and_then(|pem| {
+                crate::verify::keys::PublicKey::from_pem(pem).map_err(|e| e.to_string())
+            })
+            .map_err(|e| UnreadableInput {
+                path: name.clone(),
+                role: InputRole::Key.flag(),
+                error: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+            })?;
+        signers.keys.push(key);
+    }
+    let custom_root = match &inputs.trusted_root {
+        Some(path) => {
+            let (name, bytes) = read_input(
+                &inputs.source,
+                path,
+                InputRole::TrustedRoot,
+                &mut evidence.inputs,
+            )?;
+            let root = files::json::reject_duplicate_keys(&name, &bytes)
+                .map_err(|gap| gap.detail)
+                .and_then(|()| TrustedRoot::from_json(&bytes).map_err(|e| e.message))
+                .map_err(|e| UnreadableInput {
+                    path: name.clone(),
+                    role: InputRole::TrustedRoot.flag(),
+                    error: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+                })?;
+            Some(root)
+        }
+        None => None,
+    };
     let public_good;
-    let root = match &inputs.trusted_root {
+    let root = match &custom_root {
         Some(root) => root,
         None => {
             public_good = TrustedRoot::public_good().map_err(|e| UnreadableInput {
@@ -293,34 +356,47 @@ fn collect_provenance(inputs: &FileInputs, evidence: &mut Evidence) -> Result<()
         }
     };
     for path in &inputs.attestation {
-        let (name, observed) = if files::oci::is_layout(path) {
-            // The layout's index.json is the recorded input; blobs are checked by digest.
-            let (name, _) = read_input(
-                &path.join("index.json"),
+        let (name, observed) = if inputs.source.is_oci_layout(path) {
+            // Every file of the layout that is read (index.json, manifests, envelopes) is
+            // a recorded input, so a re-performance reads the same blobs.
+            let name = path.join("index.json").display().to_string();
+            let mut read_files = Vec::new();
+            let observed = files::oci::read_layout_attestations(path, &mut |file| {
+                let bytes = inputs
+                    .source
+                    .read(file)
+                    .map_err(|e| format!("{}: {e}", file.display()))?;
+                read_files.push(InputFile {
+                    path: file.display().to_string(),
+                    role: InputRole::Attestation,
+                    sha256: Some(sha256_hex(&bytes)),
+                    size: Some(bytes.len() as u64),
+                });
+                Ok(bytes)
+            })
+            .map_err(|e| crate::evidence::Gap::new(crate::evidence::GapKind::Malformed, &name, e))
+            .map(|documents| files::attestation::verify_documents(&documents, &signers, root));
+            if read_files.is_empty() {
+                return Err(UnreadableInput {
+                    path: name,
+                    role: InputRole::Attestation.flag(),
+                    error: std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "the OCI layout's index.json cannot be read",
+                    ),
+                });
+            }
+            evidence.inputs.extend(read_files);
+            (name, observed)
+        } else {
+            let (name, bytes) = read_input(
+                &inputs.source,
+                path,
                 InputRole::Attestation,
                 &mut evidence.inputs,
             )?;
-            let observed = files::oci::read_layout_attestations(path)
-                .map_err(|e| {
-                    crate::evidence::Gap::new(crate::evidence::GapKind::Malformed, &name, e)
-                })
-                .map(|documents| {
-                    files::attestation::verify_documents(
-                        &documents,
-                        &inputs.attestation_signers,
-                        root,
-                    )
-                });
-            (name, observed)
-        } else {
-            let (name, bytes) = read_input(path, InputRole::Attestation, &mut evidence.inputs)?;
             let observed = unambiguous(&name, &bytes, |name, bytes| {
-                files::attestation::read_attestation_file(
-                    name,
-                    bytes,
-                    &inputs.attestation_signers,
-                    root,
-                )
+                files::attestation::read_attestation_file(name, bytes, &signers, root)
             });
             (name, observed)
         };
@@ -334,22 +410,15 @@ fn collect_provenance(inputs: &FileInputs, evidence: &mut Evidence) -> Result<()
 }
 
 fn read_input(
+    source: &source::InputSource,
     path: &Path,
     role: InputRole,
     inputs: &mut Vec<InputFile>,
 ) -> Result<(String, Vec<u8>), UnreadableInput> {
     let name = path.display().to_string();
-    let bytes = input::read_file(path).map_err(|e| UnreadableInput {
+    let bytes = source.read(path).map_err(|e| UnreadableInput {
         path: name.clone(),
-        role: match role {
-            InputRole::Sarif => "--sarif",
-            InputRole::Sca => "--sca",
-            InputRole::Vex => "--vex",
-            InputRole::Sbom => "--sbom",
-            InputRole::Lockfile => "--lockfile",
-            InputRole::Artifact => "--artifact",
-            InputRole::Attestation => "--attestation",
-        },
+        role: role.flag(),
         error: e.into(),
     })?;
     tracing::debug!(path = %name, role = ?role, bytes = bytes.len(), "read input");
@@ -360,6 +429,14 @@ fn read_input(
         size: Some(bytes.len() as u64),
     });
     Ok((name, bytes))
+}
+
+/// The size recorded for a saved artifact (its bytes are not kept).
+fn saved_artifact_size(inputs: &FileInputs, name: &str) -> Option<u64> {
+    match &inputs.source {
+        source::InputSource::Saved(saved) => saved.artifact_sizes.get(name).copied(),
+        source::InputSource::Disk => None,
+    }
 }
 
 /// Runs `reader` on an input once it is known not to repeat a JSON key (inputs that

@@ -211,8 +211,29 @@ pub enum InputRole {
     Lockfile,
     /// `--artifact`
     Artifact,
-    /// `--attestation`
+    /// `--attestation` (and every file of an OCI layout that was read)
     Attestation,
+    /// A public key of `provenance.keys`
+    Key,
+    /// The Sigstore trusted root (`--trusted-root`, `provenance.trusted_root`)
+    TrustedRoot,
+}
+
+impl InputRole {
+    /// The flag or policy key an input of this role comes from, for messages.
+    pub fn flag(self) -> &'static str {
+        match self {
+            InputRole::Sarif => "--sarif",
+            InputRole::Sca => "--sca",
+            InputRole::Vex => "--vex",
+            InputRole::Sbom => "--sbom",
+            InputRole::Lockfile => "--lockfile",
+            InputRole::Artifact => "--artifact",
+            InputRole::Attestation => "--attestation",
+            InputRole::Key => "provenance.keys",
+            InputRole::TrustedRoot => "--trusted-root",
+        }
+    }
 }
 
 /// Evidence read from one named source (a file), or the gap that replaced it.

@@ -25,8 +25,14 @@ pub fn is_layout(path: &Path) -> bool {
 }
 
 /// The attestations attached in the layout, one document per DSSE layer.
-pub fn read_layout_attestations(dir: &Path) -> Result<Vec<AttestationDocument>, String> {
-    let index = read_json(&dir.join("index.json"))?;
+///
+/// `read` returns the bytes of a file of the layout (from disk, or from a saved copy
+/// when evidence is re-derived).
+pub fn read_layout_attestations(
+    dir: &Path,
+    read: &mut dyn FnMut(&Path) -> Result<Vec<u8>, String>,
+) -> Result<Vec<AttestationDocument>, String> {
+    let index = read_json(read, &dir.join("index.json"))?;
     let mut documents = Vec::new();
     for manifest in index["manifests"].as_array().into_iter().flatten() {
         if manifest["annotations"]["kind"] != "dev.cosignproject.cosign/atts" {
@@ -35,7 +41,7 @@ pub fn read_layout_attestations(dir: &Path) -> Result<Vec<AttestationDocument>, 
         let digest = manifest["digest"]
             .as_str()
             .ok_or("index.json: a manifest has no digest")?;
-        let attached = serde_json::from_slice::<Value>(&read_blob(dir, digest)?)
+        let attached = serde_json::from_slice::<Value>(&read_blob(read, dir, digest)?)
             .map_err(|e| format!("manifest {digest}: not JSON: {e}"))?;
         for (index, layer) in attached["layers"]
             .as_array()
@@ -47,7 +53,7 @@ pub fn read_layout_attestations(dir: &Path) -> Result<Vec<AttestationDocument>, 
                 continue;
             }
             let position = format!("{digest} layer {index}");
-            let bundle = layer_bundle(dir, layer).map_err(|e| format!("{position}: {e}"))?;
+            let bundle = layer_bundle(read, dir, layer).map_err(|e| format!("{position}: {e}"))?;
             documents.push(AttestationDocument {
                 position,
                 form: AttestationForm::Bundle(bundle),
@@ -60,10 +66,19 @@ pub fn read_layout_attestations(dir: &Path) -> Result<Vec<AttestationDocument>, 
     Ok(documents)
 }
 
+/// Reads a layout file from disk, for the commands that verify a layout directly.
+pub fn read_from_disk(path: &Path) -> Result<Vec<u8>, String> {
+    crate::collect::input::read_file(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 /// One DSSE layer and its annotations as a Sigstore bundle v0.1.
-fn layer_bundle(dir: &Path, layer: &Value) -> Result<Value, String> {
+fn layer_bundle(
+    read: &mut dyn FnMut(&Path) -> Result<Vec<u8>, String>,
+    dir: &Path,
+    layer: &Value,
+) -> Result<Value, String> {
     let digest = layer["digest"].as_str().ok_or("the layer has no digest")?;
-    let envelope: Value = serde_json::from_slice(&read_blob(dir, digest)?)
+    let envelope: Value = serde_json::from_slice(&read_blob(read, dir, digest)?)
         .map_err(|e| format!("envelope is not JSON: {e}"))?;
     let annotations = &layer["annotations"];
     let certificate = annotations["dev.sigstore.cosign/certificate"]
@@ -116,23 +131,28 @@ fn number_text(value: &Value) -> Value {
     }
 }
 
-fn read_json(path: &Path) -> Result<Value, String> {
-    let bytes =
-        crate::collect::input::read_file(path).map_err(|e| format!("{}: {e}", path.display()))?;
+fn read_json(
+    read: &mut dyn FnMut(&Path) -> Result<Vec<u8>, String>,
+    path: &Path,
+) -> Result<Value, String> {
+    let bytes = read(path)?;
     crate::collect::files::json::reject_duplicate_keys(&path.display().to_string(), &bytes)
         .map_err(|gap| gap.to_string())?;
     serde_json::from_slice(&bytes).map_err(|e| format!("{}: not JSON: {e}", path.display()))
 }
 
 /// A blob by its `sha256:<hex>` digest; its content must hash to that digest.
-fn read_blob(dir: &Path, digest: &str) -> Result<Vec<u8>, String> {
+fn read_blob(
+    read: &mut dyn FnMut(&Path) -> Result<Vec<u8>, String>,
+    dir: &Path,
+    digest: &str,
+) -> Result<Vec<u8>, String> {
     let hex_digest = digest
         .strip_prefix("sha256:")
         .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
         .ok_or_else(|| format!("unsupported blob digest `{digest}`"))?;
     let path = dir.join("blobs/sha256").join(hex_digest);
-    let bytes =
-        crate::collect::input::read_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let bytes = read(&path)?;
     if hex::encode(Sha256::digest(&bytes)) != hex_digest.to_ascii_lowercase() {
         return Err(format!(
             "{}: content does not match its digest",
