@@ -1,18 +1,26 @@
 //! `vouch evaluate`: re-perform an evaluation from a saved evidence directory, offline.
 //!
-//! Nothing is collected again and the clock is not read: the evidence carries its
-//! collection time, so exceptions expire exactly as they did in the original run.
+//! Nothing is believed that can be derived: every file of the directory must match its
+//! manifest, and the evidence is derived again from the saved inputs (the forge's
+//! answers replayed from the transcript) with the run time and parameters the manifest
+//! records. A saved `evidence.json` that disagrees with what its inputs give (a
+//! vulnerability deleted, the collection time moved, results emptied) is refused, and
+//! so is a policy that is not the one recorded. Then the policy (the saved one, or
+//! `--policy` to re-apply a stricter one) is evaluated against the derived evidence.
 
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::Args;
 
 use super::Outcome;
 use super::output::{OutputSpec, parse_output_spec};
-use super::verify::{EVIDENCE_FILE, LoadedPolicy, POLICY_FILE, report_and_conclude};
+use super::verify::{LoadedPolicy, attestation_signers, report_and_conclude};
 use crate::ci::Env;
-use crate::evidence::{EVIDENCE_FORMAT_VERSION, Evidence};
+use crate::collect::forge::{self, github, http};
+use crate::collect::record::{self, POLICY_FILE, SavedRun, paths};
+use crate::collect::{FileInputs, collect};
+use crate::evidence::Evidence;
 
 /// Arguments of `vouch evaluate`.
 #[derive(Debug, Args)]
@@ -30,30 +38,97 @@ pub struct EvaluateArgs {
 
 /// Runs `vouch evaluate`.
 pub fn run(args: &EvaluateArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Result<Outcome> {
-    let path = args.dir.join(EVIDENCE_FILE);
-    let bytes = crate::collect::input::read_json_file(&path)
-        .with_context(|| format!("{}: cannot read evidence", path.display()))?;
-    let evidence: Evidence = serde_json::from_slice(&bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "{}:{}:{}: not a vouch evidence file: {e}",
-            path.display(),
-            e.line(),
-            e.column()
-        )
-    })?;
-    if evidence.format_version != EVIDENCE_FORMAT_VERSION {
+    let saved = record::load(&args.dir)?;
+    let recorded = LoadedPolicy::from_bytes(
+        saved.policy.clone(),
+        args.dir.join(POLICY_FILE).display().to_string(),
+    )?;
+    let derived = rederive(&saved, &recorded)?;
+    if derived != saved.evidence {
         bail!(
-            "{}: format_version: expected {EVIDENCE_FORMAT_VERSION}, got {} (written by vouch {})",
-            path.display(),
-            evidence.format_version,
-            evidence.tool.version
+            "{}: the saved evidence disagrees with what its inputs give ({}): it was edited, or written by another vouch (this is {}, the directory was written by {})",
+            args.dir.join(record::EVIDENCE_FILE).display(),
+            first_difference(&saved.evidence, &derived),
+            env!("CARGO_PKG_VERSION"),
+            saved.manifest.tool.version
         );
     }
-    let policy_path = args
-        .policy
-        .clone()
-        .unwrap_or_else(|| args.dir.join(POLICY_FILE));
-    let loaded = LoadedPolicy::resolve(Some(&policy_path))?;
+    let loaded = match &args.policy {
+        Some(path) => LoadedPolicy::resolve(Some(path))?,
+        None => recorded,
+    };
     loaded.policy.require_a_control(&loaded.name)?;
-    report_and_conclude(&loaded, evidence, &args.formats, env, stdout_is_tty)
+    report_and_conclude(&loaded, derived, &args.formats, env, stdout_is_tty)
+}
+
+/// The evidence the saved inputs give, collected as the original run collected it.
+fn rederive(saved: &SavedRun, policy: &LoadedPolicy) -> anyhow::Result<Evidence> {
+    let run = &saved.manifest.run;
+    let inputs = FileInputs {
+        sarif: paths(&run.inputs.sarif),
+        sca: paths(&run.inputs.sca),
+        vex: paths(&run.inputs.vex),
+        sbom: paths(&run.inputs.sbom),
+        lockfile: paths(&run.inputs.lockfile),
+        artifact: paths(&run.inputs.artifact),
+        attestation: paths(&run.inputs.attestation),
+        key_files: paths(&run.inputs.keys),
+        trusted_root: run.inputs.trusted_root.as_ref().map(PathBuf::from),
+        attestation_signers: attestation_signers(&policy.policy)?,
+        source: saved.source.clone(),
+    };
+    let mut evidence = collect(&inputs, run.context.clone(), saved.manifest.collected_at)?;
+    evidence.expected_subject = run.expected_subject.clone();
+    if let Some(f) = &run.forge {
+        let Some(repo) = github::Repo::parse(&f.repository) else {
+            bail!(
+                "manifest: forge repository `{}` is not OWNER/NAME",
+                f.repository
+            );
+        };
+        let transcript = saved.transcript.clone().unwrap_or_default();
+        let api = http::ApiClient::replay(transcript, &f.graphql_url);
+        let mut github = github::GitHub::new(api, repo);
+        let (forge_evidence, alerts) = forge::collect(
+            &mut github,
+            &f.kind,
+            &f.api_url,
+            &f.repository,
+            &f.request,
+            &|_| {},
+        );
+        evidence.forge = Some(forge_evidence);
+        evidence.sast.extend(alerts);
+    }
+    Ok(evidence)
+}
+
+/// The first top-level field (and, for lists, the first entry) where `a` and `b`
+/// differ, for the refusal message.
+fn first_difference(a: &Evidence, b: &Evidence) -> String {
+    let (Ok(a), Ok(b)) = (serde_json::to_value(a), serde_json::to_value(b)) else {
+        return "they differ".into();
+    };
+    let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else {
+        return "they differ".into();
+    };
+    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    for key in keys {
+        let (x, y) = (a.get(key), b.get(key));
+        if x == y {
+            continue;
+        }
+        if let (Some(serde_json::Value::Array(x)), Some(serde_json::Value::Array(y))) = (x, y) {
+            let index = x
+                .iter()
+                .zip(y.iter())
+                .position(|(p, q)| p != q)
+                .unwrap_or(x.len().min(y.len()));
+            return format!("`{key}[{index}]` differs");
+        }
+        return format!("`{key}` differs");
+    }
+    "they differ".into()
 }

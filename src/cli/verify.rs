@@ -2,13 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use clap::Args;
 use time::OffsetDateTime;
 
 use super::Outcome;
 use super::output::{OutputSpec, emit, parse_output_spec};
 use crate::ci::{CiContext, Env};
+use crate::collect::record::{self, ForgeRun, InputPaths, RunRecord};
 use crate::collect::{FileInputs, collect, sha256_hex};
 use crate::evidence::Evidence;
 use crate::policy::{self, Policy};
@@ -105,6 +105,22 @@ pub struct LoadedPolicy {
 }
 
 impl LoadedPolicy {
+    /// A policy from its bytes (a saved `policy.yaml`); `name` names it in errors.
+    pub fn from_bytes(bytes: Vec<u8>, name: String) -> Result<Self, policy::PolicyError> {
+        let text = std::str::from_utf8(&bytes).map_err(|e| policy::PolicyError {
+            file: name.clone(),
+            line: None,
+            column: None,
+            message: format!("policy is not UTF-8: {e}"),
+        })?;
+        let policy = policy::parse_str(text, &name)?;
+        Ok(LoadedPolicy {
+            policy,
+            bytes,
+            name,
+        })
+    }
+
     /// Reads `path`, else `./vouch.yaml` if present, else the built-in default.
     pub fn resolve(path: Option<&Path>) -> Result<Self, policy::PolicyError> {
         let path = path.map(Path::to_path_buf).or_else(|| {
@@ -163,25 +179,100 @@ pub fn run(args: &VerifyArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Result<
         ..FileInputs::default()
     };
     provenance_inputs(args, &loaded, &mut inputs)?;
+    let recorded_context = context.clone();
     let mut evidence = collect(&inputs, context, OffsetDateTime::now_utc())?;
     evidence.expected_subject = expected_subject(
         args.subject_name.as_deref(),
         args.subject_version.as_deref(),
         evidence.context.git_ref.as_deref(),
     );
-    if let Some((forge, alerts)) = collect_forge(args, env, &evidence.context, &loaded.policy)? {
-        evidence.forge = Some(forge);
-        evidence.sast.extend(alerts);
+    let mut forge_run = None;
+    let mut transcript = None;
+    if let Some(read) = collect_forge(args, env, &evidence.context, &loaded.policy)? {
+        evidence.forge = Some(read.evidence);
+        evidence.sast.extend(read.alerts);
+        forge_run = Some(read.run);
+        transcript = Some(read.transcript);
     }
     // A server (or a proxy) that echoes the token back in an error message or a field
-    // must not get it into the evidence, and so into any report.
+    // must not get it into the evidence, and so into any report or saved answer.
     for token in env.tokens() {
         evidence.redact(token)?;
+        if let Some(t) = transcript.as_mut() {
+            t.redact(token);
+        }
     }
     if let Some(dir) = &args.evidence_out {
-        save_evidence(dir, &evidence, &loaded)?;
+        let run = RunRecord {
+            context: recorded_context,
+            expected_subject: evidence.expected_subject.clone(),
+            inputs: input_paths(&inputs),
+            forge: forge_run,
+        };
+        record::save(
+            dir,
+            &evidence,
+            &loaded.bytes,
+            run,
+            transcript.as_ref(),
+            &env.tokens(),
+        )?;
     }
     report_and_conclude(&loaded, evidence, &args.formats, env, stdout_is_tty)
+}
+
+/// The inputs by role as recorded in the manifest.
+fn input_paths(inputs: &FileInputs) -> InputPaths {
+    let names = |list: &[PathBuf]| list.iter().map(|p| p.display().to_string()).collect();
+    InputPaths {
+        sarif: names(&inputs.sarif),
+        sca: names(&inputs.sca),
+        vex: names(&inputs.vex),
+        sbom: names(&inputs.sbom),
+        lockfile: names(&inputs.lockfile),
+        artifact: names(&inputs.artifact),
+        attestation: names(&inputs.attestation),
+        keys: names(&inputs.key_files),
+        trusted_root: inputs
+            .trusted_root
+            .as_ref()
+            .map(|p| p.display().to_string()),
+    }
+}
+
+/// Whom attestation signatures are accepted from, per the policy's provenance section.
+pub fn attestation_signers(
+    policy: &Policy,
+) -> anyhow::Result<crate::verify::provenance::ProvenanceSigner> {
+    let mut signers = crate::verify::provenance::ProvenanceSigner::default();
+    let Some(p) = policy.provenance.as_ref().filter(|p| p.enabled) else {
+        return Ok(signers);
+    };
+    if !p.issuers.is_empty() {
+        signers.issuers = p
+            .issuers
+            .iter()
+            .map(|i| crate::verify::identity::Matcher::Exact(i.clone()))
+            .collect();
+    }
+    for (index, identity) in p.identities.iter().enumerate() {
+        signers
+            .identities
+            .push(crate::verify::identity::Matcher::pattern(identity).map_err(
+            |e| {
+                anyhow::anyhow!(
+                    "provenance.identities[{index}]: `{identity}` is not a regular expression: {e}"
+                )
+            },
+        )?);
+    }
+    for (which, value) in &p.certificate_extensions {
+        signers.extensions.push((
+            *which,
+            crate::verify::identity::Matcher::Exact(value.clone()),
+        ));
+    }
+    Ok(signers)
 }
 
 /// Adds the provenance section's globs, keys, issuers and trusted root to the inputs.
@@ -200,25 +291,6 @@ fn provenance_inputs(
             &p.attestations,
             "provenance.attestations",
         )?);
-        if !p.issuers.is_empty() {
-            inputs.attestation_signers.issuers = p
-                .issuers
-                .iter()
-                .map(|i| crate::verify::identity::Matcher::Exact(i.clone()))
-                .collect();
-        }
-        for (index, identity) in p.identities.iter().enumerate() {
-            inputs.attestation_signers.identities.push(
-                crate::verify::identity::Matcher::pattern(identity)
-                    .map_err(|e| anyhow::anyhow!("provenance.identities[{index}]: `{identity}` is not a regular expression: {e}"))?,
-            );
-        }
-        for (which, value) in &p.certificate_extensions {
-            inputs.attestation_signers.extensions.push((
-                *which,
-                crate::verify::identity::Matcher::Exact(value.clone()),
-            ));
-        }
         inputs.key_files.extend(p.keys.iter().cloned());
     }
     // A file named by a flag and matched by a glob is read once (first mention wins).
@@ -231,6 +303,7 @@ fn provenance_inputs(
         .clone()
         .or_else(|| section.and_then(|p| p.trusted_root.clone()));
     inputs.trusted_root = root_path;
+    inputs.attestation_signers = attestation_signers(&loaded.policy)?;
     Ok(())
 }
 
@@ -291,12 +364,7 @@ fn collect_forge(
     env: &Env,
     context: &CiContext,
     policy: &Policy,
-) -> anyhow::Result<
-    Option<(
-        crate::evidence::forge::ForgeEvidence,
-        Option<crate::evidence::Sourced<crate::evidence::SastReport>>,
-    )>,
-> {
+) -> anyhow::Result<Option<ForgeRead>> {
     use crate::collect::forge::{self, github, http, plan};
     let kind = args.forge.unwrap_or(if env.in_github_actions() {
         ForgeKind::Github
@@ -383,6 +451,13 @@ fn collect_forge(
     )
     .map_err(|e| anyhow::anyhow!(e))?;
     let mut github = github::GitHub::new(api, repo);
+    let forge_run = ForgeRun {
+        kind: "github".into(),
+        api_url: api_url.clone(),
+        graphql_url: graphql_url.clone(),
+        repository: repository.clone(),
+        request: request.clone(),
+    };
     let bar = progress_bar();
     let progress = |n: usize| {
         if let Some(bar) = &bar {
@@ -402,7 +477,25 @@ fn collect_forge(
         bar.finish_and_clear();
     }
     tracing::debug!(requests = evidence.requests, "forge evidence collected");
-    Ok(Some((evidence, alerts)))
+    Ok(Some(ForgeRead {
+        evidence,
+        alerts,
+        run: forge_run,
+        transcript: github.take_transcript(),
+    }))
+}
+
+/// What reading the forge gave: the evidence, code-scanning alerts as SAST evidence,
+/// and what the evidence directory keeps of it.
+pub struct ForgeRead {
+    /// Forge evidence.
+    pub evidence: crate::evidence::forge::ForgeEvidence,
+    /// Open code-scanning alerts, when asked for.
+    pub alerts: Option<crate::evidence::Sourced<crate::evidence::SastReport>>,
+    /// What was read, from where.
+    pub run: ForgeRun,
+    /// Every request and answer.
+    pub transcript: crate::collect::forge::transcript::Transcript,
 }
 
 /// A spinner on stderr when it is a terminal; CI logs stay quiet.
@@ -413,27 +506,4 @@ fn progress_bar() -> Option<indicatif::ProgressBar> {
         bar.set_message("reading the change history");
         bar
     })
-}
-
-/// File names inside an evidence directory.
-pub const EVIDENCE_FILE: &str = "evidence.json";
-/// The policy as used, byte for byte.
-pub const POLICY_FILE: &str = "policy.yaml";
-
-fn save_evidence(dir: &Path, evidence: &Evidence, loaded: &LoadedPolicy) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("creating evidence directory {}", dir.display()))?;
-    let path = dir.join(EVIDENCE_FILE);
-    let file =
-        std::fs::File::create(&path).with_context(|| format!("writing {}", path.display()))?;
-    let mut w = std::io::BufWriter::new(file);
-    crate::report::json::write_safe_json(&mut w, evidence)
-        .with_context(|| format!("writing {}", path.display()))?;
-    use std::io::Write;
-    w.write_all(b"\n")?;
-    w.flush()?;
-    let policy_path = dir.join(POLICY_FILE);
-    std::fs::write(&policy_path, &loaded.bytes)
-        .with_context(|| format!("writing {}", policy_path.display()))?;
-    Ok(())
 }

@@ -7,6 +7,7 @@
 pub mod files;
 pub mod forge;
 pub mod input;
+pub mod record;
 pub mod source;
 
 use std::path::{Path, PathBuf};

@@ -21,13 +21,25 @@ pub struct ForgeEvidence {
     /// `owner/name`.
     pub repository: String,
     /// Branch protection of the target branch, when a branch was known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "super::observed::option"
+    )]
     pub protection: Option<Observed<BranchProtection>>,
     /// The changes in the verified range, when a range was known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "super::observed::option"
+    )]
     pub changes: Option<Observed<ChangeSet>>,
     /// Check runs and statuses of the verified commit, when a commit was known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "super::observed::option"
+    )]
     pub checks: Option<Observed<CommitChecks>>,
     /// API requests made (REST and GraphQL, retries included).
     pub requests: u32,
@@ -44,8 +56,10 @@ pub struct BranchProtection {
     pub read_at: OffsetDateTime,
     /// Active ruleset rules for the branch (`GET /repos/{o}/{r}/rules/branches/{b}`,
     /// readable with a read-only token).
+    #[serde(with = "super::observed")]
     pub rulesets: Observed<Vec<RulesetRule>>,
     /// Bypass actors of the rulesets those rules come from, where readable.
+    #[serde(with = "super::observed")]
     pub ruleset_bypass: Observed<Vec<String>>,
     /// Classic branch protection (`GET …/branches/{b}/protection`, needs admin).
     pub classic: ClassicProtection,

@@ -7,6 +7,7 @@
 
 pub mod ecosystem;
 pub mod forge;
+pub mod observed;
 pub mod provenance;
 pub mod sast;
 pub mod sbom;
@@ -27,7 +28,7 @@ pub use vex::{VexDocument, VexStatement};
 use crate::ci::CiContext;
 
 /// Version of the evidence file layout; bumped on incompatible changes.
-pub const EVIDENCE_FORMAT_VERSION: u32 = 1;
+pub const EVIDENCE_FORMAT_VERSION: u32 = 2;
 
 /// A piece of evidence, or the reason it could not be gathered.
 pub type Observed<T> = Result<T, Gap>;
@@ -243,6 +244,10 @@ pub struct Sourced<T> {
     /// The file the evidence came from.
     pub source: String,
     /// What was read, or why nothing could be.
+    #[serde(
+        with = "observed",
+        bound(serialize = "T: Serialize", deserialize = "T: Deserialize<'de>")
+    )]
     pub observed: Observed<T>,
 }
 

@@ -8,6 +8,7 @@ mod fail_closed;
 mod github;
 mod github_schema;
 mod hostile_text;
+mod reperformance;
 mod report_sinks;
 mod sarif_corpus;
 mod sbom;

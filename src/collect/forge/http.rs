@@ -15,6 +15,7 @@ use http_body_util::BodyExt;
 use octocrab::Octocrab;
 use serde::de::DeserializeOwned;
 
+use super::transcript::{Answer, Exchange, Playback, Timestamp, Transcript};
 use crate::evidence::{Gap, GapKind};
 
 /// How hard to try before a request becomes a gap.
@@ -120,14 +121,26 @@ pub fn status_gap(what: &str, status: StatusCode, body: &[u8]) -> Gap {
     )
 }
 
-/// The client: octocrab for transport, this for retries and counting.
+/// The client: octocrab for transport, this for retries, counting and the transcript.
 pub struct ApiClient {
-    octocrab: Octocrab,
-    graphql: Octocrab,
-    runtime: tokio::runtime::Runtime,
+    transport: Transport,
     graphql_url: String,
     retry: RetryPolicy,
     requests: u32,
+    /// What a live client heard, for the evidence directory.
+    transcript: Transcript,
+}
+
+/// Where answers come from.
+enum Transport {
+    /// The forge, over HTTP.
+    Live {
+        octocrab: Octocrab,
+        graphql: Octocrab,
+        runtime: tokio::runtime::Runtime,
+    },
+    /// A saved transcript (`vouch evaluate`): no network.
+    Replay(Playback),
 }
 
 impl ApiClient {
@@ -150,13 +163,52 @@ impl ApiClient {
         let graphql = build_octocrab(graphql_url, token)?;
         drop(_guard);
         Ok(ApiClient {
-            octocrab,
-            graphql,
-            runtime,
+            transport: Transport::Live {
+                octocrab,
+                graphql,
+                runtime,
+            },
             graphql_url: graphql_url.to_string(),
             retry,
             requests: 0,
+            transcript: Transcript::default(),
         })
+    }
+
+    /// A client that answers from a saved transcript, for re-performance.
+    pub fn replay(transcript: Transcript, graphql_url: &str) -> Self {
+        ApiClient {
+            transport: Transport::Replay(Playback::new(transcript)),
+            graphql_url: graphql_url.to_string(),
+            retry: RetryPolicy::default(),
+            requests: 0,
+            transcript: Transcript::default(),
+        }
+    }
+
+    /// The time, as collection should record it: the clock in a live run (and the
+    /// reading is kept), the recorded reading in a replay.
+    pub fn now(&mut self) -> time::OffsetDateTime {
+        match &mut self.transport {
+            Transport::Live { .. } => {
+                let now = time::OffsetDateTime::now_utc();
+                self.transcript.clock.push(Timestamp(now));
+                now
+            }
+            Transport::Replay(playback) => playback.now(),
+        }
+    }
+
+    /// What a live client heard so far (empty for a replay).
+    pub fn take_transcript(&mut self) -> Transcript {
+        std::mem::take(&mut self.transcript)
+    }
+
+    /// Waits between attempts; a replay never waits (its answers are recorded).
+    fn pause(&self, wait: Duration) {
+        if matches!(self.transport, Transport::Live { .. }) {
+            std::thread::sleep(wait);
+        }
     }
 
     /// Requests sent so far, retries included.
@@ -255,7 +307,7 @@ impl ApiClient {
                         wait_secs = wait.as_secs(),
                         "GraphQL rate limited"
                     );
-                    std::thread::sleep(wait);
+                    self.pause(wait);
                     continue;
                 }
             }
@@ -267,7 +319,7 @@ impl ApiClient {
                 && attempt <= self.retry.max_retries
             {
                 tracing::debug!(what, attempt, "GraphQL query timed out on the server");
-                std::thread::sleep(self.backoff(attempt));
+                self.pause(self.backoff(attempt));
                 continue;
             }
             let kind = match first.kind.as_deref() {
@@ -285,15 +337,87 @@ impl ApiClient {
         }
     }
 
+    /// Sends (or, in a replay, looks up) one request, and records what came of it.
+    fn send(&mut self, what: &str, request: &Request) -> Result<ApiResponse, Gap> {
+        let (method, url, body) = match request {
+            Request::Get(url) => ("GET", url.as_str(), None),
+            Request::Post(url, body) => ("POST", url.as_str(), Some(body)),
+        };
+        if let Transport::Replay(playback) = &mut self.transport {
+            let Some(exchange) = playback.answer(method, url, body) else {
+                return Err(Gap::new(
+                    GapKind::Unavailable,
+                    what,
+                    format!(
+                        "{method} {url} is not in the saved forge transcript: the original run made no such request"
+                    ),
+                ));
+            };
+            self.requests += exchange.attempts;
+            return match exchange.answer {
+                Answer::Failed { gap } => Err(gap),
+                answer @ Answer::Response { .. } => {
+                    let body = answer.body_bytes();
+                    let Answer::Response { status, link, .. } = answer else {
+                        unreachable!("matched a response above")
+                    };
+                    let mut headers = http::HeaderMap::new();
+                    if let Some(value) = link.and_then(|l| http::HeaderValue::from_str(&l).ok()) {
+                        headers.insert(http::header::LINK, value);
+                    }
+                    Ok(ApiResponse {
+                        status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
+                        headers,
+                        body,
+                    })
+                }
+            };
+        }
+        let before = self.requests;
+        let outcome = self.send_live(what, request);
+        let answer = match &outcome {
+            Ok(response) => Answer::response(
+                response.status.as_u16(),
+                response
+                    .headers
+                    .get(http::header::LINK)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string),
+                &response.body,
+            ),
+            Err(gap) => Answer::Failed { gap: gap.clone() },
+        };
+        self.transcript.exchanges.push(Exchange {
+            method: method.to_string(),
+            url: url.to_string(),
+            request: body.cloned(),
+            attempts: self.requests - before,
+            answer,
+        });
+        outcome
+    }
+
     /// Sends with the retry policy. Returns the first response that is neither a rate
     /// limit nor a server error; those, and transport failures, are retried a bounded
     /// number of times and then become a gap.
-    fn send(&mut self, what: &str, request: &Request) -> Result<ApiResponse, Gap> {
+    fn send_live(&mut self, what: &str, request: &Request) -> Result<ApiResponse, Gap> {
+        let Transport::Live {
+            octocrab,
+            graphql,
+            runtime,
+        } = &self.transport
+        else {
+            return Err(Gap::new(
+                GapKind::Unavailable,
+                what,
+                "no live forge in a replay",
+            ));
+        };
+        let (rest, graphql, runtime) = (octocrab.clone(), graphql.clone(), runtime);
         let mut attempt = 0u32;
         loop {
             self.requests += 1;
-            let (rest, graphql) = (&self.octocrab, &self.graphql);
-            let outcome = self.runtime.block_on(async {
+            let outcome = runtime.block_on(async {
                 let response = match request {
                     Request::Get(url) => rest._get(url.as_str()).await?,
                     Request::Post(url, body) => graphql._post(url.as_str(), Some(body)).await?,

@@ -7,6 +7,7 @@
 pub mod github;
 pub mod http;
 pub mod plan;
+pub mod transcript;
 
 use crate::evidence::forge::{BranchProtection, ChangeSet, CommitChecks, ForgeEvidence};
 use crate::evidence::{Gap, SastReport, Sourced};
@@ -28,7 +29,8 @@ pub trait Forge {
 }
 
 /// Which changes to verify.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", deny_unknown_fields)]
 pub enum RangeRequest {
     /// `BASE..HEAD` on the first-parent line.
     Commits {
@@ -59,7 +61,8 @@ pub enum RangeRequest {
 }
 
 /// What to read from the forge.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ForgeRequest {
     /// Branch whose protection to read.
     pub branch: Option<String>,

@@ -54,6 +54,11 @@ impl GitHub {
     pub fn new(api: ApiClient, repo: Repo) -> Self {
         GitHub { api, repo }
     }
+
+    /// What the forge said so far, for the evidence directory.
+    pub fn take_transcript(&mut self) -> super::transcript::Transcript {
+        self.api.take_transcript()
+    }
 }
 
 impl Forge for GitHub {

@@ -12,7 +12,7 @@ use crate::evidence::{Gap, GapKind};
 
 /// Reads the protection of `branch`.
 pub fn read(api: &mut ApiClient, repo: &Repo, branch: &str) -> BranchProtection {
-    let read_at = time::OffsetDateTime::now_utc();
+    let read_at = api.now();
     let branch_path = encode_path_segment(branch);
     let rulesets = api
         .get_all::<RawRule>(
