@@ -156,7 +156,7 @@ pub fn graphql_url_for(api_url: &str) -> String {
 }
 
 /// The CI system a run happens in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum CiSystem {
     /// GitHub Actions (`GITHUB_ACTIONS=true`).
@@ -168,7 +168,7 @@ pub enum CiSystem {
 }
 
 /// What the CI system says about the change under verification.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CiContext {
     /// The CI system.

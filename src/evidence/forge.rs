@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use super::Observed;
 
 /// Everything read from the forge in one run.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ForgeEvidence {
     /// `github`.
@@ -26,6 +26,7 @@ pub struct ForgeEvidence {
         skip_serializing_if = "Option::is_none",
         with = "super::observed::option"
     )]
+    #[schemars(with = "Option<super::observed::Shape<BranchProtection>>")]
     pub protection: Option<Observed<BranchProtection>>,
     /// The changes in the verified range, when a range was known.
     #[serde(
@@ -33,6 +34,7 @@ pub struct ForgeEvidence {
         skip_serializing_if = "Option::is_none",
         with = "super::observed::option"
     )]
+    #[schemars(with = "Option<super::observed::Shape<ChangeSet>>")]
     pub changes: Option<Observed<ChangeSet>>,
     /// Check runs and statuses of the verified commit, when a commit was known.
     #[serde(
@@ -40,33 +42,37 @@ pub struct ForgeEvidence {
         skip_serializing_if = "Option::is_none",
         with = "super::observed::option"
     )]
+    #[schemars(with = "Option<super::observed::Shape<CommitChecks>>")]
     pub checks: Option<Observed<CommitChecks>>,
     /// API requests made (REST and GraphQL, retries included).
     pub requests: u32,
 }
 
 /// The protection of one branch, per source.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BranchProtection {
     /// Branch name.
     pub branch: String,
     /// When the settings were read (a snapshot: settings can change afterwards).
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String")]
     pub read_at: OffsetDateTime,
     /// Active ruleset rules for the branch (`GET /repos/{o}/{r}/rules/branches/{b}`,
     /// readable with a read-only token).
     #[serde(with = "super::observed")]
+    #[schemars(with = "super::observed::Shape<Vec<RulesetRule>>")]
     pub rulesets: Observed<Vec<RulesetRule>>,
     /// Bypass actors of the rulesets those rules come from, where readable.
     #[serde(with = "super::observed")]
+    #[schemars(with = "super::observed::Shape<Vec<String>>")]
     pub ruleset_bypass: Observed<Vec<String>>,
     /// Classic branch protection (`GET …/branches/{b}/protection`, needs admin).
     pub classic: ClassicProtection,
 }
 
 /// One active ruleset rule.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RulesetRule {
     /// The ruleset it comes from.
@@ -77,7 +83,7 @@ pub struct RulesetRule {
 }
 
 /// Ruleset rule types vouch evaluates; others are kept by name.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum Rule {
     /// Changes must go through a pull request.
@@ -108,7 +114,7 @@ pub enum Rule {
 }
 
 /// Pull-request requirements, from a ruleset or classic protection.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PullRequestRule {
     /// Approving reviews required.
@@ -122,7 +128,7 @@ pub struct PullRequestRule {
 }
 
 /// What classic protection said.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "state")]
 pub enum ClassicProtection {
     /// Read: these settings apply.
@@ -137,7 +143,7 @@ pub enum ClassicProtection {
 }
 
 /// Classic branch protection settings.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClassicSettings {
     /// Pull-request reviews, when required.
@@ -165,7 +171,7 @@ pub struct ClassicSettings {
 }
 
 /// The changes in a verified range.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeSet {
     /// Base of the range (exclusive), when the range has one.
@@ -183,7 +189,7 @@ pub struct ChangeSet {
 }
 
 /// A commit on the branch's first-parent line.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BranchCommit {
     /// Commit SHA.
@@ -202,7 +208,7 @@ pub struct BranchCommit {
 }
 
 /// A pull request (or merge request) with what review needs.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeRequest {
     /// Number.
@@ -231,7 +237,9 @@ pub struct ChangeRequest {
 }
 
 /// A user or bot.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord, schemars::JsonSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct Actor {
     /// Login, or `name <email>` when the forge could not map a git identity to a user.
@@ -254,7 +262,7 @@ impl Actor {
 }
 
 /// A submitted review.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Review {
     /// Reviewer.
@@ -274,7 +282,7 @@ pub struct Review {
 }
 
 /// Check runs and commit statuses of one commit.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommitChecks {
     /// The commit.
@@ -284,7 +292,7 @@ pub struct CommitChecks {
 }
 
 /// One check run or commit status.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckResult {
     /// Check name or status context.

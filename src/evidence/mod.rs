@@ -34,13 +34,18 @@ pub const EVIDENCE_FORMAT_VERSION: u32 = 2;
 pub type Observed<T> = Result<T, Gap>;
 
 /// Everything one run observed.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
+#[schemars(
+    title = "vouch evidence",
+    extend("$id" = "https://vouch.dev/schemas/evidence.schema.json")
+)]
 #[serde(deny_unknown_fields)]
 pub struct Evidence {
     /// Layout version of this document ([`EVIDENCE_FORMAT_VERSION`]).
     pub format_version: u32,
     /// When collection happened; checks use it as "now" (waiver expiry), never the clock.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String")]
     pub collected_at: OffsetDateTime,
     /// The vouch build that collected it.
     pub tool: ToolInfo,
@@ -82,6 +87,15 @@ pub struct Evidence {
 const MIN_ENCODED_FRAGMENT: usize = 8;
 
 impl Evidence {
+    /// The JSON Schema (2020-12) of `evidence.json`, as published in
+    /// `schemas/evidence.schema.json`, with a trailing newline.
+    pub fn json_schema_text() -> String {
+        let schema = schemars::schema_for!(Evidence);
+        let mut text = serde_json::to_string_pretty(&schema).expect("a derived schema serializes");
+        text.push('\n');
+        text
+    }
+
     /// Replaces every form of `secret` in any text of the evidence with `[REDACTED]`:
     /// as written, percent-encoded (a URL echoed back), and base64-encoded at any
     /// alignment (inside a Basic `Authorization` value such as
@@ -163,7 +177,7 @@ fn redact_strings(v: &mut serde_json::Value, forms: &[String]) -> bool {
 }
 
 /// Name and version of the tool that produced a document.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ToolInfo {
     /// Always `vouch`.
@@ -183,7 +197,7 @@ impl ToolInfo {
 }
 
 /// An input file read during collection.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InputFile {
     /// Path as given on the command line.
@@ -197,7 +211,7 @@ pub struct InputFile {
 }
 
 /// The role an input file plays.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum InputRole {
     /// `--sarif`
@@ -238,7 +252,7 @@ impl InputRole {
 }
 
 /// Evidence read from one named source (a file), or the gap that replaced it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Sourced<T> {
     /// The file the evidence came from.
@@ -248,11 +262,14 @@ pub struct Sourced<T> {
         with = "observed",
         bound(serialize = "T: Serialize", deserialize = "T: Deserialize<'de>")
     )]
+    #[schemars(with = "observed::Shape<T>")]
     pub observed: Observed<T>,
 }
 
 /// Why a piece of evidence is missing. A gap never passes a control.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, thiserror::Error)]
+#[derive(
+    Debug, Clone, Serialize, Deserialize, PartialEq, Eq, thiserror::Error, schemars::JsonSchema,
+)]
 #[error("{source_name}: {detail}")]
 #[serde(deny_unknown_fields)]
 pub struct Gap {
@@ -266,7 +283,7 @@ pub struct Gap {
 }
 
 /// Classes of missing evidence.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum GapKind {
     /// The file could not be opened or read.
@@ -302,7 +319,7 @@ impl Gap {
 }
 
 /// A place in a source file, as scanners report it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Location {
     /// Path (or URI) of the file, relative to the repository root when the scanner says so.

@@ -16,10 +16,13 @@ enum ShapeRef<'a, T> {
     Gap(&'a Gap),
 }
 
-#[derive(Deserialize)]
+/// The serialized shape, also the JSON Schema of an observed field.
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
-enum Shape<T> {
+pub enum Shape<T> {
+    /// The value that was read.
     Observed(T),
+    /// Why it could not be.
     Gap(Gap),
 }
 

@@ -15,7 +15,7 @@ use crate::verify::Step;
 use crate::verify::provenance::VerifiedStatement;
 
 /// An artifact, known by its digests (algorithm name to lower-case hex).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArtifactDigests {
     /// `sha256`, `sha384`, `sha512` to hex.
@@ -23,7 +23,7 @@ pub struct ArtifactDigests {
 }
 
 /// One attestation file, split into its documents.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AttestationFile {
     /// Each document of the file (one for a bundle, one per line of JSON Lines).
@@ -31,7 +31,7 @@ pub struct AttestationFile {
 }
 
 /// One attestation document and what its verification found.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AttestationRecord {
     /// Where in the file (`line 2`, `attestations[1]`; empty for a whole-file document).
@@ -41,7 +41,7 @@ pub struct AttestationRecord {
 }
 
 /// The result of verifying one attestation document's signature.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "status", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum AttestationOutcome {
     /// The signature, certificate and log entries verified.

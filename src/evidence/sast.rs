@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::{Location, Severity};
 
 /// One SARIF log (or GitLab SAST report) as read.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SastReport {
     /// Format the file was in (`sarif-2.1.0`, `gitlab-sast`).
@@ -16,7 +16,7 @@ pub struct SastReport {
 }
 
 /// One run of one analysis tool.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SastRun {
     /// `tool.driver.name`.
@@ -37,7 +37,7 @@ pub struct SastRun {
 }
 
 /// What a report says about a rule, kept for remediation text.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleInfo {
     /// `name` or `shortDescription.text`.
@@ -49,7 +49,7 @@ pub struct RuleInfo {
 }
 
 /// One result, with its level and severity already resolved against its rule.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SastResult {
     /// `ruleId` (or the id of the rule at `ruleIndex`).
@@ -80,7 +80,9 @@ pub struct SastResult {
 }
 
 /// SARIF `result.kind` (§3.27.9).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum ResultKind {
     /// A problem was found (the default).
@@ -186,7 +188,7 @@ impl SarifLevel {
 }
 
 /// Suppression state of a result, after folding its `suppressions[]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SuppressionState {
     /// No suppression.
@@ -200,7 +202,7 @@ pub enum SuppressionState {
 }
 
 /// SARIF `baselineState`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum BaselineState {
     /// `new`

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One SBOM as read.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Sbom {
     /// `cyclonedx-json` or `cyclonedx-xml`.
@@ -30,7 +30,7 @@ pub struct Sbom {
 }
 
 /// The serialization an SBOM came in.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SbomFormat {
     /// CycloneDX JSON.
@@ -50,7 +50,7 @@ impl SbomFormat {
 }
 
 /// `metadata` of an SBOM.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SbomMetadata {
     /// When the SBOM was made.
@@ -71,7 +71,7 @@ pub struct SbomMetadata {
 }
 
 /// One component.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Component {
     /// Where it is in the document (JSON pointer, or XML path).
@@ -125,7 +125,7 @@ impl Component {
 }
 
 /// A component hash.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Hash {
     /// Algorithm as written (`SHA-256`).
@@ -135,7 +135,7 @@ pub struct Hash {
 }
 
 /// A license as declared: an SPDX id, a name, or an SPDX expression.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case", tag = "kind", content = "value")]
 pub enum License {
     /// `license.id`.
@@ -147,7 +147,7 @@ pub enum License {
 }
 
 /// One entry of the dependency graph.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Dependency {
     /// The `bom-ref` that depends.
@@ -157,7 +157,7 @@ pub struct Dependency {
 }
 
 /// A problem found validating an SBOM.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SbomProblem {
     /// JSON pointer (or XML path) of the offending value.
@@ -170,7 +170,7 @@ pub struct SbomProblem {
 }
 
 /// The packages a lockfile pins.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Lockfile {
     /// `cargo` (`Cargo.lock`) or `npm` (`package-lock.json`).
@@ -180,7 +180,7 @@ pub struct Lockfile {
 }
 
 /// One locked package.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LockedPackage {
     /// Name (with the npm scope).
@@ -203,7 +203,7 @@ pub struct LockedPackage {
 
 /// The name and version the run is about, that an SBOM's `metadata.component` must
 /// carry.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectedSubject {
     /// Component name, when known.

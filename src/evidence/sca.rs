@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::Severity;
 
 /// One scanner report as read.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScaReport {
     /// Which scanner wrote it (detected from content).
@@ -18,7 +18,7 @@ pub struct ScaReport {
 }
 
 /// Scanners whose reports vouch reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Scanner {
     /// `cargo audit --json`
@@ -59,7 +59,7 @@ impl Scanner {
 }
 
 /// One known vulnerability affecting one package version.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Vulnerability {
     /// Primary identifier as the scanner reports it (RUSTSEC-…, GHSA-…, CVE-…, PYSEC-…, GO-…, npm advisory URL or number).
@@ -104,7 +104,7 @@ impl Vulnerability {
 }
 
 /// Provenance of a [`Vulnerability::severity`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SeveritySource {
     /// A label in the report (`"severity": "HIGH"`).

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A VEX document (OpenVEX or CycloneDX VEX) reduced to its statements.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VexDocument {
     /// `openvex` or `cyclonedx`.
@@ -19,7 +19,7 @@ pub struct VexDocument {
 }
 
 /// One VEX statement.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VexStatement {
     /// Vulnerability id (CVE, GHSA, …).

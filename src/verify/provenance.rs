@@ -119,7 +119,7 @@ impl ProvenanceOutcome {
 /// A statement whose signature verified, with everything later checks need: what it
 /// says, who signed it and when. Serializable, so it can be saved as evidence and the
 /// policy applied to it again offline.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct VerifiedStatement {
     /// The statement's predicate type.
     pub predicate_type: String,

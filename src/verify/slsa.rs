@@ -35,7 +35,9 @@ pub const GITHUB_RUNNER: &str = "https://github.com/actions/runner";
 pub const GITHUB_HOSTED_RUNNER: &str = "https://github.com/actions/runner/github-hosted";
 
 /// What a provenance statement says about the build.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct BuildFacts {
     /// The predicate type.
     pub predicate_type: String,
@@ -308,7 +310,9 @@ pub fn check_package(subject_name: &str, expectations: &ProvenanceExpectations) 
 }
 
 /// The signer facts the builder check needs, from a verified certificate.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct SignerFacts {
     /// SAN identities.
     pub identities: Vec<String>,

@@ -18,7 +18,7 @@ pub const STATEMENT_V0_1: &str = "https://in-toto.io/Statement/v0.1";
 pub const STATEMENT_V1: &str = "https://in-toto.io/Statement/v1";
 
 /// A statement subject: a name and its digests by algorithm.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct Subject {
     /// The artifact name (a file name, a purl, an image reference).
     #[serde(default)]

@@ -193,6 +193,10 @@ fn forge_evidence_is_replayed_from_the_transcript_offline() {
         assert_eq!(code, 1, "{report}{stderr}");
         // The mock server stops here: evaluation cannot reach it.
     }
+    let saved = read_json(&out.join("evidence.json"));
+    let schema = super::support::schema("schemas/evidence.schema.json");
+    let errors = super::support::errors(&schema, &saved);
+    assert!(errors.is_empty(), "{errors:?}");
     let transcript = read_json(&out.join("forge-transcript.json"));
     assert!(
         transcript["exchanges"].as_array().unwrap().len() >= 2,
@@ -213,4 +217,38 @@ fn forge_evidence_is_replayed_from_the_transcript_offline() {
     let (code, _, stderr) = evaluate(&out);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("disagrees"), "{stderr}");
+}
+
+#[test]
+fn the_published_evidence_schema_is_current_and_saved_evidence_follows_it() {
+    let committed =
+        std::fs::read_to_string(super::support::repo_path("schemas/evidence.schema.json"))
+            .unwrap_or_default();
+    let generated = vouch::evidence::Evidence::json_schema_text();
+    if std::env::var_os("VOUCH_WRITE_SCHEMAS").is_some() {
+        std::fs::write(
+            super::support::repo_path("schemas/evidence.schema.json"),
+            &generated,
+        )
+        .unwrap();
+    } else {
+        assert_eq!(
+            committed, generated,
+            "schemas/evidence.schema.json is stale: run the tests with VOUCH_WRITE_SCHEMAS=1"
+        );
+    }
+    let schema = super::support::schema("schemas/evidence.schema.json");
+    let dir = tempdir();
+    let out = failing_run(dir.path());
+    let evidence = read_json(&out.join("evidence.json"));
+    let errors = super::support::errors(&schema, &evidence);
+    assert!(errors.is_empty(), "{errors:?}");
+    // A gap has the stated shape too.
+    let mut gap = evidence.clone();
+    gap["sca"][0]["observed"] =
+        json!({"gap": {"kind": "malformed", "source": "a.json", "detail": "x"}});
+    assert!(super::support::errors(&schema, &gap).is_empty());
+    gap["sca"][0]["observed"] =
+        json!({"Err": {"kind": "malformed", "source": "a.json", "detail": "x"}});
+    assert!(!super::support::errors(&schema, &gap).is_empty());
 }
