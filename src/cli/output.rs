@@ -90,6 +90,10 @@ pub fn emit(
         }
     }
     let mut stderr = String::new();
+    if stdout_format.is_none() {
+        // Every report went to a file: the terminal (or CI log) still learns the outcome.
+        stderr.push_str(&verdict_line(report, specs));
+    }
     if env.in_github_actions() {
         if let Some(summary) = env.github_step_summary() {
             let mut f = std::fs::OpenOptions::new()
@@ -117,6 +121,36 @@ pub fn emit(
     write_stream(std::io::stdout().lock(), &stdout).context("writing the report to stdout")?;
     write_stream(std::io::stderr().lock(), &stderr).context("writing annotations to stderr")?;
     Ok(())
+}
+
+/// `vouch: FAIL (sast fail, sca error); reports: sarif=out.sarif` — the outcome when no
+/// report went to stdout.
+fn verdict_line(report: &Report, specs: &[OutputSpec]) -> String {
+    use crate::verdict::{Overall, Status};
+    let verdict = match report.verdict {
+        Overall::Pass => "PASS",
+        Overall::Fail => "FAIL",
+    };
+    let notable: Vec<String> = report
+        .controls
+        .iter()
+        .filter(|c| matches!(c.status, Status::Fail | Status::Error))
+        .map(|c| format!("{} {}", c.id, c.status.as_str()))
+        .collect();
+    let files: Vec<String> = specs
+        .iter()
+        .filter_map(|s| {
+            let path = s.path.as_ref()?;
+            Some(format!("{}={}", format_name(s.format), path.display()))
+        })
+        .collect();
+    let detail = if notable.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", notable.join(", "))
+    };
+    let line = format!("vouch: {verdict}{detail}; reports: {}", files.join(", "));
+    format!("{}\n", crate::report::escape::terminal(&line))
 }
 
 /// Writes everything; a reader that went away (`vouch … | head`) is not an error.

@@ -3,8 +3,8 @@
 //! Arguments follow `docs/cli_protocol.md` of sigstore-conformance exactly, in its order:
 //! `verify-bundle [--staging] --bundle F (--certificate-identity I --certificate-oidc-issuer U
 //! | --key K) [--trusted-root F] FILE_OR_DIGEST`. `FILE_OR_DIGEST` is a digest when it is
-//! `sha256:` plus 64 hex characters and no such file exists; for a DSSE bundle it names a
-//! subject of the statement. Exit 0 verified, 1 not verified, 2 the run could not start.
+//! `sha256:` plus 64 hex characters and no such file exists (`sha384:`/`sha512:` digests
+//! of their lengths are read too); for a DSSE bundle it names a subject of the statement. Exit 0 verified, 1 not verified, 2 the run could not start.
 
 use std::path::{Path, PathBuf};
 
@@ -62,7 +62,8 @@ pub struct VerifyBundleArgs {
     /// A trusted_root.json to use instead of the embedded Sigstore root.
     #[arg(long, value_name = "FILE")]
     pub trusted_root: Option<PathBuf>,
-    /// The artifact, or its digest as `sha256:<hex>`; for a DSSE bundle, a subject.
+    /// The artifact, or its digest as `sha256:<hex>` (or `sha384:`, `sha512:`); for a
+    /// DSSE bundle, a subject.
     #[arg(value_name = "FILE_OR_DIGEST")]
     pub file_or_digest: String,
 }
@@ -179,12 +180,25 @@ pub fn load_root(path: Option<&Path>, staging: bool) -> anyhow::Result<TrustedRo
 
 /// The protocol's `FILE_OR_DIGEST`: a digest only when it looks like one and no such file
 /// exists.
+///
+/// The conformance protocol passes `sha256:<64 hex>`; `sha384:<96 hex>` and
+/// `sha512:<128 hex>` are read the same way. A path on disk wins over a digest spelling.
 pub fn artifact_argument(text: &str) -> anyhow::Result<Artifact> {
-    let looks_like_digest = text
-        .strip_prefix("sha256:")
-        .is_some_and(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()));
-    if looks_like_digest && !Path::new(text).exists() {
-        return Ok(Artifact::from_digest(&text.to_ascii_lowercase())?);
+    if Path::new(text).exists() {
+        return Artifact::from_file(Path::new(text)).map_err(|e| anyhow::anyhow!("{}", e.message));
+    }
+    for (algorithm, length) in [("sha256", 64), ("sha384", 96), ("sha512", 128)] {
+        if let Some(hex) = text
+            .strip_prefix(algorithm)
+            .and_then(|r| r.strip_prefix(':'))
+        {
+            if hex.len() != length || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                anyhow::bail!(
+                    "`{text}` is neither a file nor a {algorithm} digest ({algorithm}:<{length} hex digits>)"
+                );
+            }
+            return Ok(Artifact::from_digest(&text.to_ascii_lowercase())?);
+        }
     }
     Artifact::from_file(Path::new(text)).map_err(|e| anyhow::anyhow!("{}", e.message))
 }

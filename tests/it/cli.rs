@@ -204,3 +204,26 @@ fn the_action_and_ci_examples_are_valid_yaml_and_use_every_input() {
         }
     }
 }
+
+#[test]
+fn with_every_report_in_a_file_the_verdict_still_reaches_stderr() {
+    let dir = tempdir();
+    let policy = write(dir.path(), "vouch.yaml", "version: 1\nsca: {}\n");
+    let report = write(dir.path(), "audit.json", "[]");
+    let sarif = dir.path().join("out.sarif");
+    let (code, stdout, stderr) = run(vouch()
+        .arg("verify")
+        .arg("--policy")
+        .arg(&policy)
+        .arg("--sca")
+        .arg(&report)
+        .arg("--format")
+        .arg(format!("sarif={}", sarif.display())));
+    assert_eq!(code, 1);
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(sarif.is_file());
+    assert!(
+        stderr.contains("vouch: FAIL (sca error); reports: sarif="),
+        "{stderr}"
+    );
+}

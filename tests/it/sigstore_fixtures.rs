@@ -297,6 +297,18 @@ fn a_key_signed_bundle_logged_by_a_test_log_verifies_and_its_mutations_do_not() 
     }
     let (code, _, stderr) = f.verify_bundle(&good, "other.pub", &artifact_path);
     assert_eq!(code, 1, "another key must not verify: {stderr}");
+    // A sha512 digest is read as a digest, not as a path; this bundle signs a sha256
+    // message digest, which a sha512 digest cannot be compared with.
+    let sha512 = format!("sha512:{}", hex::encode(sha2::Sha512::digest(&artifact)));
+    let (code, _, stderr) = f.verify_bundle(&good, "signer.pub", &sha512);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(!stderr.contains("No such file"), "{stderr}");
+    let (code, _, stderr) = f.verify_bundle(&good, "signer.pub", "sha512:abc");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("neither a file nor a sha512 digest"),
+        "{stderr}"
+    );
 
     type Mutation = (&'static str, &'static str, fn(&mut Value));
     let mutations: [Mutation; 6] = [

@@ -19,6 +19,13 @@ use crate::evidence::{Gap, GapKind};
 /// read at all is a gap.
 pub fn read(source: &str, bytes: &[u8]) -> Result<Sbom, Gap> {
     let content = json::content(source, bytes)?;
+    if let Some(kind) = other_document(content) {
+        return Err(Gap::new(
+            GapKind::Unsupported,
+            source,
+            format!("this is {kind}; vouch reads CycloneDX SBOMs (JSON or XML)"),
+        ));
+    }
     match json::first_byte(content) {
         Some(b'{') => cyclonedx_json::read(source, content),
         Some(b'<') => cyclonedx_xml::read(source, content),
@@ -30,9 +37,92 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<Sbom, Gap> {
     }
 }
 
+/// What a document is when it is recognisably not CycloneDX: the format is named first,
+/// so that an SPDX SBOM is not answered with complaints about `/specVersion`.
+fn other_document(content: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize, Default)]
+    #[serde(default)]
+    struct Keys {
+        #[serde(rename = "spdxVersion")]
+        spdx_version: Option<serde::de::IgnoredAny>,
+        #[serde(rename = "SPDXID")]
+        spdx_id: Option<serde::de::IgnoredAny>,
+        #[serde(rename = "@context", deserialize_with = "json::lenient_string")]
+        context: Option<String>,
+        #[serde(rename = "bomFormat")]
+        bom_format: Option<serde::de::IgnoredAny>,
+        runs: Option<serde::de::IgnoredAny>,
+    }
+    let head = &content[..content.len().min(4096)];
+    let text = String::from_utf8_lossy(head);
+    let trimmed = text.trim_start();
+    if trimmed.starts_with("SPDXVersion:") {
+        return Some("an SPDX tag-value document".into());
+    }
+    if trimmed.starts_with('<') && (text.contains("spdx.org/rdf") || text.contains("<rdf:RDF")) {
+        return Some("an SPDX RDF/XML document".into());
+    }
+    if json::first_byte(content) != Some(b'{') {
+        return None;
+    }
+    let keys: Keys = serde_json::Deserializer::from_slice(content)
+        .into_iter::<Keys>()
+        .next()?
+        .ok()?;
+    if keys.bom_format.is_some() {
+        return None;
+    }
+    if keys.spdx_version.is_some() || keys.spdx_id.is_some() {
+        return Some("an SPDX 2 JSON document".into());
+    }
+    if keys
+        .context
+        .as_deref()
+        .is_some_and(|c| c.contains("spdx.org"))
+    {
+        return Some("an SPDX 3 JSON-LD document".into());
+    }
+    if keys
+        .context
+        .as_deref()
+        .is_some_and(|c| c.contains("openvex.dev"))
+    {
+        return Some("an OpenVEX document (pass it with --vex)".into());
+    }
+    if keys.runs.is_some() {
+        return Some("a SARIF log (pass it with --sarif)".into());
+    }
+    super::sca::recognize(content).map(|scanner| format!("a {scanner} report (pass it with --sca)"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::read;
+
+    #[test]
+    fn other_formats_are_named_before_any_cyclonedx_rule() {
+        for (doc, says) in [
+            (
+                r#"{"spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT", "packages": []}"#,
+                "an SPDX 2 JSON document",
+            ),
+            (
+                "SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\n",
+                "an SPDX tag-value document",
+            ),
+            (
+                r#"{"@context": "https://spdx.org/rdf/3.0.1/spdx-context.jsonld", "@graph": []}"#,
+                "an SPDX 3 JSON-LD document",
+            ),
+            (r#"{"version": "2.1.0", "runs": []}"#, "a SARIF log"),
+        ] {
+            let gap = read("x", doc.as_bytes()).unwrap_err();
+            assert_eq!(gap.kind, crate::evidence::GapKind::Unsupported);
+            assert!(gap.detail.contains(says), "{gap}");
+            assert!(gap.detail.contains("vouch reads CycloneDX"), "{gap}");
+            assert!(!gap.detail.contains("specVersion"), "{gap}");
+        }
+    }
     use crate::evidence::sbom::{License, SbomFormat};
 
     const XML: &str = r#"<?xml version="1.0"?>
