@@ -102,6 +102,19 @@ pub fn markdown(s: &str) -> String {
     out
 }
 
+/// An `https://` URL as a Markdown autolink (`<https://…>`), when every character is one
+/// a URL needs and none can end the link or start markup; `None` otherwise (show it as
+/// text). Escaping a URL like prose (`\-`) breaks it in GitHub's renderer.
+pub fn markdown_autolink(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("https://")?;
+    let safe = !rest.is_empty()
+        && rest.len() <= 2_000
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~:/?#@!$&*+,;=%".contains(&b));
+    safe.then(|| format!("<{url}>"))
+}
+
 /// Text that is valid in XML 1.0 character data: characters XML forbids (most C0
 /// controls, ESC included) and bidi controls become visible `\u{..}` escapes. The XML
 /// writer then escapes markup (`<`, `&`, quotes).

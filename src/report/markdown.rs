@@ -41,7 +41,7 @@ pub fn render(report: &Report) -> String {
         subject.push(md(r));
     }
     if let Some(c) = &s.commit {
-        subject.push(format!("commit {}", md(c)));
+        subject.push(format!("commit {}", commit_link(report, c)));
     }
     if let Some(r) = &s.git_ref {
         subject.push(format!("ref {}", md(r)));
@@ -65,7 +65,12 @@ pub fn render(report: &Report) -> String {
 
     out.push_str("| Control | Status | Required | Blocking | Summary |\n");
     out.push_str("| --- | --- | --- | ---: | --- |\n");
-    for c in &report.controls {
+    // Enabled controls first; the ones the policy does not enable fit on one line below.
+    for c in report
+        .controls
+        .iter()
+        .filter(|c| c.status != Status::Skipped)
+    {
         let status = match c.status {
             Status::Pass => "✅ pass",
             Status::Fail => "❌ fail",
@@ -88,6 +93,16 @@ pub fn render(report: &Report) -> String {
             md(&c.id),
             md(&c.summary)
         );
+    }
+
+    let skipped: Vec<String> = report
+        .controls
+        .iter()
+        .filter(|c| c.status == Status::Skipped)
+        .map(|c| md(&c.id))
+        .collect();
+    if !skipped.is_empty() {
+        let _ = writeln!(out, "\nNot enabled by the policy: {}.", skipped.join(", "));
     }
 
     let blocking: Vec<&Finding> = report
@@ -209,6 +224,28 @@ fn short(sha: &str) -> &str {
     sha.get(..12).unwrap_or(sha)
 }
 
+/// The commit as a short SHA, linked to the forge's commit page when the run URL tells
+/// the server (`https://github.com/o/r/actions/runs/1` -> `https://github.com/o/r/commit/…`).
+fn commit_link(report: &Report, sha: &str) -> String {
+    let is_sha = sha.len() >= 7 && sha.bytes().all(|b| b.is_ascii_hexdigit());
+    let page = report
+        .context
+        .run_url
+        .as_deref()
+        .zip(report.subject.repository.as_deref())
+        .and_then(|(run, repo)| {
+            let at = run.find(&format!("/{repo}/"))?;
+            Some(format!("{}/{repo}/commit/{sha}", &run[..at]))
+        })
+        .filter(|_| is_sha)
+        .and_then(|url| escape::markdown_autolink(&url).map(|_| url));
+    match page {
+        Some(url) => format!("[`{}`]({url})", short(sha)),
+        None if is_sha => format!("`{}`", short(sha)),
+        None => md(sha),
+    }
+}
+
 /// `### Title (n)` and the list, folded under `<details>` when it is long.
 fn section(out: &mut String, title: &str, noun: &str, items: &[String]) {
     let _ = writeln!(out, "\n### {title} ({})\n", items.len());
@@ -238,8 +275,10 @@ fn blocking_item(f: &Finding) -> String {
     let mut s = format!("- {mark} {}\n", headline(f));
     let _ = writeln!(s, "  - Fix: {}", md(&f.remediation));
     if let Some(uri) = &f.help_uri {
-        // Shown as text, not a link: a link target from a scanner is untrusted.
-        let _ = writeln!(s, "  - See: {}", md(uri));
+        // A plain https URL becomes an autolink; anything else stays escaped text (a link
+        // target from a scanner is untrusted: no `javascript:`, no markup).
+        let shown = escape::markdown_autolink(uri).unwrap_or_else(|| md(uri));
+        let _ = writeln!(s, "  - See: {shown}");
     }
     s
 }
@@ -391,10 +430,61 @@ mod tests {
     }
 
     #[test]
+    fn skipped_controls_fold_into_one_line_and_help_urls_stay_links() {
+        let mut report = fixtures::report();
+        report.controls[0].status = crate::verdict::Status::Skipped;
+        let skipped_id = report.controls[0].id.clone();
+        let blocking = report
+            .controls
+            .iter_mut()
+            .flat_map(|c| c.findings.iter_mut())
+            .find(|f| f.is_blocking())
+            .unwrap();
+        blocking.help_uri =
+            Some("https://codeql.github.com/codeql-query-help/rust/rust-sql-injection/".into());
+        let out = render(&report);
+        let table = table_rows(&out, "| Control");
+        assert!(
+            table.iter().all(|row| !row.contains("skipped")),
+            "{table:?}"
+        );
+        assert!(
+            out.contains(&format!("Not enabled by the policy: {}", md(&skipped_id))),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "See: <https://codeql.github.com/codeql-query-help/rust/rust-sql-injection/>"
+            ),
+            "{out}"
+        );
+        for hostile in [
+            "javascript:alert(1)",
+            "https://x.test/a>b",
+            "https://x.test/a b",
+        ] {
+            assert!(
+                super::escape::markdown_autolink(hostile).is_none(),
+                "{hostile}"
+            );
+        }
+    }
+
+    #[test]
     fn sections_list_findings_waivers_and_exceptions() {
         let out = render(&fixtures::report());
         assert!(out.starts_with("## ❌ vouch: FAIL\n"));
-        assert!(out.contains("**Subject:** acme/exchange, commit 0123456789abcdef"));
+        // A short SHA, linked to the commit; the full SHA only in the link.
+        assert!(
+            out.contains("**Subject:** acme/exchange, commit [`0123456789ab`](https://github.com/acme/exchange/commit/0123456789abcdef0123456789abcdef01234567)"),
+            "{out}"
+        );
+        // Enabled controls lead; skipped ones are one line.
+        let table = table_rows(&out, "| Control");
+        assert!(
+            table.iter().all(|row| !row.contains("skipped")),
+            "{table:?}"
+        );
         assert!(out.contains("| SAST gate (sast) | ❌ fail | yes | 3 |"));
         assert!(out.contains("| SCA gate (sca) | ⚠️ error | yes | 2 |"));
 
