@@ -1975,3 +1975,28 @@ fn a_short_commit_is_refused_before_any_request() {
     assert!(stderr.contains("give its full SHA"), "{stderr}");
     assert!(gh.requests().is_empty());
 }
+
+#[test]
+fn a_range_without_commit_gates_the_checks_of_its_head() {
+    let gh = MockGitHub::start();
+    mount_checks(&gh, json!([check_run("build", HEAD, "success")]), json!([]));
+    let dir = tempdir();
+    let policy = write(
+        dir.path(),
+        "vouch.yaml",
+        "version: 1\nrequired_checks:\n  checks: [build]\n",
+    );
+    let (code, stdout, stderr) = run(vouch()
+        .arg("verify")
+        .arg("--policy")
+        .arg(&policy)
+        .args(["--forge", "github", "--repo", "acme/ledger", "--range"])
+        .arg(format!("{BASE}..{HEAD}"))
+        .args(["--format", "json"])
+        .env("GITHUB_API_URL", gh.server.uri())
+        .env("GITHUB_TOKEN", CANARY));
+    // Once `error`: "no commit checks were read".
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(status(&report, "required-checks"), "pass");
+}

@@ -32,7 +32,7 @@ pub struct PlanInputs {
 
 /// A usage problem with `--range`.
 #[derive(Debug, thiserror::Error)]
-#[error("--range {0}: expected BASE..HEAD (two commit SHAs or refs)")]
+#[error("{0}")]
 pub struct BadRange(String);
 
 /// Decides what to read.
@@ -59,7 +59,7 @@ pub fn plan(inputs: &PlanInputs, ctx: &CiContext) -> Result<ForgeRequest, BadRan
         .and_then(|v| v.as_str())
         .map(str::to_string);
     // In a pull request run GITHUB_SHA is a synthetic merge commit: checks ran on the head.
-    let commit = inputs
+    let mut commit = inputs
         .commit
         .clone()
         .or(pr_head)
@@ -69,7 +69,21 @@ pub fn plan(inputs: &PlanInputs, ctx: &CiContext) -> Result<ForgeRequest, BadRan
         let (base, head) = spec
             .split_once("..")
             .filter(|(b, h)| !b.is_empty() && !h.is_empty() && !h.starts_with('.'))
-            .ok_or_else(|| BadRange(spec.clone()))?;
+            .ok_or_else(|| {
+                BadRange(format!(
+                    "--range {spec}: expected BASE..HEAD (two commit SHAs or refs)"
+                ))
+            })?;
+        // The commit whose checks count is the head of the range, unless --commit says
+        // otherwise; a head given as a ref cannot be matched to the SHA a check ran on.
+        if inputs.commit.is_none() && inputs.need_checks {
+            if !is_full_sha(head) {
+                return Err(BadRange(format!(
+                    "--range {spec}: required checks are read for the head of the range, and `{head}` is not a full commit SHA: give --commit SHA"
+                )));
+            }
+            commit = Some(head.to_string());
+        }
         Some(RangeRequest::Commits {
             base: base.to_string(),
             head: head.to_string(),
@@ -99,6 +113,11 @@ pub fn plan(inputs: &PlanInputs, ctx: &CiContext) -> Result<ForgeRequest, BadRan
         range: if inputs.need_changes { range } else { None },
         commit: if inputs.need_checks { commit } else { None },
     })
+}
+
+/// 40 (SHA-1) or 64 (SHA-256) lowercase hex digits.
+fn is_full_sha(s: &str) -> bool {
+    (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// `before..after` of a push event; none for a new branch (`before` is all zeros).
@@ -195,9 +214,32 @@ mod tests {
     }
 
     #[test]
+    fn the_checks_that_count_are_the_range_heads_unless_commit_says_otherwise() {
+        let head = "1".repeat(40);
+        let inputs = PlanInputs {
+            range: Some(format!("{}..{head}", "3".repeat(40))),
+            ..all()
+        };
+        let local = CiContext::local();
+        assert_eq!(plan(&inputs, &local).unwrap().commit, Some(head.clone()));
+        let pinned = PlanInputs {
+            commit: Some("2".repeat(40)),
+            ..inputs.clone()
+        };
+        assert_eq!(plan(&pinned, &local).unwrap().commit, Some("2".repeat(40)));
+        let by_ref = PlanInputs {
+            range: Some("v1.0.0..v1.1.0".into()),
+            ..all()
+        };
+        let err = plan(&by_ref, &local).unwrap_err().to_string();
+        assert!(err.contains("give --commit"), "{err}");
+    }
+
+    #[test]
     fn range_flag_wins_and_is_validated() {
         let inputs = PlanInputs {
             range: Some("v1.0.0..v1.1.0".into()),
+            commit: Some("merge-sha".into()),
             ..all()
         };
         assert!(matches!(
