@@ -281,7 +281,10 @@ enum Enforced {
 /// One requirement: does a ruleset enforce it, does classic protection?
 struct Requirement {
     code: &'static Code,
+    /// What the policy requires (`deletion blocked`).
     what: String,
+    /// What the branch has instead, when neither source enforces it.
+    found: String,
     by_ruleset: bool,
     by_classic: bool,
 }
@@ -307,19 +310,35 @@ fn evaluate(p: &BranchProtectionPolicy, bp: &BranchProtection, out: &mut CheckOu
         })
         .collect();
     let classic_pr = classic.and_then(|c| c.pull_request.as_ref());
+    // What classic protection contributes, for the "got" half of a finding.
+    let classic_state = match &bp.classic {
+        ClassicProtection::Present(_) => "classic protection does not",
+        ClassicProtection::Absent => "there is no classic protection",
+        ClassicProtection::Unreadable { .. } => "classic protection is unreadable",
+    };
     let pr_req =
-        |code: &'static Code, what: String, f: &dyn Fn(&PullRequestRule) -> bool| Requirement {
-            code,
-            what,
-            by_ruleset: ruleset_pr.iter().any(|r| f(r)),
-            by_classic: classic_pr.is_some_and(f),
+        |code: &'static Code, what: String, setting: &str, f: &dyn Fn(&PullRequestRule) -> bool| {
+            let found = if ruleset_pr.is_empty() && classic_pr.is_none() {
+                "no pull-request rule in any ruleset or in classic protection".to_string()
+            } else {
+                format!("no ruleset pull-request rule {setting}, and {classic_state}")
+            };
+            Requirement {
+                code,
+                what,
+                found,
+                by_ruleset: ruleset_pr.iter().any(|r| f(r)),
+                by_classic: classic_pr.is_some_and(f),
+            }
         };
     let rule_req = |code: &'static Code,
                     what: &str,
+                    rule: &str,
                     want: &dyn Fn(&Rule) -> bool,
                     classic_says: bool| Requirement {
         code,
         what: what.to_string(),
+        found: format!("no active ruleset rule `{rule}`, and {classic_state}"),
         by_ruleset: rules.iter().any(|r| want(&r.rule)),
         by_classic: classic_says,
     };
@@ -328,36 +347,51 @@ fn evaluate(p: &BranchProtectionPolicy, bp: &BranchProtection, out: &mut CheckOu
     if p.require_pull_request {
         required.push(pr_req(
             &PULL_REQUEST_NOT_REQUIRED,
-            "a pull request is required".into(),
+            "changes only through a pull request".into(),
+            "at all",
             &|_| true,
         ));
     }
     let min = p.min_approvals;
     if min > 0 {
-        required.push(pr_req(
+        let most = ruleset_pr
+            .iter()
+            .map(|r| r.required_approvals)
+            .chain(classic_pr.map(|r| r.required_approvals))
+            .max();
+        let mut approvals = pr_req(
             &TOO_FEW_APPROVALS,
-            format!("at least {min} approving review(s) are required"),
+            format!("at least {min} approving review(s)"),
+            "",
             &|r| r.required_approvals >= min,
-        ));
+        );
+        if let Some(most) = most {
+            approvals.found =
+                format!("at most {most} required by any ruleset or classic protection");
+        }
+        required.push(approvals);
     }
     if p.dismiss_stale_reviews {
         required.push(pr_req(
             &STALE_REVIEWS_KEPT,
-            "stale approvals are dismissed on push".into(),
+            "approvals dismissed when new commits are pushed".into(),
+            "dismissing stale approvals",
             &|r| r.dismiss_stale_reviews,
         ));
     }
     if p.code_owner_review {
         required.push(pr_req(
             &CODE_OWNER_REVIEW_NOT_REQUIRED,
-            "code owner review is required".into(),
+            "code owner review required".into(),
+            "requiring code owner review",
             &|r| r.code_owner_review,
         ));
     }
     if p.last_push_approval {
         required.push(pr_req(
             &LAST_PUSH_APPROVAL_NOT_REQUIRED,
-            "the last push needs approval".into(),
+            "the last push approved by someone other than its pusher".into(),
+            "requiring approval of the last push",
             &|r| r.last_push_approval,
         ));
     }
@@ -367,17 +401,41 @@ fn evaluate(p: &BranchProtectionPolicy, bp: &BranchProtection, out: &mut CheckOu
         let in_classic = classic
             .and_then(|c| c.required_checks.as_ref())
             .is_some_and(|c| c.iter().any(|x| x == name));
-        required.push(rule_req(
+        let mut check_req = rule_req(
             &REQUIRED_CHECK_NOT_ENFORCED,
-            &format!("status check `{name}` is required"),
+            &format!("status check `{name}` required"),
+            "required_status_checks",
             &in_rules,
             in_classic,
-        ));
+        );
+        let mut listed: Vec<&str> = rules
+            .iter()
+            .filter_map(|r| match &r.rule {
+                Rule::RequiredStatusChecks { contexts, .. } => Some(contexts),
+                _ => None,
+            })
+            .flatten()
+            .map(String::as_str)
+            .chain(
+                classic
+                    .and_then(|c| c.required_checks.as_deref())
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(String::as_str),
+            )
+            .collect();
+        listed.sort_unstable();
+        listed.dedup();
+        if !listed.is_empty() {
+            check_req.found = format!("required checks: {}", listed.join(", "));
+        }
+        required.push(check_req);
     }
     if p.block_force_pushes {
         required.push(rule_req(
             &FORCE_PUSH_ALLOWED,
-            "force pushes are blocked",
+            "force pushes blocked",
+            "non_fast_forward",
             &|r| matches!(r, Rule::NonFastForward),
             classic.is_some_and(|c| !c.allow_force_pushes),
         ));
@@ -385,7 +443,8 @@ fn evaluate(p: &BranchProtectionPolicy, bp: &BranchProtection, out: &mut CheckOu
     if p.block_deletions {
         required.push(rule_req(
             &DELETION_ALLOWED,
-            "deletion is blocked",
+            "deletion blocked",
+            "deletion",
             &|r| matches!(r, Rule::Deletion),
             classic.is_some_and(|c| !c.allow_deletions),
         ));
@@ -393,7 +452,8 @@ fn evaluate(p: &BranchProtectionPolicy, bp: &BranchProtection, out: &mut CheckOu
     if p.signed_commits {
         required.push(rule_req(
             &SIGNED_COMMITS_NOT_REQUIRED,
-            "signed commits are required",
+            "signed commits required",
+            "required_signatures",
             &|r| matches!(r, Rule::RequiredSignatures),
             classic.is_some_and(|c| c.required_signatures),
         ));
@@ -401,35 +461,50 @@ fn evaluate(p: &BranchProtectionPolicy, bp: &BranchProtection, out: &mut CheckOu
     if p.linear_history {
         required.push(rule_req(
             &LINEAR_HISTORY_NOT_REQUIRED,
-            "linear history is required",
+            "linear history required",
+            "required_linear_history",
             &|r| matches!(r, Rule::RequiredLinearHistory),
             classic.is_some_and(|c| c.required_linear_history),
         ));
     }
 
-    let mut report = |code: &'static Code, what: &str, enforced: Enforced| match enforced {
-        Enforced::Yes => {}
-        Enforced::No => out
-            .findings
-            .push(code.finding(format!("{}: {what}", bp.branch))),
-        Enforced::Unknown(why) => out.findings.push(SETTING_UNKNOWN.finding(format!(
-            "{}: unknown whether {what}, because {why}",
-            bp.branch
-        ))),
-    };
+    let mut report =
+        |code: &'static Code, what: &str, found: &str, enforced: Enforced| match enforced {
+            Enforced::Yes => {}
+            Enforced::No => out
+                .findings
+                .push(code.finding(format!("{}: expected {what}, got {found}", bp.branch))),
+            Enforced::Unknown(why) => out.findings.push(SETTING_UNKNOWN.finding(format!(
+                "{}: expected {what}, got unknown, because {why}",
+                bp.branch
+            ))),
+        };
     for r in &required {
         let enforced = if r.by_ruleset || r.by_classic {
             Enforced::Yes
         } else {
             unknown_or_no(&unreadable)
         };
-        report(r.code, &r.what, enforced);
+        report(r.code, &r.what, &r.found, enforced);
     }
     if p.no_bypass {
         let rulesets_cover_all = required.iter().all(|r| r.by_ruleset);
+        let found = match (&bp.ruleset_bypass, classic) {
+            (Ok(actors), _) if !actors.is_empty() => {
+                format!("ruleset bypass actors {}", actors.join(", "))
+            }
+            (_, Some(c)) if !c.enforce_admins => {
+                "classic protection does not bind administrators (enforce_admins off)".into()
+            }
+            (_, Some(c)) if c.pull_request_bypass => {
+                "classic protection lets named users, teams or apps bypass pull requests".into()
+            }
+            _ => "an exemption".into(),
+        };
         report(
             &BYPASS_ALLOWED,
-            "administrators and bypass actors are not exempt",
+            "nobody exempt (administrators and bypass actors bound by the rules)",
+            &found,
             no_bypass(bp, rulesets_cover_all),
         );
     }

@@ -288,14 +288,20 @@ fn evaluate(
             {
                 out.findings.push(
                     WRONG_REPORTER
-                        .finding(format!("`{name}` was reported on {}, but not by app {a}, which the branch requires", checks.sha))
+                        .finding(format!(
+                            "`{name}` on {}: expected a result from app {a}, which the branch requires, got results from other reporters only",
+                            checks.sha
+                        ))
                         .with_subject(subject),
                 );
                 continue;
             }
             out.findings.push(
                 CHECK_MISSING
-                    .finding(format!("`{name}` did not run on {}", checks.sha))
+                    .finding(format!(
+                        "`{name}` on {}: expected a successful result, got no result of that name",
+                        checks.sha
+                    ))
                     .with_subject(subject),
             );
             continue;
@@ -305,7 +311,10 @@ fn evaluate(
             let other = named.first().map(|c| c.sha.as_str()).unwrap_or("");
             out.findings.push(
                 WRONG_SHA
-                    .finding(format!("`{name}` ran on {other}, not on {}", checks.sha))
+                    .finding(format!(
+                        "`{name}`: expected a result on {}, got one on {other}",
+                        checks.sha
+                    ))
                     .with_subject(subject),
             );
             continue;
@@ -344,8 +353,14 @@ fn evaluate(
         };
         out.findings.push(
             code.finding(format!(
-                "`{name}` on {}: {}",
+                "`{name}` on {}: expected success{}, got {}",
                 checks.sha,
+                match (p.allow_neutral, p.allow_skipped) {
+                    (true, true) => " (or neutral, skipped)",
+                    (true, false) => " (or neutral)",
+                    (false, true) => " (or skipped)",
+                    (false, false) => "",
+                },
                 conclusions.join(", ")
             ))
             .with_help_uri(on_sha.iter().find_map(|c| c.url.clone()))

@@ -249,4 +249,31 @@ mod tests {
         let p = super::super::default_policy();
         assert!(p.sast.is_some() && p.sca.is_some());
     }
+
+    #[test]
+    fn the_starter_offers_the_forge_controls_and_they_parse_when_uncommented() {
+        let text = super::super::STARTER_POLICY;
+        for section in [
+            "# branch_protection:",
+            "# peer_review:",
+            "# required_checks:",
+        ] {
+            assert!(text.contains(section), "{section}");
+        }
+        // Uncommenting the forge block gives a valid policy with those controls.
+        let start = text.find("# branch_protection:").unwrap();
+        let end = text.find("# SAST gate").unwrap();
+        let block: String = text[start..end]
+            .lines()
+            .filter_map(|l| l.strip_prefix("# "))
+            // Settings, not the prose between them.
+            .filter(|l| l.starts_with("  ") || (l.ends_with(':') && !l.contains(' ')))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let uncommented = format!("{}{block}\n{}", &text[..start], &text[end..]);
+        let p = parse_str(&uncommented, "starter").unwrap();
+        assert!(
+            p.branch_protection.is_some() && p.peer_review.is_some() && p.required_checks.is_some()
+        );
+    }
 }

@@ -2000,3 +2000,50 @@ fn a_range_without_commit_gates_the_checks_of_its_head() {
     let report: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(status(&report, "required-checks"), "pass");
 }
+
+#[test]
+fn a_violated_requirement_says_what_was_required_and_what_was_found() {
+    let gh = MockGitHub::start();
+    gh.get("/repos/acme/ledger/rules/branches/main", 200, json!([]));
+    gh.get(
+        "/repos/acme/ledger/branches/main/protection",
+        404,
+        json!({"message": "Branch not protected"}),
+    );
+    let (code, report, _) = gh.verify(
+        "version: 1\nbranch_protection:\n  required_checks: [build]\n",
+        &[],
+    );
+    assert_eq!(code, 1);
+    let messages: Vec<String> = control(&report, "branch-protection")["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{}: {}",
+                f["code"].as_str().unwrap(),
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let find = |code: &str| {
+        messages
+            .iter()
+            .find(|m| m.starts_with(code))
+            .unwrap_or_else(|| panic!("no {code} in {messages:?}"))
+            .clone()
+    };
+    // Once "main: deletion is blocked", worded as if it held.
+    assert_eq!(
+        find("branch-protection/deletion-allowed"),
+        "branch-protection/deletion-allowed: main: expected deletion blocked, got no active ruleset rule `deletion`, and there is no classic protection"
+    );
+    assert!(
+        find("branch-protection/required-check-not-enforced")
+            .contains("expected status check `build` required, got")
+    );
+    for m in &messages {
+        assert!(m.contains("expected ") && m.contains(", got "), "{m}");
+    }
+}
