@@ -73,6 +73,10 @@ pub struct VerifyArgs {
     /// comes from GITHUB_GRAPHQL_URL or is derived from it.
     #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
+    /// Seconds for the whole forge collection, retries and waits included (default: the
+    /// policy's forge_deadline_seconds, 180); what is not read by then is an error.
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub forge_deadline: Option<u64>,
     /// Changes to verify for peer review, `BASE..HEAD` (default: from the CI event).
     #[arg(long, value_name = "BASE..HEAD")]
     pub range: Option<String>,
@@ -443,11 +447,17 @@ fn collect_forge(
             "--forge github needs a token and none was found: vouch looked in GITHUB_TOKEN and GH_TOKEN (in GitHub Actions: `env: GITHUB_TOKEN: ${{{{ github.token }}}}`)"
         );
     };
+    let deadline = args
+        .forge_deadline
+        .unwrap_or(u64::from(policy.forge_deadline_seconds.get()));
     let api = http::ApiClient::new(
         &api_url,
         &graphql_url,
         Some(token),
-        http::RetryPolicy::default(),
+        http::RetryPolicy {
+            deadline: std::time::Duration::from_secs(deadline),
+            ..http::RetryPolicy::default()
+        },
     )
     .map_err(|e| anyhow::anyhow!(e))?;
     let mut github = github::GitHub::new(api, repo);

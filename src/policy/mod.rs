@@ -22,6 +22,10 @@ pub use waiver::{Exception, ExceptionMatch, ExpiryDate};
 /// Default of [`Policy::max_exception_lifetime_days`].
 pub const DEFAULT_MAX_EXCEPTION_DAYS: u32 = 365;
 
+fn default_forge_deadline() -> std::num::NonZeroU32 {
+    std::num::NonZeroU32::new(180).expect("not zero")
+}
+
 fn default_max_exception_days() -> std::num::NonZeroU32 {
     std::num::NonZeroU32::new(DEFAULT_MAX_EXCEPTION_DAYS).expect("not zero")
 }
@@ -61,6 +65,10 @@ pub struct Policy {
     /// builder and the expected source.
     #[serde(default, deserialize_with = "sections::section")]
     pub provenance: Option<crate::checks::provenance::ProvenancePolicy>,
+    /// Time for the whole forge collection, in seconds (default 180); what is not read
+    /// by then is a gap and its control an `error`. `--forge-deadline` overrides it.
+    #[serde(default = "default_forge_deadline")]
+    pub forge_deadline_seconds: std::num::NonZeroU32,
     /// Longest an exception may run, in days from the run time (default 365). An
     /// exception that expires later is reported and not honored: an expiry of 9999-12-31
     /// is not time-boxed.

@@ -273,10 +273,11 @@ pub fn history(nodes: &[(&str, &str, Vec<Value>)], next: Option<&str>) -> Value 
     }}})
 }
 
-const POLICY: &str = "version: 1\nbranch_protection: {}\npeer_review: {}\nrequired_checks: {}\n";
+pub const POLICY: &str =
+    "version: 1\nbranch_protection: {}\npeer_review: {}\nrequired_checks: {}\n";
 
 /// Two merged PRs, each approved on its head by someone independent.
-fn mount_clean_history(gh: &MockGitHub) {
+pub fn mount_clean_history(gh: &MockGitHub) {
     gh.graphql(
         "history(",
         history(
@@ -311,7 +312,7 @@ fn mount_clean_history(gh: &MockGitHub) {
     );
 }
 
-fn range() -> String {
+pub fn range() -> String {
     format!("{BASE}..{HEAD}")
 }
 

@@ -5,6 +5,7 @@ mod cli;
 mod cyclonedx_corpus;
 mod example;
 mod fail_closed;
+mod fault_matrix;
 mod github;
 mod github_schema;
 mod hostile_text;

@@ -27,7 +27,13 @@ pub struct RetryPolicy {
     pub backoff: Duration,
     /// Longest single wait for a rate-limit reset; a longer one is a gap at once.
     pub max_rate_limit_wait: Duration,
+    /// Time for the whole forge collection, every request and wait included: what is
+    /// not gathered by then is a gap (an `error`), never a hang.
+    pub deadline: Duration,
 }
+
+/// Default of [`RetryPolicy::deadline`]: three minutes.
+pub const DEFAULT_FORGE_DEADLINE: Duration = Duration::from_secs(180);
 
 impl Default for RetryPolicy {
     fn default() -> Self {
@@ -35,6 +41,7 @@ impl Default for RetryPolicy {
             max_retries: 3,
             backoff: Duration::from_millis(250),
             max_rate_limit_wait: Duration::from_secs(90),
+            deadline: DEFAULT_FORGE_DEADLINE,
         }
     }
 }
@@ -129,6 +136,8 @@ pub struct ApiClient {
     requests: u32,
     /// What a live client heard, for the evidence directory.
     transcript: Transcript,
+    /// When the forge collection must be over.
+    deadline: std::time::Instant,
 }
 
 /// Where answers come from.
@@ -169,6 +178,7 @@ impl ApiClient {
                 runtime,
             },
             graphql_url: graphql_url.to_string(),
+            deadline: std::time::Instant::now() + retry.deadline,
             retry,
             requests: 0,
             transcript: Transcript::default(),
@@ -183,6 +193,7 @@ impl ApiClient {
             retry: RetryPolicy::default(),
             requests: 0,
             transcript: Transcript::default(),
+            deadline: std::time::Instant::now(),
         }
     }
 
@@ -202,6 +213,14 @@ impl ApiClient {
     /// What a live client heard so far (empty for a replay).
     pub fn take_transcript(&mut self) -> Transcript {
         std::mem::take(&mut self.transcript)
+    }
+
+    /// Whether a wait of `wait` ends before the forge deadline (always in a replay).
+    fn fits(&self, wait: Duration) -> bool {
+        match self.transport {
+            Transport::Live { .. } => std::time::Instant::now() + wait < self.deadline,
+            Transport::Replay(_) => true,
+        }
     }
 
     /// Waits between attempts; a replay never waits (its answers are recorded).
@@ -300,7 +319,7 @@ impl ApiClient {
             // GraphQL reports its rate limit inside a 200: wait it out like REST's.
             if first.kind.as_deref() == Some("RATE_LIMITED") && attempt <= self.retry.max_retries {
                 let wait = rate_limit_reset_wait(&response).unwrap_or(Duration::from_secs(60));
-                if wait <= self.retry.max_rate_limit_wait {
+                if wait <= self.retry.max_rate_limit_wait && self.fits(wait) {
                     tracing::debug!(
                         what,
                         attempt,
@@ -317,6 +336,7 @@ impl ApiClient {
             if first.kind.is_none()
                 && is_transient_graphql_error(&first.message)
                 && attempt <= self.retry.max_retries
+                && self.fits(self.backoff(attempt))
             {
                 tracing::debug!(what, attempt, "GraphQL query timed out on the server");
                 self.pause(self.backoff(attempt));
@@ -414,38 +434,75 @@ impl ApiClient {
             ));
         };
         let (rest, graphql, runtime) = (octocrab.clone(), graphql.clone(), runtime);
+        let deadline = self.deadline;
+        let past_deadline = |attempt: u32| {
+            Gap::new(
+                GapKind::Unavailable,
+                what,
+                format!(
+                    "not gathered: the forge deadline of {} s passed (after {attempt} attempt(s)); raise it with --forge-deadline or forge_deadline_seconds",
+                    self.retry.deadline.as_secs()
+                ),
+            )
+        };
         let mut attempt = 0u32;
         loop {
+            let Some(remaining) = deadline.checked_duration_since(std::time::Instant::now()) else {
+                return Err(past_deadline(attempt));
+            };
             self.requests += 1;
             let outcome = runtime.block_on(async {
-                let response = match request {
-                    Request::Get(url) => rest._get(url.as_str()).await?,
-                    Request::Post(url, body) => graphql._post(url.as_str(), Some(body)).await?,
-                };
-                let (parts, body) = response.into_parts();
-                let limited = http_body_util::Limited::new(body, MAX_BODY);
-                let bytes = match limited.collect().await {
-                    Ok(collected) => Some(collected.to_bytes()),
-                    Err(_) => None,
-                };
-                Ok::<_, octocrab::Error>((parts, bytes))
+                // The whole attempt (connect, headers, body) within what is left.
+                tokio::time::timeout(remaining, async {
+                    let response = match request {
+                        Request::Get(url) => rest._get(url.as_str()).await?,
+                        Request::Post(url, body) => graphql._post(url.as_str(), Some(body)).await?,
+                    };
+                    let (parts, body) = response.into_parts();
+                    let limited = http_body_util::Limited::new(body, MAX_BODY);
+                    let bytes = match limited.collect().await {
+                        Ok(collected) => Ok(collected.to_bytes()),
+                        Err(e) => Err(e.is::<http_body_util::LengthLimitError>()),
+                    };
+                    Ok::<_, octocrab::Error>((parts, bytes))
+                })
+                .await
             });
             let retries_left = attempt < self.retry.max_retries;
             attempt += 1;
+            // Waits only when the retry would still start before the deadline.
+            let wait_then_retry = |wait: Duration| -> bool {
+                retries_left && std::time::Instant::now() + wait < deadline && {
+                    std::thread::sleep(wait);
+                    true
+                }
+            };
             let (parts, body) = match outcome {
-                Ok((parts, Some(body))) => (parts, body),
-                Ok((_, None)) => {
+                Err(_elapsed) => return Err(past_deadline(attempt)),
+                Ok(Ok((parts, Ok(body)))) => (parts, body),
+                Ok(Ok((_, Err(true)))) => {
                     return Err(Gap::new(
                         GapKind::Malformed,
                         what,
-                        format!("response body over {} MiB or cut off", MAX_BODY >> 20),
+                        format!("response body over {} MiB", MAX_BODY >> 20),
                     ));
                 }
-                Err(e) => {
+                Ok(Ok((_, Err(false)))) => {
+                    // The connection was cut mid-body: transient, like a 5xx.
+                    tracing::debug!(what, attempt, "response body cut off");
+                    if wait_then_retry(self.backoff(attempt)) {
+                        continue;
+                    }
+                    return Err(Gap::new(
+                        GapKind::Unavailable,
+                        what,
+                        format!("the response body was cut off, {attempt} time(s)"),
+                    ));
+                }
+                Ok(Err(e)) => {
                     // Transport failures (timeouts, resets) are transient until proven otherwise.
                     tracing::debug!(what, attempt, error = %short_error(&e), "request failed");
-                    if retries_left {
-                        std::thread::sleep(self.backoff(attempt));
+                    if wait_then_retry(self.backoff(attempt)) {
                         continue;
                     }
                     return Err(Gap::new(
@@ -462,19 +519,18 @@ impl ApiClient {
             };
             if let Some(wait) = rate_limit_wait(&response) {
                 tracing::debug!(what, attempt, wait_secs = wait.as_secs(), "rate limited");
-                if !retries_left || wait > self.retry.max_rate_limit_wait {
-                    return Err(Gap::new(
-                        GapKind::RateLimited,
-                        what,
-                        format!(
-                            "rate limit exhausted (HTTP {}; next reset in {} s) after {attempt} attempt(s)",
-                            response.status.as_u16(),
-                            wait.as_secs()
-                        ),
-                    ));
+                if wait <= self.retry.max_rate_limit_wait && wait_then_retry(wait) {
+                    continue;
                 }
-                std::thread::sleep(wait);
-                continue;
+                return Err(Gap::new(
+                    GapKind::RateLimited,
+                    what,
+                    format!(
+                        "rate limit exhausted (HTTP {}; next reset in {} s, past the retries or the forge deadline) after {attempt} attempt(s)",
+                        response.status.as_u16(),
+                        wait.as_secs()
+                    ),
+                ));
             }
             if response.status.is_server_error() {
                 tracing::debug!(
@@ -483,11 +539,26 @@ impl ApiClient {
                     status = response.status.as_u16(),
                     "server error"
                 );
-                if retries_left {
-                    std::thread::sleep(self.backoff(attempt));
+                if wait_then_retry(self.backoff(attempt)) {
                     continue;
                 }
                 return Err(status_gap(what, response.status, &response.body));
+            }
+            // A success whose JSON ends early was cut short on the way (a proxy, a
+            // reset after the headers): transient too.
+            if response.status.is_success()
+                && serde_json::from_slice::<serde::de::IgnoredAny>(&response.body)
+                    .is_err_and(|e| e.classify() == serde_json::error::Category::Eof)
+            {
+                tracing::debug!(what, attempt, "truncated JSON body");
+                if wait_then_retry(self.backoff(attempt)) {
+                    continue;
+                }
+                return Err(Gap::new(
+                    GapKind::Unavailable,
+                    what,
+                    format!("the response body was truncated JSON, {attempt} time(s)"),
+                ));
             }
             return Ok(response);
         }
