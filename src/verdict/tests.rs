@@ -1,8 +1,10 @@
 //! Unit tests of `verdict`.
 
+use super::vex::vex_matches;
 use super::*;
 use crate::checks::FindingSubject;
 use crate::checks::sca::VULNERABLE_DEPENDENCY;
+use crate::evidence::VexStatement;
 
 fn finding(id: &str, aliases: &[&str], package: &str, version: &str) -> Finding {
     let ecosystem = if package.starts_with('@') {

@@ -1,0 +1,172 @@
+//! VEX statements as waivers: which statement is in force (the newest about a
+//! vulnerability and product), and whether it names a finding's package.
+
+use super::waivers::has_identifier;
+use crate::checks::Finding;
+use crate::evidence::{Evidence, VexStatement};
+
+/// A VEX statement matches by vulnerability id or alias, and only if one of its products
+/// (or their subcomponents, which the reader lists among the products) is a purl naming
+/// the finding's package: same purl type as the finding's ecosystem, same name, and the
+/// same version when the purl has one. A statement with no products, or about "our
+/// product" as a whole, cannot be checked against the dependency, so it waives nothing.
+pub(super) fn vex_matches(st: &VexStatement, f: &Finding) -> bool {
+    statement_ids(st).any(|id| has_identifier(f, id))
+        && st.products.iter().any(|p| product_matches(p, f))
+}
+
+pub(super) fn statement_ids(st: &VexStatement) -> impl Iterator<Item = &String> {
+    std::iter::once(&st.vulnerability).chain(st.aliases.iter())
+}
+
+/// OpenVEX: a later statement about the same vulnerability and product replaces an
+/// earlier one, so `not_affected` followed by `affected` is not a waiver.
+pub(super) fn superseded(entry: &VexEntry, timeline: &[VexEntry], position: usize) -> bool {
+    let st = entry.statement;
+    timeline.iter().enumerate().any(|(k, other)| {
+        let l = other.statement;
+        let same_vuln =
+            statement_ids(l).any(|a| statement_ids(st).any(|b| a.eq_ignore_ascii_case(b)));
+        let same_product = l.products.is_empty()
+            || st.products.is_empty()
+            || l.products.iter().any(|p| st.products.contains(p));
+        same_vuln && same_product && k != position && other.is_newer_than(entry, k, position)
+    })
+}
+
+/// A VEX statement with where it came from and when it was made.
+pub(super) struct VexEntry<'a> {
+    pub(super) sourced: &'a crate::evidence::Sourced<crate::evidence::VexDocument>,
+    pub(super) doc: &'a crate::evidence::VexDocument,
+    pub(super) statement: &'a VexStatement,
+    /// The statement's timestamp, else its document's, when either parses and is not
+    /// after the run.
+    pub(super) time: Option<time::OffsetDateTime>,
+    /// Dated after the run: a claim that cannot have been made yet. It waives nothing,
+    /// and it orders as if undated (by position), so a far-future date cannot make a
+    /// statement outrank every later one.
+    pub(super) future: bool,
+}
+
+impl VexEntry<'_> {
+    /// OpenVEX: the newest statement about a vulnerability and product wins. Without
+    /// usable timestamps on both, the later one in command-line and document order wins.
+    fn is_newer_than(&self, other: &VexEntry, self_pos: usize, other_pos: usize) -> bool {
+        match (self.time, other.time) {
+            (Some(a), Some(b)) if a != b => a > b,
+            _ => self_pos > other_pos,
+        }
+    }
+}
+
+/// Every statement of every readable VEX document, in command-line and document order.
+pub(super) fn vex_timeline(evidence: &Evidence) -> Vec<VexEntry<'_>> {
+    let parse = |s: &Option<String>| {
+        s.as_deref().and_then(|t| {
+            time::OffsetDateTime::parse(t.trim(), &time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+    };
+    let mut out = Vec::new();
+    for sourced in &evidence.vex {
+        let Ok(doc) = &sourced.observed else { continue };
+        for statement in &doc.statements {
+            let time = parse(&statement.timestamp).or_else(|| parse(&doc.timestamp));
+            let future = time.is_some_and(|t| t > evidence.collected_at);
+            out.push(VexEntry {
+                sourced,
+                doc,
+                statement,
+                time: time.filter(|_| !future),
+                future,
+            });
+        }
+    }
+    out
+}
+
+pub(super) fn product_matches(product: &str, f: &Finding) -> bool {
+    let (Some(pkg), Some(ecosystem)) =
+        (f.subject.package.as_deref(), f.subject.ecosystem.as_deref())
+    else {
+        return false;
+    };
+    // A bom-ref or product name the reader could not resolve to a purl says nothing
+    // checkable about this dependency: fail closed and don't waive.
+    let Some(purl) = Purl::parse(product) else {
+        return false;
+    };
+    // The purl type must be the finding's ecosystem: `pkg:npm/p` says nothing about
+    // the crates.io package `p`.
+    match crate::evidence::ecosystem::from_purl(product) {
+        Some(purl_eco)
+            if crate::checks::sca::canonical_ecosystem(purl_eco)
+                == crate::checks::sca::canonical_ecosystem(ecosystem) => {}
+        _ => return false,
+    }
+    // The whole name, namespace included: `pkg:npm/%40acme/lodash` is not `lodash`.
+    let same = |a: &str, b: &str| normalize_name(a) == normalize_name(b);
+    let name_ok = match &purl.namespace {
+        Some(ns) => {
+            same(&format!("{ns}/{}", purl.name), pkg) || same(&format!("{ns}:{}", purl.name), pkg)
+        }
+        None => same(&purl.name, pkg),
+    };
+    // A versioned statement covers that version only; a finding whose version is
+    // unknown cannot be shown to be that version.
+    let version_ok = match (&purl.version, f.subject.version.as_deref()) {
+        (Some(v), Some(fv)) => v == fv,
+        (Some(_), None) => false,
+        (None, _) => true,
+    };
+    name_ok && version_ok
+}
+
+/// Case-insensitive, and PyPI-style `-`/`_`/`.` folding.
+pub(super) fn normalize_name(s: &str) -> String {
+    s.trim().to_ascii_lowercase().replace(['_', '.'], "-")
+}
+
+/// The parts of a package URL vouch compares (`pkg:type/namespace/name@version`).
+pub(super) struct Purl {
+    pub(super) namespace: Option<String>,
+    pub(super) name: String,
+    pub(super) version: Option<String>,
+}
+
+impl Purl {
+    fn parse(s: &str) -> Option<Purl> {
+        let rest = s.trim().strip_prefix("pkg:")?;
+        let rest = rest.split(['?', '#']).next()?;
+        let (path, version) = match rest.rsplit_once('@') {
+            // `@` inside the path is percent-encoded, so the last `@` starts the version.
+            Some((p, v)) if !p.is_empty() => (p, Some(decode(v))),
+            _ => (rest, None),
+        };
+        let mut segments: Vec<String> = path.trim_matches('/').split('/').map(decode).collect();
+        if segments.len() < 2 {
+            return None; // type and name are required
+        }
+        let name = segments.pop()?;
+        let namespace = (segments.len() > 1).then(|| segments[1..].join("/"));
+        Some(Purl {
+            namespace,
+            name,
+            version,
+        })
+    }
+}
+
+pub(super) fn decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+pub(super) fn products_suffix(st: &VexStatement) -> String {
+    if st.products.is_empty() {
+        String::new()
+    } else {
+        format!(", products={}", st.products.join(" "))
+    }
+}
