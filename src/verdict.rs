@@ -180,10 +180,11 @@ pub fn evaluate(policy: &Policy, evidence: &Evidence) -> Verdict {
         });
     }
     let timeline = vex_timeline(evidence);
+    let replaced = superseded(&timeline);
     for (k, entry) in timeline.iter().enumerate() {
         let (sourced, doc, st) = (entry.sourced, entry.doc, entry.statement);
         {
-            if st.status != "not_affected" || entry.future || superseded(entry, &timeline, k) {
+            if st.status != "not_affected" || entry.future || replaced[k] {
                 continue;
             }
             waivers.push(WaiverUse {
@@ -210,6 +211,7 @@ pub fn evaluate(policy: &Policy, evidence: &Evidence) -> Verdict {
         }
     }
 
+    let index = WaiverIndex::new(&candidates);
     let mut controls = Vec::with_capacity(ALL.len());
     for check in ALL {
         let Some(settings) = check.settings(policy) else {
@@ -239,7 +241,7 @@ pub fn evaluate(policy: &Policy, evidence: &Evidence) -> Verdict {
             .filter(|f| f.kind == FindingKind::Violation)
         {
             violations += 1;
-            apply_waivers(check.id(), finding, &candidates, &mut waivers);
+            apply_waivers(check.id(), finding, &candidates, &index, &mut waivers);
         }
         flag_too_broad(check.id(), violations, &before, &candidates, &mut waivers);
         let mut changes = output.changes;
@@ -288,7 +290,8 @@ mod waivers;
 
 use vex::{products_suffix, superseded, vex_timeline};
 use waivers::{
-    Candidate, ExceptionRule, WaiverRule, apply_waivers, describe_match, flag_too_broad,
+    Candidate, ExceptionRule, WaiverIndex, WaiverRule, apply_waivers, describe_match,
+    flag_too_broad,
 };
 
 #[cfg(test)]

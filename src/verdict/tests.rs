@@ -105,3 +105,69 @@ fn vex_matches_by_alias_and_purl_of_the_affected_package() {
         &scoped
     ));
 }
+
+#[test]
+fn the_newest_statement_about_an_id_and_product_supersedes_in_one_pass() {
+    use super::vex::{VexEntry, superseded};
+    let doc = crate::evidence::VexDocument {
+        format: "openvex".into(),
+        author: None,
+        timestamp: None,
+        statements: vec![],
+    };
+    let sourced = crate::evidence::Sourced {
+        source: "v.json".into(),
+        observed: Ok(doc.clone()),
+    };
+    let at = |s: &str| {
+        time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+    };
+    let statements = [
+        statement("CVE-1", &["pkg:cargo/a@1"]), // 0: superseded by 1
+        statement("cve-1", &["pkg:cargo/a@1"]), // 1: newest for a (alias case-insensitive)
+        statement("CVE-1", &["pkg:cargo/b@1"]), // 2: another product: stands
+        statement("CVE-2", &[]),                // 3: every product; superseded by 4
+        statement("CVE-2", &["pkg:cargo/c@1"]), // 4: stands
+        statement("CVE-3", &["pkg:cargo/d@1"]), // 5: dated: outranks the undated 6
+        statement("CVE-3", &["pkg:cargo/d@1"]), // 6
+    ];
+    let times = [
+        None,
+        None,
+        None,
+        None,
+        None,
+        at("2026-01-02T00:00:00Z"),
+        None,
+    ];
+    let timeline: Vec<VexEntry> = statements
+        .iter()
+        .zip(times)
+        .map(|(st, time)| VexEntry {
+            sourced: &sourced,
+            doc: &doc,
+            statement: st,
+            time,
+            future: false,
+        })
+        .collect();
+    assert_eq!(
+        superseded(&timeline),
+        [true, false, false, true, false, false, true]
+    );
+    // 30,000 statements about distinct vulnerabilities: no pairwise comparison.
+    let many: Vec<VexStatement> = (0..30_000)
+        .map(|i| statement(&format!("CVE-2024-{i}"), &["pkg:cargo/x@1"]))
+        .collect();
+    let timeline: Vec<VexEntry> = many
+        .iter()
+        .map(|st| VexEntry {
+            sourced: &sourced,
+            doc: &doc,
+            statement: st,
+            time: None,
+            future: false,
+        })
+        .collect();
+    assert!(superseded(&timeline).iter().all(|s| !s));
+}

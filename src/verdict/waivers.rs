@@ -5,7 +5,9 @@
 //! few lookups, not a pass over every waiver: 200 exceptions over 10,000 results, or
 //! 30,000 VEX statements, stay linear.
 
-use globset::GlobBuilder;
+use std::collections::HashMap;
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use super::WaiverUse;
 use super::vex::vex_matches;
@@ -81,14 +83,123 @@ pub(super) fn flag_too_broad(
     }
 }
 
+/// The candidates by what they name, so a finding is compared only with the waivers
+/// that could match it. Each exception is filed under its most selective selector (id,
+/// else rule, else package, else code); path-only exceptions go into one glob set; a
+/// VEX statement under its vulnerability id and aliases.
+pub(super) struct WaiverIndex {
+    by_id: HashMap<String, Vec<usize>>,
+    by_rule: HashMap<String, Vec<usize>>,
+    by_package: HashMap<String, Vec<usize>>,
+    by_code: HashMap<String, Vec<usize>>,
+    by_path: Option<(GlobSet, Vec<usize>)>,
+}
+
+impl WaiverIndex {
+    /// Indexes `candidates` (positions into it).
+    pub(super) fn new(candidates: &[Candidate]) -> Self {
+        let mut index = WaiverIndex {
+            by_id: HashMap::new(),
+            by_rule: HashMap::new(),
+            by_package: HashMap::new(),
+            by_code: HashMap::new(),
+            by_path: None,
+        };
+        let mut paths = GlobSetBuilder::new();
+        let mut path_candidates = Vec::new();
+        for (k, c) in candidates.iter().enumerate() {
+            match &c.rule {
+                WaiverRule::Vex(st) => {
+                    for id in std::iter::once(&st.vulnerability).chain(&st.aliases) {
+                        index
+                            .by_id
+                            .entry(id.to_ascii_lowercase())
+                            .or_default()
+                            .push(k);
+                    }
+                }
+                WaiverRule::Exception(rule) => {
+                    let m = &rule.exception.matcher;
+                    if let Some(id) = &m.id {
+                        index
+                            .by_id
+                            .entry(id.to_ascii_lowercase())
+                            .or_default()
+                            .push(k);
+                    } else if let Some(r) = &m.rule {
+                        index.by_rule.entry(r.clone()).or_default().push(k);
+                    } else if let Some(pkg) = &m.package {
+                        index
+                            .by_package
+                            .entry(pkg.to_ascii_lowercase())
+                            .or_default()
+                            .push(k);
+                    } else if let Some(code) = &m.code {
+                        index.by_code.entry(code.clone()).or_default().push(k);
+                    } else if let Some(glob) = &m.path
+                        && let Ok(g) = GlobBuilder::new(glob.as_str())
+                            .literal_separator(true)
+                            .build()
+                    {
+                        paths.add(g);
+                        path_candidates.push(k);
+                    }
+                }
+            }
+        }
+        if !path_candidates.is_empty()
+            && let Ok(set) = paths.build()
+        {
+            index.by_path = Some((set, path_candidates));
+        }
+        index
+    }
+
+    /// Positions of the candidates that could match `f`, in candidate order.
+    fn for_finding(&self, f: &Finding) -> Vec<usize> {
+        let mut out = Vec::new();
+        for id in f.subject.id.iter().chain(&f.subject.aliases) {
+            out.extend(
+                self.by_id
+                    .get(&id.to_ascii_lowercase())
+                    .into_iter()
+                    .flatten(),
+            );
+        }
+        if let Some(rule) = &f.subject.rule {
+            out.extend(self.by_rule.get(rule).into_iter().flatten());
+        }
+        if let Some(pkg) = &f.subject.package {
+            out.extend(
+                self.by_package
+                    .get(&pkg.to_ascii_lowercase())
+                    .into_iter()
+                    .flatten(),
+            );
+        }
+        out.extend(self.by_code.get(&f.code).into_iter().flatten());
+        if let (Some((set, positions)), Some(loc)) = (&self.by_path, &f.location) {
+            let path = crate::checks::sast::repo_path(&loc.path, None);
+            if !path.escapes_root {
+                out.extend(set.matches(&path.path).into_iter().map(|i| positions[i]));
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
 /// Attaches the first live matching waiver; counts expired matches for the report.
 pub(super) fn apply_waivers(
     control: &str,
     finding: &mut Finding,
     candidates: &[Candidate],
+    index: &WaiverIndex,
     waivers: &mut [WaiverUse],
 ) {
-    for c in candidates {
+    for k in index.for_finding(finding) {
+        let c = &candidates[k];
         if waivers[c.waiver].control != control || !matches(&c.rule, finding) {
             continue;
         }
