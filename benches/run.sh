@@ -64,6 +64,22 @@ for n in 2000 20000 100000; do
   measure "vouch sbom check --lockfile, $n components" "$DATA/sbom-$n.cdx.json" "$VOUCH" sbom check "$DATA/sbom-$n.cdx.json" --lockfile "$DATA/sbom-$n.lock" --format json=/dev/null
 done
 
+# Fail-closed work of issue 10: the inputs that were quadratic (VEX statements,
+# exceptions x results, Cargo.lock dependency entries) and peak memory per reader.
+[ -f "$DATA/vex-30000.json" ] || python3 benches/gen_scaling.py "$DATA"
+printf 'version: 1\nsca:\n  fail_on: critical\n' > "$DATA/sca-critical.yaml"
+printf 'version: 1\nsbom:\n  require_subject: false\n' > "$DATA/sbom-any.yaml"
+printf 'version: 1\nsast:\n  fail_on: low\n' > "$DATA/sast-low.yaml"
+echo
+echo "| run | input | wall (mean of 5) | peak RSS | peak / input size |"
+echo "|---|---|---|---|---|"
+measure "30,000 VEX statements over 30,000 advisories" "$DATA/vex-30000.json" "$VOUCH" verify --policy "$DATA/sca-critical.yaml" --sca "$DATA/audit-30000.json" --vex "$DATA/vex-30000.json" --format json=/dev/null
+measure "200 path exceptions over 10,000 SARIF results" "$DATA/results-10000.sarif" "$VOUCH" verify --policy "$DATA/exceptions-200.yaml" --sarif "$DATA/results-10000.sarif" --format json=/dev/null
+measure "Cargo.lock of 20,000 packages (60,000 dependency entries) + SBOM" "$DATA/Cargo-20000.lock" "$VOUCH" verify --policy "$DATA/sbom-any.yaml" --sbom "$DATA/sbom-cargo-20000.cdx.json" --lockfile "$DATA/Cargo-20000.lock" --format json=/dev/null
+measure "CycloneDX JSON, 20,000 components" "$DATA/sbom-cargo-20000.cdx.json" "$VOUCH" verify --policy "$DATA/sbom-any.yaml" --sbom "$DATA/sbom-cargo-20000.cdx.json" --format json=/dev/null
+measure "CycloneDX XML, 20,000 components" "$DATA/sbom-20000.cdx.xml" "$VOUCH" verify --policy "$DATA/sbom-any.yaml" --sbom "$DATA/sbom-20000.cdx.xml" --format json=/dev/null
+measure "SARIF 10,000 failing results, all five reports" "$DATA/results-10000.sarif" "$VOUCH" verify --policy "$DATA/sast-low.yaml" --sarif "$DATA/results-10000.sarif" --format json=/dev/null --format sarif=/dev/null --format junit=/dev/null --format markdown=/dev/null --format text=/dev/null
+
 # The reference validator, cyclonedx-python-lib (what cyclonedx-py validates with), on
 # the same files, once each: it takes minutes at 20,000 components.
 if [ ! -x "$DATA/venv/bin/python" ]; then

@@ -15,7 +15,7 @@ use http_body_util::BodyExt;
 use octocrab::Octocrab;
 use serde::de::DeserializeOwned;
 
-use super::transcript::{Answer, Exchange, Playback, Timestamp, Transcript};
+use super::transcript::{Answer, Exchange, Playback, Script, Timestamp, Transcript};
 use crate::evidence::{Gap, GapKind};
 
 /// How hard to try before a request becomes a gap.
@@ -150,6 +150,8 @@ enum Transport {
     },
     /// A saved transcript (`vouch evaluate`): no network.
     Replay(Playback),
+    /// Answers in order, whatever is asked (the fuzzing harness): no network.
+    Scripted(Script),
 }
 
 impl ApiClient {
@@ -197,6 +199,19 @@ impl ApiClient {
         }
     }
 
+    /// A client that answers every request with the next of `answers`, for feeding the
+    /// forge readers arbitrary answers (fuzzing); no network, no waits.
+    pub fn scripted(answers: Vec<Answer>) -> Self {
+        ApiClient {
+            transport: Transport::Scripted(Script::new(answers)),
+            graphql_url: "https://forge.invalid/graphql".into(),
+            retry: RetryPolicy::default(),
+            requests: 0,
+            transcript: Transcript::default(),
+            deadline: std::time::Instant::now(),
+        }
+    }
+
     /// The time, as collection should record it: the clock in a live run (and the
     /// reading is kept), the recorded reading in a replay.
     pub fn now(&mut self) -> time::OffsetDateTime {
@@ -207,6 +222,7 @@ impl ApiClient {
                 now
             }
             Transport::Replay(playback) => playback.now(),
+            Transport::Scripted(_) => time::OffsetDateTime::UNIX_EPOCH,
         }
     }
 
@@ -219,7 +235,7 @@ impl ApiClient {
     fn fits(&self, wait: Duration) -> bool {
         match self.transport {
             Transport::Live { .. } => std::time::Instant::now() + wait < self.deadline,
-            Transport::Replay(_) => true,
+            Transport::Replay(_) | Transport::Scripted(_) => true,
         }
     }
 
@@ -363,6 +379,11 @@ impl ApiClient {
             Request::Get(url) => ("GET", url.as_str(), None),
             Request::Post(url, body) => ("POST", url.as_str(), Some(body)),
         };
+        if let Transport::Scripted(script) = &mut self.transport {
+            self.requests += 1;
+            let answer = script.next();
+            return response_of(answer);
+        }
         if let Transport::Replay(playback) = &mut self.transport {
             let Some(exchange) = playback.answer(method, url, body) else {
                 return Err(Gap::new(
@@ -374,24 +395,7 @@ impl ApiClient {
                 ));
             };
             self.requests += exchange.attempts;
-            return match exchange.answer {
-                Answer::Failed { gap } => Err(gap),
-                answer @ Answer::Response { .. } => {
-                    let body = answer.body_bytes();
-                    let Answer::Response { status, link, .. } = answer else {
-                        unreachable!("matched a response above")
-                    };
-                    let mut headers = http::HeaderMap::new();
-                    if let Some(value) = link.and_then(|l| http::HeaderValue::from_str(&l).ok()) {
-                        headers.insert(http::header::LINK, value);
-                    }
-                    Ok(ApiResponse {
-                        status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
-                        headers,
-                        body,
-                    })
-                }
-            };
+            return response_of(exchange.answer);
         }
         let before = self.requests;
         let outcome = self.send_live(what, request);
@@ -568,6 +572,28 @@ impl ApiClient {
         self.retry
             .backoff
             .saturating_mul(1 << attempt.min(6).saturating_sub(1))
+    }
+}
+
+/// A recorded or scripted answer as the response (or gap) the readers get.
+fn response_of(answer: Answer) -> Result<ApiResponse, Gap> {
+    match answer {
+        Answer::Failed { gap } => Err(gap),
+        answer @ Answer::Response { .. } => {
+            let body = answer.body_bytes();
+            let Answer::Response { status, link, .. } = answer else {
+                unreachable!("matched a response above")
+            };
+            let mut headers = http::HeaderMap::new();
+            if let Some(value) = link.and_then(|l| http::HeaderValue::from_str(&l).ok()) {
+                headers.insert(http::header::LINK, value);
+            }
+            Ok(ApiResponse {
+                status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
+                headers,
+                body,
+            })
+        }
     }
 }
 

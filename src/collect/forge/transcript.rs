@@ -151,6 +151,29 @@ impl Transcript {
     }
 }
 
+/// Answers given in order whatever was asked, for exercising the forge readers with
+/// arbitrary answers (the fuzzing harness); a request past the end gets a 404.
+#[derive(Debug)]
+pub struct Script {
+    answers: std::collections::VecDeque<Answer>,
+}
+
+impl Script {
+    /// Answers `answers`, one per request, in order.
+    pub fn new(answers: Vec<Answer>) -> Self {
+        Script {
+            answers: answers.into(),
+        }
+    }
+
+    /// The next answer.
+    pub fn next(&mut self) -> Answer {
+        self.answers
+            .pop_front()
+            .unwrap_or_else(|| Answer::response(404, None, br#"{"message": "Not Found"}"#))
+    }
+}
+
 /// A transcript being played back: each exchange is answered once, matched by method,
 /// URL and body (so the order of independent reads does not matter), and the clock
 /// readings come back in order.
