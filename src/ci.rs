@@ -18,6 +18,9 @@ pub struct Env {
 /// GitLab's are checked and redacted the same way).
 pub const TOKEN_VARIABLES: &[&str] = &["GITHUB_TOKEN", "GH_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN"];
 
+/// Shortest value a token variable may hold.
+const MIN_TOKEN_LEN: usize = 8;
+
 impl Env {
     /// Snapshot of the current process environment (non-UTF-8 variables are skipped).
     pub fn from_process() -> Self {
@@ -61,6 +64,14 @@ impl Env {
             let Some(value) = self.vars.get(*name).filter(|v| !v.is_empty()) else {
                 continue;
             };
+            // No forge issues tokens this short, and redacting a two-letter "secret"
+            // from every report and refusing every input that contains it helps nobody.
+            if value.len() < MIN_TOKEN_LEN {
+                return Err(format!(
+                    "{name} is {} character(s) long: that is not a forge token (they are {MIN_TOKEN_LEN} or more)",
+                    value.len()
+                ));
+            }
             if !value.bytes().all(|b| b.is_ascii_graphic()) {
                 let what = if value.bytes().any(|b| b == b'\r' || b == b'\n') {
                     "a line break"

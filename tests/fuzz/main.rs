@@ -106,7 +106,8 @@ fn attestation(b: &[u8]) {
     }
     let signers = vouch::verify::provenance::ProvenanceSigner::default();
     ROOT.with(|root| {
-        let _ = vouch::collect::files::attestation::read_attestation_file("fuzz", b, &signers, root);
+        let _ =
+            vouch::collect::files::attestation::read_attestation_file("fuzz", b, &signers, root);
     });
 }
 fn statement(b: &[u8]) {
@@ -150,7 +151,14 @@ fn github(b: &[u8]) {
         commit: Some("1".repeat(40)),
         alerts_ref: Some("refs/heads/main".into()),
     };
-    let _ = forge::collect(&mut gh, "github", "https://api.invalid", "acme/ledger", &request, &|_| {});
+    let _ = forge::collect(
+        &mut gh,
+        "github",
+        "https://api.invalid",
+        "acme/ledger",
+        &request,
+        &|_| {},
+    );
 }
 
 /// Well-formed answers in the order the GitHub reads ask: rules, ruleset, classic
@@ -167,18 +175,100 @@ const GITHUB_ANSWERS: [&str; 7] = [
 
 fn targets() -> Vec<Target> {
     vec![
-        Target { name: "policy", reader: policy, repo_seeds: &["src/policy/starter.yaml", "examples/vouch.yaml"], corpus_seeds: &[], extensions: &[".yaml"] },
-        Target { name: "sarif", reader: sarif, repo_seeds: &["tests/fixtures/sarif", "examples/evidence/codeql.sarif"], corpus_seeds: &["sarif", "sca/gitlab-sast"], extensions: &[".sarif", ".json"] },
-        Target { name: "sca", reader: sca, repo_seeds: &["tests/fixtures/sca"], corpus_seeds: &["sca"], extensions: &[".json"] },
-        Target { name: "vex", reader: vex, repo_seeds: &["examples/evidence/ledger.openvex.json"], corpus_seeds: &[], extensions: &[".json"] },
-        Target { name: "cyclonedx", reader: sbom, repo_seeds: &["tests/fixtures/sbom/app.cdx.json", "examples/evidence/ledger.cdx.json"], corpus_seeds: &["cyclonedx/1.6", "cyclonedx/1.5"], extensions: &[".json", ".xml"] },
-        Target { name: "lockfile", reader: lockfile, repo_seeds: &["examples/evidence/Cargo.lock", "tests/fixtures/sbom/package-lock.json"], corpus_seeds: &[], extensions: &[".lock", ".json"] },
-        Target { name: "attestation", reader: attestation, repo_seeds: &[], corpus_seeds: &["sigstore-conformance/assets/bundle-verify", "slsa-provenance/bundle", "slsa-provenance/misc"], extensions: &[".json", ".jsonl", ".sigstore"] },
-        Target { name: "statement", reader: statement, repo_seeds: &[], corpus_seeds: &["in-toto"], extensions: &[".json"] },
-        Target { name: "certificate", reader: certificate, repo_seeds: &[], corpus_seeds: &["sigstore-conformance/production-trusted-root"], extensions: &[".pem", ".crt", ".json"] },
-        Target { name: "trusted-root", reader: trusted_root, repo_seeds: &["src/verify/roots"], corpus_seeds: &["sigstore-conformance/production-trusted-root"], extensions: &[".json"] },
-        Target { name: "evidence", reader: evidence, repo_seeds: &[], corpus_seeds: &[], extensions: &[".json"] },
-        Target { name: "github", reader: github, repo_seeds: &[], corpus_seeds: &["github-api"], extensions: &[".json"] },
+        Target {
+            name: "policy",
+            reader: policy,
+            repo_seeds: &["src/policy/starter.yaml", "examples/vouch.yaml"],
+            corpus_seeds: &[],
+            extensions: &[".yaml"],
+        },
+        Target {
+            name: "sarif",
+            reader: sarif,
+            repo_seeds: &["tests/fixtures/sarif", "examples/evidence/codeql.sarif"],
+            corpus_seeds: &["sarif", "sca/gitlab-sast"],
+            extensions: &[".sarif", ".json"],
+        },
+        Target {
+            name: "sca",
+            reader: sca,
+            repo_seeds: &["tests/fixtures/sca"],
+            corpus_seeds: &["sca"],
+            extensions: &[".json"],
+        },
+        Target {
+            name: "vex",
+            reader: vex,
+            repo_seeds: &["examples/evidence/ledger.openvex.json"],
+            corpus_seeds: &[],
+            extensions: &[".json"],
+        },
+        Target {
+            name: "cyclonedx",
+            reader: sbom,
+            repo_seeds: &[
+                "tests/fixtures/sbom/app.cdx.json",
+                "examples/evidence/ledger.cdx.json",
+            ],
+            corpus_seeds: &["cyclonedx/1.6", "cyclonedx/1.5"],
+            extensions: &[".json", ".xml"],
+        },
+        Target {
+            name: "lockfile",
+            reader: lockfile,
+            repo_seeds: &[
+                "examples/evidence/Cargo.lock",
+                "tests/fixtures/sbom/package-lock.json",
+            ],
+            corpus_seeds: &[],
+            extensions: &[".lock", ".json"],
+        },
+        Target {
+            name: "attestation",
+            reader: attestation,
+            repo_seeds: &[],
+            corpus_seeds: &[
+                "sigstore-conformance/assets/bundle-verify",
+                "slsa-provenance/bundle",
+                "slsa-provenance/misc",
+            ],
+            extensions: &[".json", ".jsonl", ".sigstore"],
+        },
+        Target {
+            name: "statement",
+            reader: statement,
+            repo_seeds: &[],
+            corpus_seeds: &["in-toto"],
+            extensions: &[".json"],
+        },
+        Target {
+            name: "certificate",
+            reader: certificate,
+            repo_seeds: &[],
+            corpus_seeds: &["sigstore-conformance/production-trusted-root"],
+            extensions: &[".pem", ".crt", ".json"],
+        },
+        Target {
+            name: "trusted-root",
+            reader: trusted_root,
+            repo_seeds: &["src/verify/roots"],
+            corpus_seeds: &["sigstore-conformance/production-trusted-root"],
+            extensions: &[".json"],
+        },
+        Target {
+            name: "evidence",
+            reader: evidence,
+            repo_seeds: &[],
+            corpus_seeds: &[],
+            extensions: &[".json"],
+        },
+        Target {
+            name: "github",
+            reader: github,
+            repo_seeds: &[],
+            corpus_seeds: &["github-api"],
+            extensions: &[".json"],
+        },
     ]
 }
 
@@ -193,15 +283,39 @@ impl Rng {
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
     fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
     }
 }
 
 const TOKENS: &[&[u8]] = &[
-    b"null", b"[]", b"{}", b"\"\"", b"-1", b"0", b"1e999", b"18446744073709551616",
-    b"\"\\u0000\"", b"\"\\ud800\"", b"true", b"\xEF\xBB\xBF", b"<!DOCTYPE x [<!ENTITY a \"aaaa\">]>",
-    b"&a;", b"]]>", b"{\"a\":", b"\"runs\"", b"\"components\"", b"\"vulnerabilities\"",
-    b"\"statements\"", b"\"@context\"", b"\"{0}{1}{0}\"", b"../../", b"%2e%2e/",
+    b"null",
+    b"[]",
+    b"{}",
+    b"\"\"",
+    b"-1",
+    b"0",
+    b"1e999",
+    b"18446744073709551616",
+    b"\"\\u0000\"",
+    b"\"\\ud800\"",
+    b"true",
+    b"\xEF\xBB\xBF",
+    b"<!DOCTYPE x [<!ENTITY a \"aaaa\">]>",
+    b"&a;",
+    b"]]>",
+    b"{\"a\":",
+    b"\"runs\"",
+    b"\"components\"",
+    b"\"vulnerabilities\"",
+    b"\"statements\"",
+    b"\"@context\"",
+    b"\"{0}{1}{0}\"",
+    b"../../",
+    b"%2e%2e/",
 ];
 
 fn mutate(rng: &mut Rng, seed: &[u8], other: &[u8]) -> Vec<u8> {
@@ -367,15 +481,20 @@ fn main() {
     {
         // The watchdog: a call past HANG fails the run with the input that hung.
         let current = current.clone();
-        std::thread::spawn(move || loop {
-            std::thread::sleep(Duration::from_millis(200));
-            let at = CALL_STARTED.load(Ordering::Relaxed);
-            let now = started.elapsed().as_millis() as u64;
-            if at != 0 && now.saturating_sub(at) > HANG.as_millis() as u64 {
-                let (name, input) = current.lock().map(|c| c.clone()).unwrap_or_default();
-                let path = save_failure(&name, "hang", &input);
-                eprintln!("fuzz: {name}: a call ran past {HANG:?}; input saved to {}", path.display());
-                std::process::exit(1);
+        std::thread::spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_millis(200));
+                let at = CALL_STARTED.load(Ordering::Relaxed);
+                let now = started.elapsed().as_millis() as u64;
+                if at != 0 && now.saturating_sub(at) > HANG.as_millis() as u64 {
+                    let (name, input) = current.lock().map(|c| c.clone()).unwrap_or_default();
+                    let path = save_failure(&name, "hang", &input);
+                    eprintln!(
+                        "fuzz: {name}: a call ran past {HANG:?}; input saved to {}",
+                        path.display()
+                    );
+                    std::process::exit(1);
+                }
             }
         });
     }
@@ -406,7 +525,10 @@ fn main() {
             }
             let before = LIVE.load(Ordering::Relaxed);
             PEAK.store(before, Ordering::Relaxed);
-            CALL_STARTED.store(started.elapsed().as_millis().max(1) as u64, Ordering::Relaxed);
+            CALL_STARTED.store(
+                started.elapsed().as_millis().max(1) as u64,
+                Ordering::Relaxed,
+            );
             let outcome = std::panic::catch_unwind(|| (target.reader)(&input));
             CALL_STARTED.store(0, Ordering::Relaxed);
             let peak = PEAK.load(Ordering::Relaxed).saturating_sub(before);
@@ -422,16 +544,27 @@ fn main() {
             };
             if let Some(problem) = problem {
                 let path = save_failure(target.name, &problem, &input);
-                failures.push(format!("{}: {problem}; input saved to {}", target.name, path.display()));
+                failures.push(format!(
+                    "{}: {problem}; input saved to {}",
+                    target.name,
+                    path.display()
+                ));
                 if failures.len() > 20 {
                     break;
                 }
             }
         }
         total += runs;
-        eprintln!("fuzz: {:<13} {runs:>7} inputs from {} seeds", target.name, seeds.len());
+        eprintln!(
+            "fuzz: {:<13} {runs:>7} inputs from {} seeds",
+            target.name,
+            seeds.len()
+        );
     }
-    eprintln!("fuzz: {total} inputs in {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "fuzz: {total} inputs in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     if !failures.is_empty() {
         for f in &failures {
             eprintln!("fuzz: FAIL {f}");
@@ -444,7 +577,9 @@ fn main() {
 }
 
 fn save_failure(target: &str, problem: &str, input: &[u8]) -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-failures").join(target);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/fuzz-failures")
+        .join(target);
     let _ = std::fs::create_dir_all(&dir);
     let name = format!(
         "{}-{:016x}.bin",
@@ -457,5 +592,7 @@ fn save_failure(target: &str, problem: &str, input: &[u8]) -> PathBuf {
 }
 
 fn fnv(b: &[u8]) -> u64 {
-    b.iter().fold(0xcbf2_9ce4_8422_2325, |h, x| (h ^ u64::from(*x)).wrapping_mul(0x100_0000_01b3))
+    b.iter().fold(0xcbf2_9ce4_8422_2325, |h, x| {
+        (h ^ u64::from(*x)).wrapping_mul(0x100_0000_01b3)
+    })
 }

@@ -498,6 +498,18 @@ fn a_token_with_a_line_break_or_whitespace_is_refused_without_being_printed() {
 }
 
 #[test]
+fn a_token_too_short_to_be_one_is_refused_rather_than_redacted_everywhere() {
+    // Once skipped by redaction (under 8 characters): now it cannot be used at all.
+    let (code, _, stderr) = forge_run(Some("abc"), "http://127.0.0.1:9");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("GITHUB_TOKEN is 3 character(s) long"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("abc"), "{stderr}");
+}
+
+#[test]
 fn no_token_is_said_up_front_with_where_vouch_looked() {
     let (code, _, stderr) = forge_run(None, "http://127.0.0.1:9");
     assert_eq!(code, 2, "{stderr}");

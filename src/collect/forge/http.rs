@@ -381,7 +381,7 @@ impl ApiClient {
         };
         if let Transport::Scripted(script) = &mut self.transport {
             self.requests += 1;
-            let answer = script.next();
+            let answer = script.next_answer();
             return response_of(answer);
         }
         if let Transport::Replay(playback) = &mut self.transport {
