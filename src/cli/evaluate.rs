@@ -54,11 +54,46 @@ pub fn run(args: &EvaluateArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Resul
         );
     }
     let loaded = match &args.policy {
-        Some(path) => LoadedPolicy::resolve(Some(path))?,
+        Some(path) => {
+            let given = LoadedPolicy::resolve(Some(path))?;
+            refuse_collection_changes(&recorded, &given)?;
+            given
+        }
         None => recorded,
     };
     loaded.policy.require_a_control(&loaded.name)?;
     report_and_conclude(&loaded, derived, &args.formats, env, stdout_is_tty)
+}
+
+/// Refuses a `--policy` that changes what collection decided: who may sign an
+/// attestation (issuers, identities, certificate extensions, keys), the trusted root,
+/// and which files were read (artifact and attestation globs). Signatures were checked
+/// when the evidence was collected, so such a policy would silently not apply; the
+/// trust map, expected source and every threshold are re-applied.
+fn refuse_collection_changes(recorded: &LoadedPolicy, given: &LoadedPolicy) -> anyhow::Result<()> {
+    let collection = |p: &LoadedPolicy| {
+        p.policy.provenance.as_ref().filter(|s| s.enabled).map(|s| {
+            format!(
+                "{:?}",
+                (
+                    &s.issuers,
+                    &s.identities,
+                    &s.certificate_extensions,
+                    &s.keys,
+                    &s.trusted_root,
+                    &s.artifacts,
+                    &s.attestations,
+                )
+            )
+        })
+    };
+    if collection(recorded) != collection(given) {
+        bail!(
+            "{}: its provenance section changes how the evidence was collected (issuers, identities, certificate_extensions, keys, trusted_root, artifacts or attestations), which `vouch evaluate` cannot re-apply to signatures checked when the run was made; run `vouch verify` with this policy instead",
+            given.name
+        );
+    }
+    Ok(())
 }
 
 /// The evidence the saved inputs give, collected as the original run collected it.

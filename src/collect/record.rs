@@ -198,8 +198,25 @@ pub fn save(
         .iter()
         .flat_map(|s| crate::evidence::secret_forms(s))
         .collect();
+    // A new or empty directory only, every file created anew: an existing file, or a
+    // symlink planted where a file will go (a checkout can carry one), is never
+    // written through.
+    if std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(fail(dir, "is a symlink; give a new or empty directory"));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| fail(dir, format!("cannot create: {e}")))?;
+    if std::fs::read_dir(dir)
+        .map_err(|e| fail(dir, e.to_string()))?
+        .next()
+        .is_some()
+    {
+        return Err(fail(
+            dir,
+            "is not empty; give a new or empty directory for the evidence",
+        ));
+    }
     let inputs_dir = dir.join(INPUTS_DIR);
-    std::fs::create_dir_all(&inputs_dir)
+    std::fs::create_dir(&inputs_dir)
         .map_err(|e| fail(&inputs_dir, format!("cannot create: {e}")))?;
     let mut files = Vec::new();
     let mut artifacts = Vec::new();
@@ -238,12 +255,15 @@ pub fn save(
     if let Some(transcript) = transcript {
         let bytes = serde_json::to_vec_pretty(transcript)
             .map_err(|e| fail(&dir.join(TRANSCRIPT_FILE), e.to_string()))?;
+        no_secret(&dir.join(TRANSCRIPT_FILE), &bytes, &forms)?;
         files.push(write_file(dir, TRANSCRIPT_FILE, &bytes)?);
     }
     let mut evidence_bytes = Vec::new();
     crate::report::json::write_safe_json(&mut evidence_bytes, evidence)
         .map_err(|e| fail(&dir.join(EVIDENCE_FILE), e.to_string()))?;
     evidence_bytes.push(b'\n');
+    no_secret(&dir.join(EVIDENCE_FILE), &evidence_bytes, &forms)?;
+    no_secret(&dir.join(POLICY_FILE), policy, &forms)?;
     files.push(write_file(dir, EVIDENCE_FILE, &evidence_bytes)?);
     files.push(write_file(dir, POLICY_FILE, policy)?);
     let manifest = Manifest {
@@ -256,6 +276,7 @@ pub fn save(
     };
     let bytes = serde_json::to_vec_pretty(&manifest)
         .map_err(|e| fail(&dir.join(MANIFEST_FILE), e.to_string()))?;
+    no_secret(&dir.join(MANIFEST_FILE), &bytes, &forms)?;
     write_file(dir, MANIFEST_FILE, &bytes)?;
     Ok(())
 }
@@ -276,23 +297,42 @@ fn copy_checked(
             "the file changed while vouch ran: the copy would not be what was evaluated",
         ));
     }
+    no_secret(from, &bytes, secrets).map_err(|_| {
+        fail(
+            from,
+            "the file contains the forge token, so it is not copied into the evidence directory; remove the token from it (or run without --evidence-out)",
+        )
+    })?;
+    create_new(to, &bytes)
+}
+
+/// Writes a file that must not exist yet (`O_EXCL`: a symlink in its place fails too).
+fn create_new(path: &Path, bytes: &[u8]) -> Result<(), RecordError> {
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| fail(path, e.to_string()))?;
+    out.write_all(bytes).map_err(|e| fail(path, e.to_string()))
+}
+
+/// Refuses to write a buffer that holds a secret in any of its forms.
+fn no_secret(path: &Path, bytes: &[u8], secrets: &[String]) -> Result<(), RecordError> {
     if secrets
         .iter()
         .any(|s| bytes.windows(s.len()).any(|w| w == s.as_bytes()))
     {
         return Err(fail(
-            from,
-            "the file contains the forge token, so it is not copied into the evidence directory; remove the token from it (or run without --evidence-out)",
+            path,
+            "would contain the forge token, so the evidence directory is not written",
         ));
     }
-    let mut out = std::fs::File::create(to).map_err(|e| fail(to, e.to_string()))?;
-    out.write_all(&bytes).map_err(|e| fail(to, e.to_string()))?;
     Ok(())
 }
 
 fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<RecordedFile, RecordError> {
     let path = dir.join(name);
-    std::fs::write(&path, bytes).map_err(|e| fail(&path, e.to_string()))?;
+    create_new(&path, bytes)?;
     Ok(RecordedFile {
         path: name.to_string(),
         input: None,
@@ -353,6 +393,18 @@ pub fn load(dir: &Path) -> Result<SavedRun, RecordError> {
             ));
         }
         let path = dir.join(relative);
+        // A symlink (the file, or a folder on the way to it) could make the directory
+        // vouch for a file outside it.
+        let mut walked = dir.to_path_buf();
+        for part in relative.components() {
+            walked.push(part);
+            if std::fs::symlink_metadata(&walked).is_ok_and(|m| m.file_type().is_symlink()) {
+                return Err(fail(
+                    &walked,
+                    "is a symlink: a saved file must be in the directory itself",
+                ));
+            }
+        }
         let content = super::input::read_file(&path).map_err(|e| fail(&path, e.to_string()))?;
         let digest = hex::encode(Sha256::digest(&content));
         if digest != file.sha256 || content.len() as u64 != file.size {

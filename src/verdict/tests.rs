@@ -128,8 +128,10 @@ fn the_newest_statement_about_an_id_and_product_supersedes_in_one_pass() {
         statement("CVE-1", &["pkg:cargo/b@1"]), // 2: another product: stands
         statement("CVE-2", &[]),                // 3: every product; superseded by 4
         statement("CVE-2", &["pkg:cargo/c@1"]), // 4: stands
-        statement("CVE-3", &["pkg:cargo/d@1"]), // 5: dated: outranks the undated 6
-        statement("CVE-3", &["pkg:cargo/d@1"]), // 6
+        statement("CVE-3", &["pkg:cargo/d@1"]), // 5: dated; the undated 6 comes later
+        statement("CVE-3", &["pkg:cargo/d@1"]), // 6: undated: position decides
+        statement("CVE-4", &["pkg:cargo/e@1"]), // 7: dated later than 8: stands
+        statement("CVE-4", &["pkg:cargo/e@1"]), // 8: dated earlier: superseded
     ];
     let times = [
         None,
@@ -139,6 +141,8 @@ fn the_newest_statement_about_an_id_and_product_supersedes_in_one_pass() {
         None,
         at("2026-01-02T00:00:00Z"),
         None,
+        at("2026-03-01T00:00:00Z"),
+        at("2026-02-01T00:00:00Z"),
     ];
     let timeline: Vec<VexEntry> = statements
         .iter()
@@ -153,7 +157,7 @@ fn the_newest_statement_about_an_id_and_product_supersedes_in_one_pass() {
         .collect();
     assert_eq!(
         superseded(&timeline),
-        [true, false, false, true, false, false, true]
+        [true, false, false, true, false, true, false, false, true]
     );
     // 30,000 statements about distinct vulnerabilities: no pairwise comparison.
     let many: Vec<VexStatement> = (0..30_000)

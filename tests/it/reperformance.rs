@@ -252,3 +252,87 @@ fn the_published_evidence_schema_is_current_and_saved_evidence_follows_it() {
         json!({"Err": {"kind": "malformed", "source": "a.json", "detail": "x"}});
     assert!(!super::support::errors(&schema, &gap).is_empty());
 }
+
+#[test]
+fn evidence_is_written_only_into_a_new_or_empty_directory_never_through_a_symlink() {
+    let dir = tempdir();
+    let audit = write(dir.path(), "audit.json", AUDIT);
+    let policy = write(dir.path(), "vouch.yaml", "version: 1\nsca: {}\n");
+    let run_into = |out: &Path| {
+        run(vouch()
+            .arg("verify")
+            .arg("--policy")
+            .arg(&policy)
+            .arg("--sca")
+            .arg(&audit)
+            .arg("--evidence-out")
+            .arg(out))
+    };
+    // A checkout that carries `evidence/policy.yaml` as a symlink to a file of the runner.
+    let victim = write(dir.path(), "victim.txt", "keep me");
+    let planted = dir.path().join("planted");
+    std::fs::create_dir(&planted).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&victim, planted.join("policy.yaml")).unwrap();
+    let (code, _, stderr) = run_into(&planted);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("is not empty"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    #[cfg(unix)]
+    {
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(dir.path().join("elsewhere"), &link).unwrap();
+        let (code, _, stderr) = run_into(&link);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("is a symlink"), "{stderr}");
+    }
+}
+
+#[test]
+fn a_saved_file_replaced_by_a_symlink_is_refused() {
+    let dir = tempdir();
+    let out = failing_run(dir.path());
+    let stored = out.join(format!("inputs/{}", sha256(AUDIT.as_bytes())));
+    let elsewhere = write(dir.path(), "elsewhere.json", AUDIT);
+    std::fs::remove_file(&stored).unwrap();
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(&elsewhere, &stored).unwrap();
+        let (code, _, stderr) = evaluate(&out);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("is a symlink"), "{stderr}");
+    }
+}
+
+#[test]
+fn a_policy_that_changes_who_may_sign_is_not_re_applied_offline() {
+    let dir = tempdir();
+    let out = failing_run(dir.path());
+    let stricter = write(
+        dir.path(),
+        "stricter.yaml",
+        "version: 1\nsca: {}\nprovenance:\n  identities: ['^https://github.com/acme/']\n",
+    );
+    let (code, _, stderr) = run(vouch()
+        .arg("evaluate")
+        .arg(&out)
+        .arg("--policy")
+        .arg(&stricter));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("run `vouch verify` with this policy"),
+        "{stderr}"
+    );
+    // A stricter threshold is re-applied as before.
+    let threshold = write(
+        dir.path(),
+        "threshold.yaml",
+        "version: 1\nsca: {fail_on: critical}\n",
+    );
+    let (code, _, stderr) = run(vouch()
+        .arg("evaluate")
+        .arg(&out)
+        .arg("--policy")
+        .arg(&threshold));
+    assert_eq!(code, 0, "{stderr}");
+}
