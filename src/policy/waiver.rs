@@ -181,13 +181,13 @@ pub struct ExpiryDate(pub Date);
 impl ExpiryDate {
     /// Whether the exception is still honored at `now`.
     pub fn is_live_at(self, now: OffsetDateTime) -> bool {
-        now.to_offset(time::UtcOffset::UTC).date() <= self.0
+        utc_date(now) <= self.0
     }
 
     /// Whether the expiry lies more than `max_days` days after `now`'s day (UTC): such
     /// an exception is not time-boxed, whatever its date says.
     pub fn exceeds_lifetime(self, now: OffsetDateTime, max_days: u32) -> bool {
-        let today = now.to_offset(time::UtcOffset::UTC).date();
+        let today = utc_date(now);
         (self.0 - today).whole_days() > i64::from(max_days)
     }
 
@@ -197,6 +197,14 @@ impl ExpiryDate {
             .format(format_description!("[year]-[month]-[day]"))
             .expect("dates always format")
     }
+}
+
+/// The UTC date of `now`; a time whose UTC date is out of range (an edited
+/// `9999-12-31T23:59:59-23:59`) counts as the last representable day, so no exception
+/// is live then.
+fn utc_date(now: OffsetDateTime) -> Date {
+    now.checked_to_offset(time::UtcOffset::UTC)
+        .map_or(Date::MAX, |t| t.date())
 }
 
 impl<'de> Deserialize<'de> for ExpiryDate {

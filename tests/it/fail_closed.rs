@@ -36,11 +36,11 @@ fn sarif(results: &str) -> String {
 #[test]
 fn sarif_results_that_are_not_failures_or_are_gone_do_not_gate() {
     let results = [
-        r#"{"ruleId":"r","level":"error","kind":"pass","message":{"text":"checked, fine"}}"#,
-        r#"{"ruleId":"r","level":"error","kind":"notApplicable","message":{"text":"n/a"}}"#,
+        r#"{"ruleId":"r","level":"none","kind":"pass","message":{"text":"checked, fine"}}"#,
+        r#"{"ruleId":"r","kind":"notApplicable","message":{"text":"n/a"}}"#,
         r#"{"ruleId":"r","kind":"informational","message":{"text":"fyi"}}"#,
-        r#"{"ruleId":"r","level":"error","kind":"review","message":{"text":"look"}}"#,
-        r#"{"ruleId":"r","level":"error","kind":"open","message":{"text":"unsure"}}"#,
+        r#"{"ruleId":"r","level":"none","kind":"review","message":{"text":"look"}}"#,
+        r#"{"ruleId":"r","kind":"open","message":{"text":"unsure"}}"#,
         r#"{"ruleId":"r","level":"error","baselineState":"absent","message":{"text":"fixed since"}}"#,
     ]
     .join(",");
@@ -65,6 +65,16 @@ fn sarif_results_that_are_not_failures_or_are_gone_do_not_gate() {
     );
     assert_eq!(code, 1);
     assert_eq!(codes(&report, "sast"), ["sast/result-over-threshold"]);
+
+    // A `pass` at level `error` contradicts itself (SARIF §3.27.9): refused, not dropped.
+    let contradictory = r#"{"ruleId":"r","level":"error","kind":"pass","message":{"text":"?"}}"#;
+    let (code, report, _) = verify(
+        "version: 1\nsast: { fail_on: low }\n",
+        &[("a.sarif", &sarif(contradictory))],
+        &["--sarif", "a.sarif"],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(codes(&report, "sast"), ["sast/unreadable-report"]);
 }
 
 #[test]

@@ -172,6 +172,18 @@ fn normalize_run(run: Run, run_index: usize) -> Result<SastRun, String> {
         let at = |e: String| format!("runs[{run_index}].results[{i}].{e}");
         let rule_id = result.rule_id.or_else(|| rule.map(|r| r.id.clone()));
         let kind = result.kind.unwrap_or_default();
+        // §3.27.9: a result that is not a `fail` has level `none` or none at all. A
+        // `pass` at level `error` contradicts itself; dropping it as "not a problem"
+        // would trust the half that lets it through.
+        if !kind.is_fail()
+            && let Some(level) = result.level.filter(|l| *l != SarifLevel::None)
+        {
+            return Err(at(format!(
+                "kind `{}` with level `{}`: SARIF allows level none (or none given) for a kind other than fail",
+                kind.as_str(),
+                level.as_str()
+            )));
+        }
         // §3.27.10: a result that is not a `fail` defaults to level `none`.
         let level = result.level.unwrap_or_else(|| {
             if !kind.is_fail() {
@@ -305,6 +317,13 @@ fn resolve_message(message: Message, rule: Option<&Rule>) -> String {
 const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 const TRUNCATED: &str = " [message truncated]";
 
+/// The position of the `}` closing a `{digits}` placeholder at the start of `tail`:
+/// only the digits are read, so a template of ten thousand `{` stays linear.
+fn placeholder_end(tail: &str) -> Option<usize> {
+    let digits = tail[1..].bytes().take_while(u8::is_ascii_digit).count();
+    (digits > 0 && tail.as_bytes().get(1 + digits) == Some(&b'}')).then_some(1 + digits)
+}
+
 /// Substitutes `{n}` placeholders with `arguments[n]` in one pass (SARIF §3.11.5):
 /// an argument's own text is never searched again for placeholders, so a message
 /// cannot expand itself. `{{` and `}}` stand for literal braces; a placeholder with no
@@ -335,10 +354,7 @@ fn format_message(template: &str, arguments: &[String]) -> String {
             ("{", 2)
         } else if tail.starts_with("}}") {
             ("}", 2)
-        } else if let Some(close) = tail
-            .find('}')
-            .filter(|c| *c > 1 && tail[1..*c].bytes().all(|b| b.is_ascii_digit()))
-        {
+        } else if let Some(close) = placeholder_end(tail) {
             let arg = tail[1..close]
                 .parse::<usize>()
                 .ok()

@@ -239,6 +239,15 @@ impl ApiClient {
         }
     }
 
+    /// In a replay, whether the original run sent this GraphQL request once more (so
+    /// that the replay retries when, and only when, the live run did); always true live.
+    fn replayed_again(&self, body: &serde_json::Value) -> bool {
+        match &self.transport {
+            Transport::Replay(playback) => playback.has("POST", &self.graphql_url, Some(body)),
+            _ => true,
+        }
+    }
+
     /// Waits between attempts; a replay never waits (its answers are recorded).
     fn pause(&self, wait: Duration) {
         if matches!(self.transport, Transport::Live { .. }) {
@@ -335,7 +344,10 @@ impl ApiClient {
             // GraphQL reports its rate limit inside a 200: wait it out like REST's.
             if first.kind.as_deref() == Some("RATE_LIMITED") && attempt <= self.retry.max_retries {
                 let wait = rate_limit_reset_wait(&response).unwrap_or(Duration::from_secs(60));
-                if wait <= self.retry.max_rate_limit_wait && self.fits(wait) {
+                if wait <= self.retry.max_rate_limit_wait
+                    && self.fits(wait)
+                    && self.replayed_again(&body)
+                {
                     tracing::debug!(
                         what,
                         attempt,
@@ -353,6 +365,7 @@ impl ApiClient {
                 && is_transient_graphql_error(&first.message)
                 && attempt <= self.retry.max_retries
                 && self.fits(self.backoff(attempt))
+                && self.replayed_again(&body)
             {
                 tracing::debug!(what, attempt, "GraphQL query timed out on the server");
                 self.pause(self.backoff(attempt));
@@ -394,7 +407,7 @@ impl ApiClient {
                     ),
                 ));
             };
-            self.requests += exchange.attempts;
+            self.requests = self.requests.saturating_add(exchange.attempts);
             return response_of(exchange.answer);
         }
         let before = self.requests;
@@ -660,7 +673,7 @@ fn rate_limit_wait(response: &ApiResponse) -> Option<Duration> {
     if let Some(reset) = header("x-ratelimit-reset").and_then(|v| v.parse::<i64>().ok()) {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         return Some(Duration::from_secs(
-            u64::try_from(reset - now).unwrap_or(0).max(1),
+            u64::try_from(reset.saturating_sub(now)).unwrap_or(0).max(1),
         ));
     }
     Some(Duration::from_secs(60))
@@ -678,7 +691,7 @@ fn rate_limit_reset_wait(response: &ApiResponse) -> Option<Duration> {
         .ok()?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     Some(Duration::from_secs(
-        u64::try_from(reset - now).unwrap_or(0).max(1),
+        u64::try_from(reset.saturating_sub(now)).unwrap_or(0).max(1),
     ))
 }
 

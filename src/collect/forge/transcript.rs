@@ -133,6 +133,8 @@ impl Transcript {
             }
         };
         for exchange in &mut self.exchanges {
+            // A `Link` a server sent can carry the token into the next request's URL.
+            scrub(&mut exchange.url);
             match &mut exchange.answer {
                 Answer::Response {
                     body,
@@ -224,6 +226,14 @@ impl Playback {
         self.by_request
             .get_mut(&key(method, url, request))?
             .pop_front()
+    }
+
+    /// Whether the original run made this request (again): a replay retries exactly
+    /// when the live run did, whatever the waits would be now.
+    pub fn has(&self, method: &str, url: &str, request: Option<&serde_json::Value>) -> bool {
+        self.by_request
+            .get(&key(method, url, request))
+            .is_some_and(|pending| !pending.is_empty())
     }
 
     /// The next recorded clock reading; the Unix epoch when the original run took no

@@ -155,6 +155,14 @@ pub fn parse(bytes: &[u8]) -> Result<Element, String> {
                     }
                 }
             }
+            Event::DocType(_) => {
+                // A DTD could declare entities or default attributes another reader
+                // would apply and vouch would not: an SBOM has none.
+                return Err(format!(
+                    "line {}: a DOCTYPE declaration: CycloneDX XML has none, and vouch reads no DTD",
+                    lines.line_at(bytes, position)
+                ));
+            }
             Event::Eof => break,
             _ => {}
         }

@@ -119,13 +119,7 @@ pub(super) fn read_v2(source: &str, bytes: &[u8]) -> Result<ScaReport, Gap> {
             ),
         ));
     }
-    // A license, misconfiguration or secret scan (or one that found nothing to scan)
-    // checked no dependency: reading it as "0 vulnerabilities" would pass the gate.
-    let scanned_packages = report.results.iter().any(|r| {
-        matches!(r.class.as_deref(), Some("os-pkgs" | "lang-pkgs"))
-            || (r.class.is_none() && r.kind.is_some())
-    });
-    if !scanned_packages {
+    if !scanned_packages(&report.results) {
         return Err(Gap::new(
             GapKind::Unsupported,
             source,
@@ -140,9 +134,26 @@ pub(super) fn read_v2(source: &str, bytes: &[u8]) -> Result<ScaReport, Gap> {
     })
 }
 
+/// Whether any result is a package scan. A license, misconfiguration or secret scan
+/// (or one that found nothing to scan) checked no dependency: reading it as
+/// "0 vulnerabilities" would pass the gate.
+fn scanned_packages(results: &[TargetResult]) -> bool {
+    results.iter().any(|r| {
+        matches!(r.class.as_deref(), Some("os-pkgs" | "lang-pkgs"))
+            || (r.class.is_none() && r.kind.is_some())
+    })
+}
+
 /// Reads a legacy (top-level list) trivy report.
 pub(super) fn read_legacy(source: &str, bytes: &[u8]) -> Result<ScaReport, Gap> {
     let results: Vec<TargetResult> = json::parse(source, WHAT_LEGACY, bytes)?;
+    if !scanned_packages(&results) {
+        return Err(super::nothing_scanned(
+            source,
+            WHAT_LEGACY,
+            "no target has a package type (`Type`), so no dependency was scanned",
+        ));
+    }
     Ok(ScaReport {
         scanner: Scanner::Trivy,
         scanner_version: None,
