@@ -372,7 +372,7 @@ fn direct_push(p: &PeerReviewPolicy, commit: &BranchCommit, out: &mut CheckOutpu
             out.findings.push(
                 DIRECT_PUSH
                     .finding(format!(
-                        "{} by {} reached the branch without a pull request: {}",
+                        "{} by {}: expected a merged pull request, got a direct push: {}",
                         short(&commit.sha),
                         commit.author,
                         commit.title
@@ -574,7 +574,7 @@ fn report_shortfall(
         ..Default::default()
     };
     let head = format!(
-        "PR #{} \"{}\" by {} (merged by {}): {counted} of {} independent approval(s)",
+        "PR #{} \"{}\" by {} (merged by {}): expected {} independent approval(s) on the merged head, got {counted}",
         change.number,
         change.title,
         change.author.login,

@@ -2048,3 +2048,49 @@ fn a_violated_requirement_says_what_was_required_and_what_was_found() {
         assert!(m.contains("expected ") && m.contains(", got "), "{m}");
     }
 }
+
+#[test]
+fn a_peer_review_finding_says_what_was_required_and_what_was_found() {
+    let gh = MockGitHub::start();
+    gh.graphql(
+        "history(",
+        history(
+            &[
+                (
+                    HEAD,
+                    MID,
+                    vec![pr(
+                        12,
+                        "alice",
+                        &["alice"],
+                        "a12",
+                        HEAD,
+                        &[("alice", "APPROVED", "a12")],
+                    )],
+                ),
+                (MID, BASE, vec![]),
+            ],
+            None,
+        ),
+    );
+    let (code, report, _) = gh.verify("version: 1\npeer_review: {}\n", &["--range", &range()]);
+    assert_eq!(code, 1);
+    let messages: Vec<String> = control(&report, "peer-review")["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        messages.iter().any(|m| m.contains(
+            "expected 1 independent approval(s) on the merged head, got 0; alice is the PR author"
+        )),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("expected a merged pull request, got a direct push")),
+        "{messages:?}"
+    );
+}
