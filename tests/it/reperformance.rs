@@ -38,6 +38,18 @@ fn evaluate(dir: &Path) -> (i32, String, String) {
     run(vouch().arg("evaluate").arg(dir).args(["--format", "json"]))
 }
 
+/// `vouch evaluate DIR --policy POLICY`.
+fn evaluate_with(dir: &Path, policy: &Path) -> (i32, String, String) {
+    run(vouch().arg("evaluate").arg(dir).arg("--policy").arg(policy))
+}
+
+/// `vouch evaluate DIR` refuses the directory (exit 2), saying `says`.
+fn assert_refused(dir: &Path, says: &str) {
+    let (code, _, stderr) = evaluate(dir);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains(says), "{stderr}");
+}
+
 fn read_json(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
@@ -141,9 +153,7 @@ fn a_swapped_policy_or_input_is_refused() {
     let out = failing_run(dir.path());
     let stored = out.join(format!("inputs/{}", sha256(AUDIT.as_bytes())));
     std::fs::write(&stored, AUDIT.replace("\"count\": 1", "\"count\": 0")).unwrap();
-    let (code, _, stderr) = evaluate(&out);
-    assert_eq!(code, 2);
-    assert!(stderr.contains("edited"), "{stderr}");
+    assert_refused(&out, "edited");
 
     // A manifest that points outside the directory is refused before anything is read.
     let dir = tempdir();
@@ -151,12 +161,7 @@ fn a_swapped_policy_or_input_is_refused() {
     let mut manifest = read_json(&out.join("manifest.json"));
     manifest["files"][0]["path"] = json!("../../etc/passwd");
     std::fs::write(out.join("manifest.json"), manifest.to_string()).unwrap();
-    let (code, _, stderr) = evaluate(&out);
-    assert_eq!(code, 2);
-    assert!(
-        stderr.contains("not a path inside the directory"),
-        "{stderr}"
-    );
+    assert_refused(&out, "not a path inside the directory");
 }
 
 #[test]
@@ -164,9 +169,7 @@ fn a_directory_without_a_manifest_is_not_re_performed() {
     let dir = tempdir();
     let out = failing_run(dir.path());
     std::fs::remove_file(out.join("manifest.json")).unwrap();
-    let (code, _, stderr) = evaluate(&out);
-    assert_eq!(code, 2);
-    assert!(stderr.contains("manifest"), "{stderr}");
+    assert_refused(&out, "manifest");
 }
 
 #[test]
@@ -298,9 +301,7 @@ fn a_saved_file_replaced_by_a_symlink_is_refused() {
     #[cfg(unix)]
     {
         std::os::unix::fs::symlink(&elsewhere, &stored).unwrap();
-        let (code, _, stderr) = evaluate(&out);
-        assert_eq!(code, 2, "{stderr}");
-        assert!(stderr.contains("is a symlink"), "{stderr}");
+        assert_refused(&out, "is a symlink");
     }
 }
 
@@ -313,11 +314,7 @@ fn a_policy_that_changes_who_may_sign_is_not_re_applied_offline() {
         "stricter.yaml",
         "version: 1\nsca: {}\nprovenance:\n  identities: ['^https://github.com/acme/']\n",
     );
-    let (code, _, stderr) = run(vouch()
-        .arg("evaluate")
-        .arg(&out)
-        .arg("--policy")
-        .arg(&stricter));
+    let (code, _, stderr) = evaluate_with(&out, &stricter);
     assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains("run `vouch verify` with this policy"),
@@ -329,10 +326,6 @@ fn a_policy_that_changes_who_may_sign_is_not_re_applied_offline() {
         "threshold.yaml",
         "version: 1\nsca: {fail_on: critical}\n",
     );
-    let (code, _, stderr) = run(vouch()
-        .arg("evaluate")
-        .arg(&out)
-        .arg("--policy")
-        .arg(&threshold));
+    let (code, _, stderr) = evaluate_with(&out, &threshold);
     assert_eq!(code, 0, "{stderr}");
 }
