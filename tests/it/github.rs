@@ -16,6 +16,21 @@ pub const CANARY: &str = "ghp_CANARY0123456789abcdefCANARY0123456789";
 pub struct MockGitHub {
     pub runtime: tokio::runtime::Runtime,
     pub server: MockServer,
+    /// How long every answer mounted with [`MockGitHub::get`] / [`MockGitHub::graphql`]
+    /// takes, so that requests in flight together overlap.
+    latency: Option<std::time::Duration>,
+    /// When each request arrived.
+    arrivals: std::sync::Arc<std::sync::Mutex<Vec<std::time::Instant>>>,
+}
+
+/// Records each request's arrival and matches nothing: mounted first, it sees them all.
+struct Arrivals(std::sync::Arc<std::sync::Mutex<Vec<std::time::Instant>>>);
+
+impl wiremock::Match for Arrivals {
+    fn matches(&self, _: &wiremock::Request) -> bool {
+        self.0.lock().unwrap().push(std::time::Instant::now());
+        false
+    }
 }
 
 impl MockGitHub {
@@ -26,7 +41,54 @@ impl MockGitHub {
             .build()
             .unwrap();
         let server = runtime.block_on(MockServer::start());
-        MockGitHub { runtime, server }
+        let gh = MockGitHub {
+            runtime,
+            server,
+            latency: None,
+            arrivals: Default::default(),
+        };
+        gh.mount(
+            Mock::given(Arrivals(gh.arrivals.clone()))
+                .respond_with(ResponseTemplate::new(599))
+                .with_priority(1),
+        );
+        gh
+    }
+
+    /// A mock whose every answer takes `latency`, as a distant forge's would.
+    pub fn with_latency(latency: std::time::Duration) -> Self {
+        MockGitHub {
+            latency: Some(latency),
+            ..MockGitHub::start()
+        }
+    }
+
+    /// Sequential round trips: the longest chain of requests each sent after the
+    /// previous one's answer came back (with [`MockGitHub::with_latency`], an answer
+    /// comes back `latency` after its request arrived). Requests in flight together
+    /// count once; requests sent one after another count each. A count, not a timing:
+    /// the latency only has to be long enough for concurrent requests to overlap.
+    pub fn round_trips(&self) -> usize {
+        let latency = self.latency.expect("round trips need a latency");
+        let mut arrivals = self.arrivals.lock().unwrap().clone();
+        arrivals.sort();
+        let mut chain = 0;
+        let mut free_at: Option<std::time::Instant> = None;
+        for at in arrivals {
+            if free_at.is_none_or(|t| at >= t) {
+                chain += 1;
+                free_at = Some(at + latency);
+            }
+        }
+        chain
+    }
+
+    fn template(&self, status: u16) -> ResponseTemplate {
+        let template = ResponseTemplate::new(status);
+        match self.latency {
+            Some(latency) => template.set_delay(latency),
+            None => template,
+        }
     }
 
     pub fn mount(&self, mock: Mock) {
@@ -37,7 +99,7 @@ impl MockGitHub {
         self.mount(
             Mock::given(method("GET"))
                 .and(path(p))
-                .respond_with(ResponseTemplate::new(status).set_body_json(body)),
+                .respond_with(self.template(status).set_body_json(body)),
         );
     }
 
@@ -46,7 +108,7 @@ impl MockGitHub {
             Mock::given(method("POST"))
                 .and(path("/graphql"))
                 .and(body_string_contains(contains))
-                .respond_with(ResponseTemplate::new(200).set_body_json(body)),
+                .respond_with(self.template(200).set_body_json(body)),
         );
     }
 
@@ -758,8 +820,14 @@ fn a_persistent_server_error_is_an_error_and_exits_1() {
 }
 
 /// A linear history of `n` squash-merged PRs above BASE, served 50 commits per page as
-/// GitHub serves vouch's `history(first: 50)` (cursor = index of the next page's first node).
+/// GitHub serves vouch's `history(first: 50)`.
 fn mount_long_history(gh: &MockGitHub, n: usize) {
+    mount_history_pages(gh, n, true)
+}
+
+/// [`mount_long_history`] with GitHub's cursors, or with opaque ones (`page-K`) that
+/// give vouch nothing to fetch ahead with.
+fn mount_history_pages(gh: &MockGitHub, n: usize, github_cursors: bool) {
     let sha = |i: usize| {
         if i == 0 {
             HEAD.to_string()
@@ -800,25 +868,37 @@ fn mount_long_history(gh: &MockGitHub, n: usize) {
             .iter()
             .map(|(a, b, c)| (a.as_str(), b.as_str(), c.clone()))
             .collect();
-        let next = (end < total).then(|| end.to_string());
-        let body = history(&refs, next.as_deref());
+        // GitHub's history cursors: "<head oid> <index of the page's last commit>".
+        let cursor_after = |last: usize| {
+            if github_cursors {
+                format!("{HEAD} {last}")
+            } else {
+                format!("page-{}", last + 1)
+            }
+        };
+        let next = (end < total).then(|| cursor_after(end - 1));
+        let mut body = history(&refs, next.as_deref());
         let cursor = if start == 0 {
+            // The first page carries the commit counts that size the prefetch.
+            body["data"]["repository"]["head"]["history"]["totalCount"] = json!(total);
+            body["data"]["repository"]["base"]["ancestors"] = json!({"totalCount": 1});
             "\"cursor\":null".to_string()
         } else {
-            format!("\"cursor\":\"{start}\"")
+            format!("\"cursor\":\"{}\"", cursor_after(start - 1))
         };
         gh.graphql(&cursor, body);
         start = end;
     }
 }
 
-/// API economy: requests for a release of N merged changes, protection and checks
-/// included. Counting requests is deterministic, so this is a test, not a timing; the
-/// counts are recorded in BENCHMARKS.md (run with `-- --nocapture` to see them).
+/// API economy: requests and sequential round trips for a release of N merged
+/// changes, protection and checks included. Both are counts at the mock, not timings
+/// (the mock's latency only makes concurrent requests overlap); they are recorded in
+/// BENCHMARKS.md (run with `-- --nocapture` to see them).
 #[test]
 fn api_economy_stays_within_budget() {
     for n in [10usize, 100, 1000] {
-        let gh = MockGitHub::start();
+        let gh = MockGitHub::with_latency(std::time::Duration::from_millis(300));
         mount_good_protection(&gh);
         mount_long_history(&gh, n);
         mount_checks(&gh, json!([check_run("build", HEAD, "success")]), json!([]));
@@ -837,9 +917,79 @@ fn api_economy_stays_within_budget() {
             pr_count.contains(&format!("{n} pull request(s)")),
             "{pr_count}"
         );
-        eprintln!("api-economy: N={n} merged changes -> {made} requests (budget {budget})");
+        let round_trips = gh.round_trips();
+        eprintln!(
+            "api-economy: N={n} merged changes -> {made} requests (budget {budget}), {round_trips} sequential round trips (budget 4)"
+        );
         assert!(made <= budget, "N={n}: {made} requests, budget {budget}");
+        assert!(
+            round_trips <= 4,
+            "N={n}: {round_trips} round trips, budget 4"
+        );
     }
+}
+
+/// The prefetch rests on nothing: a forge whose cursors are opaque is paged one page
+/// after another, with the same verdict and no request wasted.
+#[test]
+fn opaque_history_cursors_are_followed_page_by_page() {
+    let gh = MockGitHub::start();
+    mount_good_protection(&gh);
+    mount_history_pages(&gh, 120, false);
+    mount_checks(&gh, json!([check_run("build", HEAD, "success")]), json!([]));
+    let (code, report, stderr) = gh.verify(POLICY, &["--range", &range()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        control(&report, "peer-review")["summary"]
+            .to_string()
+            .contains("120 pull request(s)"),
+        "{report}"
+    );
+    let history_queries = gh
+        .requests()
+        .iter()
+        .filter(|r| String::from_utf8_lossy(&r.body).contains("history("))
+        .count();
+    assert_eq!(history_queries, 3);
+}
+
+/// A history read ahead, concurrently, is saved in the order of the reads, and
+/// `vouch evaluate` replays it offline to the same verdict.
+#[test]
+fn a_history_fetched_ahead_replays_offline_to_the_same_verdict() {
+    let dir = tempdir();
+    let out = dir.path().join("evidence");
+    let json_path = dir.path().join("original.json");
+    {
+        let gh = MockGitHub::start();
+        mount_good_protection(&gh);
+        mount_long_history(&gh, 260);
+        mount_checks(&gh, json!([check_run("build", HEAD, "success")]), json!([]));
+        let (code, _, stderr) = gh.verify(
+            POLICY,
+            &[
+                "--range",
+                &range(),
+                "--evidence-out",
+                out.to_str().unwrap(),
+                "--format",
+                &format!("json={}", json_path.display()),
+            ],
+        );
+        assert_eq!(code, 0, "{stderr}");
+    }
+    let output = vouch()
+        .arg("evaluate")
+        .arg(&out)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let replay: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let original: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    assert_eq!(replay["controls"], original["controls"]);
 }
 
 /// Every output of a run with a canary token, success and failure paths alike: the

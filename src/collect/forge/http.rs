@@ -146,7 +146,9 @@ enum Transport {
     Live {
         octocrab: Octocrab,
         graphql: Octocrab,
-        runtime: tokio::runtime::Runtime,
+        /// Shared by the forks of [`ApiClient::in_parallel`]: several threads may
+        /// `block_on` the same multi-thread runtime at once.
+        runtime: std::sync::Arc<tokio::runtime::Runtime>,
     },
     /// A saved transcript (`vouch evaluate`): no network.
     Replay(Playback),
@@ -162,7 +164,8 @@ impl ApiClient {
         token: Option<String>,
         retry: RetryPolicy,
     ) -> Result<Self, String> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the HTTP runtime: {e}"))?;
@@ -177,7 +180,7 @@ impl ApiClient {
             transport: Transport::Live {
                 octocrab,
                 graphql,
-                runtime,
+                runtime: std::sync::Arc::new(runtime),
             },
             graphql_url: graphql_url.to_string(),
             deadline: std::time::Instant::now() + retry.deadline,
@@ -258,6 +261,78 @@ impl ApiClient {
     /// Requests sent so far, retries included.
     pub fn requests(&self) -> u32 {
         self.requests
+    }
+
+    /// Runs independent reads at once, each on its own fork of this client, and returns
+    /// their results in the order of `jobs`. A live client sends them concurrently (at
+    /// most [`MAX_IN_FLIGHT`] at a time), so a run's sequential round trips stay few
+    /// whatever its size; the forks share the connection pool and the forge deadline,
+    /// and what they heard joins this client's transcript in job order, so the
+    /// transcript does not depend on which answer came first. A replay or a script
+    /// answers one job after another: it has no network to wait for, and a script's
+    /// answers are consumed in order.
+    pub fn in_parallel<'a, R: Send>(&mut self, jobs: Vec<Job<'a, R>>) -> Vec<R> {
+        if !matches!(self.transport, Transport::Live { .. }) || jobs.len() < 2 {
+            return jobs.into_iter().map(|job| job(self)).collect();
+        }
+        let mut results = Vec::with_capacity(jobs.len());
+        let mut jobs = jobs.into_iter().peekable();
+        while jobs.peek().is_some() {
+            let batch: Vec<Job<'a, R>> = jobs.by_ref().take(MAX_IN_FLIGHT).collect();
+            let forks: Vec<ApiClient> = batch.iter().map(|_| self.fork()).collect();
+            let done: Vec<(R, ApiClient)> = std::thread::scope(|scope| {
+                let handles: Vec<_> = batch
+                    .into_iter()
+                    .zip(forks)
+                    .map(|(job, mut fork)| {
+                        scope.spawn(move || {
+                            let result = job(&mut fork);
+                            (result, fork)
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join()
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                    })
+                    .collect()
+            });
+            for (result, mut fork) in done {
+                self.requests = self.requests.saturating_add(fork.requests);
+                let heard = fork.take_transcript();
+                self.transcript.exchanges.extend(heard.exchanges);
+                self.transcript.clock.extend(heard.clock);
+                results.push(result);
+            }
+        }
+        results
+    }
+
+    /// A live client on the same connections, policy and deadline, with its own count
+    /// and transcript (merged back by [`ApiClient::in_parallel`]).
+    fn fork(&self) -> ApiClient {
+        let Transport::Live {
+            octocrab,
+            graphql,
+            runtime,
+        } = &self.transport
+        else {
+            unreachable!("only live clients are forked")
+        };
+        ApiClient {
+            transport: Transport::Live {
+                octocrab: octocrab.clone(),
+                graphql: graphql.clone(),
+                runtime: runtime.clone(),
+            },
+            graphql_url: self.graphql_url.clone(),
+            retry: self.retry,
+            requests: 0,
+            transcript: Transcript::default(),
+            deadline: self.deadline,
+        }
     }
 
     /// `GET` a path (relative to the API base) or a full URL (pagination links).
@@ -632,6 +707,14 @@ fn build_octocrab(base: &str, token: Option<String>) -> Result<Octocrab, String>
         .build()
         .map_err(|e| format!("cannot build the GitHub client: {e}"))
 }
+
+/// One read for [`ApiClient::in_parallel`].
+pub type Job<'a, R> = Box<dyn FnOnce(&mut ApiClient) -> R + Send + 'a>;
+
+/// Requests in flight at once from one run. GitHub allows 100 concurrent requests per
+/// token (REST and GraphQL together); a fifth of that leaves room for other jobs on the
+/// same token, and covers the history of a 1,000-change release in one round trip.
+pub const MAX_IN_FLIGHT: usize = 20;
 
 /// Largest response body read (a forge page is kilobytes; more is a broken server).
 const MAX_BODY: usize = 64 << 20;

@@ -18,14 +18,44 @@ pub trait Forge {
     fn branch_protection(&mut self, branch: &str) -> Result<BranchProtection, Gap>;
     /// The changes in a range, with their reviews. `progress` is called with the number
     /// of commits read so far.
-    fn changes(&mut self, range: &RangeRequest, progress: &dyn Fn(usize))
-    -> Result<ChangeSet, Gap>;
+    fn changes(
+        &mut self,
+        range: &RangeRequest,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<ChangeSet, Gap>;
     /// Check runs and statuses of a commit.
     fn commit_checks(&mut self, sha: &str) -> Result<CommitChecks, Gap>;
     /// Open code-scanning alerts of a ref, as SAST evidence.
     fn code_scanning_alerts(&mut self, git_ref: &str) -> Result<SastReport, Gap>;
     /// Requests made so far.
     fn requests(&self) -> u32;
+
+    /// Everything `request` asks for. One read after another unless a forge can do
+    /// better: GitHub sends the independent reads at once.
+    fn read(&mut self, request: &ForgeRequest, progress: &(dyn Fn(usize) + Sync)) -> Reads {
+        Reads {
+            protection: request.branch.as_deref().map(|b| self.branch_protection(b)),
+            changes: request.range.as_ref().map(|r| self.changes(r, progress)),
+            checks: request.commit.as_deref().map(|c| self.commit_checks(c)),
+            alerts: request
+                .alerts_ref
+                .as_deref()
+                .map(|r| self.code_scanning_alerts(r)),
+        }
+    }
+}
+
+/// The answers to a [`ForgeRequest`], each a value or a gap, `None` when not asked for.
+#[derive(Debug, Default)]
+pub struct Reads {
+    /// Branch protection.
+    pub protection: Option<Result<BranchProtection, Gap>>,
+    /// The changes in the range.
+    pub changes: Option<Result<ChangeSet, Gap>>,
+    /// The commit's checks.
+    pub checks: Option<Result<CommitChecks, Gap>>,
+    /// Open code-scanning alerts.
+    pub alerts: Option<Result<SastReport, Gap>>,
 }
 
 /// Which changes to verify.
@@ -82,17 +112,20 @@ pub fn collect(
     api_url: &str,
     repository: &str,
     request: &ForgeRequest,
-    progress: &dyn Fn(usize),
+    progress: &(dyn Fn(usize) + Sync),
 ) -> (ForgeEvidence, Option<Sourced<SastReport>>) {
-    let protection = request
-        .branch
-        .as_deref()
-        .map(|b| forge.branch_protection(b));
-    let changes = request.range.as_ref().map(|r| forge.changes(r, progress));
-    let checks = request.commit.as_deref().map(|c| forge.commit_checks(c));
-    let alerts = request.alerts_ref.as_deref().map(|r| Sourced {
-        source: format!("GitHub code scanning alerts ({r})"),
-        observed: forge.code_scanning_alerts(r),
+    let Reads {
+        protection,
+        changes,
+        checks,
+        alerts,
+    } = forge.read(request, progress);
+    let alerts = alerts.map(|observed| Sourced {
+        source: format!(
+            "GitHub code scanning alerts ({})",
+            request.alerts_ref.as_deref().unwrap_or_default()
+        ),
+        observed,
     });
     let evidence = ForgeEvidence {
         forge: kind.to_string(),

@@ -10,13 +10,16 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use super::super::http::ApiClient;
+use super::super::http::{ApiClient, Job};
 use super::Repo;
 use crate::evidence::forge::{Actor, BranchCommit, ChangeRequest, ChangeSet, Review};
 use crate::evidence::{Gap, GapKind};
 
 /// More commits than this between BASE and HEAD is treated as a wrong range.
 const MAX_COMMITS: usize = 20_000;
+
+/// Commits per history page (`history(first: 50)` in [`history_query`]).
+const PAGE: usize = 50;
 
 /// The commit and review fields both PR queries read, as one literal so the first
 /// page and the follow-up pages cannot drift apart.
@@ -156,12 +159,13 @@ struct PrPage {
 /// One page of 50 first-parent commits with the pull requests each came through.
 pub(super) fn history_query() -> String {
     format!(
-        "query($owner: String!, $name: String!, $head: String!, $base: String!, $cursor: String) {{
+        "query($owner: String!, $name: String!, $head: String!, $base: String!, $cursor: String, $counts: Boolean!) {{
   repository(owner: $owner, name: $name) {{
     defaultBranchRef {{ name }}
-    base: object(expression: $base) {{ oid }}
+    base: object(expression: $base) {{ oid ... on Commit {{ ancestors: history(first: 1) @include(if: $counts) {{ totalCount }} }} }}
     head: object(expression: $head) {{ ... on Commit {{ oid
       history(first: 50, after: $cursor) {{
+        totalCount @include(if: $counts)
         pageInfo {{ hasNextPage endCursor }}
         nodes {{ oid messageHeadline
           parents(first: 2) {{ nodes {{ oid }} }}
@@ -262,7 +266,7 @@ pub fn read_range(
     head: &str,
     branch: Option<&str>,
     origin: &str,
-    progress: &dyn Fn(usize),
+    progress: &(dyn Fn(usize) + Sync),
 ) -> Result<ChangeSet, Gap> {
     // Refs (tags, branches, `HEAD~3`) are resolved to commits first: an annotated tag
     // names a tag object, whose own id would never be met on the history.
@@ -278,6 +282,8 @@ pub fn read_range(
     let mut cursor: Option<String> = None;
     let mut seen_cursors: Vec<Option<String>> = Vec::new();
     let mut walk: Vec<String> = Vec::new();
+    // Pages fetched ahead, by the cursor they were asked with (see [`prefetch`]).
+    let mut prefetched: HashMap<String, Result<HistoryData, Gap>> = HashMap::new();
     let mut resolved: Option<(String, String, String)> = None; // (base oid, head oid, branch)
     loop {
         if let Some((base_oid, head_oid, _)) = &resolved {
@@ -331,11 +337,27 @@ pub fn read_range(
             ));
         }
         seen_cursors.push(cursor.clone());
-        let data: HistoryData = api.graphql(
-            &query,
-            serde_json::json!({ "owner": repo.owner, "name": repo.name, "head": head, "base": base, "cursor": cursor }),
-            &what,
-        )?;
+        let ahead = cursor.as_ref().and_then(|c| prefetched.remove(c));
+        let data: HistoryData = match ahead {
+            Some(page) => page?,
+            None => api.graphql(
+                &query,
+                history_variables(repo, head, base, cursor.as_deref()),
+                &what,
+            )?,
+        };
+        let counts = (
+            data.repository
+                .as_ref()
+                .and_then(|r| r.head.as_ref())
+                .and_then(|h| h.history.as_ref())
+                .and_then(|h| h.total_count),
+            data.repository
+                .as_ref()
+                .and_then(|r| r.base.as_ref())
+                .and_then(|b| b.ancestors.as_ref())
+                .map(|a| a.total_count),
+        );
         let repository = data
             .repository
             .ok_or_else(|| Gap::new(GapKind::NotFound, &what, "repository not found"))?;
@@ -403,6 +425,12 @@ pub fn read_range(
             break;
         }
         cursor = history.page_info.end_cursor;
+        if seen_cursors.len() == 1
+            && let (Some(end), (Some(total), Some(below_base))) = (&cursor, counts)
+        {
+            let head_oid = &resolved.as_ref().expect("set above").1;
+            prefetched = prefetch(api, repo, head, base, head_oid, end, total, below_base);
+        }
     }
     let (base_oid, head_oid, target) = resolved.expect("resolved before the walk ends");
 
@@ -481,6 +509,69 @@ pub fn read_range(
     })
 }
 
+fn history_variables(
+    repo: &Repo,
+    head: &str,
+    base: &str,
+    cursor: Option<&str>,
+) -> serde_json::Value {
+    // The commit counts only matter on the first page: they size the prefetch.
+    serde_json::json!({
+        "owner": repo.owner, "name": repo.name, "head": head, "base": base,
+        "cursor": cursor, "counts": cursor.is_none(),
+    })
+}
+
+/// Fetches the rest of the history at once instead of one page after another.
+///
+/// A history cursor is opaque in GitHub's documentation; in practice it is
+/// `"<head oid> <index of the page's last commit>"`. When the first page's cursor has
+/// exactly that form, the cursors of the following pages are known in advance, and the
+/// pages the range needs (commits reachable from HEAD but not from BASE, 50 a page) are
+/// asked for together. Nothing rests on the guess: the walk still follows the cursor
+/// each page returns and takes a prefetched page only when it was asked with exactly
+/// that cursor; a page it does not find here it fetches as before. A prefetched page
+/// that failed is the gap of that page, as if fetched in turn.
+#[allow(clippy::too_many_arguments)]
+fn prefetch(
+    api: &mut ApiClient,
+    repo: &Repo,
+    head: &str,
+    base: &str,
+    head_oid: &str,
+    first_cursor: &str,
+    reachable_from_head: u64,
+    reachable_from_base: u64,
+) -> HashMap<String, Result<HistoryData, Gap>> {
+    if first_cursor != format!("{head_oid} {}", PAGE - 1) {
+        return HashMap::new();
+    }
+    let in_range = usize::try_from(reachable_from_head.saturating_sub(reachable_from_base))
+        .unwrap_or(usize::MAX)
+        .min(MAX_COMMITS);
+    let pages = in_range.div_ceil(PAGE);
+    let query = history_query();
+    let what = format!("history of {head_oid}");
+    let cursors: Vec<String> = (1..pages)
+        .map(|page| format!("{head_oid} {}", page * PAGE - 1))
+        .collect();
+    let jobs: Vec<Job<'_, Result<HistoryData, Gap>>> = cursors
+        .clone()
+        .into_iter()
+        .map(|cursor| -> Job<'_, Result<HistoryData, Gap>> {
+            let (query, what) = (&query, &what);
+            Box::new(move |api| {
+                api.graphql(
+                    query,
+                    history_variables(repo, head, base, Some(&cursor)),
+                    what,
+                )
+            })
+        })
+        .collect();
+    cursors.into_iter().zip(api.in_parallel(jobs)).collect()
+}
+
 fn first_parent(node: &HistoryNode) -> String {
     node.parents
         .nodes
@@ -541,8 +632,22 @@ struct HistoryData {
 #[serde(rename_all = "camelCase")]
 struct HistoryRepo {
     default_branch_ref: Option<BranchName>,
-    base: Option<Oid>,
+    base: Option<BaseObject>,
     head: Option<HistoryObject>,
+}
+
+#[derive(Deserialize)]
+struct BaseObject {
+    oid: String,
+    /// Commits reachable from BASE (first page only; sizes the prefetch).
+    #[serde(default)]
+    ancestors: Option<TotalCount>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TotalCount {
+    total_count: u64,
 }
 
 #[derive(Deserialize)]
@@ -559,6 +664,10 @@ struct HistoryObject {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct History {
+    /// Commits reachable from HEAD; asked for on the first page only, to size the
+    /// prefetch (never to decide anything).
+    #[serde(default)]
+    total_count: Option<u64>,
     page_info: PageInfo,
     nodes: Vec<HistoryNode>,
 }

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::super::http::ApiClient;
+use super::super::http::{ApiClient, Job};
 use super::Repo;
 use crate::evidence::Gap;
 use crate::evidence::forge::{CheckResult, CommitChecks};
@@ -10,13 +10,26 @@ use crate::evidence::forge::{CheckResult, CommitChecks};
 /// Pages of check runs or statuses read at most (100 results each).
 const MAX_PAGES: usize = 100;
 
-/// Reads every check run and status of `sha`.
+/// Reads every check run and status of `sha`, both lists at once.
 pub fn read(api: &mut ApiClient, repo: &Repo, sha: &str) -> Result<CommitChecks, Gap> {
+    let runs: Job<'_, Result<Vec<CheckResult>, Gap>> = Box::new(|api| check_runs(api, repo, sha));
+    let statuses: Job<'_, Result<Vec<CheckResult>, Gap>> = Box::new(|api| statuses(api, repo, sha));
     let mut checks = Vec::new();
+    for list in api.in_parallel(vec![runs, statuses]) {
+        checks.extend(list?);
+    }
+    Ok(CommitChecks {
+        sha: sha.to_string(),
+        checks,
+    })
+}
+
+fn check_runs(api: &mut ApiClient, repo: &Repo, sha: &str) -> Result<Vec<CheckResult>, Gap> {
     let path = format!(
         "/repos/{}/commits/{sha}/check-runs?filter=latest",
         repo.path()
     );
+    let mut checks = Vec::new();
     for page in api.get_pages::<CheckRunPage>(&path, "check runs", MAX_PAGES)? {
         checks.extend(page.check_runs.into_iter().map(|r| CheckResult {
             name: r.name,
@@ -28,7 +41,12 @@ pub fn read(api: &mut ApiClient, repo: &Repo, sha: &str) -> Result<CommitChecks,
             app_id: r.app.map(|a| a.id),
         }));
     }
+    Ok(checks)
+}
+
+fn statuses(api: &mut ApiClient, repo: &Repo, sha: &str) -> Result<Vec<CheckResult>, Gap> {
     let path = format!("/repos/{}/commits/{sha}/status", repo.path());
+    let mut checks = Vec::new();
     for combined in api.get_pages::<CombinedStatus>(&path, "commit statuses", MAX_PAGES)? {
         checks.extend(combined.statuses.into_iter().map(|s| CheckResult {
             name: s.context,
@@ -40,10 +58,7 @@ pub fn read(api: &mut ApiClient, repo: &Repo, sha: &str) -> Result<CommitChecks,
             app_id: None,
         }));
     }
-    Ok(CommitChecks {
-        sha: sha.to_string(),
-        checks,
-    })
+    Ok(checks)
 }
 
 /// Every field GitHub documents as required is required here: a body of another

@@ -8,8 +8,8 @@ mod protection;
 
 use serde::Deserialize;
 
-use super::http::ApiClient;
-use super::{Forge, RangeRequest};
+use super::http::{ApiClient, Job};
+use super::{Forge, ForgeRequest, RangeRequest, Reads};
 use crate::evidence::forge::{BranchProtection, ChangeSet, CommitChecks};
 use crate::evidence::{Gap, GapKind};
 
@@ -63,52 +63,15 @@ impl GitHub {
 
 impl Forge for GitHub {
     fn branch_protection(&mut self, branch: &str) -> Result<BranchProtection, Gap> {
-        let protection = protection::read(&mut self.api, &self.repo, branch);
-        Ok(protection)
+        Ok(protection::read(&mut self.api, &self.repo, branch))
     }
 
     fn changes(
         &mut self,
         range: &RangeRequest,
-        progress: &dyn Fn(usize),
+        progress: &(dyn Fn(usize) + Sync),
     ) -> Result<ChangeSet, Gap> {
-        match range {
-            RangeRequest::Commits {
-                base,
-                head,
-                branch,
-                origin,
-            } => changes::read_range(
-                &mut self.api,
-                &self.repo,
-                base,
-                head,
-                branch.as_deref(),
-                origin,
-                progress,
-            ),
-            RangeRequest::PreviousTag { tag, branch } => {
-                let (previous, base, head) = self.previous_tag(tag)?;
-                changes::read_range(
-                    &mut self.api,
-                    &self.repo,
-                    &base,
-                    &head,
-                    branch.as_deref(),
-                    &format!("tag {tag} (since the previous release tag {previous})"),
-                    progress,
-                )
-            }
-            RangeRequest::PullRequest {
-                number,
-                expected_head,
-            } => changes::read_pull_request(
-                &mut self.api,
-                &self.repo,
-                *number,
-                expected_head.as_deref(),
-            ),
-        }
+        read_changes(&mut self.api, &self.repo, range, progress)
     }
 
     fn commit_checks(&mut self, sha: &str) -> Result<CommitChecks, Gap> {
@@ -121,6 +84,84 @@ impl Forge for GitHub {
 
     fn requests(&self) -> u32 {
         self.api.requests()
+    }
+
+    /// The four reads at once: none needs another's answer, so the run waits for the
+    /// longest of them instead of their sum.
+    fn read(&mut self, request: &ForgeRequest, progress: &(dyn Fn(usize) + Sync)) -> Reads {
+        let repo = &self.repo;
+        let mut jobs: Vec<Job<'_, Part>> = Vec::new();
+        if let Some(branch) = request.branch.as_deref() {
+            jobs.push(Box::new(move |api| {
+                Part::Protection(Ok(protection::read(api, repo, branch)))
+            }));
+        }
+        if let Some(range) = &request.range {
+            jobs.push(Box::new(move |api| {
+                Part::Changes(read_changes(api, repo, range, progress))
+            }));
+        }
+        if let Some(sha) = request.commit.as_deref() {
+            jobs.push(Box::new(move |api| {
+                Part::Checks(checks::read(api, repo, sha))
+            }));
+        }
+        if let Some(git_ref) = request.alerts_ref.as_deref() {
+            jobs.push(Box::new(move |api| {
+                Part::Alerts(alerts::read(api, repo, git_ref))
+            }));
+        }
+        let mut reads = Reads::default();
+        for part in self.api.in_parallel(jobs) {
+            match part {
+                Part::Protection(p) => reads.protection = Some(p),
+                Part::Changes(c) => reads.changes = Some(c),
+                Part::Checks(c) => reads.checks = Some(c),
+                Part::Alerts(a) => reads.alerts = Some(a),
+            }
+        }
+        reads
+    }
+}
+
+/// One of the reads of [`GitHub::read`], as it comes back from its job.
+enum Part {
+    Protection(Result<BranchProtection, Gap>),
+    Changes(Result<ChangeSet, Gap>),
+    Checks(Result<CommitChecks, Gap>),
+    Alerts(Result<crate::evidence::SastReport, Gap>),
+}
+
+/// The changes a range request names.
+fn read_changes(
+    api: &mut ApiClient,
+    repo: &Repo,
+    range: &RangeRequest,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<ChangeSet, Gap> {
+    match range {
+        RangeRequest::Commits {
+            base,
+            head,
+            branch,
+            origin,
+        } => changes::read_range(api, repo, base, head, branch.as_deref(), origin, progress),
+        RangeRequest::PreviousTag { tag, branch } => {
+            let (previous, base, head) = previous_tag(api, repo, tag)?;
+            changes::read_range(
+                api,
+                repo,
+                &base,
+                &head,
+                branch.as_deref(),
+                &format!("tag {tag} (since the previous release tag {previous})"),
+                progress,
+            )
+        }
+        RangeRequest::PullRequest {
+            number,
+            expected_head,
+        } => changes::read_pull_request(api, repo, *number, expected_head.as_deref()),
     }
 }
 
@@ -146,93 +187,93 @@ pub fn graphql_documents() -> Vec<(&'static str, String)> {
     ]
 }
 
-impl GitHub {
-    /// The previous release tag's name and commit, and the commit of `tag`.
-    ///
-    /// For a release-shaped tag (`v1.2.3`) the previous release is the highest lower
-    /// version, not the newest by date: commit dates are whatever the committer typed.
-    /// Anyone who may create tags can still plant a release-shaped tag in between, so
-    /// tag creation should be restricted by a ruleset; the base is named in the summary.
-    fn previous_tag(&mut self, tag: &str) -> Result<(String, String, String), Gap> {
-        let query = TAGS_QUERY;
-        #[derive(Deserialize)]
-        struct Data {
-            repository: Option<Repository>,
-        }
-        #[derive(Deserialize)]
-        struct Repository {
-            refs: Refs,
-        }
-        #[derive(Deserialize)]
-        struct Refs {
-            nodes: Vec<TagRef>,
-        }
-        #[derive(Deserialize)]
-        struct TagRef {
-            name: String,
-            target: Target,
-        }
-        #[derive(Deserialize)]
-        struct Target {
-            oid: String,
-            /// Annotated tags point at a tag object whose target is the commit.
-            target: Option<Box<Target>>,
-        }
-        let what = format!("tags before {tag}");
-        let data: Data = self.api.graphql(
-            query,
-            serde_json::json!({ "owner": self.repo.owner, "name": self.repo.name }),
-            &what,
-        )?;
-        let tags = data.repository.map(|r| r.refs.nodes).unwrap_or_default();
-        let commit = |t: &TagRef| {
-            t.target
-                .target
-                .as_ref()
-                .map_or(t.target.oid.clone(), |inner| inner.oid.clone())
-        };
-        let position = tags.iter().position(|t| t.name == tag).ok_or_else(|| {
-            Gap::new(
-                GapKind::NotFound,
-                &what,
-                format!("tag {tag} not found among the 100 newest tags"),
-            )
-        })?;
-        let current = commit(&tags[position]);
-        // The previous *release*: a floating tag (`latest`, `nightly`), another tag on
-        // the same commit, or a pre-release before a final release would shrink the
-        // range and leave changes unverified.
-        let previous = match release_shape(tag) {
-            Some((version, prerelease)) => {
-                let version = numeric(version);
-                // Ties (`v1.1` and `1.1.0`, a final and its pre-release) go to the final
-                // release, then to the newest tag (`max_by_key` keeps the last maximum,
-                // so the list is walked oldest first).
-                tags.iter()
-                    .rev()
-                    .filter(|t| commit(t) != current)
-                    .filter_map(|t| {
-                        let (v, pre) = release_shape(&t.name)?;
-                        let v = numeric(v);
-                        (v < version && (prerelease || !pre)).then_some(((v, !pre), t))
-                    })
-                    .max_by_key(|(key, _)| *key)
-                    .map(|(_, t)| t)
-            }
-            // Not a version: the tag before it by date is all there is to go on.
-            None => tags[position + 1..].iter().find(|t| commit(t) != current),
-        }
-        .ok_or_else(|| {
-            Gap::new(
-                GapKind::NotFound,
-                &what,
-                format!(
-                    "no earlier release tag before {tag}: give the range with --range BASE..{tag}"
-                ),
-            )
-        })?;
-        Ok((previous.name.clone(), commit(previous), current))
+/// The previous release tag's name and commit, and the commit of `tag`.
+///
+/// For a release-shaped tag (`v1.2.3`) the previous release is the highest lower
+/// version, not the newest by date: commit dates are whatever the committer typed.
+/// Anyone who may create tags can still plant a release-shaped tag in between, so
+/// tag creation should be restricted by a ruleset; the base is named in the summary.
+fn previous_tag(
+    api: &mut ApiClient,
+    repo: &Repo,
+    tag: &str,
+) -> Result<(String, String, String), Gap> {
+    let query = TAGS_QUERY;
+    #[derive(Deserialize)]
+    struct Data {
+        repository: Option<Repository>,
     }
+    #[derive(Deserialize)]
+    struct Repository {
+        refs: Refs,
+    }
+    #[derive(Deserialize)]
+    struct Refs {
+        nodes: Vec<TagRef>,
+    }
+    #[derive(Deserialize)]
+    struct TagRef {
+        name: String,
+        target: Target,
+    }
+    #[derive(Deserialize)]
+    struct Target {
+        oid: String,
+        /// Annotated tags point at a tag object whose target is the commit.
+        target: Option<Box<Target>>,
+    }
+    let what = format!("tags before {tag}");
+    let data: Data = api.graphql(
+        query,
+        serde_json::json!({ "owner": repo.owner, "name": repo.name }),
+        &what,
+    )?;
+    let tags = data.repository.map(|r| r.refs.nodes).unwrap_or_default();
+    let commit = |t: &TagRef| {
+        t.target
+            .target
+            .as_ref()
+            .map_or(t.target.oid.clone(), |inner| inner.oid.clone())
+    };
+    let position = tags.iter().position(|t| t.name == tag).ok_or_else(|| {
+        Gap::new(
+            GapKind::NotFound,
+            &what,
+            format!("tag {tag} not found among the 100 newest tags"),
+        )
+    })?;
+    let current = commit(&tags[position]);
+    // The previous *release*: a floating tag (`latest`, `nightly`), another tag on
+    // the same commit, or a pre-release before a final release would shrink the
+    // range and leave changes unverified.
+    let previous = match release_shape(tag) {
+        Some((version, prerelease)) => {
+            let version = numeric(version);
+            // Ties (`v1.1` and `1.1.0`, a final and its pre-release) go to the final
+            // release, then to the newest tag (`max_by_key` keeps the last maximum,
+            // so the list is walked oldest first).
+            tags.iter()
+                .rev()
+                .filter(|t| commit(t) != current)
+                .filter_map(|t| {
+                    let (v, pre) = release_shape(&t.name)?;
+                    let v = numeric(v);
+                    (v < version && (prerelease || !pre)).then_some(((v, !pre), t))
+                })
+                .max_by_key(|(key, _)| *key)
+                .map(|(_, t)| t)
+        }
+        // Not a version: the tag before it by date is all there is to go on.
+        None => tags[position + 1..].iter().find(|t| commit(t) != current),
+    }
+    .ok_or_else(|| {
+        Gap::new(
+            GapKind::NotFound,
+            &what,
+            format!("no earlier release tag before {tag}: give the range with --range BASE..{tag}"),
+        )
+    })?;
+    Ok((previous.name.clone(), commit(previous), current))
 }
 
 /// `1.2.3` as numbers, for ordering (`1.10` after `1.9`; `1.2` as `1.2.0`).

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::super::http::{ApiClient, status_gap};
+use super::super::http::{ApiClient, Job, status_gap};
 use super::Repo;
 use crate::evidence::forge::{
     BranchProtection, ClassicProtection, ClassicSettings, PullRequestRule, Rule, RulesetRule,
@@ -14,22 +14,33 @@ use crate::evidence::{Gap, GapKind};
 pub fn read(api: &mut ApiClient, repo: &Repo, branch: &str) -> BranchProtection {
     let read_at = api.now();
     let branch_path = encode_path_segment(branch);
-    let rulesets = api
-        .get_all::<RawRule>(
-            &format!("/repos/{}/rules/branches/{branch_path}", repo.path()),
-            "rules for the branch",
-        )
-        .map(|rules| {
-            rules
-                .into_iter()
-                .map(RawRule::normalize)
-                .collect::<Vec<_>>()
-        });
-    let ruleset_bypass = match &rulesets {
-        Ok(rules) => read_bypass(api, repo, rules),
-        Err(gap) => Err(gap.clone()),
+    // Rulesets (then their bypass actors) and classic protection are independent reads.
+    let rules: Job<'_, Part> = Box::new(|api| {
+        let rulesets = api
+            .get_all::<RawRule>(
+                &format!("/repos/{}/rules/branches/{branch_path}", repo.path()),
+                "rules for the branch",
+            )
+            .map(|rules| {
+                rules
+                    .into_iter()
+                    .map(RawRule::normalize)
+                    .collect::<Vec<_>>()
+            });
+        let bypass = match &rulesets {
+            Ok(rules) => read_bypass(api, repo, rules),
+            Err(gap) => Err(gap.clone()),
+        };
+        Part::Rulesets(rulesets, bypass)
+    });
+    let classic: Job<'_, Part> =
+        Box::new(|api| Part::Classic(read_classic(api, repo, &branch_path)));
+    let mut parts = api.in_parallel(vec![rules, classic]).into_iter();
+    let (Some(Part::Rulesets(rulesets, ruleset_bypass)), Some(Part::Classic(classic))) =
+        (parts.next(), parts.next())
+    else {
+        unreachable!("in_parallel returns the results in the order of the jobs")
     };
-    let classic = read_classic(api, repo, &branch_path);
     BranchProtection {
         branch: branch.to_string(),
         read_at,
@@ -37,6 +48,12 @@ pub fn read(api: &mut ApiClient, repo: &Repo, branch: &str) -> BranchProtection 
         ruleset_bypass,
         classic,
     }
+}
+
+/// What each of the two protection reads comes back with.
+enum Part {
+    Rulesets(Result<Vec<RulesetRule>, Gap>, Result<Vec<String>, Gap>),
+    Classic(ClassicProtection),
 }
 
 /// Bypass actors of every ruleset that contributes a rule. GitHub only shows them to
@@ -49,28 +66,43 @@ fn read_bypass(
     let mut ids: Vec<u64> = rules.iter().filter_map(|r| r.ruleset_id).collect();
     ids.sort_unstable();
     ids.dedup();
+    // One request per ruleset, all at once.
+    let jobs: Vec<Job<'_, Result<Vec<String>, Gap>>> = ids
+        .into_iter()
+        .map(|id| -> Job<'_, Result<Vec<String>, Gap>> {
+            Box::new(move |api| ruleset_bypass(api, repo, id))
+        })
+        .collect();
     let mut actors = Vec::new();
-    for id in ids {
-        let what = format!("ruleset {id}");
-        let ruleset: RawRuleset = api
-            .get(&format!("/repos/{}/rulesets/{id}", repo.path()), &what)?
-            .json(&what)?;
-        let Some(bypass) = ruleset.bypass_actors else {
-            return Err(Gap::new(
-                GapKind::Forbidden,
-                what,
-                "bypass actors are not visible to this token (they need administration:read)",
-            ));
-        };
-        actors.extend(bypass.into_iter().map(|a| {
+    for listed in api.in_parallel(jobs) {
+        actors.extend(listed?);
+    }
+    Ok(actors)
+}
+
+/// The bypass actors of one ruleset, as `type:id`.
+fn ruleset_bypass(api: &mut ApiClient, repo: &Repo, id: u64) -> Result<Vec<String>, Gap> {
+    let what = format!("ruleset {id}");
+    let ruleset: RawRuleset = api
+        .get(&format!("/repos/{}/rulesets/{id}", repo.path()), &what)?
+        .json(&what)?;
+    let Some(bypass) = ruleset.bypass_actors else {
+        return Err(Gap::new(
+            GapKind::Forbidden,
+            what,
+            "bypass actors are not visible to this token (they need administration:read)",
+        ));
+    };
+    Ok(bypass
+        .into_iter()
+        .map(|a| {
             format!(
                 "{}:{}",
                 a.actor_type.unwrap_or_default(),
                 a.actor_id.map(|i| i.to_string()).unwrap_or_default()
             )
-        }));
-    }
-    Ok(actors)
+        })
+        .collect())
 }
 
 fn read_classic(api: &mut ApiClient, repo: &Repo, branch_path: &str) -> ClassicProtection {
