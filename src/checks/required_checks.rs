@@ -4,9 +4,9 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{CheckOutput, Code, Control, FindingSubject, Section};
+use super::{CheckOutput, Code, Control, FindingSubject, Section, change_record};
 use crate::evidence::Evidence;
-use crate::evidence::forge::{ClassicProtection, CommitChecks, Rule};
+use crate::evidence::forge::{CheckResult, ClassicProtection, CommitChecks, Rule};
 use crate::policy::Policy;
 use crate::policy::sections::{NonEmpty, yes};
 
@@ -123,7 +123,9 @@ code!(
     "Run the check on the exact commit being released."
 );
 
-static CODES: [&Code; 9] = [
+mod per_change;
+
+static CODES: [&Code; 13] = [
     &NO_EVIDENCE,
     &UNREADABLE,
     &NOTHING_REQUIRED,
@@ -133,6 +135,10 @@ static CODES: [&Code; 9] = [
     &CHECK_FAILED,
     &CHECK_PENDING,
     &WRONG_SHA,
+    per_change::CODES[0],
+    per_change::CODES[1],
+    per_change::CODES[2],
+    per_change::CODES[3],
 ];
 
 impl Control for RequiredChecksCheck {
@@ -188,12 +194,33 @@ impl Control for RequiredChecksCheck {
             return out;
         }
         evaluate(p, &required, checks, evidence, &mut out);
+        let on_commit = out.findings.len();
         out.summary = format!(
-            "{} required check(s) (from the {from}) on {}: {} not passed",
+            "{} required check(s) (from the {from}) on {}: {on_commit} not passed",
             required.len(),
             checks.sha,
-            out.findings.len()
         );
+        match forge.and_then(|f| f.changes.as_ref()) {
+            Some(Ok(changes)) => {
+                let judged = per_change::evaluate(p, &required, changes, evidence, &mut out);
+                if judged > 0 {
+                    let failed = out
+                        .changes
+                        .iter()
+                        .filter(|c| c.status == change_record::RuleStatus::Fail)
+                        .count();
+                    out.summary.push_str(&format!(
+                        "; {judged} merged change(s) checked on their reviewed head: {failed} failed"
+                    ));
+                }
+            }
+            // The changes themselves are unknown, so their checks are too.
+            Some(Err(gap)) => out.findings.push(
+                per_change::CHANGE_CHECKS_UNREADABLE
+                    .finding(format!("the changes of the range could not be read: {gap}")),
+            ),
+            None => {}
+        }
         super::sort_findings(&mut out.findings);
         out
     }
@@ -245,7 +272,7 @@ fn required_by_protection(evidence: &Evidence) -> Vec<String> {
 /// The app a required check is pinned to by the branch protection, if any: then only a
 /// check run from that app counts (a status, or a run from another app, can be posted by
 /// anyone with write access under the same name).
-fn pinned_app(evidence: &Evidence, name: &str) -> Option<u64> {
+pub(super) fn pinned_app(evidence: &Evidence, name: &str) -> Option<u64> {
     let bp = evidence
         .forge
         .as_ref()?
@@ -264,6 +291,92 @@ fn pinned_app(evidence: &Evidence, name: &str) -> Option<u64> {
     from_rules.or(from_classic)
 }
 
+/// What the results reported under one required name come to.
+pub(super) enum Judgement {
+    /// Every result under the name passed (on the right commit, from the right app).
+    Passed,
+    /// Results under the name, but none from the app the branch pins the check to.
+    WrongReporter(u64),
+    /// No result under the name.
+    Missing,
+    /// Results under the name, but on another commit.
+    WrongSha(String),
+    /// A result has not finished: the conclusions seen.
+    Pending(String),
+    /// A result concluded with something else than success: the conclusions seen.
+    Failed(String),
+}
+
+/// Judges the results of `checks` named `name` (pinned to `app`, when the branch pins
+/// it). Every result reported under the name must pass: a commit status can be posted
+/// by anyone with write access, so a `success` status must not hide a failed run.
+pub(super) fn judge<'a>(
+    p: &RequiredChecksPolicy,
+    name: &str,
+    app: Option<u64>,
+    checks: &'a CommitChecks,
+) -> (Judgement, Vec<&'a CheckResult>) {
+    let named: Vec<&CheckResult> = checks
+        .checks
+        .iter()
+        .filter(|c| c.name == name && app.is_none_or(|a| c.app_id == Some(a)))
+        .collect();
+    if named.is_empty() {
+        let judgement = match app {
+            Some(a) if checks.checks.iter().any(|c| c.name == name) => Judgement::WrongReporter(a),
+            _ => Judgement::Missing,
+        };
+        return (judgement, named);
+    }
+    let other = named[0].sha.clone();
+    let on_sha: Vec<&CheckResult> = named.into_iter().filter(|c| c.sha == checks.sha).collect();
+    if on_sha.is_empty() {
+        return (Judgement::WrongSha(other), on_sha);
+    }
+    let passed = on_sha.iter().all(|c| {
+        c.status == "completed"
+            && match c.conclusion.as_deref() {
+                Some("success") => true,
+                Some("neutral") => p.allow_neutral,
+                Some("skipped") => p.allow_skipped,
+                _ => false,
+            }
+    });
+    if passed {
+        return (Judgement::Passed, on_sha);
+    }
+    let conclusions = on_sha
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}",
+                c.kind,
+                c.conclusion.as_deref().unwrap_or(&c.status)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let pending = on_sha
+        .iter()
+        .any(|c| c.status != "completed" || c.conclusion.as_deref() == Some("pending"));
+    let judgement = if pending {
+        Judgement::Pending(conclusions)
+    } else {
+        Judgement::Failed(conclusions)
+    };
+    (judgement, on_sha)
+}
+
+/// "success (or neutral)": what the policy accepts.
+pub(super) fn expected(p: &RequiredChecksPolicy) -> &'static str {
+    match (p.allow_neutral, p.allow_skipped) {
+        (true, true) => "success (or neutral, skipped)",
+        (true, false) => "success (or neutral)",
+        (false, true) => "success (or skipped)",
+        (false, false) => "success",
+    }
+}
+
 fn evaluate(
     p: &RequiredChecksPolicy,
     required: &[String],
@@ -271,100 +384,38 @@ fn evaluate(
     evidence: &Evidence,
     out: &mut CheckOutput,
 ) {
+    let sha = &checks.sha;
     for name in required {
         let app = pinned_app(evidence, name);
         let subject = FindingSubject {
             id: Some(name.clone()),
             ..Default::default()
         };
-        let named: Vec<_> = checks
-            .checks
-            .iter()
-            .filter(|c| &c.name == name && app.is_none_or(|a| c.app_id == Some(a)))
-            .collect();
-        if named.is_empty() {
-            if let Some(a) = app
-                && checks.checks.iter().any(|c| &c.name == name)
-            {
-                out.findings.push(
-                    WRONG_REPORTER
-                        .finding(format!(
-                            "`{name}` on {}: expected a result from app {a}, which the branch requires, got results from other reporters only",
-                            checks.sha
-                        ))
-                        .with_subject(subject),
-                );
-                continue;
-            }
-            out.findings.push(
-                CHECK_MISSING
-                    .finding(format!(
-                        "`{name}` on {}: expected a successful result, got no result of that name",
-                        checks.sha
-                    ))
-                    .with_subject(subject),
-            );
-            continue;
-        }
-        let on_sha: Vec<_> = named.iter().filter(|c| c.sha == checks.sha).collect();
-        if on_sha.is_empty() {
-            let other = named.first().map(|c| c.sha.as_str()).unwrap_or("");
-            out.findings.push(
-                WRONG_SHA
-                    .finding(format!(
-                        "`{name}`: expected a result on {}, got one on {other}",
-                        checks.sha
-                    ))
-                    .with_subject(subject),
-            );
-            continue;
-        }
-        // Every result reported under the name must pass: a commit status can be posted
-        // by anyone with write access, so a `success` status must not hide a failed run.
-        let passed = on_sha.iter().all(|c| {
-            c.status == "completed"
-                && match c.conclusion.as_deref() {
-                    Some("success") => true,
-                    Some("neutral") => p.allow_neutral,
-                    Some("skipped") => p.allow_skipped,
-                    _ => false,
-                }
-        });
-        if passed {
-            continue;
-        }
-        let pending = on_sha
-            .iter()
-            .any(|c| c.status != "completed" || c.conclusion.as_deref() == Some("pending"));
-        let conclusions: Vec<String> = on_sha
-            .iter()
-            .map(|c| {
-                format!(
-                    "{} {}",
-                    c.kind,
-                    c.conclusion.as_deref().unwrap_or(&c.status)
-                )
-            })
-            .collect();
-        let code = if pending {
-            &CHECK_PENDING
-        } else {
-            &CHECK_FAILED
+        let (judgement, results) = judge(p, name, app, checks);
+        let finding = match judgement {
+            Judgement::Passed => continue,
+            Judgement::WrongReporter(a) => WRONG_REPORTER.finding(format!(
+                "`{name}` on {sha}: expected a result from app {a}, which the branch requires, got results from other reporters only"
+            )),
+            Judgement::Missing => CHECK_MISSING.finding(format!(
+                "`{name}` on {sha}: expected a successful result, got no result of that name"
+            )),
+            Judgement::WrongSha(other) => WRONG_SHA.finding(format!(
+                "`{name}`: expected a result on {sha}, got one on {other}"
+            )),
+            Judgement::Pending(got) => CHECK_PENDING.finding(format!(
+                "`{name}` on {sha}: expected {}, got {got}",
+                expected(p)
+            )),
+            Judgement::Failed(got) => CHECK_FAILED.finding(format!(
+                "`{name}` on {sha}: expected {}, got {got}",
+                expected(p)
+            )),
         };
         out.findings.push(
-            code.finding(format!(
-                "`{name}` on {}: expected success{}, got {}",
-                checks.sha,
-                match (p.allow_neutral, p.allow_skipped) {
-                    (true, true) => " (or neutral, skipped)",
-                    (true, false) => " (or neutral)",
-                    (false, true) => " (or skipped)",
-                    (false, false) => "",
-                },
-                conclusions.join(", ")
-            ))
-            .with_help_uri(on_sha.iter().find_map(|c| c.url.clone()))
-            .with_subject(subject),
+            finding
+                .with_help_uri(results.iter().find_map(|c| c.url.clone()))
+                .with_subject(subject),
         );
     }
 }

@@ -398,7 +398,8 @@ fn collect_forge(
             .required_checks
             .as_ref()
             .is_some_and(|s| s.enabled && s.checks.is_empty());
-    let need_changes = on(policy.peer_review.as_ref().map(|s| s.enabled));
+    // Required checks are judged per change too: each merged change's reviewed head.
+    let need_changes = on(policy.peer_review.as_ref().map(|s| s.enabled)) || need_checks;
     let need_alerts = policy
         .sast
         .as_ref()

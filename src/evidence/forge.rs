@@ -234,6 +234,16 @@ pub struct ChangeRequest {
     pub contributors: Vec<Actor>,
     /// Reviews in submission order.
     pub reviews: Vec<Review>,
+    /// The checks on the head commit, as the forge reports them (GitHub: the head's
+    /// status check rollup), for the required checks of each change; `None` when the
+    /// forge was not asked.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "super::observed::option"
+    )]
+    #[schemars(with = "Option<super::observed::Shape<CommitChecks>>")]
+    pub head_checks: Option<Observed<CommitChecks>>,
 }
 
 /// A user or bot.
@@ -313,4 +323,9 @@ pub struct CheckResult {
     /// The GitHub App that reported a check run (statuses have none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_id: Option<u64>,
+    /// When it reached its conclusion (a check run's completion, a status's last
+    /// update), as the forge states it: a check that passed only after a change was
+    /// merged did not gate the merge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<String>,
 }

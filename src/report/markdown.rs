@@ -158,10 +158,18 @@ fn changes_table(out: &mut String, title: &str, changes: &[ChangeRecord]) {
             changes.len()
         );
     }
-    out.push_str(
-        "| Change | Status | Author | Head reviewed | Merged | Approvals | Broken rules |\n",
-    );
-    out.push_str("| --- | --- | --- | --- | --- | --- | --- |\n");
+    // Approvals are peer review's; a control that judges changes otherwise (required
+    // checks per change) has none to show.
+    let with_approvals = changes.iter().any(|c| !c.approvals.is_empty());
+    if with_approvals {
+        out.push_str(
+            "| Change | Status | Author | Head reviewed | Merged | Approvals | Broken rules |\n",
+        );
+        out.push_str("| --- | --- | --- | --- | --- | --- | --- |\n");
+    } else {
+        out.push_str("| Change | Status | Author | Head reviewed | Merged | Broken rules |\n");
+        out.push_str("| --- | --- | --- | --- | --- | --- |\n");
+    }
     let mut ordered: Vec<&ChangeRecord> = changes.iter().collect();
     ordered.sort_by_key(|c| c.status != RuleStatus::Fail);
     for c in ordered {
@@ -206,12 +214,16 @@ fn changes_table(out: &mut String, title: &str, changes: &[ChangeRecord]) {
             .filter(|r| r.status != RuleStatus::Pass)
             .map(|r| format!("{} ({})", md(&r.rule), r.status.as_str()))
             .collect();
+        let approvals = if with_approvals {
+            format!(" {} |", approvals.join("; "))
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "| {change} | {status} | {} | {} | {merged} | {} | {} |",
+            "| {change} | {status} | {} | {} | {merged} |{approvals} {} |",
             md(&c.author),
             c.head_sha.as_deref().map(short).map(md).unwrap_or_default(),
-            approvals.join("; "),
             broken.join("; "),
         );
     }

@@ -269,8 +269,23 @@ pub fn pr(
         "commits": {"totalCount": 1, "pageInfo": {"hasNextPage": false, "endCursor": null}, "nodes": [{"commit": {"oid": head,
             "authors": {"totalCount": authors.len(), "nodes": authors.iter().map(|a| git_actor(a)).collect::<Vec<_>>()},
             "committer": {"name": "GitHub", "email": "noreply@github.com", "user": {"login": "web-flow"}}}}]},
-        "reviews": {"totalCount": reviews.len(), "pageInfo": {"hasNextPage": false, "endCursor": null}, "nodes": reviews.iter().map(|(login, state, commit)| review(login, state, commit)).collect::<Vec<_>>()}
+        "reviews": {"totalCount": reviews.len(), "pageInfo": {"hasNextPage": false, "endCursor": null}, "nodes": reviews.iter().map(|(login, state, commit)| review(login, state, commit)).collect::<Vec<_>>()},
+        "headCommit": head_checks(head, &[head_check_run("build", "SUCCESS", "2026-11-20T09:30:00Z")])
     })
+}
+
+/// A PR's `headCommit` with its status check rollup.
+pub fn head_checks(head: &str, contexts: &[Value]) -> Value {
+    json!({"nodes": [{"commit": {"oid": head, "statusCheckRollup": {"contexts": {
+        "totalCount": contexts.len(), "nodes": contexts
+    }}}}]})
+}
+
+/// A check run in a head's rollup, from GitHub Actions (app 15368), as GraphQL spells it.
+pub fn head_check_run(name: &str, conclusion: &str, completed_at: &str) -> Value {
+    json!({"__typename": "CheckRun", "name": name, "status": "COMPLETED", "conclusion": conclusion,
+        "completedAt": completed_at, "url": "https://github.com/acme/ledger/runs/7",
+        "checkSuite": {"app": {"databaseId": 15368}}})
 }
 
 /// A review by someone who can push, submitted before the merge.
@@ -2131,6 +2146,8 @@ fn a_short_commit_is_refused_before_any_request() {
 fn a_range_without_commit_gates_the_checks_of_its_head() {
     let gh = MockGitHub::start();
     mount_checks(&gh, json!([check_run("build", HEAD, "success")]), json!([]));
+    // The range's changes are read too: their heads' checks count as well.
+    mount_clean_history(&gh);
     let dir = tempdir();
     let policy = write(
         dir.path(),

@@ -7,6 +7,7 @@ mod example;
 mod fail_closed;
 mod fault_matrix;
 mod github;
+mod github_change_checks;
 mod github_schema;
 mod hostile_text;
 mod reperformance;

@@ -48,8 +48,10 @@ fragment PR on PullRequest {
   mergedBy { login __typename }
   commits(first: 50) { ...Commits }
   reviews(first: 50) { ...Reviews }
+  ...HeadChecks
 }"#,
-    connection_fragments!()
+    connection_fragments!(),
+    super::rollup::head_checks_fragment!()
 );
 
 /// The rest of a pull request's commits and reviews, 100 at a time, for the rare PR
@@ -732,6 +734,9 @@ struct RawPr {
     merged_by: Option<User>,
     commits: Counted<PrCommit>,
     reviews: Counted<RawReview>,
+    /// Absent in an answer that should have it: then the head's checks are a gap.
+    #[serde(default)]
+    head_commit: Option<super::rollup::HeadCommit>,
 }
 
 #[derive(Deserialize)]
@@ -932,6 +937,10 @@ impl RawPr {
             merged_at: self.merged_at,
             contributors,
             reviews,
+            head_checks: Some(super::rollup::head_checks(
+                self.head_commit,
+                &format!("checks on the head of {what}"),
+            )),
         })
     }
 }

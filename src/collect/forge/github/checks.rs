@@ -39,6 +39,7 @@ fn check_runs(api: &mut ApiClient, repo: &Repo, sha: &str) -> Result<Vec<CheckRe
             conclusion: r.conclusion,
             url: r.html_url,
             app_id: r.app.map(|a| a.id),
+            completed_at: r.completed_at,
         }));
     }
     Ok(checks)
@@ -56,6 +57,7 @@ fn statuses(api: &mut ApiClient, repo: &Repo, sha: &str) -> Result<Vec<CheckResu
             conclusion: Some(s.state),
             url: s.target_url,
             app_id: None,
+            completed_at: s.updated_at,
         }));
     }
     Ok(checks)
@@ -81,6 +83,8 @@ struct CheckRun {
     html_url: Option<String>,
     #[serde(default)]
     app: Option<App>,
+    #[serde(default)]
+    completed_at: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -102,4 +106,6 @@ struct Status {
     state: String,
     #[serde(default)]
     target_url: Option<String>,
+    #[serde(default)]
+    updated_at: Option<String>,
 }

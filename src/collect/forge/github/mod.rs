@@ -5,6 +5,7 @@ mod alerts;
 mod changes;
 mod checks;
 mod protection;
+mod rollup;
 
 use serde::Deserialize;
 
