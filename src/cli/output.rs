@@ -43,6 +43,18 @@ pub fn render(format: Format, report: &Report, color: bool) -> String {
     }
 }
 
+/// Writes one format to `w`: the large machine formats straight to it, without a
+/// copy of the whole text in memory.
+fn write_to(format: Format, report: &Report, mut w: impl Write) -> std::io::Result<()> {
+    match format {
+        Format::Json => report::json::write(report, &mut w)?,
+        Format::Sarif => report::sarif::write(report, &mut w)?,
+        Format::Junit => report::junit::write(report, &mut w)?,
+        Format::Text | Format::Markdown => w.write_all(render(format, report, false).as_bytes())?,
+    }
+    w.flush()
+}
+
 /// Writes every requested output, then the GitHub Actions extras when running there.
 pub fn emit(
     specs: &[OutputSpec],
@@ -79,13 +91,15 @@ pub fn emit(
                     std::fs::create_dir_all(dir)
                         .with_context(|| format!("creating {}", dir.display()))?;
                 }
-                std::fs::write(path, render(spec.format, report, false)).with_context(|| {
-                    format!(
-                        "writing {} report to {}",
-                        format_name(spec.format),
-                        path.display()
-                    )
-                })?;
+                std::fs::File::create(path)
+                    .and_then(|f| write_to(spec.format, report, std::io::BufWriter::new(f)))
+                    .with_context(|| {
+                        format!(
+                            "writing {} report to {}",
+                            format_name(spec.format),
+                            path.display()
+                        )
+                    })?;
             }
         }
     }

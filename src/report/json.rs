@@ -18,6 +18,12 @@ pub fn render(report: &Report) -> String {
     out
 }
 
+/// Writes what [`render`] returns to `w`, without holding it in memory.
+pub fn write(report: &Report, mut w: impl io::Write) -> io::Result<()> {
+    write_safe_json(&mut w, report)?;
+    w.write_all(b"\n")
+}
+
 /// Serializes any value as pretty JSON with dangerous characters escaped.
 pub fn to_safe_json<T: Serialize>(value: &T) -> String {
     let mut buf = Vec::new();

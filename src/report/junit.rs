@@ -20,11 +20,16 @@ use crate::verdict::{ControlOutcome, Status, WaiverState};
 
 /// Renders the report as a JUnit XML document with a trailing newline.
 pub fn render(report: &Report) -> String {
-    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
-    write_document(&mut w, report).expect("writing XML into a Vec cannot fail");
-    let mut s = String::from_utf8(w.into_inner()).expect("quick-xml writes the UTF-8 it is given");
-    s.push('\n');
-    s
+    let mut out = Vec::new();
+    write(report, &mut out).expect("writing XML into a Vec cannot fail");
+    String::from_utf8(out).expect("quick-xml writes the UTF-8 it is given")
+}
+
+/// Writes what [`render`] returns to `out`, without holding it in memory.
+pub fn write(report: &Report, out: impl io::Write) -> io::Result<()> {
+    let mut w = Writer::new_with_indent(out, b' ', 2);
+    write_document(&mut w, report)?;
+    w.into_inner().write_all(b"\n")
 }
 
 /// Counts for the `tests`/`failures`/`errors`/`skipped` attributes, which GitLab and
@@ -64,7 +69,7 @@ impl Counts {
     }
 }
 
-fn write_document(w: &mut Writer<Vec<u8>>, report: &Report) -> io::Result<()> {
+fn write_document<W: io::Write>(w: &mut Writer<W>, report: &Report) -> io::Result<()> {
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     let counts = Counts::of(report);
     w.create_element("testsuites")
@@ -100,7 +105,7 @@ fn timestamp(time: &str) -> Option<String> {
 }
 
 /// Run-level facts as `<properties>`: Jenkins shows them, GitLab ignores them.
-fn write_properties(w: &mut Writer<Vec<u8>>, report: &Report) -> io::Result<()> {
+fn write_properties<W: io::Write>(w: &mut Writer<W>, report: &Report) -> io::Result<()> {
     let verdict = match report.verdict {
         crate::verdict::Overall::Pass => "pass",
         crate::verdict::Overall::Fail => "fail",
@@ -134,8 +139,8 @@ fn write_properties(w: &mut Writer<Vec<u8>>, report: &Report) -> io::Result<()> 
     Ok(())
 }
 
-fn write_testcase(
-    w: &mut Writer<Vec<u8>>,
+fn write_testcase<W: io::Write>(
+    w: &mut Writer<W>,
     report: &Report,
     control: &ControlOutcome,
 ) -> io::Result<()> {

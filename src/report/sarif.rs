@@ -28,6 +28,13 @@ pub const FINGERPRINT_KEY: &str = "vouchFindingHash/v1";
 
 /// Renders the report as a SARIF 2.1.0 log (pretty JSON with a trailing newline).
 pub fn render(report: &Report) -> String {
+    let mut out = Vec::new();
+    write(report, &mut out).expect("writing into memory cannot fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// Writes what [`render`] returns to `w`, without holding the text in memory.
+pub fn write(report: &Report, mut w: impl std::io::Write) -> std::io::Result<()> {
     let mut rules: Vec<Rule> = Vec::new();
     let mut rule_index: BTreeMap<String, usize> = BTreeMap::new();
     let mut results = Vec::new();
@@ -79,9 +86,8 @@ pub fn render(report: &Report) -> String {
         }],
     };
     // The safe formatter keeps C1/bidi controls and `##[` inert when the file is printed.
-    let mut s = super::json::to_safe_json(&log);
-    s.push('\n');
-    s
+    super::json::write_safe_json(&mut w, &log)?;
+    w.write_all(b"\n")
 }
 
 fn result_of(

@@ -2,12 +2,18 @@
 //!
 //! Why not the `cyclonedx-bom` crate: version 0.8 reads spec 1.3 to 1.5 only, and it
 //! rejects (rather than reports) what it finds invalid, while vouch must validate 1.6
-//! and 1.7 too and say where every problem is. So the document is parsed once into a
-//! `serde_json::Value`, validated against the official schema of its declared version
-//! ([`super::schema`]), and the fields the control judges are read from that same tree.
+//! and 1.7 too and say where every problem is. So the document is validated against
+//! the official schema of its declared version ([`super::schema`]) and the fields the
+//! control judges are read from the same `serde_json::Value`s: the top-level
+//! components and dependencies one at a time, against their schema definitions, and
+//! the rest of the document as one tree ([`super::json_stream`]).
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use serde_json::{Map, Value};
 
+use super::json_stream::{self, Array, Items, TopLevel};
 use super::schema;
 use std::fmt::Write;
 
@@ -22,21 +28,21 @@ use crate::evidence::{Gap, GapKind};
 /// and a longer list helps nobody.
 const MAX_SCHEMA_VIOLATIONS: usize = 100;
 
-/// Reads and validates a CycloneDX JSON document.
+/// Reads and validates a CycloneDX JSON document, one top-level component and
+/// dependency at a time ([`json_stream`]).
 pub fn read(source: &str, bytes: &[u8]) -> Result<Sbom, Gap> {
     let bytes = json::content(source, bytes)?;
-    let doc: Value = serde_json::from_slice(bytes)
-        .map_err(|e| json::malformed_at(source, "CycloneDX JSON", &e))?;
-    let spec_version = match doc.get("specVersion") {
-        Some(Value::String(v)) => v.clone(),
-        _ if !doc.is_object() => {
+    let malformed = |e: serde_json::Error| json::malformed_at(source, "CycloneDX JSON", &e);
+    let spec_version = match json_stream::top_level(bytes).map_err(malformed)? {
+        TopLevel::Object(Some(Value::String(v))) => v,
+        TopLevel::NotObject => {
             return Err(Gap::new(
                 GapKind::Malformed,
                 source,
                 "CycloneDX JSON: the document is not a JSON object",
             ));
         }
-        _ => {
+        TopLevel::Object(_) => {
             return Err(Gap::new(
                 GapKind::Malformed,
                 source,
@@ -44,32 +50,155 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<Sbom, Gap> {
             ));
         }
     };
-    let mut refs = Refs::default();
-    collect_refs(&doc, &mut String::new(), &mut refs);
-    let sbom = from_value(&doc, spec_version, SbomFormat::CyclonedxJson, refs, &|_| {
-        None
-    });
-    Ok(sbom)
+    let mut streamed = Streamed::new(&spec_version);
+    let root = json_stream::read(bytes, &mut streamed).map_err(malformed)?;
+    Ok(finish(
+        &Value::Object(root),
+        spec_version,
+        SbomFormat::CyclonedxJson,
+        streamed,
+        &|_| None,
+    ))
 }
 
-/// Validates a CycloneDX document in its JSON form (read as JSON, or mapped from XML)
-/// and reads the fields the control judges. `line_of` gives the source line of a JSON
-/// pointer where the reader knows it.
-pub(super) fn from_value(
+/// Judges a streamed document: `doc` is what is left of it, the streamed arrays
+/// standing empty in it (so nothing is counted twice), `streamed` what its items came
+/// to. `line_of` gives the source line of a JSON pointer where the reader knows it.
+pub(super) fn finish(
+    doc: &Value,
+    spec_version: String,
+    format: SbomFormat,
+    streamed: Streamed,
+    line_of: &dyn Fn(&str) -> Option<u64>,
+) -> Sbom {
+    let Streamed {
+        mut refs,
+        components,
+        dependencies,
+        violations,
+        ..
+    } = streamed;
+    collect_refs(doc, &mut String::new(), &mut refs);
+    let collected = Collected {
+        components,
+        dependencies,
+        violations,
+    };
+    judge(doc, spec_version, format, refs, line_of, collected)
+}
+
+/// What the items of the top-level arrays came to, as they went by.
+pub(super) struct Streamed {
+    version: String,
+    /// Every `bom-ref` and dependency reference of the items.
+    pub refs: Refs,
+    components: Vec<Component>,
+    dependencies: Vec<Dependency>,
+    violations: Vec<schema::SchemaViolation>,
+    /// Digests of the items seen, per array, for the schema's `uniqueItems`.
+    seen: [HashMap<[u8; 32], usize>; 2],
+}
+
+impl Streamed {
+    /// Nothing seen yet, for a document of spec `version`.
+    pub(super) fn new(version: &str) -> Self {
+        Streamed {
+            version: version.to_string(),
+            refs: Refs::default(),
+            components: Vec::new(),
+            dependencies: Vec::new(),
+            violations: Vec::new(),
+            seen: [HashMap::new(), HashMap::new()],
+        }
+    }
+}
+
+impl Items for Streamed {
+    fn item(&mut self, array: Array, index: usize, item: Value) {
+        let (name, kind, slot) = match array {
+            Array::Components => ("components", schema::Item::Component, 0),
+            Array::Dependencies => ("dependencies", schema::Item::Dependency, 1),
+        };
+        let at = format!("/{name}/{index}");
+        let room = MAX_SCHEMA_VIOLATIONS.saturating_sub(self.violations.len());
+        if room > 0
+            && let Some(found) = schema::validate_item(&self.version, kind, &item, room)
+        {
+            self.violations
+                .extend(found.into_iter().map(|v| schema::SchemaViolation {
+                    pointer: format!("{at}{}", v.pointer),
+                    message: v.message,
+                }));
+        }
+        match self.seen[slot].entry(json_stream::digest(&item)) {
+            Entry::Occupied(first) => {
+                if self.violations.len() < MAX_SCHEMA_VIOLATIONS {
+                    self.violations.push(schema::SchemaViolation {
+                        pointer: format!("/{name}"),
+                        message: format!(
+                            "items {} and {index} are equal: the items of `{name}` must be unique",
+                            first.get()
+                        ),
+                    });
+                }
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(index);
+            }
+        }
+        match array {
+            Array::Components => {
+                collect_refs(&item, &mut at.clone(), &mut self.refs);
+                if let Some(obj) = item.as_object() {
+                    push_component(obj, at, &mut self.components);
+                }
+            }
+            Array::Dependencies => {
+                dependency_refs(index, &item, &mut self.refs);
+                self.dependencies.extend(dependency(&item));
+            }
+        }
+    }
+}
+
+/// Components, dependencies and schema violations read before the rest is judged.
+struct Collected {
+    components: Vec<Component>,
+    dependencies: Vec<Dependency>,
+    violations: Vec<schema::SchemaViolation>,
+}
+
+/// Validates `doc` (for a streamed document, what is left of it) against the schema and
+/// reads the rest of the fields the control judges.
+fn judge(
     doc: &Value,
     spec_version: String,
     format: SbomFormat,
     refs: Refs,
     line_of: &dyn Fn(&str) -> Option<u64>,
+    collected: Collected,
 ) -> Sbom {
     let empty = Map::new();
     let root = doc.as_object().unwrap_or(&empty);
+    let Collected {
+        components,
+        dependencies,
+        violations: streamed_violations,
+    } = collected;
     // The schema is checked on the other core while the fields are read: both only
     // read the tree, and the schema pass is the larger part of a big SBOM's check.
     std::thread::scope(|scope| {
         let schema_pass =
             scope.spawn(|| schema::validate(&spec_version, doc, MAX_SCHEMA_VIOLATIONS));
-        let mut sbom = read_fields(root, &spec_version, format, &refs, line_of);
+        let mut sbom = read_fields(
+            root,
+            &spec_version,
+            format,
+            &refs,
+            line_of,
+            components,
+            dependencies,
+        );
         let violations = schema_pass.join().unwrap_or_else(|_| {
             Some(vec![schema::SchemaViolation {
                 pointer: String::new(),
@@ -77,17 +206,21 @@ pub(super) fn from_value(
             }])
         });
         let mut problems: Vec<SbomProblem> = match violations {
-            Some(violations) => violations
-                .into_iter()
-                .map(|v| {
-                    let location = pointer_or_root(v.pointer);
-                    SbomProblem {
-                        line: line_of(&location),
-                        location,
-                        message: v.message,
-                    }
-                })
-                .collect(),
+            Some(mut violations) => {
+                violations.extend(streamed_violations);
+                violations.truncate(MAX_SCHEMA_VIOLATIONS);
+                violations
+                    .into_iter()
+                    .map(|v| {
+                        let location = pointer_or_root(v.pointer);
+                        SbomProblem {
+                            line: line_of(&location),
+                            location,
+                            message: v.message,
+                        }
+                    })
+                    .collect()
+            }
             None => vec![SbomProblem {
                 location: "/specVersion".into(),
                 line: None,
@@ -110,13 +243,11 @@ fn read_fields(
     format: SbomFormat,
     refs: &Refs,
     line_of: &dyn Fn(&str) -> Option<u64>,
+    mut components: Vec<Component>,
+    dependencies: Vec<Dependency>,
 ) -> Sbom {
     let mut problems = Vec::new();
     let metadata = root.get("metadata").and_then(Value::as_object);
-    let mut components = Vec::new();
-    if let Some(list) = root.get("components").and_then(Value::as_array) {
-        collect_components(list, "/components", &mut components);
-    }
     let mut subject = metadata
         .and_then(|m| m.get("component"))
         .and_then(Value::as_object)
@@ -126,11 +257,6 @@ fn read_fields(
             }
             component(c, "/metadata/component".into())
         });
-    let dependencies = root
-        .get("dependencies")
-        .and_then(Value::as_array)
-        .map(|deps| dependencies(deps))
-        .unwrap_or_default();
 
     for c in components.iter_mut().chain(subject.iter_mut()) {
         c.line = line_of(&c.location);
@@ -176,11 +302,18 @@ fn str_field(obj: &Map<String, Value>, key: &str) -> Option<String> {
 fn collect_components(list: &[Value], at: &str, out: &mut Vec<Component>) {
     for (i, c) in list.iter().enumerate() {
         let Some(obj) = c.as_object() else { continue };
-        let location = format!("{at}/{i}");
-        out.push(component(obj, location.clone()));
-        if let Some(nested) = obj.get("components").and_then(Value::as_array) {
-            collect_components(nested, &format!("{location}/components"), out);
-        }
+        push_component(obj, format!("{at}/{i}"), out);
+    }
+}
+
+/// A component at `location` and the components nested in it.
+fn push_component(obj: &Map<String, Value>, location: String, out: &mut Vec<Component>) {
+    if let Some(nested) = obj.get("components").and_then(Value::as_array) {
+        let at = format!("{location}/components");
+        out.push(component(obj, location));
+        collect_components(nested, &at, out);
+    } else {
+        out.push(component(obj, location));
     }
 }
 
@@ -258,24 +391,20 @@ fn licenses(list: &[Value]) -> Vec<License> {
         .collect()
 }
 
-fn dependencies(list: &[Value]) -> Vec<Dependency> {
-    list.iter()
-        .filter_map(|d| {
-            Some(Dependency {
-                reference: d.get("ref")?.as_str()?.to_string(),
-                depends_on: d
-                    .get("dependsOn")
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_string)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+fn dependency(d: &Value) -> Option<Dependency> {
+    Some(Dependency {
+        reference: d.get("ref")?.as_str()?.to_string(),
+        depends_on: d
+            .get("dependsOn")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
             })
-        })
-        .collect()
+            .unwrap_or_default(),
+    })
 }
 
 /// `metadata.authors[].name`, the 1.2–1.5 `metadata.manufacture.name` and the 1.6+
@@ -326,6 +455,33 @@ fn tools(m: &Map<String, Value>) -> Vec<String> {
     }
 }
 
+/// The references dependency `i` makes (its `ref` and its `dependsOn`). Where a
+/// reference sits is rendered only if it does not resolve.
+fn dependency_refs(i: usize, d: &Value, refs: &mut Refs) {
+    if let Some(r) = d.get("ref").and_then(Value::as_str) {
+        refs.used.push((
+            r.to_string(),
+            UsedAt {
+                dependency: i,
+                depends_on: None,
+            },
+        ));
+    }
+    if let Some(on) = d.get("dependsOn").and_then(Value::as_array) {
+        for (j, r) in on.iter().enumerate() {
+            if let Some(r) = r.as_str() {
+                refs.used.push((
+                    r.to_string(),
+                    UsedAt {
+                        dependency: i,
+                        depends_on: Some(j),
+                    },
+                ));
+            }
+        }
+    }
+}
+
 /// Every `bom-ref` defined anywhere in the document, and every reference to one from
 /// the dependency graph, with their pointers.
 pub(super) fn collect_refs(v: &Value, at: &mut String, refs: &mut Refs) {
@@ -347,30 +503,8 @@ pub(super) fn collect_refs(v: &Value, at: &mut String, refs: &mut Refs) {
                     && len == 0
                     && let Value::Array(deps) = value
                 {
-                    // Where a reference sits is rendered only if it does not resolve.
                     for (i, d) in deps.iter().enumerate() {
-                        if let Some(r) = d.get("ref").and_then(Value::as_str) {
-                            refs.used.push((
-                                r.to_string(),
-                                UsedAt {
-                                    dependency: i,
-                                    depends_on: None,
-                                },
-                            ));
-                        }
-                        if let Some(on) = d.get("dependsOn").and_then(Value::as_array) {
-                            for (j, r) in on.iter().enumerate() {
-                                if let Some(r) = r.as_str() {
-                                    refs.used.push((
-                                        r.to_string(),
-                                        UsedAt {
-                                            dependency: i,
-                                            depends_on: Some(j),
-                                        },
-                                    ));
-                                }
-                            }
-                        }
+                        dependency_refs(i, d, refs);
                     }
                 } else {
                     collect_refs(value, at, refs);

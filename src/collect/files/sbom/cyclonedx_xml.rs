@@ -13,7 +13,8 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
-use super::cyclonedx_json::{collect_refs, from_value};
+use super::cyclonedx_json::{Streamed, finish};
+use super::json_stream::{Array, Items};
 use super::schema;
 use super::semantic::Refs;
 use super::xml_tree::{self, Element};
@@ -22,38 +23,101 @@ use crate::evidence::{Gap, GapKind};
 
 const NAMESPACE: &str = "http://cyclonedx.org/schema/bom/";
 
-/// Reads and validates a CycloneDX XML document.
+/// Reads and validates a CycloneDX XML document, one top-level component and
+/// dependency at a time: each is checked, mapped and judged as it ends, and dropped.
 pub fn read(source: &str, bytes: &[u8]) -> Result<Sbom, Gap> {
-    let root = xml_tree::parse(bytes)
-        .map_err(|e| Gap::new(GapKind::Malformed, source, format!("CycloneDX XML: {e}")))?;
-    let spec_version = root
-        .namespace
+    let mut items: Option<ItemSink> = None;
+    let root = xml_tree::parse_streaming(
+        bytes,
+        &[("components", "component"), ("dependencies", "dependency")],
+        &mut |root, list, index, el| {
+            // The spec version is the root's namespace, known before any item ends.
+            let Some(version) = spec_version_of(root) else {
+                return;
+            };
+            items
+                .get_or_insert_with(|| ItemSink::new(version))
+                .item(list, index, &el);
+        },
+    )
+    .map_err(|e| Gap::new(GapKind::Malformed, source, format!("CycloneDX XML: {e}")))?;
+    let spec_version = spec_version_of(&root).ok_or_else(|| {
+        Gap::new(
+            GapKind::Malformed,
+            source,
+            format!(
+                "CycloneDX XML: the root element is <{}> in namespace {:?}, not <bom> in {NAMESPACE}<version>",
+                root.name,
+                root.namespace.as_deref().unwrap_or("")
+            ),
+        )
+    })?;
+    let ItemSink {
+        mut streamed,
+        mut lines,
+        problems: item_problems,
+        ..
+    } = items.unwrap_or_else(|| ItemSink::new(spec_version));
+    let spec_version = spec_version.to_string();
+    let doc = bom(&root, &spec_version, &mut lines);
+    // Objects that are not mapped (services, vulnerabilities…) can be dependency
+    // targets too: every bom-ref attribute in the document is a known reference.
+    every_bom_ref(&root, &mut streamed.refs);
+    let line_of = |pointer: &str| lines.line_of(pointer);
+    let mut sbom = finish(
+        &doc,
+        spec_version,
+        SbomFormat::CyclonedxXml,
+        streamed,
+        &line_of,
+    );
+    structure(&root, &sbom.spec_version, &mut sbom.problems);
+    sbom.problems.extend(item_problems);
+    Ok(sbom)
+}
+
+/// `1.6` for a `<bom>` in `http://cyclonedx.org/schema/bom/1.6`.
+fn spec_version_of(root: &Element) -> Option<&str> {
+    root.namespace
         .as_deref()
         .and_then(|ns| ns.strip_prefix(NAMESPACE))
         .filter(|_| root.name == "bom")
-        .ok_or_else(|| {
-            Gap::new(
-                GapKind::Malformed,
-                source,
-                format!(
-                    "CycloneDX XML: the root element is <{}> in namespace {:?}, not <bom> in {NAMESPACE}<version>",
-                    root.name,
-                    root.namespace.as_deref().unwrap_or("")
-                ),
-            )
-        })?
-        .to_string();
-    let mut lines = Lines::default();
-    let doc = bom(&root, &spec_version, &mut lines);
-    let mut refs = Refs::default();
-    collect_refs(&doc, &mut String::new(), &mut refs);
-    // Objects that are not mapped (services, vulnerabilities…) can be dependency
-    // targets too: every bom-ref attribute in the document is a known reference.
-    every_bom_ref(&root, &mut refs);
-    let line_of = |pointer: &str| lines.line_of(pointer);
-    let mut sbom = from_value(&doc, spec_version, SbomFormat::CyclonedxXml, refs, &line_of);
-    structure(&root, &sbom.spec_version, &mut sbom.problems);
-    Ok(sbom)
+}
+
+/// The streamed items, as they go by: their structure problems, their JSON form
+/// judged by the JSON reader's sink, and their lines.
+struct ItemSink {
+    streamed: Streamed,
+    lines: Lines,
+    problems: Vec<SbomProblem>,
+    /// The elements a component may have in this spec version.
+    component_elements: Vec<String>,
+}
+
+impl ItemSink {
+    fn new(version: &str) -> Self {
+        ItemSink {
+            streamed: Streamed::new(version),
+            lines: Lines::default(),
+            problems: Vec::new(),
+            component_elements: schema::property_names(
+                version,
+                "/definitions/component/properties",
+            ),
+        }
+    }
+
+    fn item(&mut self, list: &str, index: usize, el: &Element) {
+        if list == "components" {
+            check_component(el, &self.component_elements, &mut self.problems);
+            every_bom_ref(el, &mut self.streamed.refs);
+            let value = component(el, &format!("/components/{index}"), &mut self.lines);
+            self.streamed.item(Array::Components, index, value);
+        } else {
+            let value = dependency(el, index, &mut self.lines);
+            self.streamed.item(Array::Dependencies, index, value);
+        }
+    }
 }
 
 /// What the mapping to JSON would otherwise let through: an element the spec does not
@@ -381,23 +445,26 @@ fn dependencies(deps: &Element, lines: &mut Lines) -> Value {
     Value::Array(
         deps.all("dependency")
             .enumerate()
-            .map(|(i, d)| {
-                lines.note(&format!("/dependencies/{i}"), d);
-                let mut o = Map::new();
-                if let Some(r) = d.attr("ref") {
-                    o.insert("ref".into(), json!(r));
-                }
-                let on: Vec<Value> = d
-                    .all("dependency")
-                    .map(|x| json!(x.attr("ref").unwrap_or("")))
-                    .collect();
-                if !on.is_empty() {
-                    o.insert("dependsOn".into(), Value::Array(on));
-                }
-                Value::Object(o)
-            })
+            .map(|(i, d)| dependency(d, i, lines))
             .collect(),
     )
+}
+
+/// Dependency `i`: its `ref` and what it depends on.
+fn dependency(d: &Element, i: usize, lines: &mut Lines) -> Value {
+    lines.note(&format!("/dependencies/{i}"), d);
+    let mut o = Map::new();
+    if let Some(r) = d.attr("ref") {
+        o.insert("ref".into(), json!(r));
+    }
+    let on: Vec<Value> = d
+        .all("dependency")
+        .map(|x| json!(x.attr("ref").unwrap_or("")))
+        .collect();
+    if !on.is_empty() {
+        o.insert("dependsOn".into(), Value::Array(on));
+    }
+    Value::Object(o)
 }
 
 fn text_field(o: &mut Map<String, Value>, el: &Element, name: &str) {

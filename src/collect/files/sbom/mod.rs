@@ -4,6 +4,7 @@
 
 mod cyclonedx_json;
 mod cyclonedx_xml;
+mod json_stream;
 pub mod schema;
 mod semantic;
 mod xml_tree;

@@ -91,6 +91,55 @@ pub fn validate(version: &str, doc: &Value, limit: usize) -> Option<Vec<SchemaVi
     )
 }
 
+/// What a streamed item is validated as.
+#[derive(Debug, Clone, Copy)]
+pub enum Item {
+    /// An item of `/components` (`#/definitions/component`).
+    Component,
+    /// An item of `/dependencies` (`#/definitions/dependency`).
+    Dependency,
+}
+
+/// Validates one item of a top-level array against its definition in the schema of
+/// `version`; pointers are relative to the item. `None` when no schema is bundled.
+pub fn validate_item(
+    version: &str,
+    item: Item,
+    value: &Value,
+    limit: usize,
+) -> Option<Vec<SchemaViolation>> {
+    static VALIDATORS: [[OnceLock<Validator>; 2]; 6] =
+        [const { [const { OnceLock::new() }, const { OnceLock::new() }] }; 6];
+    let index = BOM_SCHEMAS.iter().position(|(v, _)| *v == version)?;
+    let (slot, definition) = match item {
+        Item::Component => (0, "component"),
+        Item::Dependency => (1, "dependency"),
+    };
+    let validator = VALIDATORS[index][slot].get_or_init(|| {
+        let bom = parse(BOM_SCHEMAS[index].1);
+        let id = bom["$id"].as_str().unwrap_or_default().to_string();
+        // The definition is reached through the BOM schema's own `$id`, so that its
+        // internal `#/definitions/…` references resolve inside the BOM schema.
+        let registry = registry_with(&id, bom);
+        jsonschema::options()
+            .with_draft(Draft::Draft7)
+            .should_validate_formats(true)
+            .with_registry(&registry)
+            .build(&serde_json::json!({ "$ref": format!("{id}#/definitions/{definition}") }))
+            .expect("bundled CycloneDX definitions compile")
+    });
+    Some(
+        validator
+            .iter_errors(value)
+            .take(limit)
+            .map(|e| SchemaViolation {
+                pointer: e.instance_path().to_string(),
+                message: clip(&e.masked().to_string()),
+            })
+            .collect(),
+    )
+}
+
 /// At most 300 characters of a message.
 fn clip(message: &str) -> String {
     match message.char_indices().nth(300) {
@@ -135,6 +184,24 @@ fn registry() -> &'static Registry<'static> {
         }
         builder.prepare().expect("bundled schemas form a registry")
     })
+}
+
+/// The shared schemas plus one BOM schema under its `$id`.
+fn registry_with(id: &str, bom: Value) -> Registry<'static> {
+    let mut builder = Registry::new().draft(Draft::Draft7);
+    for (name, text) in SHARED_SCHEMAS {
+        builder = builder
+            .add(
+                format!("{BASE}{name}"),
+                Resource::from_contents(parse(text)),
+            )
+            .expect("bundled schema URIs are valid");
+    }
+    builder
+        .add(id, Resource::from_contents(bom))
+        .expect("bundled schema URIs are valid")
+        .prepare()
+        .expect("bundled schemas form a registry")
 }
 
 fn compile(text: &str) -> Validator {

@@ -49,12 +49,40 @@ impl Element {
     }
 }
 
-/// Parses `bytes` into the root element. The error names the line.
+/// Parses `bytes` into the root element, handing the items of the root's lists named
+/// in `lists` (`("components", "component")`) to `item` as each one ends, with its index, instead of keeping them
+/// in the tree: a large SBOM is then never held as a tree. Only the first such list
+/// element is streamed, and only its unprefixed items; anything else stays in the tree
+/// for the structure checks. `item` gets the root (its attributes and what has ended
+/// so far), the list's name, the index and the item. The error names the line.
 ///
 /// Only one well-formed document is read: a second root element, text or a reference
 /// outside the root, and an encoding other than UTF-8 are errors, not content to skip
 /// (another reader could take the second root, or decode the bytes differently).
-pub fn parse(bytes: &[u8]) -> Result<Element, String> {
+pub fn parse_streaming(
+    bytes: &[u8],
+    lists: &[(&str, &str)],
+    item: &mut dyn FnMut(&Element, &str, usize, Element),
+) -> Result<Element, String> {
+    let mut counts = vec![0usize; lists.len()];
+    let mut hand_off = |stack: &[Element], el: Element| -> Option<Element> {
+        let [root, list] = stack else {
+            return Some(el);
+        };
+        let Some(k) = lists
+            .iter()
+            .position(|(l, i)| *l == list.name && *i == el.name)
+        else {
+            return Some(el);
+        };
+        let first_list = !root.children.iter().any(|c| c.name == list.name);
+        if list.prefixed || el.prefixed || !first_list {
+            return Some(el);
+        }
+        item(root, list.name.as_str(), counts[k], el);
+        counts[k] += 1;
+        None
+    };
     if bytes.starts_with(&[0xFE, 0xFF]) || bytes.starts_with(&[0xFF, 0xFE]) {
         return Err("the document is UTF-16: vouch reads UTF-8 XML".into());
     }
@@ -83,7 +111,9 @@ pub fn parse(bytes: &[u8]) -> Result<Element, String> {
             }
             Event::Empty(e) => {
                 let line = lines.line_at(bytes, position);
-                attach(&mut stack, &mut root, element(&e, line)?)?;
+                if let Some(el) = hand_off(&stack, element(&e, line)?) {
+                    attach(&mut stack, &mut root, el)?;
+                }
             }
             Event::End(_) => {
                 let Some(mut el) = stack.pop() else {
@@ -93,7 +123,9 @@ pub fn parse(bytes: &[u8]) -> Result<Element, String> {
                 if trimmed.len() != el.text.len() {
                     el.text = trimmed.to_string();
                 }
-                attach(&mut stack, &mut root, el)?;
+                if let Some(el) = hand_off(&stack, el) {
+                    attach(&mut stack, &mut root, el)?;
+                }
             }
             Event::Text(t) => match stack.last_mut() {
                 Some(top) => top.text.push_str(&t.xml_content(XmlVersion::Explicit1_0)),
