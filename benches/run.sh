@@ -80,6 +80,20 @@ measure "CycloneDX JSON, 20,000 components" "$DATA/sbom-cargo-20000.cdx.json" "$
 measure "CycloneDX XML, 20,000 components" "$DATA/sbom-20000.cdx.xml" "$VOUCH" verify --policy "$DATA/sbom-any.yaml" --sbom "$DATA/sbom-20000.cdx.xml" --format json=/dev/null
 measure "SARIF 10,000 failing results, all five reports" "$DATA/results-10000.sarif" "$VOUCH" verify --policy "$DATA/sast-low.yaml" --sarif "$DATA/results-10000.sarif" --format json=/dev/null --format sarif=/dev/null --format junit=/dev/null --format markdown=/dev/null --format text=/dev/null
 
+# Peak memory against the input size (issue 10: at most 4x), on inputs large enough
+# that the process's own 10 MB do not dominate: python3 benches/gen_memory.py.
+[ -f "$DATA/sbom-full-100000.cdx.json" ] || python3 benches/gen_memory.py "$DATA"
+five="--format json=/dev/null --format sarif=/dev/null --format junit=/dev/null --format markdown=/dev/null --format text=/dev/null"
+echo
+echo "| run | input | wall (mean of 5) | peak RSS | peak / input size |"
+echo "|---|---|---|---|---|"
+for f in sbom-full-100000.cdx.json sbom-full-100000.cdx.xml sbom-min-200000.cdx.json sbom-min-200000.cdx.xml; do
+  measure "$f" "$DATA/$f" "$VOUCH" verify --policy "$DATA/sbom-any.yaml" --sbom "$DATA/$f" --format json=/dev/null
+done
+measure "results-200000.sarif, JSON report" "$DATA/results-200000.sarif" "$VOUCH" verify --policy "$DATA/sast-low.yaml" --sarif "$DATA/results-200000.sarif" --format json=/dev/null
+# shellcheck disable=SC2086
+measure "results-200000.sarif, all five reports" "$DATA/results-200000.sarif" "$VOUCH" verify --policy "$DATA/sast-low.yaml" --sarif "$DATA/results-200000.sarif" $five
+
 # The reference validator, cyclonedx-python-lib (what cyclonedx-py validates with), on
 # the same files, once each: it takes minutes at 20,000 components.
 if [ ! -x "$DATA/venv/bin/python" ]; then

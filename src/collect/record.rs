@@ -320,7 +320,7 @@ fn create_new(path: &Path, bytes: &[u8]) -> Result<(), RecordError> {
 fn no_secret(path: &Path, bytes: &[u8], secrets: &[String]) -> Result<(), RecordError> {
     if secrets
         .iter()
-        .any(|s| bytes.windows(s.len()).any(|w| w == s.as_bytes()))
+        .any(|s| memchr::memmem::find(bytes, s.as_bytes()).is_some())
     {
         return Err(fail(
             path,

@@ -112,8 +112,8 @@ pub fn render(report: &Report) -> String {
         .filter(|f| f.is_blocking())
         .collect();
     if !blocking.is_empty() {
-        let items: Vec<String> = blocking.iter().map(|f| blocking_item(f)).collect();
-        section(&mut out, "Findings", "blocking finding(s)", &items);
+        let items = blocking.iter().map(|f| blocking_item(f));
+        section(&mut out, "Findings", "blocking finding(s)", items);
     }
 
     let waived: Vec<&Finding> = report
@@ -123,8 +123,8 @@ pub fn render(report: &Report) -> String {
         .filter(|f| !f.is_blocking())
         .collect();
     if !waived.is_empty() {
-        let items: Vec<String> = waived.iter().map(|f| waived_item(report, f)).collect();
-        section(&mut out, "Waived", "waived finding(s)", &items);
+        let items = waived.iter().map(|f| waived_item(report, f));
+        section(&mut out, "Waived", "waived finding(s)", items);
     }
 
     // Applied waivers are already shown beside the findings they cover; what needs a
@@ -136,7 +136,12 @@ pub fn render(report: &Report) -> String {
         .map(exception_item)
         .collect();
     if !attention.is_empty() {
-        section(&mut out, "Exceptions", "exception(s)", &attention);
+        section(
+            &mut out,
+            "Exceptions",
+            "exception(s)",
+            attention.into_iter(),
+        );
     }
 
     for c in report.controls.iter().filter(|c| !c.changes.is_empty()) {
@@ -259,7 +264,15 @@ fn commit_link(report: &Report, sha: &str) -> String {
 }
 
 /// `### Title (n)` and the list, folded under `<details>` when it is long.
-fn section(out: &mut String, title: &str, noun: &str, items: &[String]) {
+/// A titled list of items, folded when long. Items are made only while the summary is
+/// under its size cap: [`cap`] cuts what lies past it, so making the rest of 200,000
+/// findings' lines would only cost memory.
+fn section(
+    out: &mut String,
+    title: &str,
+    noun: &str,
+    items: impl ExactSizeIterator<Item = String>,
+) {
     let _ = writeln!(out, "\n### {title} ({})\n", items.len());
     let collapse = items.len() > COLLAPSE_OVER;
     if collapse {
@@ -271,7 +284,10 @@ fn section(out: &mut String, title: &str, noun: &str, items: &[String]) {
         );
     }
     for item in items {
-        out.push_str(item);
+        if out.len() >= MAX_BYTES {
+            break;
+        }
+        out.push_str(&item);
     }
     if collapse {
         out.push_str("\n</details>\n");

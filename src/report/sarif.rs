@@ -35,35 +35,23 @@ pub fn render(report: &Report) -> String {
 
 /// Writes what [`render`] returns to `w`, without holding the text in memory.
 pub fn write(report: &Report, mut w: impl std::io::Write) -> std::io::Result<()> {
+    // Rules first (the driver precedes the results in the log); the results are then
+    // made one at a time as they are written, never all held at once.
     let mut rules: Vec<Rule> = Vec::new();
     let mut rule_index: BTreeMap<String, usize> = BTreeMap::new();
-    let mut results = Vec::new();
-
-    let fingerprints = fingerprints(report);
-    // Every finding is either blocking or waived (non-blocking findings always carry a
-    // waiver), so all of them become results; the waived ones get a suppression.
-    for ((control, finding), fingerprint) in report
-        .controls
-        .iter()
-        .flat_map(|c| c.findings.iter().map(move |f| (c, f)))
-        .zip(fingerprints)
-    {
+    for finding in report.controls.iter().flat_map(|c| c.findings.iter()) {
         let rule_id = escape::plain(&finding.code);
         let index = *rule_index.entry(rule_id.clone()).or_insert_with(|| {
             rules.push(Rule::for_code(&rule_id, &finding.code, finding));
             rules.len() - 1
         });
         rules[index].raise_severity(finding.severity);
-        results.push(result_of(
-            report,
-            control,
-            finding,
-            rule_id,
-            index,
-            fingerprint,
-        ));
     }
-
+    let results = Results {
+        report,
+        rule_index: &rule_index,
+        fingerprints: fingerprints(report),
+    };
     let log = Log {
         schema: SARIF_SCHEMA,
         version: "2.1.0",
@@ -88,6 +76,34 @@ pub fn write(report: &Report, mut w: impl std::io::Write) -> std::io::Result<()>
     // The safe formatter keeps C1/bidi controls and `##[` inert when the file is printed.
     super::json::write_safe_json(&mut w, &log)?;
     w.write_all(b"\n")
+}
+
+/// Every finding as a SARIF result, made as it is serialized. Every finding is either
+/// blocking or waived (non-blocking findings always carry a waiver), so all of them
+/// become results; the waived ones get a suppression.
+struct Results<'a> {
+    report: &'a Report,
+    rule_index: &'a BTreeMap<String, usize>,
+    /// One per finding, in order.
+    fingerprints: Vec<String>,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let report = self.report;
+        serializer.collect_seq(
+            report
+                .controls
+                .iter()
+                .flat_map(|c| c.findings.iter().map(move |f| (c, f)))
+                .zip(self.fingerprints.iter().cloned())
+                .map(|((control, finding), fingerprint)| {
+                    let rule_id = escape::plain(&finding.code);
+                    let index = self.rule_index.get(&rule_id).copied().unwrap_or(0);
+                    result_of(report, control, finding, rule_id, index, fingerprint)
+                }),
+        )
+    }
 }
 
 fn result_of(
@@ -268,18 +284,18 @@ fn uri_reference(path: &str) -> String {
 }
 
 #[derive(Serialize)]
-struct Log {
+struct Log<'a> {
     #[serde(rename = "$schema")]
     schema: &'static str,
     version: &'static str,
-    runs: Vec<Run>,
+    runs: Vec<Run<'a>>,
 }
 
 #[derive(Serialize)]
-struct Run {
+struct Run<'a> {
     tool: Tool,
     invocations: Vec<Invocation>,
-    results: Vec<SarifResult>,
+    results: Results<'a>,
 }
 
 #[derive(Serialize)]

@@ -33,8 +33,8 @@ const MAX_SCHEMA_VIOLATIONS: usize = 100;
 pub fn read(source: &str, bytes: &[u8]) -> Result<Sbom, Gap> {
     let bytes = json::content(source, bytes)?;
     let malformed = |e: serde_json::Error| json::malformed_at(source, "CycloneDX JSON", &e);
-    let spec_version = match json_stream::top_level(bytes).map_err(malformed)? {
-        TopLevel::Object(Some(Value::String(v))) => v,
+    let (spec_version, counts) = match json_stream::top_level(bytes).map_err(malformed)? {
+        TopLevel::Object(Some(Value::String(v)), counts) => (v, counts),
         TopLevel::NotObject => {
             return Err(Gap::new(
                 GapKind::Malformed,
@@ -42,7 +42,7 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<Sbom, Gap> {
                 "CycloneDX JSON: the document is not a JSON object",
             ));
         }
-        TopLevel::Object(_) => {
+        TopLevel::Object(..) => {
             return Err(Gap::new(
                 GapKind::Malformed,
                 source,
@@ -50,7 +50,7 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<Sbom, Gap> {
             ));
         }
     };
-    let mut streamed = Streamed::new(&spec_version);
+    let mut streamed = Streamed::new(&spec_version, counts);
     let root = json_stream::read(bytes, &mut streamed).map_err(malformed)?;
     Ok(finish(
         &Value::Object(root),
@@ -96,19 +96,27 @@ pub(super) struct Streamed {
     dependencies: Vec<Dependency>,
     violations: Vec<schema::SchemaViolation>,
     /// Digests of the items seen, per array, for the schema's `uniqueItems`.
-    seen: [HashMap<[u8; 32], usize>; 2],
+    seen: [HashMap<u128, usize>; 2],
 }
 
 impl Streamed {
-    /// Nothing seen yet, for a document of spec `version`.
-    pub(super) fn new(version: &str) -> Self {
+    /// Nothing seen yet, for a document of spec `version` whose arrays hold about
+    /// `[components, dependencies]` items (sized ahead: a growing list briefly holds
+    /// its old and new copies, half again the final size for the largest lists).
+    pub(super) fn new(version: &str, [components, dependencies]: [usize; 2]) -> Self {
         Streamed {
             version: version.to_string(),
-            refs: Refs::default(),
-            components: Vec::new(),
-            dependencies: Vec::new(),
+            refs: Refs {
+                defined: Vec::with_capacity(components),
+                used: Vec::new(),
+            },
+            components: Vec::with_capacity(components),
+            dependencies: Vec::with_capacity(dependencies),
             violations: Vec::new(),
-            seen: [HashMap::new(), HashMap::new()],
+            seen: [
+                HashMap::with_capacity(components),
+                HashMap::with_capacity(dependencies),
+            ],
         }
     }
 }

@@ -27,6 +27,8 @@ const NAMESPACE: &str = "http://cyclonedx.org/schema/bom/";
 /// dependency at a time: each is checked, mapped and judged as it ends, and dropped.
 pub fn read(source: &str, bytes: &[u8]) -> Result<Sbom, Gap> {
     let mut items: Option<ItemSink> = None;
+    let components = tags(bytes, b"<component");
+    let references = tags(bytes, b"<dependency");
     let root = xml_tree::parse_streaming(
         bytes,
         &[("components", "component"), ("dependencies", "dependency")],
@@ -36,7 +38,7 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<Sbom, Gap> {
                 return;
             };
             items
-                .get_or_insert_with(|| ItemSink::new(version))
+                .get_or_insert_with(|| ItemSink::new(version, components, references))
                 .item(list, index, &el);
         },
     )
@@ -57,7 +59,7 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<Sbom, Gap> {
         mut lines,
         problems: item_problems,
         ..
-    } = items.unwrap_or_else(|| ItemSink::new(spec_version));
+    } = items.unwrap_or_else(|| ItemSink::new(spec_version, 0, 0));
     let spec_version = spec_version.to_string();
     let doc = bom(&root, &spec_version, &mut lines);
     // Objects that are not mapped (services, vulnerabilities…) can be dependency
@@ -74,6 +76,19 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<Sbom, Gap> {
     structure(&root, &sbom.spec_version, &mut sbom.problems);
     sbom.problems.extend(item_problems);
     Ok(sbom)
+}
+
+/// How many start tags named `tag` (`<component`) the document has: at least as many
+/// as the components (or references) it will yield, to size their lists ahead (a
+/// growing list briefly holds its old and new copies).
+fn tags(bytes: &[u8], tag: &[u8]) -> usize {
+    memchr::memmem::find_iter(bytes, tag)
+        .filter(|&at| {
+            bytes
+                .get(at + tag.len())
+                .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/'))
+        })
+        .count()
 }
 
 /// `1.6` for a `<bom>` in `http://cyclonedx.org/schema/bom/1.6`.
@@ -95,9 +110,12 @@ struct ItemSink {
 }
 
 impl ItemSink {
-    fn new(version: &str) -> Self {
+    fn new(version: &str, components: usize, references: usize) -> Self {
+        let mut streamed = Streamed::new(version, [components, 0]);
+        // Every `<dependency>` names one reference.
+        streamed.refs.used.reserve(references);
         ItemSink {
-            streamed: Streamed::new(version),
+            streamed,
             lines: Lines::default(),
             problems: Vec::new(),
             component_elements: schema::property_names(

@@ -31,8 +31,55 @@ pub(super) trait Items {
 pub(super) enum TopLevel {
     /// Not a JSON object.
     NotObject,
-    /// An object, with its `specVersion` member if it has one.
-    Object(Option<Value>),
+    /// An object, with its `specVersion` member if it has one, and how many items its
+    /// `components` and `dependencies` arrays hold (to size what is kept of them).
+    Object(Option<Value>, [usize; 2]),
+}
+
+/// Counts the items of an array (anything else counts 0), keeping nothing.
+struct Count;
+
+impl<'de> DeserializeSeed<'de> for Count {
+    type Value = usize;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Count {
+    type Value = usize;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+        let mut n = 0;
+        while seq.next_element::<IgnoredAny>()?.is_some() {
+            n += 1;
+        }
+        Ok(n)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<usize, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(0)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<usize, E> {
+        Ok(0)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<usize, E> {
+        Ok(0)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<usize, E> {
+        Ok(0)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<usize, E> {
+        Ok(0)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<usize, E> {
+        Ok(0)
+    }
+    fn visit_unit<E>(self) -> Result<usize, E> {
+        Ok(0)
+    }
 }
 
 /// The top-level `specVersion` (it may come after the components, which cannot be
@@ -46,14 +93,18 @@ pub(super) fn top_level(bytes: &[u8]) -> Result<TopLevel, serde_json::Error> {
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TopLevel, A::Error> {
             let mut version = None;
+            let mut counts = [0; 2];
             while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                if key == "specVersion" {
-                    version = Some(map.next_value::<Value>()?);
-                } else {
-                    map.next_value::<IgnoredAny>()?;
+                match &*key {
+                    "specVersion" => version = Some(map.next_value::<Value>()?),
+                    "components" => counts[0] = map.next_value_seed(Count)?,
+                    "dependencies" => counts[1] = map.next_value_seed(Count)?,
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
                 }
             }
-            Ok(TopLevel::Object(version))
+            Ok(TopLevel::Object(version, counts))
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TopLevel, A::Error> {
             while seq.next_element::<IgnoredAny>()?.is_some() {}
@@ -178,8 +229,10 @@ impl<'de> Visitor<'de> for ArraySeed<'_> {
 }
 
 /// A digest of `value` under JSON Schema's equality (object members in any order,
-/// `1` equal to `1.0`), for `uniqueItems` over items that are not kept.
-pub(super) fn digest(value: &Value) -> [u8; 32] {
+/// `1` equal to `1.0`), for `uniqueItems` over items that are not kept: the first 128
+/// bits of a SHA-256, so that two different items collide with odds of 2^-64 even
+/// among billions.
+pub(super) fn digest(value: &Value) -> u128 {
     use sha2::{Digest, Sha256};
     fn feed(hasher: &mut Sha256, value: &Value) {
         match value {
@@ -225,7 +278,10 @@ pub(super) fn digest(value: &Value) -> [u8; 32] {
     }
     let mut hasher = Sha256::new();
     feed(&mut hasher, value);
-    hasher.finalize().into()
+    let full: [u8; 32] = hasher.finalize().into();
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&full[..16]);
+    u128::from_le_bytes(first)
 }
 
 #[cfg(test)]
@@ -252,7 +308,7 @@ mod tests {
         assert_eq!(items.0.len(), 3);
         assert_eq!(items.0[1], (Array::Components, 1, json!({"name": "b"})));
         assert_eq!(items.0[2].0, Array::Dependencies);
-        assert!(matches!(top_level(doc).unwrap(), TopLevel::Object(Some(v)) if v == "1.6"));
+        assert!(matches!(top_level(doc).unwrap(), TopLevel::Object(Some(v), [2, 1]) if v == "1.6"));
         assert!(matches!(top_level(b"[1]").unwrap(), TopLevel::NotObject));
     }
 
