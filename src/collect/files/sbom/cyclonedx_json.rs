@@ -101,14 +101,14 @@ pub(super) struct Streamed {
 
 impl Streamed {
     /// Nothing seen yet, for a document of spec `version` whose arrays hold about
-    /// `[components, dependencies]` items (sized ahead: a growing list briefly holds
+    /// `[components, dependencies, references made by the dependencies]` items (sized ahead: a growing list briefly holds
     /// its old and new copies, half again the final size for the largest lists).
-    pub(super) fn new(version: &str, [components, dependencies]: [usize; 2]) -> Self {
+    pub(super) fn new(version: &str, [components, dependencies, references]: [usize; 3]) -> Self {
         Streamed {
             version: version.to_string(),
             refs: Refs {
                 defined: Vec::with_capacity(components),
-                used: Vec::new(),
+                used: Vec::with_capacity(references),
             },
             components: Vec::with_capacity(components),
             dependencies: Vec::with_capacity(dependencies),

@@ -111,9 +111,8 @@ struct ItemSink {
 
 impl ItemSink {
     fn new(version: &str, components: usize, references: usize) -> Self {
-        let mut streamed = Streamed::new(version, [components, 0]);
         // Every `<dependency>` names one reference.
-        streamed.refs.used.reserve(references);
+        let streamed = Streamed::new(version, [components, 0, references]);
         ItemSink {
             streamed,
             lines: Lines::default(),
@@ -232,20 +231,81 @@ fn unexpected(x: &Element, message: &str) -> SbomProblem {
     }
 }
 
-/// Source lines of the JSON pointers the mapping produced.
+/// Source lines of the JSON pointers the mapping produced. The pointers a large SBOM
+/// has by the hundred thousand (each top-level component, its hashes, each dependency)
+/// are kept as numbers, not as strings in a map.
 #[derive(Default)]
-struct Lines(HashMap<String, u64>);
+struct Lines {
+    /// `/components/{i}`, by `i` (0: not noted).
+    components: Vec<u32>,
+    /// `/components/{i}/hashes/{j}`.
+    hashes: HashMap<(u32, u32), u32>,
+    /// `/dependencies/{i}`, by `i` (0: not noted).
+    dependencies: Vec<u32>,
+    /// Every other pointer.
+    other: HashMap<String, u64>,
+}
+
+/// Where a pointer the mapping notes often points.
+enum Slot {
+    Component(usize),
+    Hash(u32, u32),
+    Dependency(usize),
+}
+
+fn slot(pointer: &str) -> Option<Slot> {
+    let index = |s: &str| -> Option<u32> {
+        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    if let Some(rest) = pointer.strip_prefix("/components/") {
+        return match rest.split_once("/hashes/") {
+            Some((i, j)) => Some(Slot::Hash(index(i)?, index(j)?)),
+            None => Some(Slot::Component(index(rest)? as usize)),
+        };
+    }
+    let rest = pointer.strip_prefix("/dependencies/")?;
+    Some(Slot::Dependency(index(rest)? as usize))
+}
 
 impl Lines {
     fn note(&mut self, pointer: &str, el: &Element) {
-        self.0.insert(pointer.to_string(), el.line);
+        let line = u32::try_from(el.line).unwrap_or(u32::MAX);
+        let at = |list: &mut Vec<u32>, i: usize| {
+            if list.len() <= i {
+                list.resize(i + 1, 0);
+            }
+            list[i] = line;
+        };
+        match slot(pointer) {
+            Some(Slot::Component(i)) => at(&mut self.components, i),
+            Some(Slot::Dependency(i)) => at(&mut self.dependencies, i),
+            Some(Slot::Hash(i, j)) => {
+                self.hashes.insert((i, j), line);
+            }
+            None => {
+                self.other.insert(pointer.to_string(), el.line);
+            }
+        }
     }
+
+    fn get(&self, pointer: &str) -> Option<u64> {
+        let line = match slot(pointer) {
+            Some(Slot::Component(i)) => self.components.get(i).copied(),
+            Some(Slot::Dependency(i)) => self.dependencies.get(i).copied(),
+            Some(Slot::Hash(i, j)) => self.hashes.get(&(i, j)).copied(),
+            None => return self.other.get(pointer).copied(),
+        };
+        line.filter(|&l| l > 0).map(u64::from)
+    }
+
     /// The line of `pointer`, or of its nearest mapped ancestor.
     fn line_of(&self, pointer: &str) -> Option<u64> {
         let mut p = pointer;
         loop {
-            if let Some(line) = self.0.get(p) {
-                return Some(*line);
+            if let Some(line) = self.get(p) {
+                return Some(line);
             }
             p = &p[..p.rfind('/')?];
         }
@@ -498,5 +558,36 @@ fn every_bom_ref(el: &Element, refs: &mut Refs) {
     }
     for c in &el.children {
         every_bom_ref(c, refs);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(line: u64) -> Element {
+        Element {
+            line,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn lines_are_found_for_compact_and_other_pointers_and_their_descendants() {
+        let mut lines = Lines::default();
+        lines.note("", &at(1));
+        lines.note("/components/0", &at(3));
+        lines.note("/components/2", &at(9));
+        lines.note("/components/2/hashes/1", &at(11));
+        lines.note("/components/2/components/0", &at(12));
+        lines.note("/dependencies/4", &at(40));
+        assert_eq!(lines.line_of("/components/0/purl"), Some(3));
+        // Component 1 was never noted: its pointer falls back to the root's line.
+        assert_eq!(lines.line_of("/components/1/name"), Some(1));
+        assert_eq!(lines.line_of("/components/2/hashes/1/content"), Some(11));
+        assert_eq!(lines.line_of("/components/2/hashes/0/content"), Some(9));
+        assert_eq!(lines.line_of("/components/2/components/0/name"), Some(12));
+        assert_eq!(lines.line_of("/dependencies/4/dependsOn/0"), Some(40));
+        assert_eq!(lines.line_of("/dependencies/3"), Some(1));
     }
 }

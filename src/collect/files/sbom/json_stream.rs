@@ -32,34 +32,54 @@ pub(super) enum TopLevel {
     /// Not a JSON object.
     NotObject,
     /// An object, with its `specVersion` member if it has one, and how many items its
-    /// `components` and `dependencies` arrays hold (to size what is kept of them).
-    Object(Option<Value>, [usize; 2]),
+    /// `components` and `dependencies` arrays hold and how many references the
+    /// dependencies make (to size what is kept of them).
+    Object(Option<Value>, [usize; 3]),
 }
 
-/// Counts the items of an array (anything else counts 0), keeping nothing.
-struct Count;
+/// Counts the items of an array (anything else counts 0), keeping nothing; for the
+/// dependencies also the references they make (each `ref` and `dependsOn` item).
+#[derive(Clone, Copy)]
+enum Count {
+    Items,
+    References,
+}
 
 impl<'de> DeserializeSeed<'de> for Count {
+    type Value = (usize, usize);
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+/// The references of one dependency: its `ref` and its `dependsOn` items.
+struct References;
+
+impl<'de> DeserializeSeed<'de> for References {
     type Value = usize;
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for Count {
+impl<'de> Visitor<'de> for References {
     type Value = usize;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
-        let mut n = 0;
-        while seq.next_element::<IgnoredAny>()?.is_some() {
-            n += 1;
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<usize, A::Error> {
+        let mut n = 1;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == "dependsOn" {
+                n += map.next_value_seed(Count::Items)?.0;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
         }
         Ok(n)
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<usize, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(0)
     }
     fn visit_bool<E>(self, _: bool) -> Result<usize, E> {
@@ -82,6 +102,48 @@ impl<'de> Visitor<'de> for Count {
     }
 }
 
+impl<'de> Visitor<'de> for Count {
+    type Value = (usize, usize);
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let (mut items, mut references) = (0, 0);
+        loop {
+            let found = match self {
+                Count::Items => seq.next_element::<IgnoredAny>()?.map(|_| 0),
+                Count::References => seq.next_element_seed(References)?,
+            };
+            let Some(refs) = found else { break };
+            items += 1;
+            references += refs;
+        }
+        Ok((items, references))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok((0, 0))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok((0, 0))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok((0, 0))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok((0, 0))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok((0, 0))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok((0, 0))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok((0, 0))
+    }
+}
+
 /// The top-level `specVersion` (it may come after the components, which cannot be
 /// validated before it is known), in a pass that keeps nothing else.
 pub(super) fn top_level(bytes: &[u8]) -> Result<TopLevel, serde_json::Error> {
@@ -93,12 +155,16 @@ pub(super) fn top_level(bytes: &[u8]) -> Result<TopLevel, serde_json::Error> {
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TopLevel, A::Error> {
             let mut version = None;
-            let mut counts = [0; 2];
+            let mut counts = [0; 3];
             while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
                 match &*key {
                     "specVersion" => version = Some(map.next_value::<Value>()?),
-                    "components" => counts[0] = map.next_value_seed(Count)?,
-                    "dependencies" => counts[1] = map.next_value_seed(Count)?,
+                    "components" => counts[0] = map.next_value_seed(Count::Items)?.0,
+                    "dependencies" => {
+                        let (items, references) = map.next_value_seed(Count::References)?;
+                        counts[1] = items;
+                        counts[2] = references;
+                    }
                     _ => {
                         map.next_value::<IgnoredAny>()?;
                     }
@@ -308,7 +374,9 @@ mod tests {
         assert_eq!(items.0.len(), 3);
         assert_eq!(items.0[1], (Array::Components, 1, json!({"name": "b"})));
         assert_eq!(items.0[2].0, Array::Dependencies);
-        assert!(matches!(top_level(doc).unwrap(), TopLevel::Object(Some(v), [2, 1]) if v == "1.6"));
+        assert!(
+            matches!(top_level(doc).unwrap(), TopLevel::Object(Some(v), [2, 1, 1]) if v == "1.6")
+        );
         assert!(matches!(top_level(b"[1]").unwrap(), TopLevel::NotObject));
     }
 

@@ -259,8 +259,9 @@ pub(super) fn pull_request_query() -> String {
 /// query resolves them with `object(expression:)`.
 ///
 /// Sizes are chosen for GitHub's 500,000-node query limit: 50 commits per page, each
-/// with up to 2 pull requests carrying 50 commits (10 authors each) and 50 reviews, is
-/// about 65,000 nodes; larger PRs are paged by [`complete`].
+/// with up to 2 pull requests carrying 50 commits (10 authors each), 50 reviews and
+/// their head's 100 check results, is about 70,000 nodes; larger PRs are paged by
+/// [`complete`].
 pub fn read_range(
     api: &mut ApiClient,
     repo: &Repo,
