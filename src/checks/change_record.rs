@@ -133,6 +133,33 @@ impl RuleStatus {
 }
 
 impl ChangeRecord {
+    /// The record of a pull request judged by `rules`, with its facts as the forge
+    /// gave them; `approvals` and `commits` are left for the control to fill in.
+    pub fn pull_request(
+        change: &crate::evidence::forge::ChangeRequest,
+        rules: Vec<RuleOutcome>,
+    ) -> Self {
+        let login = |a: &crate::evidence::forge::Actor| a.login.clone();
+        let mut record = ChangeRecord {
+            id: format!("#{}", change.number),
+            kind: ChangeKind::PullRequest,
+            number: Some(change.number),
+            title: change.title.clone(),
+            author: change.author.login.clone(),
+            head_sha: Some(change.head_sha.clone()),
+            merge_sha: change.merge_sha.clone(),
+            merged_by: change.merged_by.as_ref().map(login),
+            merged_at: change.merged_at.clone(),
+            contributors: change.contributors.iter().map(login).collect(),
+            approvals: Vec::new(),
+            commits: Vec::new(),
+            status: RuleStatus::Pass,
+            rules,
+        };
+        record.status = record.overall();
+        record
+    }
+
     /// Folds the waivers the verdict attached to the control's findings into the
     /// record: a failed rule is `waived` when every finding of its code about this
     /// change is waived. A check fails a rule exactly when it emits a finding of the

@@ -508,33 +508,17 @@ fn review_change(
             (!who.is_empty()).then(|| format!("not counted: {}", who.join(", "))),
         ));
     }
-    let login = |a: &crate::evidence::forge::Actor| a.login.clone();
-    let mut record = ChangeRecord {
-        id,
-        kind: ChangeKind::PullRequest,
-        number: Some(change.number),
-        title: change.title.clone(),
-        author: change.author.login.clone(),
-        head_sha: Some(change.head_sha.clone()),
-        merge_sha: change.merge_sha.clone(),
-        merged_by: change.merged_by.as_ref().map(login),
-        merged_at: change.merged_at.clone(),
-        contributors: change.contributors.iter().map(login).collect(),
-        approvals: approvals
-            .iter()
-            .map(|(r, why)| ApprovalRecord {
-                reviewer: r.author.login.clone(),
-                submitted_at: r.submitted_at.clone(),
-                commit: r.commit.clone(),
-                counted: why.is_none(),
-                not_counted: why.map(|w| w.code().code.to_string()),
-            })
-            .collect(),
-        commits: Vec::new(),
-        status: RuleStatus::Pass,
-        rules,
-    };
-    record.status = record.overall();
+    let mut record = ChangeRecord::pull_request(change, rules);
+    record.approvals = approvals
+        .iter()
+        .map(|(r, why)| ApprovalRecord {
+            reviewer: r.author.login.clone(),
+            submitted_at: r.submitted_at.clone(),
+            commit: r.commit.clone(),
+            counted: why.is_none(),
+            not_counted: why.map(|w| w.code().code.to_string()),
+        })
+        .collect();
     record
 }
 

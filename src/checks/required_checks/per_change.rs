@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::{Judgement, RequiredChecksPolicy, expected, judge, pinned_app};
-use crate::checks::change_record::{ChangeKind, ChangeRecord, RuleOutcome, RuleStatus};
+use crate::checks::change_record::{ChangeRecord, RuleOutcome};
 use crate::checks::{CheckOutput, Code, Finding, FindingSubject};
 use crate::evidence::Evidence;
 use crate::evidence::forge::{ChangeRequest, ChangeSet, CheckResult};
@@ -184,31 +184,12 @@ fn record(change: &ChangeRequest, changes: &ChangeSet, findings: &[Finding]) -> 
             RuleOutcome::new(code, !behind.is_empty(), detail)
         })
         .collect();
-    let mut record = ChangeRecord {
-        id: format!("#{}", change.number),
-        kind: ChangeKind::PullRequest,
-        number: Some(change.number),
-        title: change.title.clone(),
-        author: change.author.login.clone(),
-        head_sha: Some(change.head_sha.clone()),
-        merge_sha: change.merge_sha.clone(),
-        merged_by: change.merged_by.as_ref().map(|a| a.login.clone()),
-        merged_at: change.merged_at.clone(),
-        contributors: change
-            .contributors
-            .iter()
-            .map(|a| a.login.clone())
-            .collect(),
-        approvals: Vec::new(),
-        commits: changes
-            .commits
-            .iter()
-            .filter(|c| c.change_request == Some(change.number))
-            .map(|c| c.sha.clone())
-            .collect(),
-        status: RuleStatus::Pass,
-        rules,
-    };
-    record.status = record.overall();
+    let mut record = ChangeRecord::pull_request(change, rules);
+    record.commits = changes
+        .commits
+        .iter()
+        .filter(|c| c.change_request == Some(change.number))
+        .map(|c| c.sha.clone())
+        .collect();
     record
 }

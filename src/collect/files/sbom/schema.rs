@@ -76,19 +76,21 @@ pub struct SchemaViolation {
 /// Validates `doc` against the schema of `version`; `None` when no schema is bundled
 /// for that version. At most `limit` violations are returned.
 pub fn validate(version: &str, doc: &Value, limit: usize) -> Option<Vec<SchemaViolation>> {
-    let validator = validator(version)?;
-    Some(
-        validator
-            .iter_errors(doc)
-            .take(limit)
-            .map(|e| SchemaViolation {
-                pointer: e.instance_path().to_string(),
-                // Masked: the offending value can be the whole components array (a
-                // uniqueItems error); the pointer says where it is.
-                message: clip(&e.masked().to_string()),
-            })
-            .collect(),
-    )
+    Some(violations(validator(version)?, doc, limit))
+}
+
+/// At most `limit` violations of `value` against `validator`.
+fn violations(validator: &Validator, value: &Value, limit: usize) -> Vec<SchemaViolation> {
+    validator
+        .iter_errors(value)
+        .take(limit)
+        .map(|e| SchemaViolation {
+            pointer: e.instance_path().to_string(),
+            // Masked: the offending value can be the whole components array (a
+            // uniqueItems error); the pointer says where it is.
+            message: clip(&e.masked().to_string()),
+        })
+        .collect()
 }
 
 /// What a streamed item is validated as.
@@ -128,16 +130,7 @@ pub fn validate_item(
             .build(&serde_json::json!({ "$ref": format!("{id}#/definitions/{definition}") }))
             .expect("bundled CycloneDX definitions compile")
     });
-    Some(
-        validator
-            .iter_errors(value)
-            .take(limit)
-            .map(|e| SchemaViolation {
-                pointer: e.instance_path().to_string(),
-                message: clip(&e.masked().to_string()),
-            })
-            .collect(),
-    )
+    Some(violations(validator, value, limit))
 }
 
 /// At most 300 characters of a message.
@@ -173,21 +166,14 @@ pub fn property_names(version: &str, pointer: &str) -> Vec<String> {
 fn registry() -> &'static Registry<'static> {
     static REGISTRY: OnceLock<Registry<'static>> = OnceLock::new();
     REGISTRY.get_or_init(|| {
-        let mut builder = Registry::new().draft(Draft::Draft7);
-        for (name, text) in SHARED_SCHEMAS {
-            builder = builder
-                .add(
-                    format!("{BASE}{name}"),
-                    Resource::from_contents(parse(text)),
-                )
-                .expect("bundled schema URIs are valid");
-        }
-        builder.prepare().expect("bundled schemas form a registry")
+        shared_registry()
+            .prepare()
+            .expect("bundled schemas form a registry")
     })
 }
 
-/// The shared schemas plus one BOM schema under its `$id`.
-fn registry_with(id: &str, bom: Value) -> Registry<'static> {
+/// A registry builder holding the schemas the BOM schemas `$ref`.
+fn shared_registry() -> jsonschema::RegistryBuilder<'static> {
     let mut builder = Registry::new().draft(Draft::Draft7);
     for (name, text) in SHARED_SCHEMAS {
         builder = builder
@@ -198,6 +184,11 @@ fn registry_with(id: &str, bom: Value) -> Registry<'static> {
             .expect("bundled schema URIs are valid");
     }
     builder
+}
+
+/// The shared schemas plus one BOM schema under its `$id`.
+fn registry_with(id: &str, bom: Value) -> Registry<'static> {
+    shared_registry()
         .add(id, Resource::from_contents(bom))
         .expect("bundled schema URIs are valid")
         .prepare()
