@@ -219,7 +219,10 @@ impl Control for RequiredChecksCheck {
                 per_change::CHANGE_CHECKS_UNREADABLE
                     .finding(format!("the changes of the range could not be read: {gap}")),
             ),
-            None => {}
+            // Only the commit was verified: say that the changes behind it were not.
+            None => out
+                .summary
+                .push_str("; no range of changes given, so their own checks were not read"),
         }
         super::sort_findings(&mut out.findings);
         out

@@ -153,6 +153,11 @@ fn judge_change(
 
 /// The latest conclusion time among `results` when it is after `merged`; `Err` when a
 /// result does not state one (or states something that is not a time).
+///
+/// A check run's time is the one its app stated (GitHub keeps no server time for a
+/// run); a status's is GitHub's. So the time is as trustworthy as the reporter: a
+/// check pinned to an app counts only that app's runs (see [`pinned_app`]), which is
+/// what the README tells users to do.
 fn concluded_after(results: &[&CheckResult], merged: OffsetDateTime) -> Result<Option<String>, ()> {
     let mut late = None;
     for result in results {

@@ -590,4 +590,29 @@ mod tests {
         assert_eq!(lines.line_of("/dependencies/4/dependsOn/0"), Some(40));
         assert_eq!(lines.line_of("/dependencies/3"), Some(1));
     }
+
+    /// A component written with a prefix bound to the CycloneDX namespace is a
+    /// component like any other: streamed, mapped and judged, not validated and dropped.
+    #[test]
+    fn a_prefixed_component_is_judged_like_the_others() {
+        let doc = br#"<?xml version="1.0" encoding="UTF-8"?>
+<bom xmlns="http://cyclonedx.org/schema/bom/1.6" xmlns:c="http://cyclonedx.org/schema/bom/1.6" version="1">
+ <components>
+  <component type="library"><name>ok</name><version>1</version><purl>pkg:npm/ok@1</purl></component>
+  <c:component type="library"><c:name>unvetted</c:name><c:purl>not a purl</c:purl></c:component>
+ </components>
+</bom>
+"#;
+        let sbom = read("bom.xml", doc).unwrap();
+        let names: Vec<&str> = sbom.components.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["ok", "unvetted"]);
+        assert_eq!(sbom.components[1].location, "/components/1");
+        assert!(
+            sbom.problems
+                .iter()
+                .any(|p| p.location == "/components/1/purl" && p.line == Some(5)),
+            "{:?}",
+            sbom.problems
+        );
+    }
 }

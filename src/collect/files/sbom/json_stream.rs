@@ -308,8 +308,10 @@ pub(super) fn digest(value: &Value) -> u128 {
                 let text = match (n.as_i64(), n.as_u64(), n.as_f64()) {
                     (Some(i), _, _) => format!("i{i}"),
                     (None, Some(u), _) => format!("i{u}"),
-                    (None, None, Some(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
-                        format!("i{}", f as i64)
+                    // An integral float equals the integer of the same value (`1e16`
+                    // and `10000000000000000`); every JSON integer fits in an i128.
+                    (None, None, Some(f)) if f.fract() == 0.0 && f.abs() < 1.0e38 => {
+                        format!("i{}", f as i128)
                     }
                     (None, None, Some(f)) => format!("f{}", f.to_bits()),
                     _ => format!("x{n}"),
@@ -400,6 +402,10 @@ mod tests {
             digest(&json!({"b": [true], "a": 1.0}))
         );
         assert_ne!(digest(&json!({"a": "1"})), digest(&json!({"a": 1})));
+        assert_eq!(
+            digest(&json!(1e16)),
+            digest(&json!(10_000_000_000_000_000u64))
+        );
         assert_ne!(digest(&json!(["ab", "c"])), digest(&json!(["a", "bc"])));
     }
 }

@@ -50,10 +50,11 @@ impl Element {
 }
 
 /// Parses `bytes` into the root element, handing the items of the root's lists named
-/// in `lists` (`("components", "component")`) to `item` as each one ends, with its index, instead of keeping them
-/// in the tree: a large SBOM is then never held as a tree. Only the first such list
-/// element is streamed, and only its unprefixed items; anything else stays in the tree
-/// for the structure checks. `item` gets the root (its attributes and what has ended
+/// in `lists` (`("components", "component")`) to `item` as each one ends, with its
+/// index, instead of keeping them in the tree: a large SBOM is then never held as a
+/// tree. Names are local names, as the CycloneDX mapping reads them; only the first
+/// such list element is streamed (as the mapping reads only the first), and anything
+/// else stays in the tree for the structure checks. `item` gets the root (its attributes and what has ended
 /// so far), the list's name, the index and the item. The error names the line.
 ///
 /// Only one well-formed document is read: a second root element, text or a reference
@@ -75,8 +76,11 @@ pub fn parse_streaming(
         else {
             return Some(el);
         };
+        // The same elements the mapping reads (`child`, `all`: by local name, so a
+        // `<c:component>` in the CycloneDX namespace counts too): the first list, and
+        // every item in it.
         let first_list = !root.children.iter().any(|c| c.name == list.name);
-        if list.prefixed || el.prefixed || !first_list {
+        if !first_list {
             return Some(el);
         }
         item(root, list.name.as_str(), counts[k], el);
