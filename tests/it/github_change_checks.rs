@@ -156,6 +156,31 @@ fn each_merged_change_must_have_passed_the_required_checks_on_its_reviewed_head_
     );
 }
 
+/// A change of a range came through a merged pull request: without a merge time its
+/// checks cannot be placed before the merge, so it is an error, not a change skipped.
+#[test]
+fn a_merged_change_without_a_merge_time_is_an_error_not_skipped() {
+    let gh = MockGitHub::start();
+    let mut undated = change(5, Some(before()));
+    undated["mergedAt"] = Value::Null;
+    mount(&gh, vec![undated]);
+    let (code, report, stderr) = gh.verify(POLICY, &["--range", &range()]);
+    assert_eq!(code, 1, "{stderr}");
+    let rc = control(&report, "required-checks");
+    assert_eq!(rc["status"], "error", "{rc}");
+    assert_eq!(
+        codes(&report, "required-checks"),
+        ["required-checks/change-checks-unreadable"]
+    );
+    assert!(
+        rc["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no merge time"),
+        "{rc}"
+    );
+}
+
 #[test]
 fn a_change_whose_head_passed_in_time_passes_and_the_summary_tables_it() {
     let gh = MockGitHub::start();

@@ -64,11 +64,13 @@ pub(super) fn evaluate(
 ) -> usize {
     let mut judged = 0;
     for change in &changes.change_requests {
-        // An unmerged pull request (the pre-merge gate) is its head: the release
-        // commit's checks are that head's.
-        let Some(merged_at) = change.merged_at.as_deref() else {
+        // An unmerged pull request (the pre-merge gate, which has no base) is its
+        // head: the release commit's checks are that head's. Every change of a range
+        // was merged, so one without a merge time cannot be placed, not skipped.
+        let merged_at = change.merged_at.as_deref();
+        if merged_at.is_none() && changes.base.is_none() {
             continue;
-        };
+        }
         judged += 1;
         let mut findings = judge_change(p, required, change, merged_at, evidence);
         let record = record(change, changes, &findings);
@@ -83,7 +85,7 @@ fn judge_change(
     p: &RequiredChecksPolicy,
     required: &[String],
     change: &ChangeRequest,
-    merged_at: &str,
+    merged_at: Option<&str>,
     evidence: &Evidence,
 ) -> Vec<Finding> {
     let id = format!("#{}", change.number);
@@ -103,6 +105,9 @@ fn judge_change(
         Some(Ok(checks)) => checks,
         Some(Err(gap)) => return unreadable(gap.to_string()),
         None => return unreadable("the forge was not asked for the head's checks".into()),
+    };
+    let Some(merged_at) = merged_at else {
+        return unreadable("merged into the range, but the forge states no merge time".into());
     };
     let Some(merged) = parse_time(merged_at) else {
         return unreadable(format!("merge time `{merged_at}` is not an RFC 3339 time"));

@@ -559,20 +559,20 @@ fn prefetch(
         .map(|page| format!("{head_oid} {}", page * PAGE - 1))
         .collect();
     let jobs: Vec<Job<'_, Result<HistoryData, Gap>>> = cursors
-        .clone()
-        .into_iter()
+        .iter()
         .map(|cursor| -> Job<'_, Result<HistoryData, Gap>> {
             let (query, what) = (&query, &what);
             Box::new(move |api| {
                 api.graphql(
                     query,
-                    history_variables(repo, head, base, Some(&cursor)),
+                    history_variables(repo, head, base, Some(cursor)),
                     what,
                 )
             })
         })
         .collect();
-    cursors.into_iter().zip(api.in_parallel(jobs)).collect()
+    let pages = api.in_parallel(jobs);
+    cursors.into_iter().zip(pages).collect()
 }
 
 fn first_parent(node: &HistoryNode) -> String {
