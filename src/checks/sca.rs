@@ -5,6 +5,7 @@
 //! identifier (CVE, GHSA, RUSTSEC, PYSEC, OSV id). So a CVE found by both Grype and
 //! Trivy counts once, with the union of its aliases and the highest severity reported.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::{CheckOutput, Code, Control, FindingKind, FindingSubject, Section, sort_findings};
@@ -152,11 +153,52 @@ impl Section for ScaPolicy {
 
 /// A vulnerability after cross-scanner deduplication.
 #[derive(Debug, Clone)]
-pub struct MergedVulnerability {
+pub struct MergedVulnerability<'a> {
     /// The first entry seen, with aliases, fixes and severity merged in.
-    pub vuln: Vulnerability,
+    pub vuln: Entry<'a>,
     /// Scanners that reported it.
-    pub scanners: Vec<String>,
+    pub scanners: Vec<&'a str>,
+}
+
+/// An entry of the evidence as reported, or a copy of it once others were merged in.
+///
+/// Most entries are reported once: borrowing them keeps deduplication from doubling
+/// the memory a large report takes.
+#[derive(Debug, Clone)]
+pub enum Entry<'a> {
+    /// Reported once so far.
+    Reported(&'a Vulnerability),
+    /// Others were merged into it.
+    Merged(Box<Vulnerability>),
+}
+
+impl std::ops::Deref for Entry<'_> {
+    type Target = Vulnerability;
+    fn deref(&self) -> &Vulnerability {
+        match self {
+            Entry::Reported(v) => v,
+            Entry::Merged(v) => v,
+        }
+    }
+}
+
+impl Entry<'_> {
+    fn to_mut(&mut self) -> &mut Vulnerability {
+        if let Entry::Reported(v) = *self {
+            *self = Entry::Merged(Box::new(v.clone()));
+        }
+        match self {
+            Entry::Merged(v) => v,
+            Entry::Reported(_) => unreachable!("made owned above"),
+        }
+    }
+
+    fn into_owned(self) -> Vulnerability {
+        match self {
+            Entry::Reported(v) => v.clone(),
+            Entry::Merged(v) => *v,
+        }
+    }
 }
 
 fn evaluate(p: &ScaPolicy, evidence: &Evidence) -> CheckOutput {
@@ -246,10 +288,18 @@ fn evaluate(p: &ScaPolicy, evidence: &Evidence) -> CheckOutput {
 /// seen under it, and groups are joined through a union-find when one entry bridges two.
 pub fn deduplicate<'a>(
     reports: impl Iterator<Item = (&'a str, &'a [Vulnerability], &'a str)>,
-) -> Vec<MergedVulnerability> {
-    let mut groups: Vec<MergedVulnerability> = Vec::new();
+) -> Vec<MergedVulnerability<'a>> {
+    let mut groups: Vec<MergedVulnerability<'a>> = Vec::new();
     let mut parent: Vec<usize> = Vec::new();
-    let mut by_key: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    // (package, identifier) keys by their hash, each to the head of a chain of the
+    // groups seen under it: 16 bytes a key instead of two strings and a list. A chain
+    // may hold groups of another key with the same hash; `has_key` tells them apart.
+    // The hasher is randomly keyed, so a report cannot be written to collide.
+    use std::hash::BuildHasher;
+    let hasher = std::hash::RandomState::new();
+    let mut heads: HashMap<u64, u32> = HashMap::new();
+    let mut chain: Vec<(u32, u32)> = Vec::new(); // (group, next node or NONE)
+    const NONE: u32 = u32::MAX;
 
     fn find(parent: &mut [usize], mut i: usize) -> usize {
         while parent[i] != i {
@@ -264,21 +314,37 @@ pub fn deduplicate<'a>(
             _ => true,
         }
     }
+    // Whether a group was listed under (package, id): it holds every identifier of
+    // the entries listed under it (they are merged in before they are listed).
+    fn has_key(group: &Vulnerability, pkg: &str, id: &str) -> bool {
+        normalize_package(&group.package) == pkg
+            && group.identifiers().any(|i| i.eq_ignore_ascii_case(id))
+    }
+    let nodes = |heads: &HashMap<u64, u32>, chain: &[(u32, u32)], hash: u64| {
+        let mut at = heads.get(&hash).copied().unwrap_or(NONE);
+        let mut out = Vec::new();
+        while at != NONE {
+            let (g, next) = chain[at as usize];
+            out.push(g as usize);
+            at = next;
+        }
+        out
+    };
 
     for (scanner, vulns, _source) in reports {
         for v in vulns {
             let pkg = normalize_package(&v.package);
-            let keys: Vec<_> = v
+            let keys: Vec<(u64, &str)> = v
                 .identifiers()
-                .map(|id| (pkg.clone(), id.to_ascii_uppercase()))
+                .map(|id| (hasher.hash_one((&*pkg, &*upper(id))), id))
                 .collect();
             let mut target: Option<usize> = None;
-            for k in &keys {
-                let Some(candidates) = by_key.get(k) else {
-                    continue;
-                };
-                for &g in candidates.clone().iter() {
-                    let g = find(&mut parent, g);
+            for &(hash, id) in &keys {
+                for listed in nodes(&heads, &chain, hash) {
+                    if !has_key(&groups[listed].vuln, &pkg, id) {
+                        continue;
+                    }
+                    let g = find(&mut parent, listed);
                     if !compatible(groups[g].vuln.version.as_deref(), v.version.as_deref()) {
                         continue;
                     }
@@ -305,41 +371,50 @@ pub fn deduplicate<'a>(
                     absorb(
                         &mut groups[t],
                         MergedVulnerability {
-                            vuln: v.clone(),
-                            scanners: vec![scanner.to_string()],
+                            vuln: Entry::Reported(v),
+                            scanners: vec![scanner],
                         },
                     );
                     t
                 }
                 None => {
                     groups.push(MergedVulnerability {
-                        vuln: v.clone(),
-                        scanners: vec![scanner.to_string()],
+                        vuln: Entry::Reported(v),
+                        scanners: vec![scanner],
                     });
                     parent.push(groups.len() - 1);
                     groups.len() - 1
                 }
             };
-            for k in keys {
-                let list = by_key.entry(k).or_default();
-                if !list.contains(&g) {
-                    list.push(g);
+            for (hash, _) in keys {
+                if nodes(&heads, &chain, hash).contains(&g) {
+                    continue;
                 }
+                let Ok(node) = u32::try_from(chain.len()) else {
+                    continue; // 4 billion keys: far past any input limit
+                };
+                let head = heads.entry(hash).or_insert(NONE);
+                chain.push((g as u32, *head));
+                *head = node;
             }
         }
     }
-    let roots: Vec<usize> = (0..groups.len())
-        .filter(|&i| find(&mut parent, i) == i)
-        .collect();
-    let mut groups: Vec<Option<MergedVulnerability>> = groups.into_iter().map(Some).collect();
-    roots.into_iter().filter_map(|r| groups[r].take()).collect()
+    let mut index = 0;
+    groups.retain(|_| {
+        let root = find(&mut parent, index) == index;
+        index += 1;
+        root
+    });
+    groups
 }
 
 /// Folds `other` into `target`: identifiers, fixes, scanners, the worse severity, and
-/// the version and ecosystem when `target` lacked them.
-fn absorb(target: &mut MergedVulnerability, other: MergedVulnerability) {
+/// the version and ecosystem when `target` lacked them. Only here does `target` become
+/// a copy of its first entry.
+fn absorb<'a>(target: &mut MergedVulnerability<'a>, other: MergedVulnerability<'a>) {
     let MergedVulnerability { vuln, scanners } = other;
-    let t = &mut target.vuln;
+    let vuln = vuln.into_owned();
+    let t = target.vuln.to_mut();
     merge_ids(
         t,
         vuln.identifiers()
@@ -387,9 +462,28 @@ fn merge_fixed(target: &mut Vulnerability, fixed: Vec<String>) {
     }
 }
 
-/// Package names compare case-insensitively, and PyPI treats `-`, `_` and `.` alike.
-fn normalize_package(name: &str) -> String {
-    name.trim().to_ascii_lowercase().replace(['_', '.'], "-")
+/// Package names compare case-insensitively, and PyPI treats `-`, `_` and `.` alike;
+/// borrowed when already in that form.
+fn normalize_package(name: &str) -> Cow<'_, str> {
+    let name = name.trim();
+    if name
+        .bytes()
+        .any(|b| b.is_ascii_uppercase() || b == b'_' || b == b'.')
+    {
+        Cow::Owned(name.to_ascii_lowercase().replace(['_', '.'], "-"))
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
+/// An identifier in upper case (`cve-2021-1` and `CVE-2021-1` are one id), borrowed
+/// when it already is.
+fn upper(id: &str) -> Cow<'_, str> {
+    if id.bytes().any(|b| b.is_ascii_lowercase()) {
+        Cow::Owned(id.to_ascii_uppercase())
+    } else {
+        Cow::Borrowed(id)
+    }
 }
 
 /// Whether an ecosystem is gated. Unknown ecosystems are always gated (fail closed).
@@ -450,7 +544,7 @@ fn vulnerability_finding(m: &MergedVulnerability, severity: Severity) -> super::
             package: Some(v.package.clone()),
             ecosystem: v.ecosystem.clone(),
             version: v.version.clone(),
-            tools: m.scanners.clone(),
+            tools: m.scanners.iter().map(|s| s.to_string()).collect(),
             ..Default::default()
         })
 }

@@ -347,30 +347,6 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Flex<T> {
     }
 }
 
-/// `deserialize_with` reading a JSON object's values in document order, dropping keys
-/// (npm keys its advisories by id or package name, which each value repeats).
-pub fn map_values<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    struct V<T>(PhantomData<T>);
-    impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
-        type Value = Vec<T>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("an object")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut out = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
-            while let Some((_, v)) = map.next_entry::<IgnoredAny, T>()? {
-                out.push(v);
-            }
-            Ok(out)
-        }
-    }
-    d.deserialize_any(V(PhantomData))
-}
-
 /// A raw, format-specific JSON item that becomes normalized evidence.
 pub trait Convert {
     /// What the item normalizes to.
@@ -406,6 +382,80 @@ impl<'de, R: Convert + Deserialize<'de>> Deserialize<'de> for Converted<R> {
             }
         }
         d.deserialize_map(V(PhantomData))
+    }
+}
+
+/// A list whose items each convert to several entries (a package and its advisories),
+/// read into one flat list as the items are parsed: no list per item, and no second
+/// copy of every entry when they are joined afterwards.
+pub struct Flattened<T, R> {
+    /// The entries of every item, in document order.
+    pub entries: Vec<T>,
+    /// How many items there were (a package with no advisory adds none).
+    pub items: usize,
+    read_as: PhantomData<fn() -> R>,
+}
+
+/// [`Flattened`] over the values of a JSON object, keys dropped (npm keys its
+/// advisories by id or package name, which each value repeats).
+pub struct FlattenedValues<T, R>(
+    /// The entries and the number of values.
+    pub Flattened<T, R>,
+);
+
+impl<T, R> Default for Flattened<T, R> {
+    fn default() -> Self {
+        Flattened {
+            entries: Vec::new(),
+            items: 0,
+            read_as: PhantomData,
+        }
+    }
+}
+
+impl<T, R> Flattened<T, R> {
+    fn push(&mut self, entries: Vec<T>) {
+        self.items += 1;
+        self.entries.extend(entries);
+    }
+}
+
+/// Collects the entries of a list's items or an object's values.
+struct FlattenVisitor<T, R>(&'static str, PhantomData<fn() -> (T, R)>);
+
+impl<'de, T, R: Convert<Output = Vec<T>> + Deserialize<'de>> Visitor<'de> for FlattenVisitor<T, R> {
+    type Value = Flattened<T, R>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(self.0)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Flattened::default();
+        while let Some(Converted(entries, _)) = seq.next_element::<Converted<R>>()? {
+            out.push(entries);
+        }
+        Ok(out)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = Flattened::default();
+        while let Some((_, Converted(entries, _))) = map.next_entry::<IgnoredAny, Converted<R>>()? {
+            out.push(entries);
+        }
+        Ok(out)
+    }
+}
+
+impl<'de, T, R: Convert<Output = Vec<T>> + Deserialize<'de>> Deserialize<'de> for Flattened<T, R> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_seq(FlattenVisitor::<T, R>("a list of objects", PhantomData))
+    }
+}
+
+impl<'de, T, R: Convert<Output = Vec<T>> + Deserialize<'de>> Deserialize<'de>
+    for FlattenedValues<T, R>
+{
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(FlattenVisitor::<T, R>("an object", PhantomData))
+            .map(FlattenedValues)
     }
 }
 

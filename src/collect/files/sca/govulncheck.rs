@@ -125,59 +125,95 @@ fn frame_level(f: &Frame) -> Option<Level> {
 
 /// Reads the stream stored as one JSON array of messages.
 pub(super) fn read_array(source: &str, bytes: &[u8]) -> Result<ScaReport, Gap> {
-    let messages: Vec<Message> = json::parse(source, WHAT, bytes)?;
-    normalize(source, messages)
+    /// Folds each element as it is parsed: the raw messages never exist all at once.
+    struct Elements<'a, 's>(&'a mut Fold<'s>);
+    impl<'de> serde::de::Visitor<'de> for Elements<'_, '_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of govulncheck messages")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while let Some(m) = seq.next_element::<Message>()? {
+                self.0.push(m);
+            }
+            Ok(())
+        }
+    }
+    let mut fold = Fold::new(source);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    serde::Deserializer::deserialize_seq(&mut de, Elements(&mut fold))
+        .and_then(|()| de.end())
+        .map_err(|e| json::malformed::<Vec<Message>>(source, WHAT, bytes, &e))?;
+    fold.finish()
 }
 
 /// Reads the stream as govulncheck prints it: concatenated JSON objects.
 pub(super) fn read_stream(source: &str, bytes: &[u8]) -> Result<ScaReport, Gap> {
-    let mut messages = Vec::new();
+    let mut fold = Fold::new(source);
     for message in serde_json::Deserializer::from_slice(bytes).into_iter::<Message>() {
         match message {
-            Ok(m) => messages.push(m),
+            Ok(m) => fold.push(m),
             Err(e) => {
-                let what = format!("{WHAT} (message {})", messages.len() + 1);
+                let what = format!("{WHAT} (message {})", fold.messages + 1);
                 return Err(json::malformed_at(source, &what, &e));
             }
         }
     }
-    normalize(source, messages)
+    fold.finish()
 }
 
-fn normalize(source: &str, messages: Vec<Message>) -> Result<ScaReport, Gap> {
-    let mut scanner_version = None;
-    // Absent in no v1 stream seen so far; govulncheck's default scan is symbol-level.
-    let mut required = Some(Level::Symbol);
-    let mut osvs: HashMap<String, Osv> = HashMap::new();
-    let mut counted: Vec<Finding> = Vec::new();
-    let mut findings: Vec<Finding> = Vec::new();
-    // Every govulncheck run opens with `config` (scanner, database, scan level): a
-    // stream without one (a lone progress line) does not show that a scan ran.
-    if !messages.iter().any(|m| m.config.is_some()) {
-        return Err(super::nothing_scanned(
+/// What a finding contributes: its advisory, how precise it is, and the module of its
+/// first frame (the rest of the trace is not needed).
+struct Kept {
+    osv: String,
+    level: Option<Level>,
+    module: Option<String>,
+    version: Option<String>,
+    fixed_version: Option<String>,
+}
+
+/// The stream read so far, one message at a time.
+struct Fold<'s> {
+    source: &'s str,
+    messages: usize,
+    scanner_version: Option<String>,
+    /// Absent in no v1 stream seen so far; govulncheck's default scan is symbol-level.
+    required: Option<Level>,
+    any_config: bool,
+    ran: bool,
+    osvs: HashMap<String, Osv>,
+    findings: Vec<Kept>,
+    /// The first message that broke the format; reported once the stream is read.
+    error: Option<Gap>,
+}
+
+impl<'s> Fold<'s> {
+    fn new(source: &'s str) -> Self {
+        Fold {
             source,
-            WHAT,
-            "there is no `config` message, so nothing says which scan ran",
-        ));
+            messages: 0,
+            scanner_version: None,
+            required: Some(Level::Symbol),
+            any_config: false,
+            ran: false,
+            osvs: HashMap::new(),
+            findings: Vec::new(),
+            error: None,
+        }
     }
-    // A stream that stops after `config` (govulncheck killed, output truncated) scanned
-    // nothing; a real run always reports progress, an SBOM or findings.
-    if !messages
-        .iter()
-        .any(|m| m.progress.is_some() || m.sbom.is_some() || m.finding.is_some())
-    {
-        return Err(Gap::new(
-            GapKind::Malformed,
-            source,
-            format!(
-                "{WHAT}: no progress, SBOM or finding message: the scan did not run to completion"
-            ),
-        ));
-    }
-    for (i, m) in messages.into_iter().enumerate() {
+
+    fn push(&mut self, m: Message) {
+        let i = self.messages;
+        self.messages += 1;
+        if self.error.is_some() {
+            return;
+        }
+        self.ran |= m.progress.is_some() || m.sbom.is_some() || m.finding.is_some();
         if let Some(config) = m.config {
-            scanner_version = non_empty(config.scanner_version).or(scanner_version);
-            required = match config.scan_level.as_deref().map(str::trim) {
+            self.any_config = true;
+            self.scanner_version =
+                non_empty(config.scanner_version).or(self.scanner_version.take());
+            self.required = match config.scan_level.as_deref().map(str::trim) {
                 None | Some("") | Some("symbol") => Some(Level::Symbol),
                 Some("package") => Some(Level::Package),
                 Some("module") => Some(Level::Module),
@@ -186,79 +222,113 @@ fn normalize(source: &str, messages: Vec<Message>) -> Result<ScaReport, Gap> {
         }
         if let Some(osv) = m.osv {
             if osv.id.trim().is_empty() {
-                return Err(empty_field(source, WHAT, &format!("[{i}].osv.id")));
+                self.error = Some(empty_field(self.source, WHAT, &format!("[{i}].osv.id")));
+                return;
             }
-            osvs.insert(osv.id.trim().to_owned(), osv);
+            self.osvs.insert(osv.id.trim().to_owned(), osv);
         }
         if let Some(finding) = m.finding {
             if finding.osv.trim().is_empty() {
-                return Err(empty_field(source, WHAT, &format!("[{i}].finding.osv")));
+                self.error = Some(empty_field(
+                    self.source,
+                    WHAT,
+                    &format!("[{i}].finding.osv"),
+                ));
+                return;
             }
-            findings.push(finding);
-        }
-    }
-    // The config message comes first in practice, but the level is applied only after
-    // the whole stream is read so message order cannot change the count.
-    let mut seen: HashSet<String> = HashSet::new();
-    for f in findings {
-        let Some(level) = f.trace.first().and_then(frame_level) else {
-            continue;
-        };
-        if required.is_some_and(|r| level < r) {
-            continue;
-        }
-        if seen.insert(f.osv.trim().to_owned()) {
-            counted.push(f);
+            let level = finding.trace.first().and_then(frame_level);
+            let (module, version) = match finding.trace.into_iter().next() {
+                Some(fr) => (fr.module, fr.version),
+                None => (None, None),
+            };
+            self.findings.push(Kept {
+                osv: finding.osv.trim().to_owned(),
+                level,
+                module,
+                version,
+                fixed_version: finding.fixed_version,
+            });
         }
     }
 
-    let mut vulnerabilities = Vec::with_capacity(counted.len());
-    for f in counted {
-        let id = f.osv.trim().to_owned();
-        let frame = f.trace.into_iter().next();
-        let (module, version) = match frame {
-            Some(fr) => (fr.module, fr.version),
-            None => (None, None),
-        };
-        let osv = osvs.remove(&id);
-        let rating = match &osv {
-            Some(o) => Rating::rate(
-                o.database_specific
-                    .as_ref()
-                    .and_then(|d| d.severity.as_deref()),
-                None,
-                o.severity.iter().filter_map(|s| s.score.as_deref()),
-            ),
-            None => Rating::rate(None, None, []),
-        };
-        let (aliases, title, url) = match osv {
-            Some(o) => (
-                o.aliases,
-                o.summary,
-                o.database_specific.and_then(|d| d.url),
-            ),
-            None => (Vec::new(), None, None),
-        };
-        vulnerabilities.push(Vulnerability {
-            aliases: clean_aliases(&id, aliases),
-            package: non_empty(module).unwrap_or_default(),
-            ecosystem: Some("Go".to_owned()),
-            version: non_empty(version),
-            fixed_versions: clean_list(f.fixed_version),
-            severity: rating.severity,
-            severity_source: rating.source,
-            cvss_vector: rating.vector,
-            title: non_empty(title),
-            url: non_empty(url),
-            manifest: None,
-            id,
-        });
+    fn finish(self) -> Result<ScaReport, Gap> {
+        let source = self.source;
+        // Every govulncheck run opens with `config` (scanner, database, scan level): a
+        // stream without one (a lone progress line) does not show that a scan ran.
+        if !self.any_config {
+            return Err(super::nothing_scanned(
+                source,
+                WHAT,
+                "there is no `config` message, so nothing says which scan ran",
+            ));
+        }
+        // A stream that stops after `config` (govulncheck killed, output truncated)
+        // scanned nothing; a real run always reports progress, an SBOM or findings.
+        if !self.ran {
+            return Err(Gap::new(
+                GapKind::Malformed,
+                source,
+                format!(
+                    "{WHAT}: no progress, SBOM or finding message: the scan did not run to completion"
+                ),
+            ));
+        }
+        if let Some(gap) = self.error {
+            return Err(gap);
+        }
+        let (required, mut osvs) = (self.required, self.osvs);
+        // The config message comes first in practice, but the level is applied only
+        // after the whole stream is read so message order cannot change the count.
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut vulnerabilities = Vec::new();
+        for f in self.findings {
+            let Some(level) = f.level else {
+                continue;
+            };
+            if required.is_some_and(|r| level < r) || !seen.insert(f.osv.clone()) {
+                continue;
+            }
+            let id = f.osv;
+            let osv = osvs.remove(&id);
+            let rating = match &osv {
+                Some(o) => Rating::rate(
+                    o.database_specific
+                        .as_ref()
+                        .and_then(|d| d.severity.as_deref()),
+                    None,
+                    o.severity.iter().filter_map(|s| s.score.as_deref()),
+                ),
+                None => Rating::rate(None, None, []),
+            };
+            let (aliases, title, url) = match osv {
+                Some(o) => (
+                    o.aliases,
+                    o.summary,
+                    o.database_specific.and_then(|d| d.url),
+                ),
+                None => (Vec::new(), None, None),
+            };
+            vulnerabilities.push(Vulnerability {
+                aliases: clean_aliases(&id, aliases),
+                package: non_empty(f.module).unwrap_or_default(),
+                ecosystem: Some("Go".to_owned()),
+                version: non_empty(f.version),
+                fixed_versions: clean_list(f.fixed_version),
+                severity: rating.severity,
+                severity_source: rating.source,
+                cvss_vector: rating.vector,
+                title: non_empty(title),
+                url: non_empty(url),
+                manifest: None,
+                id,
+            });
+        }
+        Ok(ScaReport {
+            scanner: Scanner::Govulncheck,
+            scanner_version: self.scanner_version,
+            vulnerabilities,
+        })
     }
-    Ok(ScaReport {
-        scanner: Scanner::Govulncheck,
-        scanner_version,
-        vulnerabilities,
-    })
 }
 
 #[cfg(test)]

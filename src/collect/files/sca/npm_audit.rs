@@ -19,7 +19,7 @@
 use serde::Deserialize;
 
 use super::{Rating, clean_aliases, clean_list, non_empty};
-use crate::collect::files::json::{self, Convert, Converted, Flex};
+use crate::collect::files::json::{self, Convert, FlattenedValues, Flex};
 use crate::evidence::{Gap, GapKind, ScaReport, Scanner, Vulnerability};
 
 const WHAT_V6: &str = "npm audit report (npm 6)";
@@ -30,8 +30,7 @@ const FIX_BY_AUDIT_FIX: &str = "available via `npm audit fix`";
 
 #[derive(Deserialize)]
 struct ReportV6 {
-    #[serde(deserialize_with = "json::map_values")]
-    advisories: Vec<Converted<AdvisoryV6>>,
+    advisories: FlattenedValues<Vulnerability, AdvisoryV6>,
     /// How many dependencies were audited; without it the report proves nothing.
     #[serde(default)]
     metadata: Option<MetadataV6>,
@@ -116,8 +115,7 @@ struct Cvss {
 struct ReportV7 {
     /// Only layout 2 is known; a future layout may move the fields vouch reads.
     audit_report_version: u64,
-    #[serde(deserialize_with = "json::map_values")]
-    vulnerabilities: Vec<Converted<PackageV7>>,
+    vulnerabilities: FlattenedValues<Vulnerability, PackageV7>,
     #[serde(default)]
     metadata: Option<MetadataV7>,
 }
@@ -268,7 +266,7 @@ pub(super) fn read_v6(source: &str, bytes: &[u8]) -> Result<ScaReport, Gap> {
     Ok(ScaReport {
         scanner: Scanner::NpmAuditV6,
         scanner_version: None,
-        vulnerabilities: report.advisories.into_iter().flat_map(|a| a.0).collect(),
+        vulnerabilities: report.advisories.0.entries,
     })
 }
 
@@ -298,11 +296,7 @@ pub(super) fn read_v7(source: &str, bytes: &[u8]) -> Result<ScaReport, Gap> {
     Ok(ScaReport {
         scanner: Scanner::NpmAudit,
         scanner_version: None,
-        vulnerabilities: report
-            .vulnerabilities
-            .into_iter()
-            .flat_map(|p| p.0)
-            .collect(),
+        vulnerabilities: report.vulnerabilities.0.entries,
     })
 }
 

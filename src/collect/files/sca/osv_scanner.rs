@@ -17,7 +17,7 @@ use std::collections::HashSet;
 use serde::Deserialize;
 
 use super::{Rating, clean_aliases, clean_list, non_empty};
-use crate::collect::files::json::{self, Convert, Converted};
+use crate::collect::files::json::{self, Convert, Flattened};
 use crate::evidence::{Gap, ScaReport, Scanner, Severity, Vulnerability};
 
 const WHAT: &str = "osv-scanner report";
@@ -34,7 +34,7 @@ struct Report {
 struct SourceResult {
     source: Source,
     #[serde(deserialize_with = "json::null_default")]
-    packages: Vec<Converted<PackageResult>>,
+    packages: Flattened<Vulnerability, PackageResult>,
 }
 
 #[derive(Deserialize)]
@@ -174,11 +174,14 @@ pub(super) fn read(source: &str, bytes: &[u8]) -> Result<ScaReport, Gap> {
     let mut vulnerabilities = Vec::new();
     for result in report.results {
         let manifest = non_empty(result.source.path);
-        for package in result.packages {
-            for mut v in package.0 {
-                v.manifest.clone_from(&manifest);
-                vulnerabilities.push(v);
-            }
+        let mut entries = result.packages.entries;
+        for v in &mut entries {
+            v.manifest.clone_from(&manifest);
+        }
+        if vulnerabilities.is_empty() {
+            vulnerabilities = entries;
+        } else {
+            vulnerabilities.append(&mut entries);
         }
     }
     Ok(ScaReport {

@@ -9,7 +9,7 @@
 use serde::Deserialize;
 
 use super::{clean_aliases, clean_list, non_empty};
-use crate::collect::files::json::{self, Convert, Converted};
+use crate::collect::files::json::{self, Convert, Flattened};
 use crate::evidence::sca::SeveritySource;
 use crate::evidence::{Gap, ScaReport, Scanner, Severity, Vulnerability};
 
@@ -19,7 +19,7 @@ const WHAT_LEGACY: &str = "pip-audit report (legacy list)";
 #[derive(Deserialize)]
 struct Report {
     /// Required and never null: `{"dependencies": null}` audited nothing.
-    dependencies: Vec<Converted<Dependency>>,
+    dependencies: Flattened<Vulnerability, Dependency>,
 }
 
 #[derive(Deserialize)]
@@ -78,13 +78,17 @@ pub(super) fn read_dependencies(source: &str, bytes: &[u8]) -> Result<ScaReport,
 
 /// Reads the legacy top-level list layout.
 pub(super) fn read_legacy(source: &str, bytes: &[u8]) -> Result<ScaReport, Gap> {
-    let deps: Vec<Converted<Dependency>> = json::parse(source, WHAT_LEGACY, bytes)?;
+    let deps: Flattened<Vulnerability, Dependency> = json::parse(source, WHAT_LEGACY, bytes)?;
     report_of(source, WHAT_LEGACY, deps)
 }
 
 /// A report listing no dependency audited none: it is no evidence of a clean scan.
-fn report_of(source: &str, what: &str, deps: Vec<Converted<Dependency>>) -> Result<ScaReport, Gap> {
-    if deps.is_empty() {
+fn report_of(
+    source: &str,
+    what: &str,
+    deps: Flattened<Vulnerability, Dependency>,
+) -> Result<ScaReport, Gap> {
+    if deps.items == 0 {
         return Err(super::nothing_scanned(
             source,
             what,
@@ -94,7 +98,7 @@ fn report_of(source: &str, what: &str, deps: Vec<Converted<Dependency>>) -> Resu
     Ok(ScaReport {
         scanner: Scanner::PipAudit,
         scanner_version: None,
-        vulnerabilities: deps.into_iter().flat_map(|d| d.0).collect(),
+        vulnerabilities: deps.entries,
     })
 }
 
