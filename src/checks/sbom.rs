@@ -6,9 +6,11 @@
 mod completeness;
 pub mod license;
 pub mod ntia;
+mod purl;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer};
+use smol_str::SmolStr;
 
 use super::{CheckOutput, Code, Control, Finding, FindingSubject, Section};
 use crate::evidence::sbom::{Component, ExpectedSubject, LockedPackage, Sbom};
@@ -486,10 +488,10 @@ impl Judge<'_> {
     ) -> String {
         let (p, sbom) = (self.p, self.sbom);
         // Each purl parsed once, for completeness, identity and bans.
-        let purls: Vec<Option<packageurl::PackageUrl>> = sbom
+        let purls: Vec<Option<purl::Purl>> = sbom
             .components
             .iter()
-            .map(|c| c.purl.as_deref().and_then(|s| s.parse().ok()))
+            .map(|c| c.purl.as_deref().and_then(purl::Purl::parse))
             .collect();
         for problem in &sbom.problems {
             findings.push(
@@ -531,9 +533,9 @@ impl Judge<'_> {
                         ))
                         .with_location(Some(file(self.source, None)))
                         .with_subject(FindingSubject {
-                            id: Some(pkg.purl.clone()),
-                            package: Some(pkg.name.clone()),
-                            version: Some(pkg.version.clone()),
+                            id: Some(pkg.purl.to_string()),
+                            package: Some(pkg.name.to_string()),
+                            version: Some(pkg.version.to_string()),
                             ..Default::default()
                         }),
                 );
@@ -546,7 +548,7 @@ impl Judge<'_> {
                             c.display(),
                             c.location
                         ))
-                        .with_location(Some(file(self.source, c.line)))
+                        .with_location(Some(file(self.source, c.line.map(u64::from))))
                         .with_subject(component_subject(c)),
                 );
             }
@@ -560,7 +562,7 @@ impl Judge<'_> {
                             c.version.as_deref().unwrap_or("no version"),
                             c.location
                         ))
-                        .with_location(Some(file(self.source, c.line)))
+                        .with_location(Some(file(self.source, c.line.map(u64::from))))
                         .with_subject(component_subject(c)),
                 );
             }
@@ -633,7 +635,7 @@ impl Judge<'_> {
         if let Some(name) = &expected.name {
             let full = match &subject.group {
                 Some(g) if !g.is_empty() => format!("{g}/{}", subject.name),
-                _ => subject.name.clone(),
+                _ => subject.name.to_string(),
             };
             if !name.eq_ignore_ascii_case(&subject.name) && !name.eq_ignore_ascii_case(&full) {
                 findings.push(
@@ -642,7 +644,7 @@ impl Judge<'_> {
                             "the SBOM is about {:?}, the run about {name:?} ({})",
                             subject.name, expected.origin
                         ))
-                        .with_location(Some(file(self.source, subject.line))),
+                        .with_location(Some(file(self.source, subject.line.map(u64::from)))),
                 );
             }
         }
@@ -656,7 +658,7 @@ impl Judge<'_> {
                             subject.version.as_deref().unwrap_or("(none)"),
                             expected.origin
                         ))
-                        .with_location(Some(file(self.source, subject.line))),
+                        .with_location(Some(file(self.source, subject.line.map(u64::from)))),
                 );
             }
         }
@@ -665,11 +667,11 @@ impl Judge<'_> {
     fn component(
         &self,
         c: &Component,
-        purl: Option<&packageurl::PackageUrl>,
+        purl: Option<&purl::Purl>,
         have_lockfile: bool,
         findings: &mut Vec<Finding>,
     ) {
-        let at = || Some(file(self.source, c.line));
+        let at = || Some(file(self.source, c.line.map(u64::from)));
         match purl {
             Some(p) => {
                 if let (Some(pv), Some(v)) = (p.version(), c.version.as_deref())
@@ -756,7 +758,7 @@ impl Judge<'_> {
         let forms: Vec<String> = match (&c.purl, purl) {
             (Some(raw), Some(p)) => {
                 let version = p.version().map(|v| format!("@{v}")).unwrap_or_default();
-                let mut forms = vec![raw.clone()];
+                let mut forms = vec![raw.to_string()];
                 match p.namespace() {
                     Some(ns) => {
                         forms.push(format!("pkg:{}/{ns}/{}{version}", p.ty(), p.name()));
@@ -771,7 +773,7 @@ impl Judge<'_> {
                 }
                 forms
             }
-            (Some(raw), None) => vec![raw.clone()],
+            (Some(raw), None) => vec![raw.to_string()],
             _ => Vec::new(),
         };
         if let Some(purl) = forms.first()
@@ -796,9 +798,9 @@ impl Judge<'_> {
 
 fn component_subject(c: &Component) -> FindingSubject {
     FindingSubject {
-        id: c.purl.clone(),
-        package: Some(c.name.clone()),
-        version: c.version.clone(),
+        id: c.purl.as_ref().map(SmolStr::to_string),
+        package: Some(c.name.to_string()),
+        version: c.version.as_ref().map(SmolStr::to_string),
         ..Default::default()
     }
 }

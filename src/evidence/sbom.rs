@@ -4,8 +4,13 @@
 //! The model keeps what the SBOM control judges (identity, versions, purls, hashes,
 //! licenses, suppliers, dependencies, metadata) for every component, nested ones
 //! included, with the JSON pointer (or XML path) of each, so a finding can say where.
+//!
+//! Component, dependency and lockfile strings are [`SmolStr`]s: the short ones (types,
+//! names, versions, most locations) are kept inline, with no allocation, so that a
+//! 200,000-component SBOM's model stays within a small multiple of its text.
 
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 /// One SBOM as read.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
@@ -75,38 +80,39 @@ pub struct SbomMetadata {
 #[serde(deny_unknown_fields)]
 pub struct Component {
     /// Where it is in the document (JSON pointer, or XML path).
-    pub location: String,
-    /// Line in the document, where the reader knows it (XML).
+    pub location: SmolStr,
+    /// Line in the document, where the reader knows it (XML); 32 bits keep the
+    /// component small and hold any line of a file under the default input limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub line: Option<u64>,
+    pub line: Option<u32>,
     /// `type` (`library`, `application`, …).
-    pub kind: String,
+    pub kind: SmolStr,
     /// `bom-ref`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bom_ref: Option<String>,
+    pub bom_ref: Option<SmolStr>,
     /// `group` (Maven group, npm scope).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
+    pub group: Option<SmolStr>,
     /// `name`.
-    pub name: String,
+    pub name: SmolStr,
     /// `version`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
+    pub version: Option<SmolStr>,
     /// `purl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub purl: Option<String>,
+    pub purl: Option<SmolStr>,
     /// `hashes`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub hashes: Vec<Hash>,
+    #[serde(default, skip_serializing_if = "<[_]>::is_empty")]
+    pub hashes: Box<[Hash]>,
     /// `licenses`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub licenses: Vec<License>,
+    #[serde(default, skip_serializing_if = "<[_]>::is_empty")]
+    pub licenses: Box<[License]>,
     /// `supplier.name` (or `publisher`/`manufacturer` where no supplier is given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub supplier: Option<String>,
+    pub supplier: Option<SmolStr>,
     /// `author`, or the names in `authors`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub author: Option<String>,
+    pub author: Option<SmolStr>,
 }
 
 impl Component {
@@ -114,7 +120,7 @@ impl Component {
     pub fn display(&self) -> String {
         let mut s = match &self.group {
             Some(g) if !g.is_empty() => format!("{g}/{}", self.name),
-            _ => self.name.clone(),
+            _ => self.name.to_string(),
         };
         if let Some(v) = &self.version {
             s.push('@');
@@ -129,9 +135,9 @@ impl Component {
 #[serde(deny_unknown_fields)]
 pub struct Hash {
     /// Algorithm as written (`SHA-256`).
-    pub alg: String,
+    pub alg: SmolStr,
     /// Hex digest.
-    pub content: String,
+    pub content: SmolStr,
 }
 
 /// A license as declared: an SPDX id, a name, or an SPDX expression.
@@ -139,11 +145,11 @@ pub struct Hash {
 #[serde(rename_all = "kebab-case", tag = "kind", content = "value")]
 pub enum License {
     /// `license.id`.
-    Id(String),
+    Id(SmolStr),
     /// `license.name` (not an SPDX id).
-    Name(String),
+    Name(SmolStr),
     /// `expression`.
-    Expression(String),
+    Expression(SmolStr),
 }
 
 /// One entry of the dependency graph.
@@ -151,9 +157,9 @@ pub enum License {
 #[serde(deny_unknown_fields)]
 pub struct Dependency {
     /// The `bom-ref` that depends.
-    pub reference: String,
+    pub reference: SmolStr,
     /// The `bom-ref`s it depends on.
-    pub depends_on: Vec<String>,
+    pub depends_on: Vec<SmolStr>,
 }
 
 /// A problem found validating an SBOM.
@@ -184,13 +190,13 @@ pub struct Lockfile {
 #[serde(deny_unknown_fields)]
 pub struct LockedPackage {
     /// Name (with the npm scope).
-    pub name: String,
+    pub name: SmolStr,
     /// Exact version.
-    pub version: String,
+    pub version: SmolStr,
     /// Where it comes from: `registry`, `git`, `path` (local: a workspace member or a
     /// path dependency), `root` (the project itself, where the lockfile says so), or
     /// `other`.
-    pub source: String,
+    pub source: SmolStr,
     /// Whether only development (tests, dev tooling) needs it: `Some(true)` npm
     /// `dev: true` or not reachable from the project without dev edges (cargo
     /// metadata); `Some(false)` shipped; `None` when the format cannot tell
@@ -198,7 +204,7 @@ pub struct LockedPackage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dev: Option<bool>,
     /// The package URL an SBOM names it by (`pkg:cargo/serde@1.0.1`).
-    pub purl: String,
+    pub purl: SmolStr,
 }
 
 /// The name and version the run is about, that an SBOM's `metadata.component` must

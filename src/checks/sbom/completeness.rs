@@ -4,14 +4,17 @@
 //!
 //! One pass over each side with hash maps: linear in components plus packages.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
-use packageurl::PackageUrl;
+use super::purl::Purl;
 
 use crate::evidence::sbom::{Component, LockedPackage, Sbom};
 
-/// (purl type, namespace, name): what identifies a package across versions.
-type Key = (String, String, String);
+/// (purl type, namespace, name): what identifies a package across versions. Borrowed
+/// from the purls and packages compared (copied only where a name is case-folded), so
+/// that the maps of a 200,000-package comparison do not copy every name twice.
+type Key<'a> = (Cow<'a, str>, Cow<'a, str>, Cow<'a, str>);
 
 /// What does not line up between a lockfile and an SBOM.
 #[derive(Debug, Default, PartialEq)]
@@ -24,48 +27,65 @@ pub struct Gaps<'a> {
     pub mismatched: Vec<(&'a LockedPackage, &'a Component)>,
 }
 
-fn key(purl: &str) -> Option<(Key, String)> {
-    purl.parse::<PackageUrl>().ok().map(|p| key_of(&p))
+fn key(purl: &str) -> Option<(Key<'static>, String)> {
+    let p = Purl::parse(purl)?;
+    let (k, v) = key_of(&p);
+    Some((
+        (
+            Cow::Owned(k.0.into_owned()),
+            Cow::Owned(k.1.into_owned()),
+            Cow::Owned(k.2.into_owned()),
+        ),
+        v.into_owned(),
+    ))
 }
 
 /// The key and version of a parsed purl.
-pub fn key_of(p: &PackageUrl) -> (Key, String) {
+pub fn key_of<'a>(p: &'a Purl) -> (Key<'a>, Cow<'a, str>) {
     // Package names compare as their ecosystem does: npm and PyPI are case-insensitive,
     // Cargo (and most others) are not.
     let fold = matches!(p.ty(), "npm" | "pypi");
-    let norm = |s: &str| {
-        if fold {
-            s.to_ascii_lowercase()
+    let norm = |s: &'a str| -> Cow<'a, str> {
+        if fold && s.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(s.to_ascii_lowercase())
         } else {
-            s.to_string()
+            Cow::Borrowed(s)
         }
     };
     (
         (
-            p.ty().to_string(),
+            Cow::Borrowed(p.ty()),
             norm(p.namespace().unwrap_or("")),
             norm(p.name()),
         ),
-        p.version().unwrap_or("").to_string(),
+        Cow::Borrowed(p.version().unwrap_or("")),
     )
 }
 
 /// The key of a locked package. Lockfile readers write purls of a fixed shape
 /// (`pkg:TYPE/NAME@VERSION`, npm scopes as the namespace), so the key is built from the
 /// package's fields without parsing the purl again; anything else is parsed.
-fn locked_key(p: &LockedPackage) -> Option<Key> {
+fn locked_key(p: &LockedPackage) -> Option<Key<'_>> {
     let ty = p.purl.strip_prefix("pkg:")?.split('/').next()?;
-    match ty {
-        "cargo" => Some((ty.to_string(), String::new(), p.name.clone())),
-        "npm" => {
-            let name = p.name.to_ascii_lowercase();
-            Some(
-                match name.strip_prefix('@').and_then(|n| n.split_once('/')) {
-                    Some((scope, bare)) => (ty.to_string(), format!("@{scope}"), bare.to_string()),
-                    None => (ty.to_string(), String::new(), name),
-                },
-            )
+    fn fold(s: &str) -> Cow<'_, str> {
+        if s.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(s.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(s)
         }
+    }
+    match ty {
+        "cargo" => Some((ty.into(), "".into(), p.name.as_str().into())),
+        "npm" => Some(
+            match p.name.strip_prefix('@').and_then(|n| n.split_once('/')) {
+                Some((scope, bare)) => (
+                    ty.into(),
+                    Cow::Owned(format!("@{}", scope.to_ascii_lowercase())),
+                    fold(bare),
+                ),
+                None => (ty.into(), "".into(), fold(&p.name)),
+            },
+        ),
         _ => key(&p.purl).map(|(k, _)| k),
     }
 }
@@ -77,7 +97,7 @@ fn locked_key(p: &LockedPackage) -> Option<Key> {
 /// `purls` holds each component's parsed purl, in the order of `sbom.components`.
 pub fn compare<'a>(
     sbom: &'a Sbom,
-    purls: &[Option<PackageUrl>],
+    purls: &'a [Option<Purl>],
     locked: &[&'a LockedPackage],
     include_dev: bool,
 ) -> Gaps<'a> {
@@ -112,7 +132,7 @@ pub fn compare<'a>(
 
     // Locked versions per package (each once); the ecosystems the lockfiles cover.
     let mut lock: HashMap<Key, Vec<&LockedPackage>> = HashMap::with_capacity(locked.len());
-    let mut ecosystems: Vec<String> = Vec::new();
+    let mut ecosystems: Vec<Cow<'a, str>> = Vec::new();
     let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
     // Every package any lockfile knows, at any version.
     let mut locked_keys: std::collections::HashSet<Key> =
@@ -137,7 +157,7 @@ pub fn compare<'a>(
         lock.entry(k).or_default().push(p);
     }
     // Listed versions per package, for the ecosystems the lockfiles cover.
-    let mut listed: HashMap<Key, Vec<(String, &Component)>> =
+    let mut listed: HashMap<Key, Vec<(Cow<'a, str>, &Component)>> =
         HashMap::with_capacity(sbom.components.len());
     for (c, purl) in sbom.components.iter().zip(purls) {
         let Some((k, version)) = purl.as_ref().map(key_of) else {
@@ -148,7 +168,7 @@ pub fn compare<'a>(
         }
         // The purl's version is authoritative; without one, the component's.
         let version = if version.is_empty() {
-            c.version.clone().unwrap_or_default()
+            Cow::Borrowed(c.version.as_deref().unwrap_or_default())
         } else {
             version
         };
@@ -157,15 +177,17 @@ pub fn compare<'a>(
 
     let mut gaps = Gaps::default();
     for (k, mut wanted) in lock {
-        let mut have: Vec<(String, &Component)> = listed.remove(&k).unwrap_or_default();
+        let mut have: Vec<(Cow<'a, str>, &Component)> = listed.remove(&k).unwrap_or_default();
         // Exact matches first; what is left on both sides pairs up as mismatches.
-        wanted.retain(|p| match have.iter().position(|(v, _)| *v == p.version) {
-            Some(i) => {
-                have.swap_remove(i);
-                false
-            }
-            None => true,
-        });
+        wanted.retain(
+            |p| match have.iter().position(|(v, _)| *v == p.version.as_str()) {
+                Some(i) => {
+                    have.swap_remove(i);
+                    false
+                }
+                None => true,
+            },
+        );
         wanted.sort_by(|a, b| a.version.cmp(&b.version));
         have.sort_by(|a, b| a.0.cmp(&b.0));
         let mut have = have.into_iter();
@@ -207,13 +229,13 @@ mod tests {
             version: version.into(),
             source: "registry".into(),
             dev: None,
-            purl: format!("pkg:cargo/{name}@{version}"),
+            purl: format!("pkg:cargo/{name}@{version}").into(),
         }
     }
 
     fn component(i: usize, purl: &str) -> Component {
         Component {
-            location: format!("/components/{i}"),
+            location: format!("/components/{i}").into(),
             kind: "library".into(),
             name: purl
                 .split('/')
@@ -223,16 +245,16 @@ mod tests {
                 .next()
                 .unwrap()
                 .into(),
-            version: purl.rsplit_once('@').map(|(_, v)| v.to_string()),
+            version: purl.rsplit_once('@').map(|(_, v)| v.into()),
             purl: Some(purl.into()),
             ..Default::default()
         }
     }
 
-    fn parsed(s: &Sbom) -> Vec<Option<PackageUrl<'_>>> {
+    fn parsed(s: &Sbom) -> Vec<Option<Purl>> {
         s.components
             .iter()
-            .map(|c| c.purl.as_deref().and_then(|p| p.parse().ok()))
+            .map(|c| c.purl.as_deref().and_then(Purl::parse))
             .collect()
     }
 
@@ -288,7 +310,8 @@ mod tests {
             component(3, "pkg:cargo/evil@6.6.6"),
             component(4, "pkg:npm/left-pad@1.3.0"),
         ]);
-        let gaps = compare(&s, &parsed(&s), &refs, false);
+        let purls = parsed(&s);
+        let gaps = compare(&s, &purls, &refs, false);
         let missing: Vec<String> = gaps
             .missing
             .iter()
@@ -298,7 +321,12 @@ mod tests {
         let mismatched: Vec<(String, String)> = gaps
             .mismatched
             .iter()
-            .map(|(p, c)| (p.version.clone(), c.version.clone().unwrap()))
+            .map(|(p, c)| {
+                (
+                    p.version.to_string(),
+                    c.version.as_ref().unwrap().to_string(),
+                )
+            })
             .collect();
         assert_eq!(mismatched, [("0.4.20".to_string(), "0.4.21".to_string())]);
         // The npm component is of an ecosystem no lockfile covers: not judged.
@@ -309,7 +337,8 @@ mod tests {
         // excuse a dependency by claiming to describe it.
         let mut s = sbom(vec![component(0, "pkg:cargo/serde@1.0.1")]);
         s.metadata.component = Some(component(9, "pkg:cargo/rand@0.9.0"));
-        let gaps = compare(&s, &parsed(&s), &refs, false);
+        let purls = parsed(&s);
+        let gaps = compare(&s, &purls, &refs, false);
         let missing: Vec<String> = gaps
             .missing
             .iter()

@@ -122,7 +122,7 @@ pub fn judge(licenses: &[License], allow: &LicenseList, deny: &LicenseList) -> V
         let verdict = match license {
             License::Name(name) => {
                 if deny.contains_name(name) {
-                    Verdict::Denied(vec![name.clone()])
+                    Verdict::Denied(vec![name.to_string()])
                 } else if allow.is_empty() || allow.contains_name(name) {
                     Verdict::Acceptable
                 } else {

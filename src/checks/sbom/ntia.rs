@@ -10,6 +10,7 @@
 use std::collections::HashSet;
 
 use crate::evidence::sbom::{Component, Sbom};
+use smol_str::SmolStr;
 
 /// The elements scored for each component, in report order.
 pub const COMPONENT_ELEMENTS: [&str; 5] = [
@@ -41,11 +42,11 @@ pub fn score(sbom: &Sbom) -> Score {
         .dependencies
         .iter()
         .flat_map(|d| {
-            std::iter::once(d.reference.as_str()).chain(d.depends_on.iter().map(String::as_str))
+            std::iter::once(d.reference.as_str()).chain(d.depends_on.iter().map(SmolStr::as_str))
         })
         .collect();
     let present = |c: &Component| -> [bool; 5] {
-        let filled = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+        let filled = |v: &Option<SmolStr>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
         [
             filled(&c.supplier),
             !c.name.trim().is_empty(),

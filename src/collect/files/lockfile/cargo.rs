@@ -6,6 +6,10 @@
 //! of it in that resolution), and completeness needs only each package's name, version
 //! and source. The `toml` crate (which `cargo-lock` itself parses with) reads those, and
 //! `semver` checks every version as `cargo-lock` did.
+//!
+//! The `toml` crate holds a whole document's events and tree while it deserializes
+//! (18 times the file for a 200,000-package lockfile), so each `[[package]]` table is
+//! parsed on its own: see [`tables`].
 
 use serde::Deserialize;
 
@@ -16,21 +20,117 @@ use crate::evidence::{Gap, GapKind};
 /// Cargo's lockfile.
 pub struct CargoLock;
 
-/// The parts of `Cargo.lock` vouch reads (versions 1 to 4 share them).
-#[derive(Deserialize)]
+/// The parts of `Cargo.lock` vouch reads (versions 1 to 4 share them), and the names
+/// of the other top-level keys (`metadata`, `patch`), so that a split document can be
+/// checked for a table defined in two parts.
+#[derive(Default)]
 struct Lock {
-    #[serde(default)]
     version: Option<i64>,
-    #[serde(default)]
     package: Vec<Package>,
+    other_keys: Vec<String>,
+}
+
+impl<'de> Deserialize<'de> for Lock {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Lock;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a Cargo.lock document")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Lock, A::Error> {
+                let mut lock = Lock::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "version" => lock.version = Some(map.next_value()?),
+                        "package" => lock.package = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                            lock.other_keys.push(key);
+                        }
+                    }
+                }
+                Ok(lock)
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 #[derive(Deserialize)]
 struct Package {
-    name: String,
-    version: String,
+    name: smol_str::SmolStr,
+    version: smol_str::SmolStr,
     #[serde(default)]
     source: Option<String>,
+}
+
+/// The document cut before each line that is exactly `[[package]]`, as Cargo writes
+/// every package.
+///
+/// Parsing the parts one by one reads the same packages as parsing the whole, unless
+/// a cut fell inside a multi-line string or array (then that part does not parse) or a
+/// top-level table is split across parts (then a key other than `package` is seen in
+/// two parts, or the first part holds top-level keys and names `package` in another
+/// way). [`read_split`] checks for both and, on either, the whole document is parsed
+/// at once, which decides validity and names the line of any error.
+fn tables(text: &str) -> impl Iterator<Item = &str> {
+    const HEADER: &str = "[[package]]";
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut search = 1.min(rest.len());
+        let cut = loop {
+            match rest[search..].find("\n[[package]]") {
+                None => break rest.len(),
+                Some(at) => {
+                    let start = search + at + 1;
+                    let after = &rest[start + HEADER.len()..];
+                    if after.is_empty() || after.starts_with('\n') || after.starts_with("\r\n") {
+                        break start;
+                    }
+                    search = start;
+                }
+            }
+        };
+        let (part, tail) = rest.split_at(cut);
+        rest = tail;
+        Some(part)
+    })
+}
+
+/// Reads the parts of [`tables`]; `None` when they must be read as one document.
+fn read_split(text: &str) -> Option<Lock> {
+    let mut lock = Lock::default();
+    let mut keys: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for (i, part) in tables(text).enumerate() {
+        let Lock {
+            version,
+            package,
+            other_keys,
+        } = toml::from_str::<Lock>(part).ok()?;
+        if i == 0 {
+            lock.version = version;
+        } else if version.is_some() {
+            return None;
+        }
+        if i == 0
+            && !package.is_empty()
+            && !part.starts_with("[[package]]")
+            && text.len() > part.len()
+        {
+            return None;
+        }
+        for key in other_keys {
+            if !keys.insert(key) {
+                return None;
+            }
+        }
+        lock.package.extend(package);
+    }
+    Some(lock)
 }
 
 impl LockfileFormat for CargoLock {
@@ -47,8 +147,11 @@ impl LockfileFormat for CargoLock {
         let malformed = |detail: String| Gap::new(GapKind::Malformed, source, detail);
         let text = std::str::from_utf8(bytes)
             .map_err(|e| malformed(format!("Cargo.lock: not UTF-8: {e}")))?;
-        let lock: Lock = toml::from_str(text)
-            .map_err(|e| malformed(format!("Cargo.lock: {}", e.to_string().trim_end())))?;
+        let lock = match read_split(text) {
+            Some(lock) => lock,
+            None => toml::from_str::<Lock>(text)
+                .map_err(|e| malformed(format!("Cargo.lock: {}", e.to_string().trim_end())))?,
+        };
         if let Some(v) = lock.version
             && !(1..=4).contains(&v)
         {
@@ -78,10 +181,10 @@ impl LockfileFormat for CargoLock {
                 Some(_) => "other",
             };
             packages.push(LockedPackage {
-                purl: format!("pkg:cargo/{}@{}", p.name, p.version),
+                purl: format!("pkg:cargo/{}@{}", p.name, p.version).into(),
                 name: p.name,
                 version: p.version,
-                source: kind.to_string(),
+                source: kind.into(),
                 // Cargo.lock lists test-only packages like any other.
                 dev: None,
             });

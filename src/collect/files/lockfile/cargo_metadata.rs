@@ -107,9 +107,9 @@ impl LockfileFormat for CargoMetadata {
                     Some(_) => "other",
                 };
                 LockedPackage {
-                    purl: format!("pkg:cargo/{}@{}", p.name, p.version),
-                    name: p.name.clone(),
-                    version: p.version.clone(),
+                    purl: format!("pkg:cargo/{}@{}", p.name, p.version).into(),
+                    name: p.name.as_str().into(),
+                    version: p.version.as_str().into(),
                     source: kind.into(),
                     dev: Some(!shipped.contains(p.id.as_str())),
                 }

@@ -104,9 +104,9 @@ impl LockfileFormat for PackageLock {
                 }
             };
             out.push(LockedPackage {
-                purl: purl(&name, &version),
-                name,
-                version,
+                purl: purl(&name, &version).into(),
+                name: name.into(),
+                version: version.into(),
                 source: kind.into(),
                 // Development-only and optional (platform-specific) packages need not
                 // be in an SBOM of one build.

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 use serde_json::{Map, Value};
+use smol_str::SmolStr;
 
 use super::json_stream::{self, Array, Items, TopLevel};
 use super::schema;
@@ -78,7 +79,14 @@ pub(super) fn finish(
         violations,
         ..
     } = streamed;
-    collect_refs(doc, &mut String::new(), &mut refs);
+    // What is left of the document (metadata, services) holds few references: read
+    // them aside, so the streamed lists, sized to their items, do not double for them.
+    let mut rest = Refs::default();
+    collect_refs(doc, &mut String::new(), &mut rest);
+    refs.defined.reserve_exact(rest.defined.len());
+    refs.defined.append(&mut rest.defined);
+    refs.used.reserve_exact(rest.used.len());
+    refs.used.append(&mut rest.used);
     let collected = Collected {
         components,
         dependencies,
@@ -267,7 +275,7 @@ fn read_fields(
         });
 
     for c in components.iter_mut().chain(subject.iter_mut()) {
-        c.line = line_of(&c.location);
+        c.line = line_of(&c.location).and_then(|l| u32::try_from(l).ok());
     }
     semantic::check(refs, &components, subject.as_ref(), &mut problems);
     for p in &mut problems {
@@ -326,10 +334,10 @@ fn push_component(obj: &Map<String, Value>, location: String, out: &mut Vec<Comp
 }
 
 fn component(obj: &Map<String, Value>, location: String) -> Component {
-    let text = |v: &Value| v.as_str().map(str::to_string);
-    let name_of = |v: &Value| v.get("name").and_then(Value::as_str).map(str::to_string);
+    let text = |v: &Value| v.as_str().map(SmolStr::new);
+    let name_of = |v: &Value| v.get("name").and_then(Value::as_str).map(SmolStr::new);
     let mut c = Component {
-        location,
+        location: location.into(),
         ..Default::default()
     };
     let (mut supplier, mut manufacturer, mut publisher, mut authors) = (None, None, None, None);
@@ -337,10 +345,10 @@ fn component(obj: &Map<String, Value>, location: String) -> Component {
     // name was a visible share of a 20,000-component check).
     for (key, value) in obj {
         match key.as_str() {
-            "type" => c.kind = value.as_str().unwrap_or_default().to_string(),
+            "type" => c.kind = value.as_str().unwrap_or_default().into(),
             "bom-ref" => c.bom_ref = text(value),
             "group" => c.group = text(value),
-            "name" => c.name = value.as_str().unwrap_or_default().to_string(),
+            "name" => c.name = value.as_str().unwrap_or_default().into(),
             "version" => c.version = text(value),
             "purl" => c.purl = text(value),
             "author" => c.author = text(value),
@@ -353,6 +361,7 @@ fn component(obj: &Map<String, Value>, location: String) -> Component {
                         .filter_map(|x| x.get("name").and_then(Value::as_str))
                         .collect::<Vec<_>>()
                         .join(", ")
+                        .into()
                 })
             }
             "hashes" => {
@@ -362,21 +371,26 @@ fn component(obj: &Map<String, Value>, location: String) -> Component {
                         hs.iter()
                             .filter_map(|h| {
                                 Some(Hash {
-                                    alg: h.get("alg")?.as_str()?.to_string(),
-                                    content: h.get("content")?.as_str()?.to_string(),
+                                    alg: h.get("alg")?.as_str()?.into(),
+                                    content: h.get("content")?.as_str()?.into(),
                                 })
                             })
                             .collect()
                     })
                     .unwrap_or_default()
             }
-            "licenses" => c.licenses = value.as_array().map(|ls| licenses(ls)).unwrap_or_default(),
+            "licenses" => {
+                c.licenses = value
+                    .as_array()
+                    .map(|ls| licenses(ls).into())
+                    .unwrap_or_default()
+            }
             _ => {}
         }
     }
     c.supplier = supplier.or(manufacturer).or(publisher);
     if c.author.is_none() {
-        c.author = authors.filter(|a| !a.is_empty());
+        c.author = authors.filter(|a: &SmolStr| !a.is_empty());
     }
     c
 }
@@ -385,30 +399,30 @@ fn licenses(list: &[Value]) -> Vec<License> {
     list.iter()
         .filter_map(|l| {
             if let Some(e) = l.get("expression").and_then(Value::as_str) {
-                return Some(License::Expression(e.to_string()));
+                return Some(License::Expression(e.into()));
             }
             let license = l.get("license")?;
             if let Some(id) = license.get("id").and_then(Value::as_str) {
-                return Some(License::Id(id.to_string()));
+                return Some(License::Id(id.into()));
             }
             license
                 .get("name")
                 .and_then(Value::as_str)
-                .map(|n| License::Name(n.to_string()))
+                .map(|n| License::Name(n.into()))
         })
         .collect()
 }
 
 fn dependency(d: &Value) -> Option<Dependency> {
     Some(Dependency {
-        reference: d.get("ref")?.as_str()?.to_string(),
+        reference: d.get("ref")?.as_str()?.into(),
         depends_on: d
             .get("dependsOn")
             .and_then(Value::as_array)
             .map(|a| {
                 a.iter()
                     .filter_map(Value::as_str)
-                    .map(str::to_string)
+                    .map(SmolStr::new)
                     .collect()
             })
             .unwrap_or_default(),
@@ -468,7 +482,7 @@ fn tools(m: &Map<String, Value>) -> Vec<String> {
 fn dependency_refs(i: usize, d: &Value, refs: &mut Refs) {
     if let Some(r) = d.get("ref").and_then(Value::as_str) {
         refs.used.push((
-            r.to_string(),
+            r.into(),
             UsedAt {
                 dependency: i,
                 depends_on: None,
@@ -479,7 +493,7 @@ fn dependency_refs(i: usize, d: &Value, refs: &mut Refs) {
         for (j, r) in on.iter().enumerate() {
             if let Some(r) = r.as_str() {
                 refs.used.push((
-                    r.to_string(),
+                    r.into(),
                     UsedAt {
                         dependency: i,
                         depends_on: Some(j),
@@ -506,7 +520,7 @@ pub(super) fn collect_refs(v: &Value, at: &mut String, refs: &mut Refs) {
                 if key == "bom-ref"
                     && let Value::String(r) = value
                 {
-                    refs.defined.push((r.clone(), at.clone()));
+                    refs.defined.push((r.as_str().into(), at.as_str().into()));
                 } else if key == "dependencies"
                     && len == 0
                     && let Value::Array(deps) = value

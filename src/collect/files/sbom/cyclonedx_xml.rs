@@ -554,7 +554,7 @@ fn text_field(o: &mut Map<String, Value>, el: &Element, name: &str) {
 fn every_bom_ref(el: &Element, refs: &mut Refs) {
     if let Some(r) = el.attr("bom-ref") {
         refs.defined
-            .push((r.to_string(), format!("line {}", el.line)));
+            .push((r.into(), format!("line {}", el.line).into()));
     }
     for c in &el.children {
         every_bom_ref(c, refs);

@@ -6,15 +6,18 @@
 
 use std::collections::HashMap;
 
+use smol_str::SmolStr;
+
 use crate::evidence::sbom::{Component, License, SbomProblem};
 
 /// `bom-ref`s defined in a document and references to them, each with its location.
 #[derive(Debug, Default)]
 pub struct Refs {
-    /// (bom-ref, where it is defined).
-    pub defined: Vec<(String, String)>,
+    /// (bom-ref, where it is defined). Inline strings: most locations and many
+    /// bom-refs are short, and there is one entry per component.
+    pub defined: Vec<(SmolStr, SmolStr)>,
     /// (bom-ref, where the dependency graph names it).
-    pub used: Vec<(String, UsedAt)>,
+    pub used: Vec<(SmolStr, UsedAt)>,
 }
 
 /// A place in `dependencies` that names a bom-ref.
@@ -170,13 +173,14 @@ mod tests {
             // The purl's own name (fields that disagree with it are a problem).
             name: purl
                 .parse::<packageurl::PackageUrl>()
-                .map_or("x".into(), |p| p.name().to_string()),
+                .map_or("x".into(), |p| p.name().into()),
             purl: Some(purl.into()),
-            licenses: vec![license],
+            licenses: vec![license].into(),
             hashes: vec![Hash {
                 alg: hash.0.into(),
                 content: hash.1.into(),
-            }],
+            }]
+            .into(),
             ..Default::default()
         }
     }
