@@ -29,6 +29,7 @@ pub mod sbom;
 pub mod sca;
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 use crate::evidence::{Evidence, Location, Severity};
 use crate::policy::Policy;
@@ -164,14 +165,14 @@ impl Code {
     /// A finding of this code with the given message.
     pub fn finding(&'static self, message: impl Into<String>) -> Finding {
         Finding {
-            code: self.code.to_string(),
+            code: Cow::Borrowed(self.code),
             kind: self.kind,
             message: message.into(),
             severity: None,
             location: None,
-            subject: FindingSubject::default(),
+            subject: Box::default(),
             help_uri: None,
-            remediation: self.remediation.to_string(),
+            remediation: Cow::Borrowed(self.remediation),
             waiver: None,
         }
     }
@@ -181,8 +182,9 @@ impl Code {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Finding {
-    /// Stable code (`sca/vulnerable-dependency`).
-    pub code: String,
+    /// Stable code (`sca/vulnerable-dependency`). The code's own text, not a copy,
+    /// for findings made in this run (a SARIF gate can make 200,000 of them).
+    pub code: Cow<'static, str>,
     /// Violation or error.
     pub kind: FindingKind,
     /// What was found, with the facts (ids, versions, expected vs got).
@@ -194,13 +196,14 @@ pub struct Finding {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
     /// Identifiers that exceptions match against.
-    #[serde(default, skip_serializing_if = "FindingSubject::is_empty")]
-    pub subject: FindingSubject,
+    /// Boxed: most of its fields are empty, and a finding is kept per result.
+    #[serde(default, skip_serializing_if = "FindingSubject::is_empty_box")]
+    pub subject: Box<FindingSubject>,
     /// Link to the rule or advisory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub help_uri: Option<String>,
-    /// How to fix it.
-    pub remediation: String,
+    /// How to fix it: the code's remediation text.
+    pub remediation: Cow<'static, str>,
     /// The exception or VEX statement that waived it, if any (set by the verdict).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiver: Option<WaiverRef>,
@@ -219,7 +222,7 @@ impl Finding {
     }
     /// Sets the subject.
     pub fn with_subject(mut self, subject: FindingSubject) -> Self {
-        self.subject = subject;
+        *self.subject = subject;
         self
     }
     /// Sets the help link.
@@ -265,6 +268,12 @@ impl FindingSubject {
     pub fn is_empty(&self) -> bool {
         *self == FindingSubject::default()
     }
+
+    /// [`is_empty`](Self::is_empty) for serde's `skip_serializing_if` on the boxed field.
+    #[allow(clippy::borrowed_box)]
+    fn is_empty_box(subject: &Box<FindingSubject>) -> bool {
+        subject.is_empty()
+    }
 }
 
 /// A reference to what waived a finding.
@@ -278,14 +287,38 @@ pub struct WaiverRef {
 }
 
 /// Keeps findings in a deterministic order: errors first, then by severity, code, message.
+///
+/// In place (an unstable sort needs no buffer the size of the list), so the order of
+/// findings equal in all four is fixed by their location and then their subject.
 pub(crate) fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
+    findings.sort_unstable_by(|a, b| {
         (b.kind == FindingKind::Error)
             .cmp(&(a.kind == FindingKind::Error))
             .then(b.severity.cmp(&a.severity))
             .then(a.code.cmp(&b.code))
             .then(a.message.cmp(&b.message))
+            .then_with(|| location_key(a).cmp(&location_key(b)))
+            .then_with(|| subject_key(a).cmp(&subject_key(b)))
     });
+}
+
+fn location_key(f: &Finding) -> impl Ord + '_ {
+    f.location
+        .as_ref()
+        .map(|l| (l.path.as_str(), l.line, l.column, l.end_line))
+}
+
+fn subject_key(f: &Finding) -> impl Ord + '_ {
+    let s = &*f.subject;
+    (
+        &s.id,
+        &s.aliases,
+        &s.rule,
+        &s.package,
+        &s.ecosystem,
+        &s.version,
+        &s.tools,
+    )
 }
 
 #[cfg(test)]

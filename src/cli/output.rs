@@ -50,7 +50,8 @@ fn write_to(format: Format, report: &Report, mut w: impl Write) -> std::io::Resu
         Format::Json => report::json::write(report, &mut w)?,
         Format::Sarif => report::sarif::write(report, &mut w)?,
         Format::Junit => report::junit::write(report, &mut w)?,
-        Format::Text | Format::Markdown => w.write_all(render(format, report, false).as_bytes())?,
+        Format::Text => report::text::write(report, false, &mut w)?,
+        Format::Markdown => w.write_all(render(format, report, false).as_bytes())?,
     }
     w.flush()
 }

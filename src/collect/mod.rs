@@ -91,7 +91,8 @@ pub fn collect(
     for path in &inputs.sarif {
         let (name, bytes) =
             read_input(&inputs.source, path, InputRole::Sarif, &mut evidence.inputs)?;
-        let observed = unambiguous(&name, &bytes, files::sarif::read_sast);
+        let observed = files::json::reject_duplicate_keys(&name, &bytes)
+            .and_then(|()| files::sarif::read_sast_owned(&name, bytes));
         log_observed(&name, &observed);
         evidence.sast.push(Sourced {
             source: name,

@@ -170,7 +170,7 @@ fn write_testcase<W: io::Write>(
                     w.create_element("failure")
                         .with_attribute(("message", attr(&message).as_str()))
                         .with_attribute(("type", "vouch.fail"))
-                        .write_text_content(BytesText::new(&findings_body(&blocking)))?;
+                        .write_inner_content(|w| write_findings(w, &blocking))?;
                 }
                 Status::Error => {
                     let errors = blocking
@@ -184,7 +184,7 @@ fn write_testcase<W: io::Write>(
                     w.create_element("error")
                         .with_attribute(("message", attr(&message).as_str()))
                         .with_attribute(("type", "vouch.error"))
-                        .write_text_content(BytesText::new(&findings_body(&blocking)))?;
+                        .write_inner_content(|w| write_findings(w, &blocking))?;
                 }
                 Status::Skipped => {
                     w.create_element("skipped")
@@ -202,18 +202,19 @@ fn write_testcase<W: io::Write>(
 }
 
 /// Every blocking finding with what a reader needs to act: code, severity, location,
-/// message, remediation and link.
-fn findings_body(findings: &[&Finding]) -> String {
-    let mut out = String::new();
+/// message, remediation and link; one text event a finding, so that the body of a
+/// 200,000-finding gate is never a single string.
+fn write_findings<W: io::Write>(w: &mut Writer<W>, findings: &[&Finding]) -> io::Result<()> {
     for (i, f) in findings.iter().enumerate() {
-        out.push_str(&finding_head(i + 1, f));
+        let mut out = finding_head(i + 1, f);
         out.push_str(&format!("\n    fix: {}", block(&f.remediation)));
         if let Some(uri) = &f.help_uri {
             out.push_str(&format!("\n    see: {}", attr(uri)));
         }
         out.push('\n');
+        w.write_event(Event::Text(BytesText::new(&out)))?;
     }
-    out
+    Ok(())
 }
 
 /// `[1] code (severity) at path:line:col` then the message, indented.

@@ -84,8 +84,9 @@ pub fn write(report: &Report, mut w: impl std::io::Write) -> std::io::Result<()>
 struct Results<'a> {
     report: &'a Report,
     rule_index: &'a BTreeMap<String, usize>,
-    /// One per finding, in order.
-    fingerprints: Vec<String>,
+    /// One per finding, in order: (line-insensitive hash, rank among equal hashes),
+    /// written out as text only as each result is serialized.
+    fingerprints: Vec<([u8; 32], u32)>,
 }
 
 impl Serialize for Results<'_> {
@@ -96,7 +97,11 @@ impl Serialize for Results<'_> {
                 .controls
                 .iter()
                 .flat_map(|c| c.findings.iter().map(move |f| (c, f)))
-                .zip(self.fingerprints.iter().cloned())
+                .zip(
+                    self.fingerprints
+                        .iter()
+                        .map(|(base, rank)| format!("{}:{rank}", hex::encode(base))),
+                )
                 .map(|((control, finding), fingerprint)| {
                     let rule_id = escape::plain(&finding.code);
                     let index = self.rule_index.get(&rule_id).copied().unwrap_or(0);
@@ -211,24 +216,24 @@ fn security_severity(severity: Severity) -> Option<String> {
 /// same hash. Two results of one rule in one file stay two alerts, and an alert keeps
 /// its identity when code above it moves (the same scheme as GitHub's
 /// `primaryLocationLineHash`, which also appends an occurrence number).
-fn fingerprints(report: &Report) -> Vec<String> {
+fn fingerprints(report: &Report) -> Vec<([u8; 32], u32)> {
     let findings: Vec<&Finding> = report.controls.iter().flat_map(|c| &c.findings).collect();
-    let bases: Vec<String> = findings.iter().map(|f| fingerprint(f)).collect();
+    let bases: Vec<[u8; 32]> = findings.iter().map(|f| fingerprint(f)).collect();
     let mut order: Vec<usize> = (0..findings.len()).collect();
-    let position = |f: &Finding| {
+    fn position(f: &Finding) -> (Option<u64>, Option<u64>, &str) {
         let l = f.location.as_ref();
         (
             l.and_then(|l| l.line),
             l.and_then(|l| l.column),
-            f.message.clone(),
+            f.message.as_str(),
         )
-    };
+    }
     order.sort_by(|&a, &b| {
         bases[a]
             .cmp(&bases[b])
             .then_with(|| position(findings[a]).cmp(&position(findings[b])))
     });
-    let mut out = vec![String::new(); findings.len()];
+    let mut out = vec![([0u8; 32], 0u32); findings.len()];
     let mut rank = 0;
     for (k, &i) in order.iter().enumerate() {
         rank = if k > 0 && bases[order[k - 1]] == bases[i] {
@@ -236,15 +241,15 @@ fn fingerprints(report: &Report) -> Vec<String> {
         } else {
             1
         };
-        out[i] = format!("{}:{rank}", bases[i]);
+        out[i] = (bases[i], rank);
     }
     out
 }
 
-fn fingerprint(f: &Finding) -> String {
+fn fingerprint(f: &Finding) -> [u8; 32] {
     let mut h = Sha256::new();
     let fields = [
-        f.code.as_str(),
+        &f.code,
         f.subject.id.as_deref().unwrap_or(""),
         f.subject.rule.as_deref().unwrap_or(""),
         f.subject.package.as_deref().unwrap_or(""),
@@ -254,7 +259,7 @@ fn fingerprint(f: &Finding) -> String {
         h.update(field.as_bytes());
         h.update([0u8]);
     }
-    hex::encode(h.finalize())
+    h.finalize().into()
 }
 
 /// A path (or URI) as a URI reference, which is what `artifactLocation.uri` must hold:

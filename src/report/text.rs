@@ -12,6 +12,18 @@ use crate::verdict::{Overall, Status, WaiverSource, WaiverState};
 
 /// Renders the text report.
 pub fn render(report: &Report, color: bool) -> String {
+    let mut bytes = Vec::new();
+    // Writing to a Vec cannot fail, and every piece written is a `String`.
+    let _ = write(report, color, &mut bytes);
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// How much text is gathered before it goes to the writer.
+const CHUNK: usize = 1 << 16;
+
+/// Writes the text report to `w` as it is made, a chunk at a time: a gate with
+/// 200,000 findings makes over 100 MB of text, which need not all exist at once.
+pub fn write(report: &Report, color: bool, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let paint = |style: Style, text: &str| -> String {
         if color {
             format!("{}{text}{}", style.render(), style.render_reset())
@@ -107,6 +119,10 @@ pub fn render(report: &Report, color: bool) -> String {
     if !blocking.is_empty() {
         let _ = writeln!(out, "\n{}", paint(bold, "Findings"));
         for (_, f) in &blocking {
+            if out.len() > CHUNK {
+                w.write_all(out.as_bytes())?;
+                out.clear();
+            }
             let mark = if f.kind == FindingKind::Error {
                 paint(red, "error")
             } else {
@@ -141,7 +157,11 @@ pub fn render(report: &Report, color: bool) -> String {
     if !waived.is_empty() {
         let _ = writeln!(out, "\n{}", paint(bold, "Waived findings"));
         for f in waived {
-            let w = f
+            if out.len() > CHUNK {
+                w.write_all(out.as_bytes())?;
+                out.clear();
+            }
+            let waiver = f
                 .waiver
                 .as_ref()
                 .expect("non-blocking findings carry a waiver");
@@ -152,17 +172,17 @@ pub fn render(report: &Report, color: bool) -> String {
                 f.code,
                 location_suffix(f),
                 escape::terminal(&f.message),
-                waiver_name(&report.waivers[w.index].source),
-                escape::terminal(&w.reason)
+                waiver_name(&report.waivers[waiver.index].source),
+                escape::terminal(&waiver.reason)
             );
         }
     }
 
     if !report.waivers.is_empty() {
         let _ = writeln!(out, "\n{}", paint(bold, "Exceptions"));
-        for w in &report.waivers {
-            let state = match w.state {
-                WaiverState::Applied if w.too_broad => paint(
+        for waiver in &report.waivers {
+            let state = match waiver.state {
+                WaiverState::Applied if waiver.too_broad => paint(
                     yellow,
                     "applied, TOO BROAD (waives every finding of the control)",
                 ),
@@ -174,12 +194,12 @@ pub fn render(report: &Report, color: bool) -> String {
                 ),
                 WaiverState::Unused => paint(yellow, "unused"),
             };
-            let expires = w
+            let expires = waiver
                 .expires
                 .as_deref()
                 .map(|e| format!(", expires {e}"))
                 .unwrap_or_default();
-            let owner = w
+            let owner = waiver
                 .owner
                 .as_deref()
                 .map(|o| format!(", owner {}", escape::terminal(o)))
@@ -187,15 +207,15 @@ pub fn render(report: &Report, color: bool) -> String {
             let _ = writeln!(
                 out,
                 "  {} [{}] {}: {state}, {} finding(s){owner}{expires}\n        reason: {}",
-                waiver_name(&w.source),
-                w.control,
-                escape::terminal(&w.matches),
-                w.matched_findings,
-                escape::terminal(&w.reason)
+                waiver_name(&waiver.source),
+                waiver.control,
+                escape::terminal(&waiver.matches),
+                waiver.matched_findings,
+                escape::terminal(&waiver.reason)
             );
         }
     }
-    out
+    w.write_all(out.as_bytes())
 }
 
 fn location_suffix(f: &Finding) -> String {

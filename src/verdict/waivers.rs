@@ -177,7 +177,7 @@ impl WaiverIndex {
                     .flatten(),
             );
         }
-        out.extend(self.by_code.get(&f.code).into_iter().flatten());
+        out.extend(self.by_code.get::<str>(&f.code).into_iter().flatten());
         if let (Some((set, positions)), Some(loc)) = (&self.by_path, &f.location) {
             let path = crate::checks::sast::repo_path(&loc.path, None);
             if !path.escapes_root {

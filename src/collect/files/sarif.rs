@@ -32,6 +32,33 @@ use crate::evidence::{
 
 /// Reads a SARIF 2.1.0 log or a GitLab SAST report (detected from content).
 pub fn read_sast(source: &str, bytes: &[u8]) -> Result<SastReport, Gap> {
+    match kind(source, bytes)? {
+        Kind::Sarif => normalize_log(source, parse_sarif(source, bytes)?),
+        Kind::GitlabSast => super::gitlab_sast::read(source, bytes),
+    }
+}
+
+/// [`read_sast`] taking the file's bytes, which are dropped once a SARIF log is parsed
+/// and before its results are normalized: the text, the parsed results and the
+/// normalized ones never all exist at once.
+pub fn read_sast_owned(source: &str, bytes: Vec<u8>) -> Result<SastReport, Gap> {
+    match kind(source, &bytes)? {
+        Kind::Sarif => {
+            let log = parse_sarif(source, &bytes)?;
+            drop(bytes);
+            normalize_log(source, log)
+        }
+        Kind::GitlabSast => super::gitlab_sast::read(source, &bytes),
+    }
+}
+
+/// What a SAST input is.
+enum Kind {
+    Sarif,
+    GitlabSast,
+}
+
+fn kind(source: &str, bytes: &[u8]) -> Result<Kind, Gap> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Gap::new(
             GapKind::Malformed,
@@ -41,7 +68,7 @@ pub fn read_sast(source: &str, bytes: &[u8]) -> Result<SastReport, Gap> {
     }
     let head: Head = serde_json::from_slice(bytes).map_err(|e| json_gap(source, &e))?;
     if head.runs.is_some() || head.schema.as_deref().is_some_and(|s| s.contains("sarif")) {
-        return read_sarif(source, bytes);
+        return Ok(Kind::Sarif);
     }
     // A dependency scanner's report (cargo-audit and GitLab dependency scanning also
     // have `vulnerabilities`) is named as such rather than misread as GitLab SAST.
@@ -55,7 +82,7 @@ pub fn read_sast(source: &str, bytes: &[u8]) -> Result<SastReport, Gap> {
         ));
     }
     if head.vulnerabilities.is_some() {
-        return super::gitlab_sast::read(source, bytes);
+        return Ok(Kind::GitlabSast);
     }
     Err(Gap::new(
         GapKind::Unsupported,
@@ -85,7 +112,7 @@ fn json_gap(source: &str, e: &serde_json::Error) -> Gap {
     )
 }
 
-fn read_sarif(source: &str, bytes: &[u8]) -> Result<SastReport, Gap> {
+fn parse_sarif(source: &str, bytes: &[u8]) -> Result<Log, Gap> {
     let log: Log = match serde_json::from_slice(bytes) {
         Ok(log) => log,
         Err(fast) => {
@@ -98,6 +125,10 @@ fn read_sarif(source: &str, bytes: &[u8]) -> Result<SastReport, Gap> {
             return Err(Gap::new(GapKind::Malformed, source, detail));
         }
     };
+    Ok(log)
+}
+
+fn normalize_log(source: &str, log: Log) -> Result<SastReport, Gap> {
     if log.version != "2.1.0" {
         return Err(Gap::new(
             GapKind::Unsupported,
