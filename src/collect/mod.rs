@@ -110,7 +110,8 @@ pub fn collect(
     }
     for path in &inputs.vex {
         let (name, bytes) = read_input(&inputs.source, path, InputRole::Vex, &mut evidence.inputs)?;
-        let observed = unambiguous(&name, &bytes, files::vex::read_vex);
+        let observed = files::json::reject_duplicate_keys(&name, &bytes)
+            .and_then(|()| files::vex::read_vex_owned(&name, bytes));
         log_observed(&name, &observed);
         evidence.vex.push(Sourced {
             source: name,

@@ -35,7 +35,36 @@ const READABLE: &str = "vouch reads OpenVEX JSON (`@context: https://openvex.dev
 ///
 /// `source` names the file in gaps. Never panics, whatever the bytes.
 pub fn read_vex(source: &str, bytes: &[u8]) -> Result<VexDocument, Gap> {
-    let bytes = json::content(source, bytes)?;
+    let content = json::content(source, bytes)?;
+    match detect(source, content)? {
+        Kind::OpenVex => convert_openvex(source, parse_openvex(source, content)?),
+        Kind::CycloneDx => read_cyclonedx(source, content),
+    }
+}
+
+/// [`read_vex`] taking the file's bytes, which are dropped once an OpenVEX document
+/// is parsed and before its statements are normalized: the text, the raw statements
+/// and the normalized ones never all exist at once.
+pub fn read_vex_owned(source: &str, bytes: Vec<u8>) -> Result<VexDocument, Gap> {
+    let content = json::content(source, &bytes)?;
+    match detect(source, content)? {
+        Kind::OpenVex => {
+            let doc = parse_openvex(source, content)?;
+            drop(bytes);
+            convert_openvex(source, doc)
+        }
+        Kind::CycloneDx => read_cyclonedx(source, content),
+    }
+}
+
+/// The VEX formats vouch reads.
+enum Kind {
+    OpenVex,
+    CycloneDx,
+}
+
+/// Which format `bytes` is in, or why it is none vouch reads.
+fn detect(source: &str, bytes: &[u8]) -> Result<Kind, Gap> {
     if json::first_byte(bytes) != Some(b'{') {
         return match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
             Err(e) => Err(json::malformed::<serde::de::IgnoredAny>(
@@ -70,7 +99,7 @@ pub fn read_vex(source: &str, bytes: &[u8]) -> Result<VexDocument, Gap> {
     };
     if let Some(context) = keys.context.as_deref() {
         if is_openvex_namespace(context.trim()) {
-            return read_openvex(source, bytes);
+            return Ok(Kind::OpenVex);
         }
         return Err(Gap::new(
             GapKind::Unsupported,
@@ -93,7 +122,7 @@ pub fn read_vex(source: &str, bytes: &[u8]) -> Result<VexDocument, Gap> {
                 "this CycloneDX document has no `vulnerabilities`: it is an SBOM, not VEX",
             ));
         }
-        return read_cyclonedx(source, bytes);
+        return Ok(Kind::CycloneDx);
     }
     let hint = if keys.document.0 {
         "this looks like a CSAF document, which vouch does not read; "
@@ -206,8 +235,11 @@ struct OvIdentifiers {
     purl: Option<String>,
 }
 
-fn read_openvex(source: &str, bytes: &[u8]) -> Result<VexDocument, Gap> {
-    let doc: OpenVex = json::parse(source, WHAT_OPENVEX, bytes)?;
+fn parse_openvex(source: &str, bytes: &[u8]) -> Result<OpenVex, Gap> {
+    json::parse(source, WHAT_OPENVEX, bytes)
+}
+
+fn convert_openvex(source: &str, doc: OpenVex) -> Result<VexDocument, Gap> {
     let mut statements = Vec::with_capacity(doc.statements.len());
     for (i, s) in doc.statements.into_iter().enumerate() {
         let (name, aliases) = match s.vulnerability {

@@ -200,6 +200,40 @@ impl LockfileFormat for CargoLock {
 mod tests {
     use super::*;
 
+    fn names(lock: &Lockfile) -> Vec<&str> {
+        lock.packages.iter().map(|p| p.name.as_str()).collect()
+    }
+
+    #[test]
+    fn a_lockfile_read_table_by_table_reads_as_the_whole_document_does() {
+        // Cargo's layout (version 1: no version key, [metadata] last).
+        let v1 = "[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n\n[[package]]\nname = \"b\"\nversion = \"2.0.0\"\n\n[metadata]\n\"checksum a 1.0.0\" = \"x\"\n";
+        assert_eq!(tables(v1).count(), 2);
+        assert_eq!(
+            names(&CargoLock.read("Cargo.lock", v1.as_bytes()).unwrap()),
+            ["a", "b"]
+        );
+        // A header inside a multi-line string is not a table: the split part does not
+        // parse, and the whole document is read instead.
+        let quoted = "version = 4\n\n[[package]]\nname = \"a\"\nversion = \"1.0.0\"\nnote = \"\"\"\n[[package]]\nname = \"\"\"\n";
+        assert!(read_split(quoted).is_none());
+        assert_eq!(
+            names(&CargoLock.read("Cargo.lock", quoted.as_bytes()).unwrap()),
+            ["a"]
+        );
+        // A table defined in two parts is an error of the whole document, not two
+        // halves each read as valid.
+        let twice = "version = 4\n[metadata]\nx = 1\n\n[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n[metadata]\ny = 2\n";
+        assert!(read_split(twice).is_none());
+        let gap = CargoLock.read("Cargo.lock", twice.as_bytes()).unwrap_err();
+        assert!(gap.detail.contains("metadata"), "{}", gap.detail);
+        // Top-level keys with a package array written another way, then Cargo's
+        // headers: parsed whole (TOML refuses appending to a static array).
+        let inline = "version = 4\npackage = [{name = \"a\", version = \"1.0.0\"}]\n\n[[package]]\nname = \"b\"\nversion = \"2.0.0\"\n";
+        assert!(read_split(inline).is_none());
+        assert!(CargoLock.read("Cargo.lock", inline.as_bytes()).is_err());
+    }
+
     #[test]
     fn this_projects_own_lockfile_is_read_with_sources_told_apart() {
         let text = include_str!("../../../../Cargo.lock");

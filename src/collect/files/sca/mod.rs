@@ -28,7 +28,6 @@ mod osv_scanner;
 mod pip_audit;
 mod trivy;
 
-use std::collections::HashMap;
 
 use super::json::{self};
 use crate::evidence::sca::SeveritySource;
@@ -207,15 +206,29 @@ fn merge_duplicates(vulns: Vec<Vulnerability>) -> Vec<Vulnerability> {
     let mut first: Vec<usize> = Vec::with_capacity(vulns.len());
     let mut any_duplicate = false;
     {
-        let mut seen: HashMap<EntryKey<'_>, usize> = HashMap::with_capacity(vulns.len());
-        for (i, v) in vulns.iter().enumerate() {
-            let key = (
+        // A table of indices (8 bytes an entry) rather than a map from four string
+        // references (72): the keys are read from the entries themselves.
+        use std::hash::BuildHasher;
+        fn key(v: &Vulnerability) -> EntryKey<'_> {
+            (
                 v.id.as_str(),
                 v.ecosystem.as_deref(),
                 v.package.as_str(),
                 v.version.as_deref(),
-            );
-            let f = *seen.entry(key).or_insert(i);
+            )
+        }
+        let hasher = std::hash::RandomState::new();
+        let mut seen: hashbrown::HashTable<usize> = hashbrown::HashTable::with_capacity(vulns.len());
+        for (i, v) in vulns.iter().enumerate() {
+            let k = key(v);
+            let hash = hasher.hash_one(k);
+            let f = match seen.find(hash, |&j| key(&vulns[j]) == k) {
+                Some(&j) => j,
+                None => {
+                    seen.insert_unique(hash, i, |&j| hasher.hash_one(key(&vulns[j])));
+                    i
+                }
+            };
             any_duplicate |= f != i;
             first.push(f);
         }
