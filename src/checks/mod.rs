@@ -31,6 +31,8 @@ pub mod sca;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
+use smol_str::SmolStr;
+
 use crate::evidence::{Evidence, Location, Severity};
 use crate::policy::Policy;
 
@@ -242,25 +244,25 @@ impl Finding {
 pub struct FindingSubject {
     /// Advisory or result identifier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<SmolStr>,
     /// Other identifiers of the same advisory.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub aliases: Vec<String>,
+    pub aliases: Vec<SmolStr>,
     /// SARIF rule id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
+    pub rule: Option<SmolStr>,
     /// Package name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub package: Option<String>,
+    pub package: Option<SmolStr>,
     /// Package ecosystem (OSV spelling).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ecosystem: Option<String>,
+    pub ecosystem: Option<SmolStr>,
     /// Package version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
+    pub version: Option<SmolStr>,
     /// Tool or scanner(s) that reported it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tools: Vec<String>,
+    pub tools: Vec<SmolStr>,
 }
 
 impl FindingSubject {

@@ -378,7 +378,7 @@ fn direct_push(p: &PeerReviewPolicy, commit: &BranchCommit, out: &mut CheckOutpu
                         commit.title
                     ))
                     .with_subject(FindingSubject {
-                        id: Some(commit.sha.clone()),
+                        id: Some(commit.sha.as_str().into()),
                         ..Default::default()
                     }),
             );
@@ -554,7 +554,7 @@ fn report_shortfall(
     out: &mut CheckOutput,
 ) {
     let subject = FindingSubject {
-        id: Some(id.to_string()),
+        id: Some(id.into()),
         ..Default::default()
     };
     let head = format!(

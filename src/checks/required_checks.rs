@@ -391,7 +391,7 @@ fn evaluate(
     for name in required {
         let app = pinned_app(evidence, name);
         let subject = FindingSubject {
-            id: Some(name.clone()),
+            id: Some(name.as_str().into()),
             ..Default::default()
         };
         let (judgement, results) = judge(p, name, app, checks);

@@ -8,6 +8,7 @@
 use super::{CheckOutput, Code, Control, FindingKind, FindingSubject, Section, sort_findings};
 use crate::evidence::{BaselineState, Evidence, SastResult, SastRun, SuppressionState};
 use crate::policy::sections::{NonEmpty, SastThreshold, yes};
+use smol_str::SmolStr;
 
 mod paths;
 use crate::policy::{PathFilter, Policy, Threshold};
@@ -243,7 +244,7 @@ fn evaluate(p: &SastPolicy, evidence: &Evidence) -> CheckOutput {
                         "scanner did not run: `{required}` is required, runs given: {seen}"
                     ))
                     .with_subject(FindingSubject {
-                        tools: vec![required.0.clone()],
+                        tools: vec![required.0.as_str().into()],
                         ..Default::default()
                     }),
             );
@@ -406,8 +407,8 @@ fn result_finding(
         }))
         .with_help_uri(help)
         .with_subject(FindingSubject {
-            rule: result.rule_id.clone(),
-            tools: vec![run.tool.clone()],
+            rule: result.rule_id.as_deref().map(SmolStr::new),
+            tools: vec![run.tool.as_str().into()],
             ..Default::default()
         })
 }

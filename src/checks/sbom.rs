@@ -10,7 +10,6 @@ mod purl;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer};
-use smol_str::SmolStr;
 
 use super::{CheckOutput, Code, Control, Finding, FindingSubject, Section};
 use crate::evidence::sbom::{Component, ExpectedSubject, LockedPackage, Sbom};
@@ -533,9 +532,9 @@ impl Judge<'_> {
                         ))
                         .with_location(Some(file(self.source, None)))
                         .with_subject(FindingSubject {
-                            id: Some(pkg.purl.to_string()),
-                            package: Some(pkg.name.to_string()),
-                            version: Some(pkg.version.to_string()),
+                            id: Some(pkg.purl.clone()),
+                            package: Some(pkg.name.clone()),
+                            version: Some(pkg.version.clone()),
                             ..Default::default()
                         }),
                 );
@@ -798,9 +797,9 @@ impl Judge<'_> {
 
 fn component_subject(c: &Component) -> FindingSubject {
     FindingSubject {
-        id: c.purl.as_ref().map(SmolStr::to_string),
-        package: Some(c.name.to_string()),
-        version: c.version.as_ref().map(SmolStr::to_string),
+        id: c.purl.clone(),
+        package: Some(c.name.clone()),
+        version: c.version.clone(),
         ..Default::default()
     }
 }

@@ -5,6 +5,7 @@
 //! identifier (CVE, GHSA, RUSTSEC, PYSEC, OSV id). So a CVE found by both Grype and
 //! Trivy counts once, with the union of its aliases and the highest severity reported.
 
+use smol_str::SmolStr;
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -539,12 +540,12 @@ fn vulnerability_finding(m: &MergedVulnerability, severity: Severity) -> super::
         }))
         .with_help_uri(v.url.clone())
         .with_subject(FindingSubject {
-            id: Some(v.id.clone()),
-            aliases: v.aliases.clone(),
-            package: Some(v.package.clone()),
-            ecosystem: v.ecosystem.clone(),
-            version: v.version.clone(),
-            tools: m.scanners.iter().map(|s| s.to_string()).collect(),
+            id: Some(v.id.as_str().into()),
+            aliases: v.aliases.iter().map(SmolStr::from).collect(),
+            package: Some(v.package.as_str().into()),
+            ecosystem: v.ecosystem.as_deref().map(SmolStr::new),
+            version: v.version.as_deref().map(SmolStr::new),
+            tools: m.scanners.iter().map(SmolStr::new).collect(),
             ..Default::default()
         })
 }

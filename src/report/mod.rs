@@ -187,7 +187,7 @@ pub fn sample_report_for_tests() -> Report {
                 end_line: Some(14),
             }))
             .with_subject(FindingSubject {
-                rule: Some(hostile_rule.clone()),
+                rule: Some(hostile_rule.as_str().into()),
                 tools: vec!["Semgrep".into()],
                 ..FindingSubject::default()
             })

@@ -16,7 +16,7 @@ fn finding(id: &str, aliases: &[&str], package: &str, version: &str) -> Finding 
         .finding("m")
         .with_subject(FindingSubject {
             id: Some(id.into()),
-            aliases: aliases.iter().map(|a| a.to_string()).collect(),
+            aliases: aliases.iter().map(|a| (*a).into()).collect(),
             package: Some(package.into()),
             ecosystem: Some(ecosystem.into()),
             version: Some(version.into()),

@@ -167,7 +167,7 @@ impl WaiverIndex {
             );
         }
         if let Some(rule) = &f.subject.rule {
-            out.extend(self.by_rule.get(rule).into_iter().flatten());
+            out.extend(self.by_rule.get(rule.as_str()).into_iter().flatten());
         }
         if let Some(pkg) = &f.subject.package {
             out.extend(

@@ -90,7 +90,7 @@ fn judge_change(
 ) -> Vec<Finding> {
     let id = format!("#{}", change.number);
     let subject = || FindingSubject {
-        id: Some(id.clone()),
+        id: Some(id.as_str().into()),
         ..Default::default()
     };
     let head = &change.head_sha;

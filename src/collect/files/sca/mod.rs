@@ -28,7 +28,6 @@ mod osv_scanner;
 mod pip_audit;
 mod trivy;
 
-
 use super::json::{self};
 use crate::evidence::sca::SeveritySource;
 use crate::evidence::{Gap, GapKind, ScaReport, Scanner, Severity, Vulnerability};
@@ -218,7 +217,8 @@ fn merge_duplicates(vulns: Vec<Vulnerability>) -> Vec<Vulnerability> {
             )
         }
         let hasher = std::hash::RandomState::new();
-        let mut seen: hashbrown::HashTable<usize> = hashbrown::HashTable::with_capacity(vulns.len());
+        let mut seen: hashbrown::HashTable<usize> =
+            hashbrown::HashTable::with_capacity(vulns.len());
         for (i, v) in vulns.iter().enumerate() {
             let k = key(v);
             let hash = hasher.hash_one(k);
