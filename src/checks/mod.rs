@@ -291,7 +291,8 @@ pub struct WaiverRef {
 /// Keeps findings in a deterministic order: errors first, then by severity, code, message.
 ///
 /// In place (an unstable sort needs no buffer the size of the list), so the order of
-/// findings equal in all four is fixed by their location and then their subject.
+/// findings equal in all four is fixed by their location, their subject and their link
+/// (waivers are set after sorting; findings equal in all of these are the same).
 pub(crate) fn sort_findings(findings: &mut [Finding]) {
     findings.sort_unstable_by(|a, b| {
         (b.kind == FindingKind::Error)
@@ -301,6 +302,7 @@ pub(crate) fn sort_findings(findings: &mut [Finding]) {
             .then(a.message.cmp(&b.message))
             .then_with(|| location_key(a).cmp(&location_key(b)))
             .then_with(|| subject_key(a).cmp(&subject_key(b)))
+            .then_with(|| a.help_uri.cmp(&b.help_uri))
     });
 }
 

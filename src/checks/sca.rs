@@ -298,7 +298,9 @@ pub fn deduplicate<'a>(
     // The hasher is randomly keyed, so a report cannot be written to collide.
     use std::hash::BuildHasher;
     let hasher = std::hash::RandomState::new();
-    let mut heads: HashMap<u64, u32> = HashMap::new();
+    // (first node, last node): nodes are appended, so candidates are tried in the
+    // order they were listed, as the first compatible one becomes the target.
+    let mut heads: HashMap<u64, (u32, u32)> = HashMap::new();
     let mut chain: Vec<(u32, u32)> = Vec::new(); // (group, next node or NONE)
     const NONE: u32 = u32::MAX;
 
@@ -321,8 +323,8 @@ pub fn deduplicate<'a>(
         normalize_package(&group.package) == pkg
             && group.identifiers().any(|i| i.eq_ignore_ascii_case(id))
     }
-    let nodes = |heads: &HashMap<u64, u32>, chain: &[(u32, u32)], hash: u64| {
-        let mut at = heads.get(&hash).copied().unwrap_or(NONE);
+    let nodes = |heads: &HashMap<u64, (u32, u32)>, chain: &[(u32, u32)], hash: u64| {
+        let mut at = heads.get(&hash).map_or(NONE, |&(first, _)| first);
         let mut out = Vec::new();
         while at != NONE {
             let (g, next) = chain[at as usize];
@@ -394,9 +396,16 @@ pub fn deduplicate<'a>(
                 let Ok(node) = u32::try_from(chain.len()) else {
                     continue; // 4 billion keys: far past any input limit
                 };
-                let head = heads.entry(hash).or_insert(NONE);
-                chain.push((g as u32, *head));
-                *head = node;
+                chain.push((g as u32, NONE));
+                match heads.get_mut(&hash) {
+                    Some((_, last)) => {
+                        chain[*last as usize].1 = node;
+                        *last = node;
+                    }
+                    None => {
+                        heads.insert(hash, (node, node));
+                    }
+                }
             }
         }
     }

@@ -97,3 +97,28 @@ fn unknown_ecosystem_is_gated() {
     ));
     assert!(!in_scope(&[EcosystemName("npm".into())], Some("PyPI")));
 }
+
+#[test]
+fn an_entry_without_version_joins_the_first_versioned_one_listed() {
+    // The first compatible group takes it, in the order groups were listed: which one
+    // decides which version a VEX statement about the worse severity must name.
+    let mut two = vuln("CVE-1", &[], "p", Severity::Low);
+    two.version = Some("2.0.0".into());
+    let trivy = vec![vuln("CVE-1", &[], "p", Severity::Low), two];
+    let mut npm = vuln("CVE-1", &[], "p", Severity::Critical);
+    npm.version = None;
+    let npm = vec![npm];
+    let merged = deduplicate(
+        [
+            ("trivy", trivy.as_slice(), "a"),
+            ("npm-audit", npm.as_slice(), "b"),
+        ]
+        .into_iter(),
+    );
+    let critical: Vec<_> = merged
+        .iter()
+        .filter(|m| m.vuln.severity == Severity::Critical)
+        .map(|m| m.vuln.version.as_deref())
+        .collect();
+    assert_eq!(critical, [Some("1.0.0")]);
+}

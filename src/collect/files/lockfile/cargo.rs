@@ -27,6 +27,8 @@ pub struct CargoLock;
 struct Lock {
     version: Option<i64>,
     package: Vec<Package>,
+    /// Whether the document named `package` at all (`package = []` included).
+    package_seen: bool,
     other_keys: Vec<String>,
 }
 
@@ -43,7 +45,10 @@ impl<'de> Deserialize<'de> for Lock {
                 while let Some(key) = map.next_key::<String>()? {
                     match key.as_str() {
                         "version" => lock.version = Some(map.next_value()?),
-                        "package" => lock.package = map.next_value()?,
+                        "package" => {
+                            lock.package = map.next_value()?;
+                            lock.package_seen = true;
+                        }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                             lock.other_keys.push(key);
@@ -81,9 +86,11 @@ fn tables(text: &str) -> impl Iterator<Item = &str> {
         if rest.is_empty() {
             return None;
         }
+        // Bytes, not characters: the search starts past the first byte (a part is
+        // never empty), which may be inside a character; what it finds is ASCII.
         let mut search = 1.min(rest.len());
         let cut = loop {
-            match rest[search..].find("\n[[package]]") {
+            match memchr::memmem::find(&rest.as_bytes()[search..], b"\n[[package]]") {
                 None => break rest.len(),
                 Some(at) => {
                     let start = search + at + 1;
@@ -103,12 +110,15 @@ fn tables(text: &str) -> impl Iterator<Item = &str> {
 
 /// Reads the parts of [`tables`]; `None` when they must be read as one document.
 fn read_split(text: &str) -> Option<Lock> {
+    // TOML allows a byte-order mark before the document, not before a part.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lock = Lock::default();
     let mut keys: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (i, part) in tables(text).enumerate() {
         let Lock {
             version,
             package,
+            package_seen,
             other_keys,
         } = toml::from_str::<Lock>(part).ok()?;
         if i == 0 {
@@ -116,11 +126,9 @@ fn read_split(text: &str) -> Option<Lock> {
         } else if version.is_some() {
             return None;
         }
-        if i == 0
-            && !package.is_empty()
-            && !part.starts_with("[[package]]")
-            && text.len() > part.len()
-        {
+        // The top-level keys also name `package` (even `package = []`, to which TOML
+        // refuses to append the tables that follow).
+        if i == 0 && package_seen && !part.starts_with("[[package]]") && text.len() > part.len() {
             return None;
         }
         for key in other_keys {
@@ -232,6 +240,18 @@ mod tests {
         let inline = "version = 4\npackage = [{name = \"a\", version = \"1.0.0\"}]\n\n[[package]]\nname = \"b\"\nversion = \"2.0.0\"\n";
         assert!(read_split(inline).is_none());
         assert!(CargoLock.read("Cargo.lock", inline.as_bytes()).is_err());
+        let empty = "version = 4\npackage = []\n\n[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n";
+        assert!(read_split(empty).is_none());
+        assert!(CargoLock.read("Cargo.lock", empty.as_bytes()).is_err());
+        // A byte-order mark (or any character of several bytes) first is no place to
+        // cut, and the document reads as without it.
+        let bom = format!("\u{feff}{v1}");
+        assert_eq!(
+            names(&CargoLock.read("Cargo.lock", bom.as_bytes()).unwrap()),
+            ["a", "b"]
+        );
+        let wide = format!("é\n{v1}");
+        assert_eq!(tables(&wide).count(), 3);
     }
 
     #[test]

@@ -205,12 +205,15 @@ impl<'s> Fold<'s> {
     fn push(&mut self, m: Message) {
         let i = self.messages;
         self.messages += 1;
+        // Whether a scan ran is judged on every message, before any error in the
+        // stream (as when the stream was read whole), so the same stream always gets
+        // the same gap.
+        self.ran |= m.progress.is_some() || m.sbom.is_some() || m.finding.is_some();
+        self.any_config |= m.config.is_some();
         if self.error.is_some() {
             return;
         }
-        self.ran |= m.progress.is_some() || m.sbom.is_some() || m.finding.is_some();
         if let Some(config) = m.config {
-            self.any_config = true;
             self.scanner_version =
                 non_empty(config.scanner_version).or(self.scanner_version.take());
             self.required = match config.scan_level.as_deref().map(str::trim) {
@@ -428,5 +431,17 @@ mod tests {
             read_sca("g.json", truncated).unwrap_err().kind,
             GapKind::Malformed
         );
+    }
+
+    #[test]
+    fn an_empty_id_is_reported_wherever_it_sits_in_a_stream_that_ran() {
+        for stream in [
+            "{\"osv\":{\"id\":\"\"}}\n{\"config\":{}}\n{\"progress\":{}}",
+            "{\"config\":{}}\n{\"osv\":{\"id\":\"\"}}\n{\"progress\":{}}",
+        ] {
+            let gap = read_sca("g.json", stream.as_bytes()).unwrap_err();
+            assert_eq!(gap.kind, GapKind::Malformed, "{stream}: {gap}");
+            assert!(gap.detail.contains(".osv.id"), "{stream}: {gap}");
+        }
     }
 }
