@@ -40,6 +40,8 @@ impl PartialEq for ParsedCertificate {
 impl ParsedCertificate {
     /// Reads a DER certificate.
     pub fn from_der(der: Vec<u8>) -> Result<Self> {
+        super::der_bounds::check(&der)
+            .map_err(|e| VerifyError::parse(format!("not an X.509 certificate: {e}")))?;
         let cert = Certificate::from_der(&der)
             .map_err(|e| VerifyError::parse(format!("not an X.509 certificate: {e}")))?;
         let tbs_der = original_tbs(&der)?;
@@ -152,7 +154,8 @@ impl ParsedCertificate {
     pub fn extension<T: for<'a> Decode<'a>>(&self, oid: ObjectIdentifier) -> Result<Option<T>> {
         match self.raw_extension(oid) {
             None => Ok(None),
-            Some(value) => T::from_der(value)
+            Some(value) => super::der_bounds::check(value)
+                .and_then(|()| T::from_der(value))
                 .map(Some)
                 .map_err(|e| VerifyError::parse(format!("certificate extension {oid}: {e}"))),
         }

@@ -98,7 +98,8 @@ pub enum PublicKey {
 impl PublicKey {
     /// Reads a SubjectPublicKeyInfo in DER. RSA keys are taken to sign with PKCS#1 v1.5.
     pub fn from_spki_der(der: &[u8]) -> Result<Self> {
-        let spki = SubjectPublicKeyInfoRef::from_der(der)
+        let spki = super::der_bounds::check(der)
+            .and_then(|()| SubjectPublicKeyInfoRef::from_der(der))
             .map_err(|e| VerifyError::key(format!("not a SubjectPublicKeyInfo: {e}")))?;
         let raw = spki.subject_public_key.raw_bytes();
         let algorithm = spki.algorithm.oid;

@@ -17,6 +17,7 @@ pub mod attestation;
 pub mod bundle;
 pub mod certificate;
 pub mod checkpoint;
+pub mod der_bounds;
 pub mod dsse;
 pub mod error;
 pub mod identity;

@@ -111,8 +111,10 @@ fn precertificate_tbs(tbs_der: &[u8]) -> Result<Vec<u8>> {
     };
     let malformed =
         |e: der::Error| VerifyError::chain(format!("cannot rebuild the precertificate: {e}"));
+    super::der_bounds::check(tbs_der).map_err(malformed)?;
     let mut fields: Vec<der::Any> = Vec::<der::Any>::from_der(tbs_der).map_err(malformed)?;
     if let Some(extensions) = fields.iter_mut().find(|field| field.tag() == EXTENSIONS) {
+        super::der_bounds::check(extensions.value()).map_err(malformed)?;
         let inner = Vec::<der::Any>::from_der(extensions.value()).map_err(malformed)?;
         let mut kept = Vec::with_capacity(inner.len());
         for extension in inner {

@@ -49,7 +49,8 @@ pub fn verify_timestamp(
         .ok_or_else(|| VerifyError::time("timestamp token has no TSTInfo"))?
         .decode_as::<OctetString>()
         .map_err(|e| VerifyError::time(format!("timestamp TSTInfo is not an OCTET STRING: {e}")))?;
-    let tst_info = TstInfo::from_der(tst_der.as_bytes())
+    let tst_info = super::der_bounds::check(tst_der.as_bytes())
+        .and_then(|()| TstInfo::from_der(tst_der.as_bytes()))
         .map_err(|e| VerifyError::time(format!("timestamp TSTInfo is malformed: {e}")))?;
     check_imprint(&tst_info, signature)?;
     let gen_time = OffsetDateTime::UNIX_EPOCH + tst_info.gen_time.to_unix_duration();
@@ -141,7 +142,8 @@ pub fn verify_timestamp(
 }
 
 fn token(response: &[u8]) -> Result<ContentInfo> {
-    let response = TimeStampResp::from_der(response)
+    let response = super::der_bounds::check(response)
+        .and_then(|()| TimeStampResp::from_der(response))
         .map_err(|e| VerifyError::time(format!("timestamp response is malformed: {e}")))?;
     use cmpv2::status::PkiStatus;
     if !matches!(
