@@ -169,23 +169,6 @@ fn evaluate(p: &SastPolicy, evidence: &Evidence) -> CheckOutput {
     let mut tally = Tally::default();
     let mut tools_seen: Vec<String> = Vec::new();
 
-    // Sized ahead: a gate can keep a finding for each of 200,000 results, and a list
-    // that grows to that briefly holds its old and new copies, with slack after.
-    let gating = evidence
-        .sast
-        .iter()
-        .filter_map(|s| s.observed.as_ref().ok())
-        .flat_map(|r| &r.runs)
-        .flat_map(|run| &run.results)
-        .filter(|result| {
-            let path = result
-                .location
-                .as_ref()
-                .map(|l| repo_path(&l.path, workspace));
-            classify(result, path.as_ref(), p, &filter) == Disposition::Gating
-        })
-        .count();
-    out.findings.reserve_exact(gating);
     for sourced in &evidence.sast {
         let report = match &sourced.observed {
             Ok(r) => r,
@@ -313,7 +296,6 @@ struct Tally {
     gone: usize,
 }
 
-#[derive(PartialEq, Eq)]
 enum Disposition {
     NotAProblem,
     Gone,
