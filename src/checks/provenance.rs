@@ -419,7 +419,7 @@ fn place(source: &str, position: &str) -> String {
 
 fn at(path: &str) -> Location {
     Location {
-        path: path.to_string(),
+        path: path.into(),
         line: None,
         column: None,
         end_line: None,

@@ -417,7 +417,11 @@ fn evaluate(
         };
         out.findings.push(
             finding
-                .with_help_uri(results.iter().find_map(|c| c.url.clone()))
+                .with_help_uri(
+                    results
+                        .iter()
+                        .find_map(|c| c.url.as_deref().map(Into::into)),
+                )
                 .with_subject(subject),
         );
     }

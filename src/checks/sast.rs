@@ -383,7 +383,7 @@ fn result_finding(
         .with_severity(severity)
         .with_location(result.location.clone().map(|mut l| {
             if let Some(p) = path {
-                l.path = p.path;
+                l.path = p.path.into();
             }
             l
         }))

@@ -459,8 +459,9 @@ impl Control for SbomCheck {
 
 fn file(path: &str, line: Option<u64>) -> Location {
     Location {
-        path: path.to_string(),
-        line,
+        path: path.into(),
+        // A line past 32 bits is in no file vouch reads: left out rather than wrapped.
+        line: line.and_then(|l| u32::try_from(l).ok()),
         column: None,
         end_line: None,
     }

@@ -544,10 +544,10 @@ fn vulnerability_finding(m: &MergedVulnerability, severity: Severity) -> super::
         ))
         .with_severity(severity)
         .with_location(v.manifest.as_ref().map(|path| Location {
-            path: path.clone(),
+            path: path.as_str().into(),
             ..Default::default()
         }))
-        .with_help_uri(v.url.clone())
+        .with_help_uri(v.url.as_deref().map(Into::into))
         .with_subject(FindingSubject {
             id: Some(v.id.as_str().into()),
             aliases: v.aliases.iter().map(SmolStr::from).collect(),

@@ -16,6 +16,7 @@ pub mod severity;
 pub mod vex;
 
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 use time::OffsetDateTime;
 
 pub use sast::{
@@ -319,18 +320,22 @@ impl Gap {
 }
 
 /// A place in a source file, as scanners report it.
+///
+/// Kept per result and per finding (a SARIF gate holds 200,000 of each): the path is
+/// an inline string shared by clones, and lines are 32 bits (no file under the input
+/// limit has more lines; a reader refuses a larger number as not a line).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Location {
     /// Path (or URI) of the file, relative to the repository root when the scanner says so.
-    pub path: String,
+    pub path: SmolStr,
     /// 1-based start line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub line: Option<u64>,
+    pub line: Option<u32>,
     /// 1-based start column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub column: Option<u64>,
+    pub column: Option<u32>,
     /// 1-based end line, when the region spans lines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end_line: Option<u64>,
+    pub end_line: Option<u32>,
 }

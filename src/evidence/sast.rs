@@ -1,6 +1,7 @@
 //! SAST evidence: the results of static analysers, normalized from SARIF 2.1.0.
 
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 
 use super::{Location, Severity};
@@ -43,9 +44,9 @@ pub struct RuleInfo {
     /// `name` or `shortDescription.text`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `helpUri`.
+    /// `helpUri`: an inline or shared string, since every finding of the rule links it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub help_uri: Option<String>,
+    pub help_uri: Option<SmolStr>,
 }
 
 /// One result, with its level and severity already resolved against its rule.

@@ -181,7 +181,7 @@ pub fn sample_report_for_tests() -> Report {
             .finding(format!("Semgrep {hostile_rule}: {HOSTILE}"))
             .with_severity(Severity::High)
             .with_location(Some(Location {
-                path: hostile_path.clone(),
+                path: hostile_path.as_str().into(),
                 line: Some(12),
                 column: Some(5),
                 end_line: Some(14),
@@ -432,8 +432,8 @@ pub(crate) mod fixtures {
                     .finding(format!("finding {i} {filler}"))
                     .with_severity(Severity::High)
                     .with_location(Some(Location {
-                        path: format!("src/gen/file{i}.js"),
-                        line: Some(i as u64 + 1),
+                        path: format!("src/gen/file{i}.js").into(),
+                        line: Some(i as u32 + 1),
                         column: None,
                         end_line: None,
                     })),

@@ -220,7 +220,7 @@ fn fingerprints(report: &Report) -> Vec<([u8; 32], u32)> {
     let findings: Vec<&Finding> = report.controls.iter().flat_map(|c| &c.findings).collect();
     let bases: Vec<[u8; 32]> = findings.iter().map(|f| fingerprint(f)).collect();
     let mut order: Vec<usize> = (0..findings.len()).collect();
-    fn position(f: &Finding) -> (Option<u64>, Option<u64>, &str) {
+    fn position(f: &Finding) -> (Option<u32>, Option<u32>, &str) {
         let l = f.location.as_ref();
         (
             l.and_then(|l| l.line),
@@ -483,11 +483,11 @@ struct ArtifactLocation {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Region {
-    start_line: u64,
+    start_line: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
-    start_column: Option<u64>,
+    start_column: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    end_line: Option<u64>,
+    end_line: Option<u32>,
 }
 
 #[derive(Serialize)]

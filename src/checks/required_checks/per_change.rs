@@ -149,7 +149,11 @@ fn judge_change(
         };
         findings.push(
             finding
-                .with_help_uri(results.iter().find_map(|c| c.url.clone()))
+                .with_help_uri(
+                    results
+                        .iter()
+                        .find_map(|c| c.url.as_deref().map(Into::into)),
+                )
                 .with_subject(subject()),
         );
     }

@@ -72,7 +72,7 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<SastReport, Gap> {
         let message = v.message.or(v.name).or(v.description).unwrap_or_default();
         let location = v.location.and_then(|l| {
             Some(Location {
-                path: l.file?,
+                path: l.file?.into(),
                 line: l.start_line,
                 column: None,
                 end_line: l.end_line,
@@ -166,8 +166,8 @@ struct Vulnerability {
 #[derive(Deserialize)]
 struct VulnLocation {
     file: Option<String>,
-    start_line: Option<u64>,
-    end_line: Option<u64>,
+    start_line: Option<u32>,
+    end_line: Option<u32>,
 }
 
 #[derive(Deserialize)]

@@ -252,7 +252,7 @@ fn normalize_run(run: Run, run_index: usize) -> Result<SastRun, String> {
                         .name
                         .clone()
                         .or_else(|| r.short_description.as_ref().and_then(|d| d.text.clone())),
-                    help_uri: r.help_uri.clone(),
+                    help_uri: r.help_uri.as_deref().map(smol_str::SmolStr::new),
                 },
             );
         }
@@ -263,7 +263,9 @@ fn normalize_run(run: Run, run_index: usize) -> Result<SastRun, String> {
             severity_label,
             message: resolve_message(result.message, rule),
             location: result.location.map(|(mut loc, base)| {
-                loc.path = resolve_base(loc.path, base.as_deref(), &run.original_uri_base_ids);
+                loc.path =
+                    resolve_base(loc.path.into(), base.as_deref(), &run.original_uri_base_ids)
+                        .into();
                 loc
             }),
             suppression: result.suppression,
@@ -415,7 +417,7 @@ fn first_location(locations: &[SarifLocation]) -> Option<(Location, Option<Strin
     let uri = artifact.uri.clone()?;
     let region = phys.region.as_ref();
     let location = Location {
-        path: uri,
+        path: uri.into(),
         line: region.and_then(|r| r.start_line),
         column: region.and_then(|r| r.start_column),
         end_line: region.and_then(|r| r.end_line),

@@ -236,9 +236,9 @@ pub(super) struct BaseUri {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct Region {
-    pub(super) start_line: Option<u64>,
-    pub(super) start_column: Option<u64>,
-    pub(super) end_line: Option<u64>,
+    pub(super) start_line: Option<u32>,
+    pub(super) start_column: Option<u32>,
+    pub(super) end_line: Option<u32>,
 }
 
 #[derive(Deserialize)]

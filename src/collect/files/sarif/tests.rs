@@ -295,3 +295,25 @@ fn an_invalid_rule_security_severity_is_an_error_naming_the_rule() {
     assert!(gap.detail.contains("rule a"), "{gap}");
     assert!(gap.detail.contains("outside 0.0 to 10.0"), "{gap}");
 }
+
+#[test]
+fn a_line_number_past_32_bits_is_refused_naming_the_field() {
+    // No file under the input limit has 2^32 lines: such a number is not a line, and
+    // the report is refused rather than its region silently dropped.
+    let log = run_with(
+        r#"{"message":{"text":"m"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"a.rs"},"region":{"startLine":4294967296}}}]}"#,
+        "",
+    );
+    let gap = read(&log).unwrap_err();
+    assert!(
+        gap.detail
+            .contains("runs[0].results[0].locations[0].physicalLocation.region.startLine"),
+        "{gap}"
+    );
+    let fits = log.replace("4294967296", "4294967295");
+    let report = read(&fits).unwrap();
+    assert_eq!(
+        report.runs[0].results[0].location.as_ref().unwrap().line,
+        Some(u32::MAX)
+    );
+}

@@ -46,7 +46,7 @@ pub fn read(api: &mut ApiClient, repo: &Repo, git_ref: &str) -> Result<SastRepor
                     .description
                     .clone()
                     .or_else(|| alert.rule.name.clone()),
-                help_uri: alert.html_url.clone(),
+                help_uri: alert.html_url.as_deref().map(Into::into),
             });
         let instance = alert.most_recent_instance;
         run.results.push(SastResult {
@@ -70,7 +70,7 @@ pub fn read(api: &mut ApiClient, repo: &Repo, git_ref: &str) -> Result<SastRepor
                 .unwrap_or_default(),
             location: instance.and_then(|i| i.location).and_then(|l| {
                 Some(Location {
-                    path: l.path?,
+                    path: l.path?.into(),
                     line: l.start_line,
                     column: l.start_column,
                     end_line: l.end_line,
@@ -137,9 +137,9 @@ struct AlertLocation {
     #[serde(default)]
     path: Option<String>,
     #[serde(default)]
-    start_line: Option<u64>,
+    start_line: Option<u32>,
     #[serde(default)]
-    start_column: Option<u64>,
+    start_column: Option<u32>,
     #[serde(default)]
-    end_line: Option<u64>,
+    end_line: Option<u32>,
 }
