@@ -8,6 +8,7 @@ pub mod files;
 pub mod forge;
 pub mod input;
 pub mod record;
+pub mod replay;
 pub mod source;
 
 use std::path::{Path, PathBuf};
@@ -120,9 +121,11 @@ pub fn collect(
     }
     // SBOMs and lockfiles are parsed at the same time (a big SBOM and its lockfile
     // are the two largest inputs of a release check); inputs keep their order.
+    // SBOMs are read from their files pass by pass, not held: for an SBOM of small
+    // components the text would be a quarter of the peak.
     let mut sboms = Vec::with_capacity(inputs.sbom.len());
     for path in &inputs.sbom {
-        sboms.push(read_input(
+        sboms.push(replayable_input(
             &inputs.source,
             path,
             InputRole::Sbom,
@@ -154,8 +157,9 @@ pub fn collect(
         });
         let sbom: Vec<_> = sboms
             .iter()
-            .map(|(name, bytes)| {
-                let observed = unambiguous(name, bytes, files::sbom::read);
+            .map(|(name, text)| {
+                let observed = files::json::reject_duplicate_keys_in(name, text)
+                    .and_then(|()| files::sbom::read_text(name, text));
                 log_observed(name, &observed);
                 Sourced {
                     source: name.clone(),
@@ -432,6 +436,30 @@ fn read_input(
         size: Some(bytes.len() as u64),
     });
     Ok((name, bytes))
+}
+
+/// [`read_input`] for an input read again on each pass of its reader: hashed and
+/// recorded now, its bytes not kept.
+fn replayable_input(
+    source: &source::InputSource,
+    path: &Path,
+    role: InputRole,
+    inputs: &mut Vec<InputFile>,
+) -> Result<(String, replay::Replayable), UnreadableInput> {
+    let name = path.display().to_string();
+    let text = source.replayable(path).map_err(|e| UnreadableInput {
+        path: name.clone(),
+        role: role.flag(),
+        error: e.into(),
+    })?;
+    tracing::debug!(path = %name, role = ?role, bytes = text.size(), "hashed input");
+    inputs.push(InputFile {
+        path: name.clone(),
+        role,
+        sha256: Some(text.sha256_hex()),
+        size: Some(text.size()),
+    });
+    Ok((name, text))
 }
 
 /// The size recorded for a saved artifact (its bytes are not kept).

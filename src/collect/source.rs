@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::input::{self, InputError};
+use super::replay::Replayable;
 use crate::evidence::provenance::ArtifactDigests;
 
 /// The origin of input bytes.
@@ -45,6 +46,24 @@ impl InputSource {
                     ))
                 })?;
                 input::read_file(stored)
+            }
+        }
+    }
+
+    /// `path` to be read again on each pass of a reader, hashed once now
+    /// ([`Replayable`]): for the inputs too large to hold while their model is built.
+    pub fn replayable(&self, path: &Path) -> Result<Replayable, InputError> {
+        match self {
+            InputSource::Disk => Replayable::open(path),
+            InputSource::Saved(saved) => {
+                let name = path.display().to_string();
+                let stored = saved.files.get(&name).ok_or_else(|| {
+                    InputError::Io(std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        format!("{name} is not among the saved inputs"),
+                    ))
+                })?;
+                Replayable::open(stored)
             }
         }
     }

@@ -10,6 +10,7 @@ use std::marker::PhantomData;
 use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use crate::collect::replay::{self, Text};
 use crate::evidence::{Gap, GapKind};
 
 /// Detail of the gap for a 0-byte or whitespace-only input.
@@ -82,9 +83,33 @@ fn path_of<T: DeserializeOwned>(bytes: &[u8]) -> String {
 /// names them in its own terms; only a repeated key fails here.
 pub fn reject_duplicate_keys(source: &str, bytes: &[u8]) -> Result<(), Gap> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    for item in serde_json::Deserializer::from_slice(bytes).into_iter::<UniqueKeys>() {
+    unique_keys(
+        source,
+        serde_json::Deserializer::from_slice(bytes).into_iter(),
+    )
+}
+
+/// [`reject_duplicate_keys`] over a text read from its file
+/// ([`crate::collect::replay`]): a read that fails (the file changed) is a gap too.
+pub fn reject_duplicate_keys_in<T: Text + ?Sized>(source: &str, text: &T) -> Result<(), Gap> {
+    let unreadable = |e: std::io::Error| Gap::new(GapKind::Malformed, source, e.to_string());
+    let reader = replay::without_bom(text).map_err(unreadable)?;
+    unique_keys(
+        source,
+        serde_json::Deserializer::from_reader(std::io::BufReader::new(reader)).into_iter(),
+    )
+}
+
+fn unique_keys<'de, R: serde_json::de::Read<'de>>(
+    source: &str,
+    items: serde_json::StreamDeserializer<'de, R, UniqueKeys>,
+) -> Result<(), Gap> {
+    for item in items {
         match item {
             Ok(UniqueKeys) => {}
+            Err(e) if e.is_io() => {
+                return Err(Gap::new(GapKind::Malformed, source, e.to_string()));
+            }
             Err(e) if e.classify() == serde_json::error::Category::Data => {
                 return Err(Gap::new(
                     GapKind::Malformed,

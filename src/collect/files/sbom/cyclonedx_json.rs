@@ -18,8 +18,9 @@ use super::json_stream::{self, Array, Items, TopLevel};
 use super::schema;
 use std::fmt::Write;
 
-use super::semantic::{self, Refs, UsedAt};
+use super::semantic::{self, Defined, Refs, UsedAt};
 use crate::collect::files::json;
+use crate::collect::replay::{self, Text};
 use crate::evidence::sbom::{
     Component, Dependency, Hash, License, Sbom, SbomFormat, SbomMetadata, SbomProblem,
 };
@@ -31,10 +32,14 @@ const MAX_SCHEMA_VIOLATIONS: usize = 100;
 
 /// Reads and validates a CycloneDX JSON document, one top-level component and
 /// dependency at a time ([`json_stream`]).
-pub fn read(source: &str, bytes: &[u8]) -> Result<Sbom, Gap> {
-    let bytes = json::content(source, bytes)?;
+pub fn read<T: Text + ?Sized>(source: &str, text: &T) -> Result<Sbom, Gap> {
     let malformed = |e: serde_json::Error| json::malformed_at(source, "CycloneDX JSON", &e);
-    let (spec_version, counts) = match json_stream::top_level(bytes).map_err(malformed)? {
+    let pass = || {
+        replay::without_bom(text)
+            .map(std::io::BufReader::new)
+            .map_err(|e| malformed(serde_json::Error::io(e)))
+    };
+    let (spec_version, counts) = match json_stream::top_level(pass()?).map_err(malformed)? {
         TopLevel::Object(Some(Value::String(v)), counts) => (v, counts),
         TopLevel::NotObject => {
             return Err(Gap::new(
@@ -52,7 +57,7 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<Sbom, Gap> {
         }
     };
     let mut streamed = Streamed::new(&spec_version, counts);
-    let root = json_stream::read(bytes, &mut streamed).map_err(malformed)?;
+    let root = json_stream::read(pass()?, &mut streamed).map_err(malformed)?;
     Ok(finish(
         &Value::Object(root),
         spec_version,
@@ -77,13 +82,16 @@ pub(super) fn finish(
         components,
         dependencies,
         violations,
+        seen,
         ..
     } = streamed;
+    // Only the streaming needed the digests of the items: freed before the document
+    // is judged, where the peak would otherwise be.
+    drop(seen);
     // What is left of the document (metadata, services) holds few references: read
     // them aside, so the streamed lists, sized to their items, do not double for them.
     let mut rest = Refs::default();
     collect_refs(doc, &mut String::new(), &mut rest);
-    refs.defined.reserve_exact(rest.defined.len());
     refs.defined.append(&mut rest.defined);
     refs.used.reserve_exact(rest.used.len());
     refs.used.append(&mut rest.used);
@@ -115,7 +123,7 @@ impl Streamed {
         Streamed {
             version: version.to_string(),
             refs: Refs {
-                defined: Vec::with_capacity(components),
+                defined: Defined::with_capacity(components),
                 used: Vec::with_capacity(references),
             },
             components: Vec::with_capacity(components),
@@ -520,7 +528,7 @@ pub(super) fn collect_refs(v: &Value, at: &mut String, refs: &mut Refs) {
                 if key == "bom-ref"
                     && let Value::String(r) = value
                 {
-                    refs.defined.push((r.as_str().into(), at.as_str().into()));
+                    refs.defined.push(r.as_str().into(), at);
                 } else if key == "dependencies"
                     && len == 0
                     && let Value::Array(deps) = value

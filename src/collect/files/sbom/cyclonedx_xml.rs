@@ -18,6 +18,7 @@ use super::json_stream::{Array, Items};
 use super::schema;
 use super::semantic::Refs;
 use super::xml_tree::{self, Element};
+use crate::collect::replay::Text;
 use crate::evidence::sbom::{Sbom, SbomFormat, SbomProblem};
 use crate::evidence::{Gap, GapKind};
 
@@ -25,12 +26,12 @@ const NAMESPACE: &str = "http://cyclonedx.org/schema/bom/";
 
 /// Reads and validates a CycloneDX XML document, one top-level component and
 /// dependency at a time: each is checked, mapped and judged as it ends, and dropped.
-pub fn read(source: &str, bytes: &[u8]) -> Result<Sbom, Gap> {
+pub fn read<T: Text + ?Sized>(source: &str, text: &T) -> Result<Sbom, Gap> {
     let mut items: Option<ItemSink> = None;
-    let components = tags(bytes, b"<component");
-    let references = tags(bytes, b"<dependency");
+    let [components, references] = tags(text, [b"<component", b"<dependency"])
+        .map_err(|e| Gap::new(GapKind::Malformed, source, format!("CycloneDX XML: {e}")))?;
     let root = xml_tree::parse_streaming(
-        bytes,
+        text,
         &[("components", "component"), ("dependencies", "dependency")],
         &mut |root, list, index, el| {
             // The spec version is the root's namespace, known before any item ends.
@@ -78,17 +79,51 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<Sbom, Gap> {
     Ok(sbom)
 }
 
-/// How many start tags named `tag` (`<component`) the document has: at least as many
-/// as the components (or references) it will yield, to size their lists ahead (a
-/// growing list briefly holds its old and new copies).
-fn tags(bytes: &[u8], tag: &[u8]) -> usize {
-    memchr::memmem::find_iter(bytes, tag)
-        .filter(|&at| {
-            bytes
-                .get(at + tag.len())
-                .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/'))
-        })
-        .count()
+/// How many start tags named each of `tags` (`<component`) the document has: at least
+/// as many as the components (or references) it will yield, to size their lists ahead
+/// (a growing list briefly holds its old and new copies). Counted a chunk at a time;
+/// each chunk is searched with the end of the one before, so a tag cut in two counts.
+fn tags<T: Text + ?Sized, const N: usize>(
+    text: &T,
+    tags: [&[u8]; N],
+) -> std::io::Result<[usize; N]> {
+    let finders = tags.map(memchr::memmem::Finder::new);
+    let keep = tags.iter().map(|t| t.len()).max().unwrap_or(0);
+    let mut counts = [0; N];
+    let mut pass = text.pass()?;
+    let mut window: Vec<u8> = Vec::with_capacity(keep + (1 << 16));
+    let mut chunk = vec![0u8; 1 << 16];
+    // Bytes at the start of the window kept from the one before: a tag that ended
+    // there (with the byte after it) was counted then.
+    let mut carried = 0;
+    loop {
+        let n = match std::io::Read::read(&mut pass, &mut chunk) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            return Ok(counts);
+        }
+        window.extend_from_slice(&chunk[..n]);
+        for ((finder, tag), count) in finders.iter().zip(tags).zip(&mut counts) {
+            // A tag counts when the byte after it ends the name; one whose next byte
+            // is not here yet is found again in the next window.
+            *count += finder
+                .find_iter(&window)
+                .filter(|&at| {
+                    at + tag.len() >= carried
+                        && window.get(at + tag.len()).is_some_and(|b| {
+                            matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/')
+                        })
+                })
+                .count();
+        }
+        // The last `keep` bytes hold any tag cut at the end (or found but not judged).
+        let cut = window.len().saturating_sub(keep);
+        window.drain(..cut);
+        carried = window.len();
+    }
 }
 
 /// `1.6` for a `<bom>` in `http://cyclonedx.org/schema/bom/1.6`.
@@ -553,8 +588,7 @@ fn text_field(o: &mut Map<String, Value>, el: &Element, name: &str) {
 
 fn every_bom_ref(el: &Element, refs: &mut Refs) {
     if let Some(r) = el.attr("bom-ref") {
-        refs.defined
-            .push((r.into(), format!("line {}", el.line).into()));
+        refs.defined.push(r.into(), &format!("line {}", el.line));
     }
     for c in &el.children {
         every_bom_ref(c, refs);
@@ -569,6 +603,31 @@ mod tests {
         Element {
             line,
             ..Default::default()
+        }
+    }
+
+    #[test]
+    fn start_tags_are_counted_once_wherever_the_chunks_cut_them() {
+        let naive = |doc: &[u8], tag: &[u8]| {
+            memchr::memmem::find_iter(doc, tag)
+                .filter(|&i| {
+                    doc.get(i + tag.len())
+                        .is_some_and(|b| b" \t\r\n>/".contains(b))
+                })
+                .count()
+        };
+        for pad in 65_510..65_540 {
+            let mut doc = vec![b' '; pad];
+            doc.extend_from_slice(b"<component><components/><dependency/><componentx/>");
+            doc.extend(std::iter::repeat_n(b' ', pad % 7));
+            doc.extend_from_slice(b"<component/>");
+            let counted = tags(&doc[..], [b"<component", b"<dependency"]).unwrap();
+            assert_eq!(
+                counted,
+                [naive(&doc, b"<component"), naive(&doc, b"<dependency")],
+                "padding {pad}"
+            );
+            assert_eq!(counted, [2, 1]);
         }
     }
 
@@ -603,7 +662,7 @@ mod tests {
  </components>
 </bom>
 "#;
-        let sbom = read("bom.xml", doc).unwrap();
+        let sbom = read("bom.xml", &doc[..]).unwrap();
         let names: Vec<&str> = sbom.components.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["ok", "unvetted"]);
         assert_eq!(sbom.components[1].location, "/components/1");

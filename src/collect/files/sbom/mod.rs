@@ -12,6 +12,7 @@ mod xml_tree;
 pub use semantic::parse_expression;
 
 use crate::collect::files::json;
+use crate::collect::replay::{self, Text};
 use crate::evidence::sbom::Sbom;
 use crate::evidence::{Gap, GapKind};
 
@@ -19,17 +20,29 @@ use crate::evidence::{Gap, GapKind};
 /// schema or a semantic rule is returned with its problems listed; one that cannot be
 /// read at all is a gap.
 pub fn read(source: &str, bytes: &[u8]) -> Result<Sbom, Gap> {
-    let content = json::content(source, bytes)?;
-    if let Some(kind) = other_document(content) {
+    read_text(source, bytes)
+}
+
+/// [`read`] over a text read again on each pass: collection passes the file
+/// ([`replay::Replayable`]) so that a large SBOM's text is not held while its
+/// components are.
+pub fn read_text<T: Text + ?Sized>(source: &str, text: &T) -> Result<Sbom, Gap> {
+    let unreadable = |e: std::io::Error| Gap::new(GapKind::Malformed, source, e.to_string());
+    let head = replay::head(text, HEAD).map_err(unreadable)?;
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
+    if blank(text, head).map_err(unreadable)? {
+        return Err(Gap::new(GapKind::Malformed, source, json::EMPTY_FILE));
+    }
+    if let Some(kind) = other_document(text, head).map_err(unreadable)? {
         return Err(Gap::new(
             GapKind::Unsupported,
             source,
             format!("this is {kind}; vouch reads CycloneDX SBOMs (JSON or XML)"),
         ));
     }
-    match json::first_byte(content) {
-        Some(b'{') => cyclonedx_json::read(source, content),
-        Some(b'<') => cyclonedx_xml::read(source, content),
+    match json::first_byte(head) {
+        Some(b'{') => cyclonedx_json::read(source, text),
+        Some(b'<') => cyclonedx_xml::read(source, text),
         _ => Err(Gap::new(
             GapKind::Malformed,
             source,
@@ -38,9 +51,33 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<Sbom, Gap> {
     }
 }
 
+/// How much of the start of a document tells its format.
+const HEAD: usize = 4096;
+
+/// Whether the text is empty or whitespace (its `head` is its start, without a
+/// byte-order mark); only a text that starts with a page of whitespace is read on.
+fn blank<T: Text + ?Sized>(text: &T, head: &[u8]) -> std::io::Result<bool> {
+    if !head.iter().all(u8::is_ascii_whitespace) {
+        return Ok(false);
+    }
+    let mut pass = std::io::BufReader::new(replay::without_bom(text)?);
+    loop {
+        let chunk = std::io::BufRead::fill_buf(&mut pass)?;
+        if chunk.is_empty() {
+            return Ok(true);
+        }
+        if !chunk.iter().all(u8::is_ascii_whitespace) {
+            return Ok(false);
+        }
+        let n = chunk.len();
+        std::io::BufRead::consume(&mut pass, n);
+    }
+}
+
 /// What a document is when it is recognisably not CycloneDX: the format is named first,
-/// so that an SPDX SBOM is not answered with complaints about `/specVersion`.
-fn other_document(content: &[u8]) -> Option<String> {
+/// so that an SPDX SBOM is not answered with complaints about `/specVersion`. `head`
+/// is the document's start, without a byte-order mark.
+fn other_document<T: Text + ?Sized>(text: &T, head: &[u8]) -> std::io::Result<Option<String>> {
     #[derive(serde::Deserialize, Default)]
     #[serde(default)]
     struct Keys {
@@ -54,46 +91,56 @@ fn other_document(content: &[u8]) -> Option<String> {
         bom_format: Option<serde::de::IgnoredAny>,
         runs: Option<serde::de::IgnoredAny>,
     }
-    let head = &content[..content.len().min(4096)];
-    let text = String::from_utf8_lossy(head);
-    let trimmed = text.trim_start();
+    let text_head = String::from_utf8_lossy(head);
+    let trimmed = text_head.trim_start();
     if trimmed.starts_with("SPDXVersion:") {
-        return Some("an SPDX tag-value document".into());
+        return Ok(Some("an SPDX tag-value document".into()));
     }
-    if trimmed.starts_with('<') && (text.contains("spdx.org/rdf") || text.contains("<rdf:RDF")) {
-        return Some("an SPDX RDF/XML document".into());
+    if trimmed.starts_with('<')
+        && (text_head.contains("spdx.org/rdf") || text_head.contains("<rdf:RDF"))
+    {
+        return Ok(Some("an SPDX RDF/XML document".into()));
     }
-    if json::first_byte(content) != Some(b'{') {
-        return None;
+    if json::first_byte(head) != Some(b'{') {
+        return Ok(None);
     }
-    let keys: Keys = serde_json::Deserializer::from_slice(content)
+    let reader = std::io::BufReader::new(replay::without_bom(text)?);
+    let keys = match serde_json::Deserializer::from_reader(reader)
         .into_iter::<Keys>()
-        .next()?
-        .ok()?;
+        .next()
+    {
+        Some(Ok(keys)) => keys,
+        Some(Err(e)) if e.is_io() => return Err(e.into()),
+        _ => return Ok(None),
+    };
     if keys.bom_format.is_some() {
-        return None;
+        return Ok(None);
     }
     if keys.spdx_version.is_some() || keys.spdx_id.is_some() {
-        return Some("an SPDX 2 JSON document".into());
+        return Ok(Some("an SPDX 2 JSON document".into()));
     }
     if keys
         .context
         .as_deref()
         .is_some_and(|c| c.contains("spdx.org"))
     {
-        return Some("an SPDX 3 JSON-LD document".into());
+        return Ok(Some("an SPDX 3 JSON-LD document".into()));
     }
     if keys
         .context
         .as_deref()
         .is_some_and(|c| c.contains("openvex.dev"))
     {
-        return Some("an OpenVEX document (pass it with --vex)".into());
+        return Ok(Some("an OpenVEX document (pass it with --vex)".into()));
     }
     if keys.runs.is_some() {
-        return Some("a SARIF log (pass it with --sarif)".into());
+        return Ok(Some("a SARIF log (pass it with --sarif)".into()));
     }
-    super::sca::recognize(content).map(|scanner| format!("a {scanner} report (pass it with --sca)"))
+    // Not CycloneDX, whatever it is: read whole to name the scanner, if one wrote it.
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut replay::without_bom(text)?, &mut bytes)?;
+    Ok(super::sca::recognize(&bytes)
+        .map(|scanner| format!("a {scanner} report (pass it with --sca)")))
 }
 
 #[cfg(test)]

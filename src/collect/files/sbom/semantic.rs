@@ -4,8 +4,6 @@
 //! each hash has the length of its algorithm. Problems carry locations; the reader
 //! fills in lines where it knows them.
 
-use std::collections::HashMap;
-
 use smol_str::SmolStr;
 
 use crate::evidence::sbom::{Component, License, SbomProblem};
@@ -13,11 +11,53 @@ use crate::evidence::sbom::{Component, License, SbomProblem};
 /// `bom-ref`s defined in a document and references to them, each with its location.
 #[derive(Debug, Default)]
 pub struct Refs {
-    /// (bom-ref, where it is defined). Inline strings: most locations and many
-    /// bom-refs are short, and there is one entry per component.
-    pub defined: Vec<(SmolStr, SmolStr)>,
+    /// Every bom-ref, where it is defined.
+    pub defined: Defined,
     /// (bom-ref, where the dependency graph names it).
     pub used: Vec<(SmolStr, UsedAt)>,
+}
+
+/// The bom-refs a document defines, each with where: one entry per component, so the
+/// locations (`/components/123/bom-ref`, mostly too long to be inline) share one
+/// buffer and each entry keeps only where its location ends.
+#[derive(Debug, Default)]
+pub struct Defined {
+    entries: Vec<(SmolStr, usize)>,
+    locations: String,
+}
+
+impl Defined {
+    /// Room for `n` more entries.
+    pub fn with_capacity(n: usize) -> Self {
+        Defined {
+            entries: Vec::with_capacity(n),
+            locations: String::new(),
+        }
+    }
+    /// Adds bom-ref `r`, defined at `at`.
+    pub fn push(&mut self, r: SmolStr, at: &str) {
+        self.locations.push_str(at);
+        self.entries.push((r, self.locations.len()));
+    }
+    /// Moves every entry of `other` to the end.
+    pub fn append(&mut self, other: &mut Defined) {
+        self.entries.reserve_exact(other.entries.len());
+        let base = self.locations.len();
+        self.locations.push_str(&other.locations);
+        self.entries
+            .extend(other.entries.drain(..).map(|(r, end)| (r, base + end)));
+        other.locations.clear();
+    }
+    /// How many.
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+    /// Entry `i`: (bom-ref, where).
+    fn get(&self, i: usize) -> (&str, &str) {
+        let (r, end) = &self.entries[i];
+        let start = i.checked_sub(1).map_or(0, |p| self.entries[p].1);
+        (r.as_str(), &self.locations[start..*end])
+    }
 }
 
 /// A place in `dependencies` that names a bom-ref.
@@ -60,25 +100,44 @@ pub fn check(
             .any(|p| at.starts_with(p))
             && !at.contains("/formulation/")
     };
-    let mut first: HashMap<&str, &str> = HashMap::with_capacity(refs.defined.len());
-    let mut known: std::collections::HashSet<&str> =
-        std::collections::HashSet::with_capacity(refs.defined.len());
-    for (r, at) in &refs.defined {
-        known.insert(r.as_str());
-        if !identifies(at) {
-            continue;
-        }
-        if let Some(earlier) = first.insert(r.as_str(), at.as_str()) {
-            first.insert(r.as_str(), earlier);
-            problems.push(problem(
-                at,
-                None,
-                format!("bom-ref {r:?} is already defined at {earlier}; bom-refs must be unique"),
-            ));
+    // Sorted by bom-ref (stably, so equal ones stay in document order) instead of a
+    // hash set of every bom-ref: 4 bytes an entry, against 48 for the set and map
+    // this replaces, for 200,000 components.
+    let defined = &refs.defined;
+    let mut order: Vec<u32> = (0..defined.len())
+        .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
+        .collect();
+    order.sort_by(|&a, &b| defined.get(a as usize).0.cmp(defined.get(b as usize).0));
+    let mut repeated: Vec<(u32, u32)> = Vec::new(); // (entry, first identifying entry)
+    for run in order.chunk_by(|&a, &b| defined.get(a as usize).0 == defined.get(b as usize).0) {
+        let mut first = None;
+        for &i in run {
+            if !identifies(defined.get(i as usize).1) {
+                continue;
+            }
+            match first {
+                None => first = Some(i),
+                Some(f) => repeated.push((i, f)),
+            }
         }
     }
+    repeated.sort_unstable();
+    for (i, f) in repeated {
+        let (r, at) = defined.get(i as usize);
+        let earlier = defined.get(f as usize).1;
+        problems.push(problem(
+            at,
+            None,
+            format!("bom-ref {r:?} is already defined at {earlier}; bom-refs must be unique"),
+        ));
+    }
+    let known = |r: &str| {
+        order
+            .binary_search_by(|&i| defined.get(i as usize).0.cmp(r))
+            .is_ok()
+    };
     for (r, at) in &refs.used {
-        if !known.contains(r.as_str()) {
+        if !known(r.as_str()) {
             problems.push(problem(
                 &at.pointer(),
                 None,
@@ -188,10 +247,12 @@ mod tests {
     #[test]
     fn each_rule_reports_where_and_what() {
         let refs = Refs {
-            defined: vec![
-                ("a".into(), "/components/0/bom-ref".into()),
-                ("a".into(), "/components/1/bom-ref".into()),
-            ],
+            defined: {
+                let mut d = Defined::default();
+                d.push("a".into(), "/components/0/bom-ref");
+                d.push("a".into(), "/components/1/bom-ref");
+                d
+            },
             used: vec![(
                 "b".into(),
                 UsedAt {

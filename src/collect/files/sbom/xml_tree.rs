@@ -2,8 +2,12 @@
 //! CycloneDX XML reader walks. Untrusted input: depth and entity handling are bounded,
 //! and nothing here panics.
 
+use std::io::{self, BufRead, BufReader, Read};
+
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
+
+use crate::collect::replay::{self, Text};
 
 /// Deepest element nesting accepted; real SBOMs nest components a few levels deep.
 const MAX_DEPTH: usize = 200;
@@ -60,8 +64,8 @@ impl Element {
 /// Only one well-formed document is read: a second root element, text or a reference
 /// outside the root, and an encoding other than UTF-8 are errors, not content to skip
 /// (another reader could take the second root, or decode the bytes differently).
-pub fn parse_streaming(
-    bytes: &[u8],
+pub fn parse_streaming<T: Text + ?Sized>(
+    text: &T,
     lists: &[(&str, &str)],
     item: &mut dyn FnMut(&Element, &str, usize, Element),
 ) -> Result<Element, String> {
@@ -87,34 +91,42 @@ pub fn parse_streaming(
         counts[k] += 1;
         None
     };
-    if bytes.starts_with(&[0xFE, 0xFF]) || bytes.starts_with(&[0xFF, 0xFE]) {
+    let head = replay::head(text, 2).map_err(|e| e.to_string())?;
+    if head.starts_with(&[0xFE, 0xFF]) || head.starts_with(&[0xFF, 0xFE]) {
         return Err("the document is UTF-16: vouch reads UTF-8 XML".into());
     }
-    let mut reader = Reader::from_reader(bytes);
+    let pass = text.pass().map_err(|e| e.to_string())?;
+    let mut reader =
+        Reader::from_reader(CountingLines::new(BufReader::with_capacity(1 << 16, pass)));
+    let mut buf = Vec::new();
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
-    let mut lines = LineCounter::default();
     loop {
-        let position = reader.buffer_position() as usize;
-        let event = reader.read_event().map_err(|e| {
-            format!(
-                "line {}: malformed XML: {e}",
-                lines.line_at(bytes, reader.error_position() as usize)
-            )
+        buf.clear();
+        // Every byte before the event has been consumed: its line is counted.
+        let line = reader.get_ref().line();
+        let event = reader.read_event_into(&mut buf).map_err(|e| {
+            // Where in the event the error is: counted on a pass of its own (an error
+            // ends the parse, so this is paid once).
+            let at = reader.error_position();
+            let line = line_at(text, at).unwrap_or(line);
+            match e {
+                quick_xml::Error::Io(io) => io.to_string(),
+                e => format!("line {line}: malformed XML: {e}"),
+            }
         })?;
         match event {
             Event::Start(e) | Event::Empty(e) if stack.len() >= MAX_DEPTH => {
                 let _ = e;
                 return Err(format!(
                     "line {}: elements nested deeper than {MAX_DEPTH}",
-                    lines.line_at(bytes, position)
+                    line
                 ));
             }
             Event::Start(e) => {
-                stack.push(element(&e, lines.line_at(bytes, position))?);
+                stack.push(element(&e, line)?);
             }
             Event::Empty(e) => {
-                let line = lines.line_at(bytes, position);
                 if let Some(el) = hand_off(&stack, element(&e, line)?) {
                     attach(&mut stack, &mut root, el)?;
                 }
@@ -135,23 +147,16 @@ pub fn parse_streaming(
                 Some(top) => top.text.push_str(&t.xml_content(XmlVersion::Explicit1_0)),
                 None if t.as_ref().trim().is_empty() => {}
                 None => {
-                    return Err(format!(
-                        "line {}: text outside the root element",
-                        lines.line_at(bytes, position)
-                    ));
+                    return Err(format!("line {}: text outside the root element", line));
                 }
             },
             Event::CData(t) => match stack.last_mut() {
                 Some(top) => top.text.push_str(t.as_ref()),
                 None => {
-                    return Err(format!(
-                        "line {}: CDATA outside the root element",
-                        lines.line_at(bytes, position)
-                    ));
+                    return Err(format!("line {}: CDATA outside the root element", line));
                 }
             },
             Event::Decl(d) => {
-                let line = lines.line_at(bytes, position);
                 if let Some(encoding) = d.encoding() {
                     let encoding =
                         encoding.map_err(|e| format!("line {line}: XML declaration: {e}"))?;
@@ -174,10 +179,7 @@ pub fn parse_streaming(
                         "apos" => '\'',
                         // No DTD is read: any other entity is unknown, not expanded.
                         _ => {
-                            return Err(format!(
-                                "line {}: unknown entity reference",
-                                lines.line_at(bytes, position)
-                            ));
+                            return Err(format!("line {}: unknown entity reference", line));
                         }
                     },
                 };
@@ -186,7 +188,7 @@ pub fn parse_streaming(
                     None => {
                         return Err(format!(
                             "line {}: a reference outside the root element",
-                            lines.line_at(bytes, position)
+                            line
                         ));
                     }
                 }
@@ -196,7 +198,7 @@ pub fn parse_streaming(
                 // would apply and vouch would not: an SBOM has none.
                 return Err(format!(
                     "line {}: a DOCTYPE declaration: CycloneDX XML has none, and vouch reads no DTD",
-                    lines.line_at(bytes, position)
+                    line
                 ));
             }
             Event::Eof => break,
@@ -252,26 +254,60 @@ fn element(e: &BytesStart, line: u64) -> Result<Element, String> {
     Ok(el)
 }
 
-/// Turns byte offsets into line numbers, counting each newline once.
-#[derive(Default)]
-struct LineCounter {
-    offset: usize,
-    line: u64,
+/// A buffered reader that counts the newlines of what its reader consumed: the line
+/// of the next event, without keeping the text.
+struct CountingLines<R> {
+    inner: R,
+    newlines: u64,
 }
 
-impl LineCounter {
-    fn line_at(&mut self, bytes: &[u8], offset: usize) -> u64 {
-        let offset = offset.min(bytes.len());
-        if offset < self.offset {
-            // Never happens for a forward reader; recount rather than guess.
-            self.offset = 0;
-            self.line = 0;
+impl<R> CountingLines<R> {
+    fn new(inner: R) -> Self {
+        CountingLines { inner, newlines: 0 }
+    }
+    /// 1-based line of the next unconsumed byte.
+    fn line(&self) -> u64 {
+        self.newlines + 1
+    }
+}
+
+impl<R: BufRead> Read for CountingLines<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = {
+            let available = self.inner.fill_buf()?;
+            let n = available.len().min(out.len());
+            out[..n].copy_from_slice(&available[..n]);
+            n
+        };
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for CountingLines<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, amount: usize) {
+        if let Ok(available) = self.inner.fill_buf() {
+            let amount = amount.min(available.len());
+            self.newlines += memchr::memchr_iter(b'\n', &available[..amount]).count() as u64;
         }
-        self.line += bytes[self.offset..offset]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count() as u64;
-        self.offset = offset;
-        self.line + 1
+        self.inner.consume(amount);
+    }
+}
+
+/// The 1-based line of byte `offset`, counted on a pass of its own.
+fn line_at<T: Text + ?Sized>(text: &T, offset: u64) -> io::Result<u64> {
+    let mut pass = BufReader::new(text.pass()?.take(offset));
+    let mut newlines = 0u64;
+    loop {
+        let chunk = pass.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(newlines + 1);
+        }
+        newlines += memchr::memchr_iter(b'\n', chunk).count() as u64;
+        let n = chunk.len();
+        pass.consume(n);
     }
 }
