@@ -633,7 +633,7 @@ impl Judge<'_> {
             return;
         };
         if let Some(name) = &expected.name {
-            let full = match &subject.group {
+            let full = match subject.group() {
                 Some(g) if !g.is_empty() => format!("{g}/{}", subject.name),
                 _ => subject.name.to_string(),
             };
@@ -715,9 +715,9 @@ impl Judge<'_> {
             let present = match field.0 {
                 "purl" => c.purl.is_some(),
                 "version" => c.version.as_deref().is_some_and(|v| !v.is_empty()),
-                "hashes" => !c.hashes.is_empty(),
-                "licenses" => !c.licenses.is_empty(),
-                _ => c.supplier.is_some(),
+                "hashes" => !c.hashes().is_empty(),
+                "licenses" => !c.licenses().is_empty(),
+                _ => c.supplier().is_some(),
             };
             if !present {
                 findings.push(
@@ -733,7 +733,7 @@ impl Judge<'_> {
                 );
             }
         }
-        match license::judge(&c.licenses, self.allow, self.deny) {
+        match license::judge(c.licenses(), self.allow, self.deny) {
             Verdict::Acceptable => {}
             Verdict::Denied(names) => findings.push(
                 LICENSE_DENIED

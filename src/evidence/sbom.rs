@@ -76,13 +76,106 @@ pub struct SbomMetadata {
 }
 
 /// One component.
+// What every component has is kept in the struct; what fewer carry (group, hashes,
+// licenses, supplier, author) is boxed apart and absent when none is set, so that a
+// 200,000-component SBOM of bare components stays within a small multiple of its
+// text. Serialized flat, as `ComponentFields`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "ComponentFields", into = "ComponentFields")]
 pub struct Component {
     /// Where it is in the document (JSON pointer, or XML path).
     pub location: SmolStr,
-    /// Line in the document, where the reader knows it (XML); 32 bits keep the
-    /// component small and hold any line of a file under the default input limit.
+    /// Line in the document, where the reader knows it (XML); 32 bits hold any line
+    /// of a file under the default input limit.
+    pub line: Option<u32>,
+    /// `type` (`library`, `application`, …).
+    pub kind: SmolStr,
+    /// `bom-ref`.
+    pub bom_ref: Option<SmolStr>,
+    /// `name`.
+    pub name: SmolStr,
+    /// `version`.
+    pub version: Option<SmolStr>,
+    /// `purl`.
+    pub purl: Option<SmolStr>,
+    /// The fields many components leave out; read them with the accessors, set them
+    /// with [`Component::set_details`] (which keeps nothing when all are empty).
+    pub details: Option<Box<ComponentDetails>>,
+}
+
+/// The fields of a [`Component`] that many components leave out.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ComponentDetails {
+    /// `group` (Maven group, npm scope).
+    pub group: Option<SmolStr>,
+    /// `hashes`.
+    pub hashes: Box<[Hash]>,
+    /// `licenses`.
+    pub licenses: Box<[License]>,
+    /// `supplier.name` (or `publisher`/`manufacturer` where no supplier is given).
+    pub supplier: Option<SmolStr>,
+    /// `author`, or the names in `authors`.
+    pub author: Option<SmolStr>,
+}
+
+impl ComponentDetails {
+    fn is_empty(&self) -> bool {
+        *self == ComponentDetails::default()
+    }
+}
+
+impl Component {
+    /// `group`.
+    pub fn group(&self) -> Option<&SmolStr> {
+        self.details.as_ref()?.group.as_ref()
+    }
+    /// `hashes`.
+    pub fn hashes(&self) -> &[Hash] {
+        self.details.as_ref().map_or(&[], |d| &d.hashes)
+    }
+    /// `licenses`.
+    pub fn licenses(&self) -> &[License] {
+        self.details.as_ref().map_or(&[], |d| &d.licenses)
+    }
+    /// `supplier.name` (or `publisher`/`manufacturer`).
+    pub fn supplier(&self) -> Option<&SmolStr> {
+        self.details.as_ref()?.supplier.as_ref()
+    }
+    /// `author`, or the names in `authors`.
+    pub fn author(&self) -> Option<&SmolStr> {
+        self.details.as_ref()?.author.as_ref()
+    }
+    /// Sets the fields many components leave out (nothing is kept when all are empty).
+    pub fn set_details(&mut self, details: ComponentDetails) {
+        self.details = (!details.is_empty()).then(|| Box::new(details));
+    }
+    /// With the fields many components leave out.
+    pub fn with_details(mut self, details: ComponentDetails) -> Self {
+        self.set_details(details);
+        self
+    }
+
+    /// `group/name@version` for messages.
+    pub fn display(&self) -> String {
+        let mut s = match self.group() {
+            Some(g) if !g.is_empty() => format!("{g}/{}", self.name),
+            _ => self.name.to_string(),
+        };
+        if let Some(v) = &self.version {
+            s.push('@');
+            s.push_str(v);
+        }
+        s
+    }
+}
+
+/// A component as evidence files write it: every field at one level.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComponentFields {
+    /// Where it is in the document (JSON pointer, or XML path).
+    pub location: SmolStr,
+    /// Line in the document, where the reader knows it (XML).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
     /// `type` (`library`, `application`, …).
@@ -115,18 +208,45 @@ pub struct Component {
     pub author: Option<SmolStr>,
 }
 
-impl Component {
-    /// `group/name@version` for messages.
-    pub fn display(&self) -> String {
-        let mut s = match &self.group {
-            Some(g) if !g.is_empty() => format!("{g}/{}", self.name),
-            _ => self.name.to_string(),
-        };
-        if let Some(v) = &self.version {
-            s.push('@');
-            s.push_str(v);
+impl From<ComponentFields> for Component {
+    fn from(f: ComponentFields) -> Self {
+        Component {
+            location: f.location,
+            line: f.line,
+            kind: f.kind,
+            bom_ref: f.bom_ref,
+            name: f.name,
+            version: f.version,
+            purl: f.purl,
+            details: None,
         }
-        s
+        .with_details(ComponentDetails {
+            group: f.group,
+            hashes: f.hashes,
+            licenses: f.licenses,
+            supplier: f.supplier,
+            author: f.author,
+        })
+    }
+}
+
+impl From<Component> for ComponentFields {
+    fn from(c: Component) -> Self {
+        let d = c.details.map(|d| *d).unwrap_or_default();
+        ComponentFields {
+            location: c.location,
+            line: c.line,
+            kind: c.kind,
+            bom_ref: c.bom_ref,
+            group: d.group,
+            name: c.name,
+            version: c.version,
+            purl: c.purl,
+            hashes: d.hashes,
+            licenses: d.licenses,
+            supplier: d.supplier,
+            author: d.author,
+        }
     }
 }
 

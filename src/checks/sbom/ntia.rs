@@ -46,12 +46,12 @@ pub fn score(sbom: &Sbom) -> Score {
         })
         .collect();
     let present = |c: &Component| -> [bool; 5] {
-        let filled = |v: &Option<SmolStr>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+        let filled = |v: Option<&SmolStr>| v.is_some_and(|s| !s.trim().is_empty());
         [
-            filled(&c.supplier),
+            filled(c.supplier()),
             !c.name.trim().is_empty(),
-            filled(&c.version),
-            filled(&c.purl),
+            filled(c.version.as_ref()),
+            filled(c.purl.as_ref()),
             c.bom_ref.as_deref().is_some_and(|r| in_graph.contains(r)),
         ]
     };
@@ -97,7 +97,7 @@ pub fn score(sbom: &Sbom) -> Score {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::sbom::{Dependency, SbomFormat, SbomMetadata};
+    use crate::evidence::sbom::{ComponentDetails, Dependency, SbomFormat, SbomMetadata};
 
     #[test]
     fn every_element_counts_once() {
@@ -108,9 +108,12 @@ mod tests {
             name: "a".into(),
             version: Some("1".into()),
             purl: Some("pkg:cargo/a@1".into()),
+            ..Default::default()
+        }
+        .with_details(ComponentDetails {
             supplier: Some("Acme".into()),
             ..Default::default()
-        };
+        });
         let bare = Component {
             location: "/components/1".into(),
             name: "b".into(),

@@ -22,7 +22,8 @@ use super::semantic::{self, Defined, Refs, UsedAt};
 use crate::collect::files::json;
 use crate::collect::replay::{self, Text};
 use crate::evidence::sbom::{
-    Component, Dependency, Hash, License, Sbom, SbomFormat, SbomMetadata, SbomProblem,
+    Component, ComponentDetails, Dependency, Hash, License, Sbom, SbomFormat, SbomMetadata,
+    SbomProblem,
 };
 use crate::evidence::{Gap, GapKind};
 
@@ -348,6 +349,7 @@ fn component(obj: &Map<String, Value>, location: String) -> Component {
         location: location.into(),
         ..Default::default()
     };
+    let mut d = ComponentDetails::default();
     let (mut supplier, mut manufacturer, mut publisher, mut authors) = (None, None, None, None);
     // One pass over the members (a component has a dozen; looking each field up by
     // name was a visible share of a 20,000-component check).
@@ -355,11 +357,11 @@ fn component(obj: &Map<String, Value>, location: String) -> Component {
         match key.as_str() {
             "type" => c.kind = value.as_str().unwrap_or_default().into(),
             "bom-ref" => c.bom_ref = text(value),
-            "group" => c.group = text(value),
+            "group" => d.group = text(value),
             "name" => c.name = value.as_str().unwrap_or_default().into(),
             "version" => c.version = text(value),
             "purl" => c.purl = text(value),
-            "author" => c.author = text(value),
+            "author" => d.author = text(value),
             "supplier" => supplier = name_of(value),
             "manufacturer" => manufacturer = name_of(value),
             "publisher" => publisher = text(value),
@@ -373,7 +375,7 @@ fn component(obj: &Map<String, Value>, location: String) -> Component {
                 })
             }
             "hashes" => {
-                c.hashes = value
+                d.hashes = value
                     .as_array()
                     .map(|hs| {
                         hs.iter()
@@ -388,7 +390,7 @@ fn component(obj: &Map<String, Value>, location: String) -> Component {
                     .unwrap_or_default()
             }
             "licenses" => {
-                c.licenses = value
+                d.licenses = value
                     .as_array()
                     .map(|ls| licenses(ls).into())
                     .unwrap_or_default()
@@ -396,11 +398,11 @@ fn component(obj: &Map<String, Value>, location: String) -> Component {
             _ => {}
         }
     }
-    c.supplier = supplier.or(manufacturer).or(publisher);
-    if c.author.is_none() {
-        c.author = authors.filter(|a: &SmolStr| !a.is_empty());
+    d.supplier = supplier.or(manufacturer).or(publisher);
+    if d.author.is_none() {
+        d.author = authors.filter(|a: &SmolStr| !a.is_empty());
     }
-    c
+    c.with_details(d)
 }
 
 fn licenses(list: &[Value]) -> Vec<License> {

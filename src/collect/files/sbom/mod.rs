@@ -197,7 +197,7 @@ mod tests {
         assert_eq!(serde.purl.as_deref(), Some("pkg:cargo/serde@1.0.1"));
         assert_eq!(serde.line, Some(5));
         assert_eq!(
-            *serde.licenses,
+            *serde.licenses(),
             [License::Expression("MIT OR Apache-2.0".into())]
         );
         assert_eq!(sbom.dependencies[0].depends_on, ["serde", "nope"]);

@@ -155,7 +155,7 @@ pub fn check(
                 format!("purl {purl:?} does not parse: {e}"),
             ));
         }
-        for (i, license) in c.licenses.iter().enumerate() {
+        for (i, license) in c.licenses().iter().enumerate() {
             let at = format!("{}/licenses/{i}", c.location);
             match license {
                 License::Id(id) if spdx::license_id(id).is_none() => problems.push(problem(
@@ -175,7 +175,7 @@ pub fn check(
                 _ => {}
             }
         }
-        for (i, h) in c.hashes.iter().enumerate() {
+        for (i, h) in c.hashes().iter().enumerate() {
             if let Some(expected) = hex_length(&h.alg)
                 && (h.content.len() != expected
                     || !h.content.bytes().all(|b| b.is_ascii_hexdigit()))
@@ -224,7 +224,7 @@ fn hex_length(alg: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::sbom::Hash;
+    use crate::evidence::sbom::{ComponentDetails, Hash};
 
     fn component(purl: &str, license: License, hash: (&str, &str)) -> Component {
         Component {
@@ -234,6 +234,9 @@ mod tests {
                 .parse::<packageurl::PackageUrl>()
                 .map_or("x".into(), |p| p.name().into()),
             purl: Some(purl.into()),
+            ..Default::default()
+        }
+        .with_details(ComponentDetails {
             licenses: vec![license].into(),
             hashes: vec![Hash {
                 alg: hash.0.into(),
@@ -241,7 +244,7 @@ mod tests {
             }]
             .into(),
             ..Default::default()
-        }
+        })
     }
 
     #[test]
