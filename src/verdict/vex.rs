@@ -30,7 +30,6 @@ pub(super) fn statement_ids(st: &VexStatement) -> impl Iterator<Item = &String> 
 /// Each entry is compared with the newest two entries under each of its
 /// (identifier, product) keys, dated and undated apart, not with every other entry.
 pub(super) fn superseded(timeline: &[VexEntry]) -> Vec<bool> {
-    use std::collections::HashMap;
     type Dated = (time::OffsetDateTime, usize);
     /// The two greatest keys seen, with their entries, so an entry can leave itself out.
     #[derive(Clone, Copy)]
@@ -97,47 +96,68 @@ pub(super) fn superseded(timeline: &[VexEntry]) -> Vec<bool> {
             }
         }
     }
-    let ids = |e: &VexEntry| -> Vec<String> {
-        statement_ids(e.statement)
-            .map(|i| i.to_ascii_lowercase())
-            .collect()
-    };
-    // Any entry about an id (for statements about every product), entries about every
-    // product of an id, and entries about an (id, product).
-    let mut any: HashMap<String, Slot> = HashMap::new();
-    let mut every_product: HashMap<String, Slot> = HashMap::new();
-    let mut by_product: HashMap<(String, &str), Slot> = HashMap::new();
-    for (k, e) in timeline.iter().enumerate() {
-        for id in ids(e) {
-            any.entry(id.clone()).or_default().add(e, k);
-            if e.statement.products.is_empty() {
-                every_product.entry(id.clone()).or_default().add(e, k);
-            }
-            for p in &e.statement.products {
-                by_product
-                    .entry((id.clone(), p.as_str()))
-                    .or_default()
-                    .add(e, k);
-            }
-        }
+    // Entries grouped by sorting (identifier, entry) and (identifier, product, entry)
+    // pairs, identifiers compared without ASCII case: a few words a pair, where maps of
+    // owned keys to slots took 600 bytes a statement. One group's slots exist at a time.
+    fn fold(a: &str, b: &str) -> std::cmp::Ordering {
+        a.bytes()
+            .map(|c| c.to_ascii_lowercase())
+            .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
     }
-    timeline
+    let mut replaced = vec![false; timeline.len()];
+    let mut by_id: Vec<(&str, usize)> = timeline
         .iter()
         .enumerate()
-        .map(|(k, e)| {
-            let newer = |slot: Option<&Slot>| slot.is_some_and(|s| s.newer_than(e, k));
-            ids(e).into_iter().any(|id| {
-                if e.statement.products.is_empty() {
-                    return newer(any.get(&id));
-                }
-                newer(every_product.get(&id))
-                    || e.statement
-                        .products
-                        .iter()
-                        .any(|p| newer(by_product.get(&(id.clone(), p.as_str()))))
+        .flat_map(|(k, e)| statement_ids(e.statement).map(move |id| (id.as_str(), k)))
+        .collect();
+    by_id.sort_by(|a, b| fold(a.0, b.0).then(a.1.cmp(&b.1)));
+    for group in by_id.chunk_by(|a, b| fold(a.0, b.0).is_eq()) {
+        // Any entry about the id, and the entries about every product of it.
+        let (mut any, mut every_product) = (Slot::default(), Slot::default());
+        for &(_, k) in group {
+            let e = &timeline[k];
+            any.add(e, k);
+            if e.statement.products.is_empty() {
+                every_product.add(e, k);
+            }
+        }
+        for &(_, k) in group {
+            let e = &timeline[k];
+            // A statement about every product is replaced by any newer one about the
+            // id; one about products, by a newer one about every product (or, below,
+            // about one of its products).
+            let slot = if e.statement.products.is_empty() {
+                &any
+            } else {
+                &every_product
+            };
+            replaced[k] |= slot.newer_than(e, k);
+        }
+    }
+    drop(by_id);
+    let mut by_product: Vec<(&str, &str, usize)> = timeline
+        .iter()
+        .enumerate()
+        .flat_map(|(k, e)| {
+            statement_ids(e.statement).flat_map(move |id| {
+                e.statement
+                    .products
+                    .iter()
+                    .map(move |p| (id.as_str(), p.as_str(), k))
             })
         })
-        .collect()
+        .collect();
+    by_product.sort_by(|a, b| fold(a.0, b.0).then(a.1.cmp(b.1)).then(a.2.cmp(&b.2)));
+    for group in by_product.chunk_by(|a, b| fold(a.0, b.0).is_eq() && a.1 == b.1) {
+        let mut slot = Slot::default();
+        for &(_, _, k) in group {
+            slot.add(&timeline[k], k);
+        }
+        for &(_, _, k) in group {
+            replaced[k] |= slot.newer_than(&timeline[k], k);
+        }
+    }
+    replaced
 }
 
 /// A VEX statement with where it came from and when it was made.

@@ -165,10 +165,12 @@ fn unknown_statuses_are_malformed() {
     let gap = read_vex("v.json", bad.as_bytes()).unwrap_err();
     assert_eq!(gap.kind, GapKind::Malformed);
     assert!(
-        gap.detail.contains("statements[0].status"),
+        gap.detail
+            .contains("at `statements[0]`: `status` is `not_afected`"),
         "{}",
         gap.detail
     );
+    assert!(gap.detail.contains("line 2"), "{}", gap.detail);
     let bad = r#"{"bomFormat": "CycloneDX", "vulnerabilities": [{"id": "CVE-1", "analysis": {"state": "fine"}}]}"#;
     let gap = read_vex("v.json", bad.as_bytes()).unwrap_err();
     assert_eq!(gap.kind, GapKind::Malformed);
@@ -200,7 +202,8 @@ fn malformed_documents_name_field_and_position() {
     let gap = read_vex("v.json", br#"{"@context": "https://openvex.dev/ns", "statements": [{"vulnerability": 5, "status": "fixed"}]}"#)
         .unwrap_err();
     assert!(
-        gap.detail.contains("statements[0].vulnerability"),
+        gap.detail
+            .contains("at `statements[0]`: `vulnerability` has no name"),
         "{}",
         gap.detail
     );
