@@ -92,6 +92,9 @@ pub fn reject_duplicate_keys(source: &str, bytes: &[u8]) -> Result<(), Gap> {
 /// [`reject_duplicate_keys`] over a text read from its file
 /// ([`crate::collect::replay`]): a read that fails (the file changed) is a gap too.
 pub fn reject_duplicate_keys_in<T: Text + ?Sized>(source: &str, text: &T) -> Result<(), Gap> {
+    if let Some(bytes) = text.bytes() {
+        return reject_duplicate_keys(source, bytes);
+    }
     let unreadable = |e: std::io::Error| Gap::new(GapKind::Malformed, source, e.to_string());
     let reader = replay::without_bom(text).map_err(unreadable)?;
     unique_keys(

@@ -34,12 +34,28 @@ const MAX_SCHEMA_VIOLATIONS: usize = 100;
 /// Reads and validates a CycloneDX JSON document, one top-level component and
 /// dependency at a time ([`json_stream`]).
 pub fn read<T: Text + ?Sized>(source: &str, text: &T) -> Result<Sbom, Gap> {
+    match text.bytes() {
+        // Held in memory: parsed as a slice, which serde_json does twice as fast.
+        Some(bytes) => {
+            let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+            read_passes(source, || Ok(serde_json::de::SliceRead::new(bytes)))
+        }
+        None => read_passes(source, || {
+            replay::without_bom(text)
+                .map(|r| serde_json::de::IoRead::new(std::io::BufReader::new(r)))
+                .map_err(|e| {
+                    json::malformed_at(source, "CycloneDX JSON", &serde_json::Error::io(e))
+                })
+        }),
+    }
+}
+
+/// [`read`] over `pass`, which starts a pass over the document each time it is called.
+fn read_passes<'de, R: serde_json::de::Read<'de>>(
+    source: &str,
+    pass: impl Fn() -> Result<R, Gap>,
+) -> Result<Sbom, Gap> {
     let malformed = |e: serde_json::Error| json::malformed_at(source, "CycloneDX JSON", &e);
-    let pass = || {
-        replay::without_bom(text)
-            .map(std::io::BufReader::new)
-            .map_err(|e| malformed(serde_json::Error::io(e)))
-    };
     let (spec_version, counts) = match json_stream::top_level(pass()?).map_err(malformed)? {
         TopLevel::Object(Some(Value::String(v)), counts) => (v, counts),
         TopLevel::NotObject => {

@@ -146,7 +146,9 @@ impl<'de> Visitor<'de> for Count {
 
 /// The top-level `specVersion` (it may come after the components, which cannot be
 /// validated before it is known), in a pass that keeps nothing else.
-pub(super) fn top_level(text: impl std::io::Read) -> Result<TopLevel, serde_json::Error> {
+pub(super) fn top_level<'de>(
+    text: impl serde_json::de::Read<'de>,
+) -> Result<TopLevel, serde_json::Error> {
     struct Root;
     impl<'de> Visitor<'de> for Root {
         type Value = TopLevel;
@@ -195,7 +197,7 @@ pub(super) fn top_level(text: impl std::io::Read) -> Result<TopLevel, serde_json
             Ok(TopLevel::NotObject)
         }
     }
-    let mut de = serde_json::Deserializer::from_reader(text);
+    let mut de = serde_json::Deserializer::new(text);
     let top = de.deserialize_any(Root)?;
     de.end()?;
     Ok(top)
@@ -205,11 +207,11 @@ pub(super) fn top_level(text: impl std::io::Read) -> Result<TopLevel, serde_json
 /// `dependencies` arrays to `items`; returns the rest of the top level, where each of
 /// those arrays stands as an empty array (a member of another type stays as it is,
 /// for the schema to report).
-pub(super) fn read(
-    text: impl std::io::Read,
+pub(super) fn read<'de>(
+    text: impl serde_json::de::Read<'de>,
     items: &mut dyn Items,
 ) -> Result<Map<String, Value>, serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_reader(text);
+    let mut de = serde_json::Deserializer::new(text);
     let root = de.deserialize_map(RootVisitor { items })?;
     de.end()?;
     Ok(root)
@@ -369,7 +371,7 @@ mod tests {
         let doc = br#"{"components": [{"name": "a"}, {"name": "b"}], "specVersion": "1.6",
             "dependencies": [{"ref": "a"}], "metadata": {"x": 1}}"#;
         let mut items = Collect(Vec::new());
-        let root = read(&doc[..], &mut items).unwrap();
+        let root = read(serde_json::de::SliceRead::new(doc), &mut items).unwrap();
         assert_eq!(root["components"], json!([]));
         assert_eq!(root["dependencies"], json!([]));
         assert_eq!(root["metadata"], json!({"x": 1}));
@@ -377,10 +379,10 @@ mod tests {
         assert_eq!(items.0[1], (Array::Components, 1, json!({"name": "b"})));
         assert_eq!(items.0[2].0, Array::Dependencies);
         assert!(
-            matches!(top_level(&doc[..]).unwrap(), TopLevel::Object(Some(v), [2, 1, 1]) if v == "1.6")
+            matches!(top_level(serde_json::de::SliceRead::new(doc)).unwrap(), TopLevel::Object(Some(v), [2, 1, 1]) if v == "1.6")
         );
         assert!(matches!(
-            top_level(&b"[1]"[..]).unwrap(),
+            top_level(serde_json::de::SliceRead::new(b"[1]")).unwrap(),
             TopLevel::NotObject
         ));
     }
@@ -389,7 +391,7 @@ mod tests {
     fn a_member_that_is_not_an_array_is_kept_for_the_schema() {
         let mut items = Collect(Vec::new());
         let root = read(
-            &br#"{"components": {"a": 1}, "dependencies": "x"}"#[..],
+            serde_json::de::SliceRead::new(br#"{"components": {"a": 1}, "dependencies": "x"}"#),
             &mut items,
         )
         .unwrap();

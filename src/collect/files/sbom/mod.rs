@@ -104,11 +104,20 @@ fn other_document<T: Text + ?Sized>(text: &T, head: &[u8]) -> std::io::Result<Op
     if json::first_byte(head) != Some(b'{') {
         return Ok(None);
     }
-    let reader = std::io::BufReader::new(replay::without_bom(text)?);
-    let keys = match serde_json::Deserializer::from_reader(reader)
+    let first = match text.bytes() {
+        Some(bytes) => {
+            let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+            serde_json::Deserializer::from_slice(bytes)
+                .into_iter::<Keys>()
+                .next()
+        }
+        None => serde_json::Deserializer::from_reader(std::io::BufReader::new(
+            replay::without_bom(text)?,
+        ))
         .into_iter::<Keys>()
-        .next()
-    {
+        .next(),
+    };
+    let keys = match first {
         Some(Ok(keys)) => keys,
         Some(Err(e)) if e.is_io() => return Err(e.into()),
         _ => return Ok(None),
@@ -285,5 +294,35 @@ mod tests {
                 .message
                 .contains("not one vouch can validate")
         );
+    }
+
+    #[test]
+    fn an_sbom_read_from_its_file_reads_as_its_bytes_do_and_a_changed_file_is_a_gap() {
+        use crate::collect::replay::Replayable;
+        let dir = tempfile::tempdir().unwrap();
+        let json = r#"{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+            "components": [{"type": "library", "bom-ref": "a", "name": "a", "version": "1"}]}"#;
+        for (name, doc) in [("bom.json", json), ("bom.xml", XML)] {
+            let path = dir.path().join(name);
+            // With a byte-order mark, as PowerShell writes files.
+            std::fs::write(&path, format!("\u{feff}{doc}")).unwrap();
+            // Read from the file on every pass, as a large SBOM is.
+            let text = Replayable::open_holding(&path, 0).unwrap();
+            let from_file = super::read_text(name, &text).unwrap();
+            assert_eq!(from_file, read(name, doc.as_bytes()).unwrap(), "{name}");
+            // Edited after it was hashed (what the manifest would record): every pass
+            // checks what it read, so the edit is a gap, not a different SBOM.
+            std::fs::write(&path, doc.replace("\"a\"", "\"b\"").replace(">a<", ">b<")).unwrap();
+            let gap = super::read_text(name, &text).unwrap_err();
+            assert!(
+                gap.detail.contains("changed while vouch was reading it"),
+                "{name}: {gap}"
+            );
+        }
+        let blank = dir.path().join("blank.json");
+        std::fs::write(&blank, " ".repeat(10_000)).unwrap();
+        let gap = super::read_text("blank.json", &Replayable::open_holding(&blank, 0).unwrap())
+            .unwrap_err();
+        assert_eq!(gap.detail, crate::collect::files::json::EMPTY_FILE);
     }
 }
