@@ -16,6 +16,7 @@
 //! Evidence is serializable: `--evidence-out` saves it and `vouch evaluate` re-performs
 //! the evaluation offline with the same result.
 
+pub mod attest;
 pub mod checks;
 pub mod ci;
 pub mod cli;

@@ -1,0 +1,7 @@
+//! What vouch vouches: the in-toto statements a run produces (a SLSA Verification
+//! Summary Attestation and a detailed report), to be signed and published.
+//!
+//! The statement layout written here is the one `verify::statement` reads, so that a
+//! statement vouch writes is checked by the same code that checks anyone else's.
+
+pub mod statement;
