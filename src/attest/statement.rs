@@ -1,7 +1,7 @@
 //! in-toto Statement v1 and the SLSA VSA v1 predicate, as vouch writes them.
 //!
-//! Serialized with serde (see `verify::statement` for why not the `in-toto` crate).
-//! Subjects are shared with the reader ([`Subject`]). A statement carries at most
+//! The statement model is the reader's ([`Statement`], [`Subject`]; see
+//! `verify::statement` for why not the `in-toto` crate). A statement carries at most
 //! [`MAX_SUBJECTS`] subjects: GitHub's attestation API refuses more, so a run with more
 //! artifacts writes several statements with the same predicate.
 
@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-pub use crate::verify::statement::{STATEMENT_V1, Subject};
+pub use crate::verify::statement::{STATEMENT_V1, Statement, Subject};
 use crate::verify::vsa::VSA_V1;
 
 /// Most subjects one statement carries (GitHub's limit for an attestation).
@@ -18,36 +18,23 @@ pub const MAX_SUBJECTS: usize = 1024;
 /// The SLSA version the VSA's levels are defined by.
 pub const SLSA_VERSION: &str = "1.2";
 
-/// An in-toto Statement v1.
-#[derive(Debug, Clone, Serialize)]
-pub struct Statement<P> {
-    /// Always [`STATEMENT_V1`].
-    #[serde(rename = "_type")]
-    pub statement_type: &'static str,
-    /// What the statement is about.
-    pub subject: Vec<Subject>,
-    /// The predicate's type URI.
-    #[serde(rename = "predicateType")]
-    pub predicate_type: &'static str,
-    /// The predicate.
-    pub predicate: P,
-}
-
-impl<P: Clone> Statement<P> {
-    /// Statements of `predicate_type` about `subjects`, at most [`MAX_SUBJECTS`] each,
-    /// every one with the same predicate; none when there is no subject (a statement
-    /// about nothing attests nothing).
-    pub fn about(subjects: Vec<Subject>, predicate_type: &'static str, predicate: P) -> Vec<Self> {
-        subjects
-            .chunks(MAX_SUBJECTS)
-            .map(|chunk| Statement {
-                statement_type: STATEMENT_V1,
-                subject: chunk.to_vec(),
-                predicate_type,
-                predicate: predicate.clone(),
-            })
-            .collect()
-    }
+/// Statements of `predicate_type` about `subjects`, at most [`MAX_SUBJECTS`] each, every
+/// one with the same predicate; none when there is no subject (a statement about nothing
+/// attests nothing).
+pub fn about<P: Clone>(
+    subjects: &[Subject],
+    predicate_type: &str,
+    predicate: &P,
+) -> Vec<Statement<P>> {
+    subjects
+        .chunks(MAX_SUBJECTS)
+        .map(|chunk| Statement {
+            statement_type: STATEMENT_V1.to_string(),
+            subjects: chunk.to_vec(),
+            predicate_type: predicate_type.to_string(),
+            predicate: predicate.clone(),
+        })
+        .collect()
 }
 
 /// The outcome a VSA records.
@@ -104,9 +91,9 @@ pub struct VsaPredicate {
 }
 
 impl VsaPredicate {
-    /// VSA statements about `subjects` (split as [`Statement::about`] splits).
-    pub fn statements(self, subjects: Vec<Subject>) -> Vec<Statement<VsaPredicate>> {
-        Statement::about(subjects, VSA_V1, self)
+    /// VSA statements about `subjects` (split as [`about`] splits).
+    pub fn statements(&self, subjects: &[Subject]) -> Vec<Statement<VsaPredicate>> {
+        about(subjects, VSA_V1, self)
     }
 }
 
@@ -136,15 +123,15 @@ mod tests {
     }
 
     fn subject(i: usize) -> Subject {
-        Subject {
-            name: format!("app-{i}.tar.gz"),
-            digest: BTreeMap::from([("sha256".into(), format!("{i:064x}"))]),
-        }
+        Subject::new(
+            format!("app-{i}.tar.gz"),
+            BTreeMap::from([("sha256".into(), format!("{i:064x}"))]),
+        )
     }
 
     #[test]
     fn a_written_vsa_is_read_and_accepted_by_the_vsa_checks() {
-        let statements = predicate(VerificationResult::Passed).statements(vec![subject(7)]);
+        let statements = predicate(VerificationResult::Passed).statements(&[subject(7)]);
         assert_eq!(statements.len(), 1);
         let payload = serde_json::to_vec(&statements[0]).unwrap();
         let read = ReadStatement::from_payload(&payload).unwrap();
@@ -165,7 +152,7 @@ mod tests {
         assert!(read.predicate.get("inputAttestations").is_none());
         assert_eq!(read.predicate["slsaVersion"], "1.2");
 
-        let failed = predicate(VerificationResult::Failed).statements(vec![subject(7)]);
+        let failed = predicate(VerificationResult::Failed).statements(&[subject(7)]);
         let read = ReadStatement::from_payload(&serde_json::to_vec(&failed[0]).unwrap()).unwrap();
         assert!(
             check_vsa(&read, &expected).is_err(),
@@ -176,10 +163,10 @@ mod tests {
     #[test]
     fn more_than_1024_subjects_are_split_over_statements_and_none_make_none() {
         let subjects: Vec<Subject> = (0..2049).map(subject).collect();
-        let statements = predicate(VerificationResult::Passed).statements(subjects.clone());
-        let sizes: Vec<usize> = statements.iter().map(|s| s.subject.len()).collect();
+        let statements = predicate(VerificationResult::Passed).statements(&subjects);
+        let sizes: Vec<usize> = statements.iter().map(|s| s.subjects.len()).collect();
         assert_eq!(sizes, [1024, 1024, 1]);
-        let all: Vec<&Subject> = statements.iter().flat_map(|s| &s.subject).collect();
+        let all: Vec<&Subject> = statements.iter().flat_map(|s| &s.subjects).collect();
         assert_eq!(
             all,
             subjects.iter().collect::<Vec<_>>(),
@@ -187,7 +174,7 @@ mod tests {
         );
         assert!(
             predicate(VerificationResult::Passed)
-                .statements(Vec::new())
+                .statements(&[])
                 .is_empty()
         );
     }

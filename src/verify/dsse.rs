@@ -1,5 +1,6 @@
 //! DSSE envelopes (Dead Simple Signing Envelope v1.0) and their pre-authentication
-//! encoding, the bytes a DSSE signature covers.
+//! encoding, the bytes a DSSE signature covers: read here for `verify/`, written by
+//! [`Envelope::to_value`] for `attest/`.
 //!
 //! Written with serde rather than taken from the `in-toto` crate: in-toto 0.4 knows only
 //! Statement v0.1, prints to stdout, and its envelope type hides the raw payload bytes a
@@ -98,6 +99,31 @@ impl Envelope {
     pub fn pae(&self) -> Vec<u8> {
         pae(&self.payload_type, &self.payload)
     }
+
+    /// The envelope as JSON, in the form [`Envelope::from_value`] reads (and the DSSE
+    /// spec writes): base64 payload and signatures, `keyid` left out when unknown.
+    pub fn to_value(&self) -> serde_json::Value {
+        let signatures: Vec<serde_json::Value> = self
+            .signatures
+            .iter()
+            .map(|signature| {
+                let mut entry = serde_json::Map::new();
+                if let Some(keyid) = &signature.keyid {
+                    entry.insert("keyid".into(), keyid.clone().into());
+                }
+                entry.insert("sig".into(), STANDARD.encode(&signature.sig).into());
+                if let Some(cert) = &signature.cert {
+                    entry.insert("cert".into(), cert.clone().into());
+                }
+                serde_json::Value::Object(entry)
+            })
+            .collect();
+        serde_json::json!({
+            "payload": STANDARD.encode(&self.payload),
+            "payloadType": self.payload_type,
+            "signatures": signatures,
+        })
+    }
 }
 
 /// `DSSEv1 <len(type)> <type> <len(payload)> <payload>`.
@@ -116,6 +142,22 @@ pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_written_envelope_reads_back_the_same() {
+        let envelope = Envelope {
+            payload_type: IN_TOTO_PAYLOAD_TYPE.into(),
+            payload: b"{\"_type\":\"x\"}".to_vec(),
+            signatures: vec![EnvelopeSignature {
+                keyid: Some("ab12".into()),
+                sig: vec![0, 1, 2, 255],
+                cert: None,
+            }],
+        };
+        let value = envelope.to_value();
+        assert!(value["signatures"][0].get("cert").is_none());
+        assert_eq!(Envelope::from_value(&value).unwrap(), envelope);
+    }
 
     #[test]
     fn pae_matches_the_dsse_spec_example() {

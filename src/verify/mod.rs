@@ -15,6 +15,7 @@
 pub mod artifact;
 pub mod attestation;
 pub mod bundle;
+pub mod bundle_write;
 pub mod certificate;
 pub mod checkpoint;
 pub mod der_bounds;

@@ -1,4 +1,5 @@
-//! in-toto Statements v0.1 and v1 and their subjects.
+//! in-toto Statements v0.1 and v1 and their subjects: the one model vouch reads
+//! (`verify/`) and writes (`attest/`).
 //!
 //! Written with serde rather than with the `in-toto` crate: in-toto 0.4 models only
 //! Statement v0.1 and writes to stdout, while GitHub and npm attestations are v1. The
@@ -7,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::artifact::Artifact;
 use super::error::{Result, VerifyError};
@@ -17,47 +18,54 @@ pub const STATEMENT_V0_1: &str = "https://in-toto.io/Statement/v0.1";
 /// in-toto Statement v1.
 pub const STATEMENT_V1: &str = "https://in-toto.io/Statement/v1";
 
-/// A statement subject: a name and its digests by algorithm.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema)]
+/// A statement subject: a name, its digests by algorithm, and annotations.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct Subject {
     /// The artifact name (a file name, a purl, an image reference).
     #[serde(default)]
     pub name: String,
-    /// Digests, algorithm to lower-case hex.
+    /// Digests, algorithm to lower-case hex (`gitCommit` for a commit).
     #[serde(default)]
     pub digest: BTreeMap<String, String>,
+    /// Annotations (a commit subject's `sourceRefs`); left out when empty.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
+    pub annotations: BTreeMap<String, serde_json::Value>,
 }
 
-/// A parsed statement.
-#[derive(Debug, Clone)]
-pub struct Statement {
+impl Subject {
+    /// A subject with these digests and no annotations.
+    pub fn new(name: impl Into<String>, digest: BTreeMap<String, String>) -> Self {
+        Subject {
+            name: name.into(),
+            digest,
+            annotations: BTreeMap::new(),
+        }
+    }
+}
+
+/// An in-toto statement; the predicate is JSON when read, a typed value when written.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Statement<P = serde_json::Value> {
     /// The statement type URI (`_type`).
+    #[serde(rename = "_type")]
     pub statement_type: String,
     /// The subjects.
+    #[serde(rename = "subject", default)]
     pub subjects: Vec<Subject>,
     /// The predicate type URI.
     pub predicate_type: String,
     /// The predicate.
-    pub predicate: serde_json::Value,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawStatement {
-    #[serde(rename = "_type")]
-    statement_type: String,
     #[serde(default)]
-    subject: Vec<Subject>,
-    predicate_type: String,
-    #[serde(default)]
-    predicate: serde_json::Value,
+    pub predicate: P,
 }
 
 impl Statement {
     /// Reads a statement from a DSSE payload.
     pub fn from_payload(payload: &[u8]) -> Result<Self> {
         let deserializer = &mut serde_json::Deserializer::from_slice(payload);
-        let raw: RawStatement = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let raw: Statement = serde_path_to_error::deserialize(deserializer).map_err(|e| {
             VerifyError::parse(format!(
                 "in-toto statement: field `{}`: {}",
                 e.path(),
@@ -70,15 +78,10 @@ impl Statement {
                 raw.statement_type
             )));
         }
-        if raw.subject.is_empty() {
+        if raw.subjects.is_empty() {
             return Err(VerifyError::parse("in-toto statement: no subjects"));
         }
-        Ok(Statement {
-            statement_type: raw.statement_type,
-            subjects: raw.subject,
-            predicate_type: raw.predicate_type,
-            predicate: raw.predicate,
-        })
+        Ok(raw)
     }
 
     /// The first subject whose digest (any algorithm both sides know) is the artifact's.

@@ -128,3 +128,55 @@ fn a_failing_case_says_which_step_failed() {
         );
     }
 }
+
+/// The bundle model is read and written (attest/ writes what verify/ reads): every
+/// passing case, read and written back as v0.3, verifies again, and writing what was
+/// read back gives the same bytes. Cases whose v0.1 bundle has no inclusion proof
+/// cannot be v0.3 (which requires one) and are counted apart.
+#[test]
+fn every_passing_bundle_written_back_as_v0_3_verifies_again() {
+    use vouch::verify::bundle::Bundle;
+    let Some(corpus) = corpus() else { return };
+    let cases = corpus.join("sigstore-conformance/assets/bundle-verify");
+    let mut dirs: Vec<_> = std::fs::read_dir(&cases)
+        .expect("bundle-verify cases")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.is_dir() && !path.to_string_lossy().ends_with("_fail"))
+        .collect();
+    dirs.sort();
+    let scratch = tempfile::tempdir().unwrap();
+    let (mut rewritten, mut without_proof, mut wrong) = (0, 0, Vec::new());
+    for case in &dirs {
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        let bytes = std::fs::read(case.join("bundle.sigstore.json")).unwrap();
+        let bundle = Bundle::from_json(&bytes).expect("a passing case parses");
+        if bundle
+            .tlog_entries
+            .iter()
+            .any(|entry| entry.inclusion_proof.is_none())
+        {
+            without_proof += 1;
+            continue;
+        }
+        let written = bundle.to_json();
+        let again = Bundle::from_json(&written).expect("a written bundle reads back");
+        assert_eq!(again.to_json(), written, "{name}: writing is stable");
+        let copy = scratch.path().join(&name);
+        std::fs::create_dir(&copy).unwrap();
+        for entry in std::fs::read_dir(case).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), copy.join(entry.file_name())).unwrap();
+        }
+        std::fs::write(copy.join("bundle.sigstore.json"), &written).unwrap();
+        for mode in [Mode::Artifact, Mode::Digest] {
+            let (code, stdout, stderr) = run_case(&cases, &copy, mode);
+            if code != 0 {
+                wrong.push(format!("{name}: exit {code}: {stdout}{stderr}"));
+            }
+        }
+        rewritten += 1;
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert_eq!(rewritten + without_proof, 21);
+    assert!(rewritten >= 15, "only {rewritten} cases rewritten");
+}
