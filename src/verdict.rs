@@ -69,6 +69,9 @@ pub struct ControlOutcome {
     /// Per-change records with the verdict of each rule (peer review).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<ChangeRecord>,
+    /// SLSA levels the control established; only ever set when it passed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verified_levels: Vec<String>,
 }
 
 /// Where a waiver comes from.
@@ -228,6 +231,7 @@ pub fn evaluate(policy: &Policy, evidence: &Evidence) -> Verdict {
                 },
                 findings: Vec::new(),
                 changes: Vec::new(),
+                verified_levels: Vec::new(),
             });
             continue;
         };
@@ -248,14 +252,23 @@ pub fn evaluate(policy: &Policy, evidence: &Evidence) -> Verdict {
         for change in changes.iter_mut() {
             change.settle(&findings);
         }
+        let status = status_of(&findings);
+        // A level is vouched for only by a control that passed outright: not one whose
+        // violations were waived, and never one that failed or could not tell.
+        let verified_levels = if status == Status::Pass {
+            output.verified_levels
+        } else {
+            Vec::new()
+        };
         controls.push(ControlOutcome {
             id: check.id().into(),
             title: check.title().into(),
-            status: status_of(&findings),
+            status,
             required: !settings.advisory,
             summary: output.summary,
             findings,
             changes,
+            verified_levels,
         });
     }
     for w in waivers.iter_mut() {

@@ -138,6 +138,9 @@ pub struct CheckOutput {
     pub summary: String,
     /// One record per change judged, for controls that judge changes (peer review).
     pub changes: Vec<change_record::ChangeRecord>,
+    /// SLSA levels the evidence establishes when the control passes
+    /// (`SLSA_BUILD_LEVEL_3` for provenance); what a VSA may state of this control.
+    pub verified_levels: Vec<String>,
 }
 
 /// Whether a finding means "the control did not operate" or "we could not tell".

@@ -305,6 +305,8 @@ impl Control for ProvenanceCheck {
             }
         }
         let mut summaries = Vec::new();
+        // The build level every artifact reached (none when one has no SLSA provenance).
+        let mut level: Option<u8> = Some(u8::MAX);
         for artifact_evidence in &evidence.artifacts {
             // An artifact whose digests are missing or unusable is never skipped: it
             // cannot be vouched for.
@@ -337,7 +339,12 @@ impl Control for ProvenanceCheck {
             };
             artifact.name = artifact_evidence.source.clone();
             match judge_artifact(&artifact, &statements, &expectations) {
-                Ok(verified) => summaries.push(describe(&artifact.name, &verified)),
+                Ok(verified) => {
+                    level = level
+                        .zip(verified.provenance.as_ref().map(|p| p.level))
+                        .map(|(a, b)| a.min(b));
+                    summaries.push(describe(&artifact.name, &verified));
+                }
                 Err(finding) => {
                     summaries.push(format!("{}: not vouched for", artifact.name));
                     out.findings
@@ -347,6 +354,9 @@ impl Control for ProvenanceCheck {
         }
         super::sort_findings(&mut out.findings);
         out.summary = summaries.join("; ");
+        if let Some(level) = level.filter(|l| (1..=4).contains(l)) {
+            out.verified_levels = vec![format!("SLSA_BUILD_LEVEL_{level}")];
+        }
         out
     }
 

@@ -65,6 +65,10 @@ pub struct Policy {
     /// builder and the expected source.
     #[serde(default, deserialize_with = "sections::section")]
     pub provenance: Option<crate::checks::provenance::ProvenancePolicy>,
+    /// Attestations: what the VSA and the detailed report vouch writes say about the
+    /// verifier (used with `vouch verify --attest-out` or `--publish`).
+    #[serde(default)]
+    pub attest: AttestPolicy,
     /// Time for the whole forge collection, in seconds (default 180); what is not read
     /// by then is a gap and its control an `error`. `--forge-deadline` overrides it.
     #[serde(default = "default_forge_deadline")]
@@ -78,6 +82,18 @@ pub struct Policy {
     #[serde(default)]
     #[schemars(with = "Vec<Exception>")]
     pub exceptions: Vec<Spanned<Exception>>,
+}
+
+/// The `attest` section.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttestPolicy {
+    /// The VSA's `verifier.id`: a URI naming who verified (default
+    /// `https://github.com/vouch-dev/vouch`). A consumer pins it (slsa-verifier
+    /// `verify-vsa --verifier-id`, `vouch attestation verify --verifier-id`), so an
+    /// organisation names its own deploy gate here.
+    #[serde(default)]
+    pub verifier_id: Option<sections::NonEmpty>,
 }
 
 impl Policy {

@@ -280,6 +280,7 @@ pub fn sample_report_for_tests() -> Report {
                 summary: format!("4 results from 2 runs; {HOSTILE}"),
                 findings: sast_findings,
                 changes: Vec::new(),
+                verified_levels: Vec::new(),
             },
             ControlOutcome {
                 id: "sca".into(),
@@ -289,6 +290,7 @@ pub fn sample_report_for_tests() -> Report {
                 summary: "1 of 2 reports unreadable; 1 vulnerability at or above high".into(),
                 findings: sca_findings,
                 changes: Vec::new(),
+                verified_levels: Vec::new(),
             },
             peer_review_sample(HOSTILE),
         ],
@@ -406,6 +408,7 @@ fn peer_review_sample(hostile: &str) -> ControlOutcome {
             record(8, "Bump ledger".into(), false),
             record(7, format!("Fix rounding {hostile}"), true),
         ],
+        verified_levels: Vec::new(),
     }
 }
 

@@ -151,15 +151,25 @@ pub fn check_vsa(statement: &Statement, expected: &VsaExpectations) -> Result<Ve
     })
 }
 
-/// `SLSA_BUILD_LEVEL_3` satisfies `SLSA_BUILD_LEVEL_2`; anything else must be equal.
-fn level_satisfies(have: &str, want: &str) -> bool {
-    const PREFIX: &str = "SLSA_BUILD_LEVEL_";
-    match (have.strip_prefix(PREFIX), want.strip_prefix(PREFIX)) {
-        (Some(h), Some(w)) => {
-            matches!((h.parse::<u8>(), w.parse::<u8>()), (Ok(h), Ok(w)) if h >= w)
-        }
+/// A level implies the lower ones of its track: `SLSA_BUILD_LEVEL_3` satisfies
+/// `SLSA_BUILD_LEVEL_2`, `SLSA_SOURCE_LEVEL_4` satisfies `SLSA_SOURCE_LEVEL_1`; a level of
+/// another track, or anything else, must be equal.
+pub fn level_satisfies(have: &str, want: &str) -> bool {
+    match (track_level(have), track_level(want)) {
+        (Some((have_track, h)), Some((want_track, w))) => have_track == want_track && h >= w,
         _ => have == want,
     }
+}
+
+/// `SLSA_<TRACK>_LEVEL_<n>` as (track, n).
+fn track_level(level: &str) -> Option<(&str, u8)> {
+    let rest = level.strip_prefix("SLSA_")?;
+    let (track, n) = rest.rsplit_once("_LEVEL_")?;
+    let n = n
+        .parse::<u8>()
+        .ok()
+        .filter(|_| n.bytes().all(|b| b.is_ascii_digit()))?;
+    (!track.is_empty()).then_some((track, n))
 }
 
 #[cfg(test)]
@@ -168,6 +178,26 @@ mod tests {
 
     #[test]
     fn a_higher_build_level_satisfies_a_lower_one_and_other_levels_match_exactly() {
+        assert!(level_satisfies(
+            "SLSA_SOURCE_LEVEL_4",
+            "SLSA_SOURCE_LEVEL_1"
+        ));
+        assert!(!level_satisfies(
+            "SLSA_SOURCE_LEVEL_2",
+            "SLSA_SOURCE_LEVEL_3"
+        ));
+        assert!(!level_satisfies(
+            "SLSA_SOURCE_LEVEL_4",
+            "SLSA_BUILD_LEVEL_1"
+        ));
+        assert!(!level_satisfies(
+            "SLSA_BUILD_LEVEL_UNEVALUATED",
+            "SLSA_BUILD_LEVEL_0"
+        ));
+        assert!(!level_satisfies(
+            "SLSA_BUILD_LEVEL_+3",
+            "SLSA_BUILD_LEVEL_2"
+        ));
         assert!(level_satisfies("SLSA_BUILD_LEVEL_3", "SLSA_BUILD_LEVEL_2"));
         assert!(!level_satisfies("SLSA_BUILD_LEVEL_1", "SLSA_BUILD_LEVEL_2"));
         assert!(level_satisfies("BCID_L1", "BCID_L1"));
