@@ -18,6 +18,15 @@ pub struct Env {
 /// GitLab's are checked and redacted the same way).
 pub const TOKEN_VARIABLES: &[&str] = &["GITHUB_TOKEN", "GH_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN"];
 
+/// Other secrets vouch reads: the signing key's password and OIDC identity tokens.
+/// Redacted like tokens (when long enough to be told apart from ordinary text), never
+/// required to look like a forge token.
+pub const SECRET_VARIABLES: &[&str] = &[
+    "VOUCH_KEY_PASSWORD",
+    "SIGSTORE_ID_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+];
+
 /// Shortest value a token variable may hold.
 const MIN_TOKEN_LEN: usize = 8;
 
@@ -88,9 +97,44 @@ impl Env {
         Ok(())
     }
 
-    /// The values of every token variable set, for redaction.
+    /// The values of every token variable set, and of every other secret long enough
+    /// to redact, for redaction.
     pub fn tokens(&self) -> Vec<&str> {
-        TOKEN_VARIABLES.iter().filter_map(|n| self.get(n)).collect()
+        TOKEN_VARIABLES
+            .iter()
+            .filter_map(|n| self.get(n))
+            .chain(
+                SECRET_VARIABLES
+                    .iter()
+                    .filter_map(|n| self.get(n))
+                    .filter(|v| v.len() >= MIN_TOKEN_LEN),
+            )
+            .collect()
+    }
+
+    /// The web address of the forge the repository is on: `GITHUB_SERVER_URL` or
+    /// `CI_SERVER_URL` in CI, else derived from `--api-url` (`https://api.github.com` is
+    /// github.com, `https://HOST/api/v3` is HOST), else github.com.
+    pub fn forge_server_url(&self, api_url: Option<&str>) -> String {
+        if let Some(url) = self
+            .get("GITHUB_SERVER_URL")
+            .or_else(|| self.get("CI_SERVER_URL"))
+        {
+            return url.trim_end_matches('/').to_string();
+        }
+        match api_url.map(|u| u.trim_end_matches('/')) {
+            Some("https://api.github.com") | None => "https://github.com".to_string(),
+            Some(url) => url
+                .strip_suffix("/api/v3")
+                .or_else(|| url.strip_suffix("/api/v4"))
+                .unwrap_or(url)
+                .to_string(),
+        }
+    }
+
+    /// The password of an encrypted signing key (`VOUCH_KEY_PASSWORD`). Never logged.
+    pub fn key_password(&self) -> Option<&str> {
+        self.get("VOUCH_KEY_PASSWORD")
     }
 
     /// The GitHub token (`GITHUB_TOKEN`, else `GH_TOKEN`). Never logged or stored.

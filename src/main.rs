@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use vouch::ci::Env;
 use vouch::cli::{
-    Cli, Command, Outcome, evaluate, policy, provenance, sbom, sigstore, verify, vsa,
+    Cli, Command, Outcome, attestation, evaluate, policy, provenance, sbom, sigstore, verify, vsa,
 };
 
 fn main() -> ExitCode {
@@ -34,6 +34,7 @@ fn main() -> ExitCode {
         Command::Sigstore(cmd) => sigstore::run(cmd),
         Command::Provenance(cmd) => provenance::run(cmd),
         Command::Vsa(cmd) => vsa::run(cmd),
+        Command::Attestation(cmd) => attestation::run(cmd),
     };
     match result {
         Ok(Outcome::Pass) => ExitCode::SUCCESS,

@@ -5,6 +5,8 @@
 //! statement vouch writes is checked by the same code that checks anyone else's.
 
 pub mod levels;
+pub mod produce;
 pub mod report;
+pub mod sign;
 pub mod statement;
 pub mod vsa;

@@ -56,13 +56,7 @@ pub struct ControlState {
 }
 
 /// Digests of a saved evidence directory.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct SavedEvidence {
-    /// sha256 of `manifest.json`, which holds the sha256 of every other file.
-    pub manifest_sha256: String,
-    /// sha256 of `evidence.json`.
-    pub evidence_sha256: String,
-}
+pub use crate::collect::record::SavedDigests as SavedEvidence;
 
 /// A list of findings of one code folded to its first entries.
 #[derive(Debug, Clone, Serialize)]

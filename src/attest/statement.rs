@@ -142,6 +142,7 @@ mod tests {
             verified_levels: vec!["SLSA_BUILD_LEVEL_2".into()],
             subject_digests: vec![("sha256".into(), format!("{:064x}", 7))],
             key_id: None,
+            policy_sha256: Some("ab".repeat(32)),
         };
         let verified = check_vsa(&read, &expected).unwrap();
         assert_eq!(

@@ -34,10 +34,27 @@ pub struct EvaluateArgs {
     /// Report format, as for `vouch verify`.
     #[arg(long = "format", value_name = "FMT[=PATH]", value_parser = parse_output_spec)]
     pub formats: Vec<OutputSpec>,
+    /// The signed detailed report of the run (`report.sigstore.json` of
+    /// `vouch verify --attest-out`): DIR must be the evidence it names, byte for byte.
+    /// Needs the signer (--key, or --certificate-identity with --certificate-oidc-issuer).
+    #[arg(long, value_name = "FILE")]
+    pub attestation: Option<PathBuf>,
+    /// Who signed the attestation.
+    #[command(flatten)]
+    pub signer: super::attestation::SignerArgs,
 }
 
 /// Runs `vouch evaluate`.
 pub fn run(args: &EvaluateArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Result<Outcome> {
+    match &args.attestation {
+        Some(attestation) => check_signed_report(&args.dir, attestation, &args.signer)?,
+        None if args.signer.load()?.is_some() => {
+            bail!(
+                "--key and --certificate-* name the signer of --attestation; give the signed report with --attestation FILE"
+            )
+        }
+        None => {}
+    }
     let saved = record::load(&args.dir)?;
     let recorded = LoadedPolicy::from_bytes(
         saved.policy.clone(),
@@ -63,6 +80,77 @@ pub fn run(args: &EvaluateArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Resul
     };
     loaded.policy.require_a_control(&loaded.name)?;
     report_and_conclude(&loaded, derived, &args.formats, env, stdout_is_tty)
+}
+
+/// Refuses the directory unless the signed report names it: the report's signature
+/// verifies with the signer given, and the `manifest.json` and `evidence.json` of DIR have
+/// the sha256 it states (the manifest pins every other file; `record::load` checks those).
+fn check_signed_report(
+    dir: &std::path::Path,
+    attestation: &std::path::Path,
+    signer: &super::attestation::SignerArgs,
+) -> anyhow::Result<()> {
+    use crate::attest::report::{REPORT_PREDICATE_V1, SavedEvidence};
+    use crate::report::escape::terminal;
+    use sha2::{Digest, Sha256};
+    let (policy, root) = signer.load()?.ok_or_else(|| {
+        anyhow::anyhow!(
+            "--attestation needs the signer: --key, or --certificate-identity with --certificate-oidc-issuer"
+        )
+    })?;
+    let name = attestation.display().to_string();
+    let bytes = crate::collect::input::read_json_file(attestation)
+        .map_err(|e| anyhow::anyhow!("--attestation {name}: {e}"))?;
+    let documents = crate::verify::attestation::read_attestations(&bytes)
+        .map_err(|e| anyhow::anyhow!("--attestation {name}: {e}"))?;
+    let [document] = documents.as_slice() else {
+        bail!(
+            "--attestation {name}: expected one signed report, the file holds {}",
+            documents.len()
+        );
+    };
+    let statement = crate::verify::vsa::verified_statement(&document.form, &policy, &root, None)
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "--attestation {name}: does not verify: {}",
+                terminal(&e.to_string())
+            )
+        })?;
+    if statement.predicate_type != REPORT_PREDICATE_V1 {
+        bail!(
+            "--attestation {name}: expected vouch's detailed report ({REPORT_PREDICATE_V1}), got predicate type `{}`",
+            terminal(&statement.predicate_type)
+        );
+    }
+    let stated: SavedEvidence = statement
+        .predicate
+        .get("evidence")
+        .cloned()
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "--attestation {name}: the report names no evidence directory (the run had no --evidence-out)"
+            )
+        })
+        .and_then(|value| {
+            serde_json::from_value(value)
+                .map_err(|e| anyhow::anyhow!("--attestation {name}: field `evidence`: {e}"))
+        })?;
+    for (file, wanted) in [
+        (record::MANIFEST_FILE, &stated.manifest_sha256),
+        (record::EVIDENCE_FILE, &stated.evidence_sha256),
+    ] {
+        let path = dir.join(file);
+        let content = crate::collect::input::read_file(&path)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let actual = hex::encode(Sha256::digest(&content));
+        if !actual.eq_ignore_ascii_case(wanted) {
+            bail!(
+                "{}: sha256 {actual}, but the signed report {name} names {wanted}: this is not the evidence that was attested (it was edited or replaced)",
+                path.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a `--policy` that changes what collection decided: who may sign an

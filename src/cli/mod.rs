@@ -3,6 +3,8 @@
 //! Subcommands return an [`Outcome`]; only `main` turns it into an exit code, so no
 //! library code exits the process or decides what "failure" means for the shell.
 
+pub mod attest;
+pub mod attestation;
 pub mod evaluate;
 pub mod output;
 pub mod policy;
@@ -60,6 +62,9 @@ pub enum Command {
     /// Verify SLSA provenance of artifacts (builder, source, subjects), offline.
     #[command(subcommand)]
     Provenance(provenance::ProvenanceCommand),
+    /// Verify a VSA vouch signed, as a deploy gate does (keyless or with a key).
+    #[command(subcommand)]
+    Attestation(attestation::AttestationCommand),
     /// Verify a SLSA Verification Summary Attestation (VSA), key-signed.
     #[command(subcommand)]
     Vsa(vsa::VsaCommand),

@@ -87,6 +87,18 @@ pub struct VerifyArgs {
     /// Save the evidence (with the sha256 of every input) and the policy to DIR, for `vouch evaluate`.
     #[arg(long, value_name = "DIR")]
     pub evidence_out: Option<PathBuf>,
+    /// Sign the verdict and write it to DIR: `vsa.sigstore.json` (SLSA VSA) and
+    /// `report.sigstore.json` (the detailed report), and with a key `vsa.dsse.json`.
+    /// Needs --sign-key.
+    #[arg(long, value_name = "DIR", requires = "sign_key")]
+    pub attest_out: Option<PathBuf>,
+    /// PKCS#8 PEM key (ECDSA P-256/P-384, Ed25519) to sign attestations with; an
+    /// encrypted key's password comes from VOUCH_KEY_PASSWORD.
+    #[arg(long, value_name = "FILE", requires = "attest_out")]
+    pub sign_key: Option<PathBuf>,
+    /// The VSA's resourceUri (default: `git+https://HOST/OWNER/NAME` of the repository).
+    #[arg(long, value_name = "URI", requires = "attest_out")]
+    pub resource_uri: Option<String>,
 }
 
 /// Forges vouch reads.
@@ -162,6 +174,12 @@ pub fn run(args: &VerifyArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Result<
     env.check_tokens().map_err(|e| anyhow::anyhow!(e))?;
     let loaded = LoadedPolicy::resolve(args.policy.as_deref())?;
     loaded.policy.require_a_control(&loaded.name)?;
+    // A key that cannot sign is a usage error, found before any evidence is gathered.
+    let signing_key = args
+        .sign_key
+        .as_deref()
+        .map(|path| super::attest::load_key(path, env))
+        .transpose()?;
     let mut context = CiContext::detect(env);
     if let Some(repo) = &args.repo {
         context.repository = Some(repo.clone());
@@ -206,6 +224,21 @@ pub fn run(args: &VerifyArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Result<
             t.redact(token);
         }
     }
+    let attest = match (&args.attest_out, &signing_key) {
+        (Some(dir), Some(key)) => Some(super::attest::Plan {
+            out_dir: dir.clone(),
+            key,
+            scope: super::attest::scope(
+                args.resource_uri.as_deref(),
+                &evidence.context,
+                args.api_url.as_deref(),
+                &loaded,
+                env,
+            )?,
+        }),
+        _ => None,
+    };
+    let mut saved = None;
     if let Some(dir) = &args.evidence_out {
         let run = RunRecord {
             context: recorded_context,
@@ -213,16 +246,32 @@ pub fn run(args: &VerifyArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Result<
             inputs: input_paths(&inputs),
             forge: forge_run,
         };
-        record::save(
+        saved = Some(record::save(
             dir,
             &evidence,
             &loaded.bytes,
             run,
             transcript.as_ref(),
             &env.tokens(),
-        )?;
+        )?);
     }
-    report_and_conclude(&loaded, evidence, &args.formats, env, stdout_is_tty)
+    let verdict = evaluate(&loaded.policy, &evidence);
+    let report = Report::new(verdict, &evidence, loaded.reference());
+    // Signed before the reports are written, so that a run whose attestation failed
+    // says so and exits 1 whatever it concluded.
+    let attested = attest
+        .map(|plan| plan.run(&report, &loaded.policy, &evidence, saved, env))
+        .unwrap_or(Ok(()));
+    emit(&args.formats, &report, env, stdout_is_tty)?;
+    std::mem::forget(evidence);
+    match (report.verdict, attested) {
+        (_, Err(e)) => {
+            eprintln!("vouch: attestation failed: {e}");
+            Ok(Outcome::Fail)
+        }
+        (Overall::Pass, Ok(())) => Ok(Outcome::Pass),
+        (Overall::Fail, Ok(())) => Ok(Outcome::Fail),
+    }
 }
 
 /// The inputs by role as recorded in the manifest.

@@ -8,15 +8,15 @@ use clap::{Args, Subcommand};
 use super::Outcome;
 use super::sigstore::{not_verified, read_key};
 use crate::report::escape::terminal;
-use crate::verify::VerifyError;
-use crate::verify::attestation::{AttestationForm, read_attestations};
-use crate::verify::dsse::Envelope;
-use crate::verify::vsa::{VsaExpectations, verify_vsa_envelope};
+use crate::verify::attestation::read_attestations;
+use crate::verify::sigstore::SignerPolicy;
+use crate::verify::trust_root::TrustedRoot;
+use crate::verify::vsa::{VsaExpectations, verify_vsa_document};
 
 /// `vouch vsa …`.
 #[derive(Debug, Subcommand)]
 pub enum VsaCommand {
-    /// Verify a key-signed VSA (DSSE envelope or JSON Lines of them): signature, subject,
+    /// Verify a key-signed VSA (DSSE envelope, Sigstore bundle, or JSON Lines of them): signature, subject,
     /// verifier, resource, result and levels. Exit 0 verified, 1 not, 2 bad arguments.
     Verify(VsaArgs),
 }
@@ -66,19 +66,16 @@ pub fn run(cmd: &VsaCommand) -> anyhow::Result<Outcome> {
         verified_levels: args.verified_level.clone(),
         subject_digests: args.subject_digest.clone(),
         key_id: args.key_id.clone(),
+        policy_sha256: None,
     };
+    let signer = SignerPolicy::Key(key);
+    // A key-signed bundle with log entries is verified against the public-good root.
+    let root = TrustedRoot::public_good()?;
     let file = args.attestation.display().to_string();
     let outcome = read_attestations(&bytes).and_then(|documents| {
         documents
             .iter()
-            .map(|document| match &document.form {
-                AttestationForm::Envelope(value) => {
-                    verify_vsa_envelope(&Envelope::from_value(value)?, &key, &expected)
-                }
-                AttestationForm::Bundle(_) => Err(VerifyError::key(
-                    "a VSA in a Sigstore bundle is not supported by `vsa verify` yet; give the DSSE envelope",
-                )),
-            })
+            .map(|document| verify_vsa_document(&document.form, &signer, &root, &expected))
             .collect::<Result<Vec<_>, _>>()
     });
     match outcome {

@@ -193,7 +193,7 @@ pub fn save(
     run: RunRecord,
     transcript: Option<&Transcript>,
     secrets: &[&str],
-) -> Result<(), RecordError> {
+) -> Result<SavedDigests, RecordError> {
     let forms: Vec<String> = secrets
         .iter()
         .flat_map(|s| crate::evidence::secret_forms(s))
@@ -277,8 +277,23 @@ pub fn save(
     let bytes = serde_json::to_vec_pretty(&manifest)
         .map_err(|e| fail(&dir.join(MANIFEST_FILE), e.to_string()))?;
     no_secret(&dir.join(MANIFEST_FILE), &bytes, &forms)?;
-    write_file(dir, MANIFEST_FILE, &bytes)?;
-    Ok(())
+    let manifest_file = write_file(dir, MANIFEST_FILE, &bytes)?;
+    Ok(SavedDigests {
+        manifest_sha256: manifest_file.sha256,
+        evidence_sha256: hex::encode(Sha256::digest(&evidence_bytes)),
+    })
+}
+
+/// The digests that name a saved evidence directory: `manifest.json` holds the sha256
+/// of every other file, so its digest pins them all; `evidence.json`'s is kept too, for
+/// a reader who checks that file alone. The signed detailed report carries both.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedDigests {
+    /// sha256 of `manifest.json`.
+    pub manifest_sha256: String,
+    /// sha256 of `evidence.json`.
+    pub evidence_sha256: String,
 }
 
 /// Copies `from` to `to`, refusing a file whose bytes are no longer the ones read, or

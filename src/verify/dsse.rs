@@ -100,6 +100,25 @@ impl Envelope {
         pae(&self.payload_type, &self.payload)
     }
 
+    /// Checks that a signature verifies with `key`; when `key_id` is given, only
+    /// signatures carrying that key id count.
+    pub fn verify_with(&self, key: &super::keys::PublicKey, key_id: Option<&str>) -> Result<()> {
+        let pae = self.pae();
+        let verified = self
+            .signatures
+            .iter()
+            .filter(|signature| key_id.is_none_or(|id| signature.keyid.as_deref() == Some(id)))
+            .any(|signature| key.verify(&pae, &signature.sig, key.default_hash()).is_ok());
+        if verified {
+            Ok(())
+        } else {
+            Err(VerifyError::signature(match key_id {
+                Some(id) => format!("no signature with key id `{id}` verifies with the given key"),
+                None => "no signature verifies with the given key".to_string(),
+            }))
+        }
+    }
+
     /// The envelope as JSON, in the form [`Envelope::from_value`] reads (and the DSSE
     /// spec writes): base64 payload and signatures, `keyid` left out when unknown.
     pub fn to_value(&self) -> serde_json::Value {

@@ -30,6 +30,8 @@ pub struct VsaExpectations {
     pub subject_digests: Vec<(String, String)>,
     /// The key id the signature must carry, when given.
     pub key_id: Option<String>,
+    /// The sha256 (hex) the VSA's `policy.digest` must state, when given.
+    pub policy_sha256: Option<String>,
 }
 
 /// A VSA that verified.
@@ -51,24 +53,73 @@ pub fn verify_vsa_envelope(
     key: &PublicKey,
     expected: &VsaExpectations,
 ) -> Result<VerifiedVsa> {
-    let pae = envelope.pae();
-    let candidates: Vec<_> = envelope
-        .signatures
-        .iter()
-        .filter(|signature| match &expected.key_id {
-            Some(id) => signature.keyid.as_deref().unwrap_or("") == id,
-            None => true,
-        })
-        .collect();
-    if !candidates
-        .iter()
-        .any(|signature| key.verify(&pae, &signature.sig, key.default_hash()).is_ok())
-    {
-        return Err(VerifyError::signature(match &expected.key_id {
-            Some(id) => format!("no signature with key id `{id}` verifies with the given key"),
-            None => "no signature verifies with the given key".to_string(),
-        }));
-    }
+    envelope.verify_with(key, expected.key_id.as_deref())?;
+    check_payload_type(envelope)?;
+    let statement = Statement::from_payload(&envelope.payload)?;
+    check_vsa(&statement, expected)
+}
+
+/// Verifies a VSA in either form a verifier publishes it (see [`verified_statement`]).
+pub fn verify_vsa_document(
+    form: &super::attestation::AttestationForm,
+    signer: &super::sigstore::SignerPolicy,
+    root: &super::trust_root::TrustedRoot,
+    expected: &VsaExpectations,
+) -> Result<VerifiedVsa> {
+    let statement = verified_statement(form, signer, root, expected.key_id.as_deref())?;
+    check_vsa(&statement, expected)
+}
+
+/// The in-toto statement of a signed document whose signature verified: a bare DSSE
+/// envelope (signed with a key) or a Sigstore bundle (keyless, or with a key).
+///
+/// A key-signed bundle that carries no transparency-log entry is checked by its
+/// signature alone, as its envelope would be: the key is the trust, and a log entry
+/// (`vouch verify --publish rekor`) adds a trusted time, not identity. A bundle with log
+/// entries, and every certificate-signed bundle, is verified in full.
+pub fn verified_statement(
+    form: &super::attestation::AttestationForm,
+    signer: &super::sigstore::SignerPolicy,
+    root: &super::trust_root::TrustedRoot,
+    key_id: Option<&str>,
+) -> Result<Statement> {
+    use super::attestation::AttestationForm;
+    use super::sigstore::SignerPolicy;
+    let envelope = match (form, signer) {
+        (AttestationForm::Envelope(value), SignerPolicy::Key(key)) => {
+            let envelope = Envelope::from_value(value)?;
+            envelope.verify_with(key, key_id)?;
+            envelope
+        }
+        (AttestationForm::Envelope(_), SignerPolicy::Identity(_)) => {
+            return Err(VerifyError::key(
+                "a bare DSSE envelope carries no certificate; verify it with the signer's --key, or give the Sigstore bundle",
+            ));
+        }
+        (AttestationForm::Bundle(value), _) => {
+            let bundle = super::bundle::Bundle::from_value(value)?;
+            let envelope = match (&bundle.content, signer, bundle.tlog_entries.is_empty()) {
+                (super::bundle::Content::Dsse(envelope), SignerPolicy::Key(key), true) => {
+                    envelope.verify_with(key, key_id)?;
+                    envelope.clone()
+                }
+                _ => super::sigstore::verify_bundle(&bundle, None, signer, root)?
+                    .envelope
+                    .ok_or_else(|| {
+                        VerifyError::predicate("the bundle signs an artifact, not an attestation")
+                    })?,
+            };
+            if let SignerPolicy::Key(key) = signer {
+                envelope.verify_with(key, key_id)?;
+            }
+            envelope
+        }
+    };
+    check_payload_type(&envelope)?;
+    Statement::from_payload(&envelope.payload)
+}
+
+fn check_payload_type(envelope: &Envelope) -> Result<()> {
     if envelope.payload_type != super::dsse::IN_TOTO_PAYLOAD_TYPE {
         return Err(VerifyError::predicate(format!(
             "expected payload type {}, got `{}`",
@@ -76,8 +127,7 @@ pub fn verify_vsa_envelope(
             envelope.payload_type
         )));
     }
-    let statement = Statement::from_payload(&envelope.payload)?;
-    check_vsa(&statement, expected)
+    Ok(())
 }
 
 /// Checks a verified statement's VSA predicate.
@@ -121,6 +171,19 @@ pub fn check_vsa(statement: &Statement, expected: &VsaExpectations) -> Result<Ve
         return Err(VerifyError::source(format!(
             "expected resource `{uri}`, got `{resource_uri}`"
         )));
+    }
+    if let Some(wanted) = &expected.policy_sha256 {
+        let stated = text("/policy/digest/sha256").unwrap_or_default();
+        if !stated.eq_ignore_ascii_case(wanted) {
+            return Err(VerifyError::predicate(format!(
+                "expected policy digest sha256:{wanted}, the VSA states {}",
+                if stated.is_empty() {
+                    "none".to_string()
+                } else {
+                    format!("sha256:{stated}")
+                }
+            )));
+        }
     }
     let result = text("/verificationResult").unwrap_or_default();
     if result != "PASSED" {

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, a module per area (as ripgrep does).
 
 mod acceptance;
+mod attest;
 mod cli;
 mod cyclonedx_corpus;
 mod example;
