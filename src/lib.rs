@@ -5,13 +5,16 @@
 //!   (I/O)       (data)       (pure)     (pure)      (I/O)
 //! ```
 //!
-//! * [`collect`] reads the world (input files, later forge APIs) into [`evidence`]; a
+//! * [`collect`] reads the world (input files, the forge's APIs) into [`evidence`]; a
 //!   failed read becomes a typed [`evidence::Gap`], never an early exit.
 //! * [`checks`] are pure functions of (policy section, evidence) to findings with stable
 //!   kebab-case codes; [`checks::ALL`] is the registry.
 //! * [`verdict`] applies waivers and folds findings into per-control outcomes
 //!   (`pass | fail | error | waived | skipped`) and one overall verdict, failing closed.
 //! * [`report`] renders one verdict as text, JSON, SARIF, JUnit or Markdown.
+//! * [`attest`] turns the verdict into in-toto statements (a SLSA VSA and the detailed
+//!   report), signs them and writes them; [`verify`] is the model they are written in
+//!   and the verifier that checks them before they leave.
 //!
 //! Evidence is serializable: `--evidence-out` saves it and `vouch evaluate` re-performs
 //! the evaluation offline with the same result.

@@ -198,6 +198,8 @@ fn the_action_and_ci_examples_are_valid_yaml_and_use_every_input() {
                 "--lockfile",
                 "--range",
                 "--evidence-out",
+                "--attest-out",
+                "--sign-key",
             ] {
                 assert!(text.contains(flag) && help.contains(flag), "{flag}");
             }
