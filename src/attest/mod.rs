@@ -8,5 +8,6 @@ pub mod levels;
 pub mod produce;
 pub mod report;
 pub mod sign;
+pub mod signing_config;
 pub mod statement;
 pub mod vsa;
