@@ -132,6 +132,27 @@ impl Env {
         }
     }
 
+    /// Where GitHub Actions mints OIDC tokens for this job (`ACTIONS_ID_TOKEN_REQUEST_URL`
+    /// and its bearer `ACTIONS_ID_TOKEN_REQUEST_TOKEN`), when the job may
+    /// (`permissions: id-token: write`).
+    pub fn github_oidc_request(&self) -> Option<(&str, &str)> {
+        Some((
+            self.get("ACTIONS_ID_TOKEN_REQUEST_URL")?,
+            self.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN")?,
+        ))
+    }
+
+    /// An OIDC identity token given to the job (`SIGSTORE_ID_TOKEN`, as GitLab's
+    /// `id_tokens:` or any CI sets it).
+    pub fn sigstore_id_token(&self) -> Option<&str> {
+        self.get("SIGSTORE_ID_TOKEN")
+    }
+
+    /// Whether the run is a GitLab CI job.
+    pub fn in_gitlab_ci(&self) -> bool {
+        self.is_true("GITLAB_CI")
+    }
+
     /// The password of an encrypted signing key (`VOUCH_KEY_PASSWORD`). Never logged.
     pub fn key_password(&self) -> Option<&str> {
         self.get("VOUCH_KEY_PASSWORD")

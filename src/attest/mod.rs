@@ -5,6 +5,7 @@
 //! statement vouch writes is checked by the same code that checks anyone else's.
 
 pub mod levels;
+pub mod oidc;
 pub mod produce;
 pub mod report;
 pub mod sign;
