@@ -4,6 +4,7 @@
 //! The statement layout written here is the one `verify::statement` reads, so that a
 //! statement vouch writes is checked by the same code that checks anyone else's.
 
+pub mod http;
 pub mod levels;
 pub mod oidc;
 pub mod produce;

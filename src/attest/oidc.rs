@@ -213,10 +213,23 @@ mod tests {
             IdentityToken::parse(&jwt, 2_000_000_001).unwrap_err(),
             OidcError::Expired(2_000_000_000)
         );
-        let email = test_jwt(&serde_json::json!({"iss": "https://accounts.example.com", "sub": "1", "email": "a@example.com"}));
-        assert_eq!(IdentityToken::parse(&email, 0).unwrap().expected_identity(), "a@example.com");
-        for bad in ["", "a.b", "a.!!.c", &test_jwt(&serde_json::json!({"sub": "x"}))] {
-            assert!(matches!(IdentityToken::parse(bad, 0), Err(OidcError::Malformed(_))), "{bad}");
+        let email = test_jwt(
+            &serde_json::json!({"iss": "https://accounts.example.com", "sub": "1", "email": "a@example.com"}),
+        );
+        assert_eq!(
+            IdentityToken::parse(&email, 0).unwrap().expected_identity(),
+            "a@example.com"
+        );
+        for bad in [
+            "",
+            "a.b",
+            "a.!!.c",
+            &test_jwt(&serde_json::json!({"sub": "x"})),
+        ] {
+            assert!(
+                matches!(IdentityToken::parse(bad, 0), Err(OidcError::Malformed(_))),
+                "{bad}"
+            );
         }
     }
 

@@ -8,20 +8,42 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use super::http::Http;
+use super::oidc::TokenSource;
 use super::report::{REPORT_PREDICATE_V1, ReportPredicate, SavedEvidence, TooLarge};
+use super::sign::keyless::{KeylessError, Session};
 use super::sign::{SigningKey, sign_with_key};
+use super::signing_config::Services;
 use super::statement::{Statement, Subject, about};
 use super::vsa::{AttestError, VsaScope, predicate, subjects};
 use crate::evidence::Evidence;
 use crate::policy::Policy;
 use crate::report::Report;
 use crate::verify::bundle::{Bundle, Content, SigningMaterial};
+use crate::verify::sigstore::{SignerPolicy, verify_bundle};
+use crate::verify::trust_root::TrustedRoot;
 use crate::verify::vsa::VSA_V1;
 
 /// How statements are signed.
 pub enum Signer<'a> {
     /// With a key the user holds.
     Key(&'a SigningKey),
+    /// Keyless: a Fulcio certificate for an OIDC identity, logged and timestamped.
+    Keyless(Keyless<'a>),
+}
+
+/// What keyless signing needs.
+pub struct Keyless<'a> {
+    /// The HTTP client (its request count is the run's).
+    pub http: &'a Http,
+    /// The services the signing config selected.
+    pub services: &'a Services,
+    /// Where the OIDC token comes from.
+    pub token: &'a TokenSource,
+    /// The trusted root the bundles must verify against.
+    pub root: &'a TrustedRoot,
+    /// Unix seconds now (the token's expiry is checked against it).
+    pub now: i64,
 }
 
 /// What to attest and where.
@@ -58,6 +80,9 @@ pub enum ProduceError {
     /// The report does not fit GitHub's limit.
     #[error(transparent)]
     TooLarge(#[from] TooLarge),
+    /// Keyless signing failed.
+    #[error(transparent)]
+    Keyless(#[from] KeylessError),
     /// A bundle vouch signed did not verify (nothing was written).
     #[error("self-check: the {what} vouch signed does not verify: {message}; nothing was written")]
     SelfCheck {
@@ -147,6 +172,11 @@ pub fn produce(
         request.saved.clone(),
     )?;
     let mut pending: Vec<(PathBuf, Vec<u8>, SignedFile)> = Vec::new();
+    // The token is minted and the certificate asked for only now, right before use.
+    let session = match signer {
+        Signer::Keyless(k) => Some(Session::start(k.http, k.services, k.token, k.now)?),
+        Signer::Key(_) => None,
+    };
     for ToSign {
         stem,
         predicate_type,
@@ -193,9 +223,56 @@ pub fn produce(
                     ));
                 }
             }
+            Signer::Keyless(k) => {
+                let session = session.as_ref().expect("started above");
+                let bundle = session.sign(k.http, k.services, payload)?;
+                let bundle_value = bundle.to_value();
+                let bundle_json =
+                    serde_json::to_vec_pretty(&bundle_value).expect("JSON serializes");
+                self_check_keyless(&bundle_json, session, k.root, payload).map_err(|message| {
+                    ProduceError::SelfCheck {
+                        what: format!("{stem}.sigstore.json"),
+                        message,
+                    }
+                })?;
+                let path = request.out_dir.join(format!("{stem}.sigstore.json"));
+                pending.push((
+                    path.clone(),
+                    bundle_json,
+                    SignedFile {
+                        path,
+                        predicate_type: predicate_type.to_string(),
+                        form: "sigstore",
+                        bundle: Some(bundle_value),
+                    },
+                ));
+            }
         }
     }
     write_all(request, pending)
+}
+
+/// Verifies a keyless bundle in full, as a consumer would: certificate chain to a Fulcio
+/// CA of the trusted root with its SCT, the identity and issuer of the token, every log
+/// entry and timestamp, the signature; and that it signs the statement.
+fn self_check_keyless(
+    bundle_json: &[u8],
+    session: &Session,
+    root: &TrustedRoot,
+    payload: &[u8],
+) -> Result<(), String> {
+    let bundle = Bundle::from_json(bundle_json).map_err(|e| e.to_string())?;
+    let verified = verify_bundle(
+        &bundle,
+        None,
+        &SignerPolicy::Identity(session.identity.clone()),
+        root,
+    )
+    .map_err(|e| e.to_string())?;
+    match verified.envelope {
+        Some(envelope) if envelope.payload == payload => Ok(()),
+        _ => Err("the bundle does not sign the statement".into()),
+    }
 }
 
 /// Reads the bundle back as a verifier would, from the bytes to be written, and checks

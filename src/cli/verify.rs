@@ -89,13 +89,27 @@ pub struct VerifyArgs {
     pub evidence_out: Option<PathBuf>,
     /// Sign the verdict and write it to DIR: `vsa.sigstore.json` (SLSA VSA) and
     /// `report.sigstore.json` (the detailed report), and with a key `vsa.dsse.json`.
-    /// Needs --sign-key.
-    #[arg(long, value_name = "DIR", requires = "sign_key")]
+    /// Needs --sign-key or --keyless.
+    #[arg(long, value_name = "DIR")]
     pub attest_out: Option<PathBuf>,
     /// PKCS#8 PEM key (ECDSA P-256/P-384, Ed25519) to sign attestations with; an
     /// encrypted key's password comes from VOUCH_KEY_PASSWORD.
-    #[arg(long, value_name = "FILE", requires = "attest_out")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "attest_out",
+        conflicts_with = "keyless"
+    )]
     pub sign_key: Option<PathBuf>,
+    /// Sign attestations keyless: a Fulcio certificate for the CI job's OIDC identity
+    /// (GitHub Actions with `permissions: id-token: write`, GitLab `id_tokens:`
+    /// SIGSTORE_ID_TOKEN, or SIGSTORE_ID_TOKEN), logged in Rekor and timestamped.
+    #[arg(long, requires = "attest_out")]
+    pub keyless: bool,
+    /// Sigstore signing_config.json v0.2 naming the services keyless signing uses
+    /// (default: the public-good config built into vouch).
+    #[arg(long, value_name = "FILE", requires = "keyless")]
+    pub signing_config: Option<PathBuf>,
     /// The VSA's resourceUri (default: `git+https://HOST/OWNER/NAME` of the repository).
     #[arg(long, value_name = "URI", requires = "attest_out")]
     pub resource_uri: Option<String>,
@@ -174,12 +188,9 @@ pub fn run(args: &VerifyArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Result<
     env.check_tokens().map_err(|e| anyhow::anyhow!(e))?;
     let loaded = LoadedPolicy::resolve(args.policy.as_deref())?;
     loaded.policy.require_a_control(&loaded.name)?;
-    // A key that cannot sign is a usage error, found before any evidence is gathered.
-    let signing_key = args
-        .sign_key
-        .as_deref()
-        .map(|path| super::attest::load_key(path, env))
-        .transpose()?;
+    // A key that cannot sign, or keyless signing with no token to be had, is a usage
+    // error, found before any evidence is gathered.
+    let signer = super::attest::signer(args, env)?;
     let mut context = CiContext::detect(env);
     if let Some(repo) = &args.repo {
         context.repository = Some(repo.clone());
@@ -224,10 +235,10 @@ pub fn run(args: &VerifyArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Result<
             t.redact(token);
         }
     }
-    let attest = match (&args.attest_out, &signing_key) {
-        (Some(dir), Some(key)) => Some(super::attest::Plan {
+    let attest = match (&args.attest_out, &signer) {
+        (Some(dir), Some(signer)) => Some(super::attest::Plan {
             out_dir: dir.clone(),
-            key,
+            signer,
             scope: super::attest::scope(
                 args.resource_uri.as_deref(),
                 &evidence.context,

@@ -222,6 +222,17 @@ impl Bundle {
     }
 }
 
+impl TlogEntry {
+    /// Reads one log entry in the bundle's JSON form (what Rekor v2 answers a new
+    /// entry with), held to the v0.3 rules (an inclusion proof is required).
+    pub fn from_value(value: &serde_json::Value) -> Result<Self> {
+        let raw: RawTlogEntry = serde_path_to_error::deserialize(value).map_err(|e| {
+            VerifyError::transparency(format!("log entry: field `{}`: {}", e.path(), e.inner()))
+        })?;
+        raw.parse(BundleVersion::V0_3)
+    }
+}
+
 fn signing_material(
     material: &RawVerificationMaterial,
     version: BundleVersion,

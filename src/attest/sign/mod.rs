@@ -2,7 +2,11 @@
 //! `application/vnd.in-toto+json`) inside a Sigstore bundle v0.3, built with the model
 //! `verify/` reads, and checked by vouch's own verifier before anything is written.
 
+pub mod fulcio;
 pub mod key;
+pub mod keyless;
+pub mod rekor;
+pub mod tsa;
 
 use crate::verify::bundle::{Bundle, Content, SigningMaterial};
 use crate::verify::dsse::{Envelope, EnvelopeSignature, IN_TOTO_PAYLOAD_TYPE, pae};
