@@ -14,22 +14,22 @@ use super::support::{repo_path, run, tempdir, vouch, write};
 
 const POLICY: &str = "version: 1\nsbom: {}\n";
 
-fn now() -> i64 {
+pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64
 }
 
-struct Setup {
+pub struct Setup {
     _dir: tempfile::TempDir,
-    root: std::path::PathBuf,
-    trusted_root: std::path::PathBuf,
-    signing_config: std::path::PathBuf,
-    artifact: std::path::PathBuf,
+    pub root: std::path::PathBuf,
+    pub trusted_root: std::path::PathBuf,
+    pub signing_config: std::path::PathBuf,
+    pub artifact: std::path::PathBuf,
 }
 
-fn setup(stack: &Stack) -> Setup {
+pub fn setup(stack: &Stack) -> Setup {
     let dir = tempdir();
     let root = dir.path().to_path_buf();
     let trusted_root = write(
@@ -53,7 +53,7 @@ fn setup(stack: &Stack) -> Setup {
     }
 }
 
-fn keyless_verify(setup: &Setup, out: &str, env: &[(&str, &str)]) -> (i32, String, String) {
+pub fn keyless_verify(setup: &Setup, out: &str, env: &[(&str, &str)]) -> (i32, String, String) {
     let mut cmd = vouch();
     for (k, v) in env {
         cmd.env(k, v);

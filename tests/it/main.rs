@@ -11,6 +11,7 @@ mod github;
 mod github_change_checks;
 mod github_schema;
 mod hostile_text;
+mod interop;
 mod keyless;
 mod reperformance;
 mod report_sinks;

@@ -106,6 +106,31 @@ fn tbs(
     }
 }
 
+/// A key identifier: the first 20 bytes of the SPKI's sha256.
+fn key_identifier(key: &VerifyingKey) -> OctetString {
+    OctetString::new(Sha256::digest(spki_der(key))[..20].to_vec()).unwrap()
+}
+
+fn subject_key_id(key: &VerifyingKey) -> Extension {
+    extension(
+        const_oid::db::rfc5280::ID_CE_SUBJECT_KEY_IDENTIFIER,
+        false,
+        &x509_cert::ext::pkix::SubjectKeyIdentifier(key_identifier(key)),
+    )
+}
+
+fn authority_key_id(key: &VerifyingKey) -> Extension {
+    extension(
+        const_oid::db::rfc5280::ID_CE_AUTHORITY_KEY_IDENTIFIER,
+        false,
+        &x509_cert::ext::pkix::AuthorityKeyIdentifier {
+            key_identifier: Some(key_identifier(key)),
+            authority_cert_issuer: None,
+            authority_cert_serial_number: None,
+        },
+    )
+}
+
 fn certify(tbs: x509_cert::TbsCertificate, by: &SigningKey) -> Certificate {
     let signature = sign(by, &tbs.to_der().unwrap());
     Certificate {
@@ -124,6 +149,7 @@ pub struct Authority {
     log_key: SigningKey,
     tsa_key: SigningKey,
     tsa: Certificate,
+    tsa_root: Certificate,
 }
 
 impl Authority {
@@ -153,17 +179,47 @@ impl Authority {
                         true,
                         &KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign),
                     ),
+                    subject_key_id(ca_key.verifying_key()),
                 ],
             ),
             &ca_key,
+        );
+        // A TSA chain as Sigstore's: a leaf for timestamping under its own root.
+        let tsa_root_key = key("test tsa root");
+        let tsa_root_name = Name::from_str("CN=vouch test TSA root,O=vouch test").unwrap();
+        let tsa_root = certify(
+            tbs(
+                3,
+                &tsa_root_name,
+                tsa_root_name.clone(),
+                tsa_root_key.verifying_key(),
+                (start, end),
+                vec![
+                    extension(
+                        const_oid::db::rfc5280::ID_CE_BASIC_CONSTRAINTS,
+                        true,
+                        &BasicConstraints {
+                            ca: true,
+                            path_len_constraint: None,
+                        },
+                    ),
+                    extension(
+                        const_oid::db::rfc5280::ID_CE_KEY_USAGE,
+                        true,
+                        &KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign),
+                    ),
+                    subject_key_id(tsa_root_key.verifying_key()),
+                ],
+            ),
+            &tsa_root_key,
         );
         let tsa_key = key("test tsa");
         let tsa_name = Name::from_str("CN=vouch test TSA,O=vouch test").unwrap();
         let tsa = certify(
             tbs(
                 2,
-                &tsa_name,
-                tsa_name.clone(),
+                &tsa_root_name,
+                tsa_name,
                 tsa_key.verifying_key(),
                 (start, end),
                 vec![
@@ -177,9 +233,11 @@ impl Authority {
                         true,
                         &KeyUsage(KeyUsages::DigitalSignature.into()),
                     ),
+                    subject_key_id(tsa_key.verifying_key()),
+                    authority_key_id(tsa_root_key.verifying_key()),
                 ],
             ),
-            &tsa_key,
+            &tsa_root_key,
         );
         Authority {
             ca_key,
@@ -189,6 +247,7 @@ impl Authority {
             log_key: key("test rekor"),
             tsa_key,
             tsa,
+            tsa_root,
         }
     }
 
@@ -217,7 +276,10 @@ impl Authority {
             "timestampAuthorities": [{
                 "subject": {"organization": "vouch test", "commonName": "vouch test TSA"},
                 "uri": "https://tsa.test.invalid",
-                "certChain": {"certificates": [{"rawBytes": b64(&self.tsa.to_der().unwrap())}]},
+                "certChain": {"certificates": [
+                    {"rawBytes": b64(&self.tsa.to_der().unwrap())},
+                    {"rawBytes": b64(&self.tsa_root.to_der().unwrap())}
+                ]},
                 "validFor": window
             }]
         })
@@ -227,6 +289,8 @@ impl Authority {
     fn leaf(&self, key: &VerifyingKey, identity: &str, issuer: &str) -> Certificate {
         let start = now() - 60;
         let mut extensions = vec![
+            subject_key_id(key),
+            authority_key_id(self.ca_key.verifying_key()),
             extension(
                 const_oid::db::rfc5280::ID_CE_KEY_USAGE,
                 true,
@@ -244,6 +308,13 @@ impl Authority {
                     Ia5String::new(identity).unwrap(),
                 )]),
             ),
+            // Fulcio writes the issuer twice: raw bytes under .1.1 (what sigstore-python
+            // reads) and a DER UTF8String under .1.8.
+            Extension {
+                extn_id: const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.1"),
+                critical: false,
+                extn_value: OctetString::new(issuer.as_bytes().to_vec()).unwrap(),
+            },
             extension(
                 const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.8"),
                 false,
