@@ -27,6 +27,10 @@ use crate::verify::{Step, VerifyError};
 pub enum SigstoreCommand {
     /// Verify a Sigstore bundle offline (the sigstore-conformance protocol).
     VerifyBundle(VerifyBundleArgs),
+    /// Sign FILE keyless into a Sigstore bundle (the sigstore-conformance protocol):
+    /// Fulcio, Rekor and a TSA from the signing config; the bundle is verified before it
+    /// is written.
+    SignBundle(SignBundleArgs),
     /// Fetch the current Sigstore public-good trusted root through TUF (needs the
     /// network) and write it for `--trusted-root`.
     RefreshRoot(RefreshRootArgs),
@@ -38,6 +42,33 @@ pub struct RefreshRootArgs {
     /// Where to write trusted_root.json.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+}
+
+/// Arguments of `vouch sigstore sign-bundle`.
+#[derive(Debug, Args)]
+pub struct SignBundleArgs {
+    /// Use Sigstore staging (its signing config and trusted root) instead of public good.
+    #[arg(long)]
+    pub staging: bool,
+    /// FILE is an in-toto statement, signed as a DSSE envelope.
+    #[arg(long)]
+    pub in_toto: bool,
+    /// The OIDC identity token (the conformance protocol passes it here; in CI prefer
+    /// `vouch verify --keyless`, which finds the token in the environment).
+    #[arg(long, value_name = "TOKEN")]
+    pub identity_token: String,
+    /// Where to write the bundle.
+    #[arg(long, value_name = "FILE")]
+    pub bundle: PathBuf,
+    /// A trusted_root.json to verify the new bundle with.
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
+    /// A signing_config.json v0.2 naming the services.
+    #[arg(long, value_name = "FILE")]
+    pub signing_config: Option<PathBuf>,
+    /// The file to sign.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
 }
 
 /// Arguments of `vouch sigstore verify-bundle`.
@@ -73,6 +104,7 @@ pub fn run(cmd: &SigstoreCommand) -> anyhow::Result<Outcome> {
     let args = match cmd {
         SigstoreCommand::VerifyBundle(args) => args,
         SigstoreCommand::RefreshRoot(args) => return refresh_root(&args.out),
+        SigstoreCommand::SignBundle(args) => return sign_bundle(args),
     };
     let root = load_root(args.trusted_root.as_deref(), args.staging)?;
     let policy = match (
@@ -96,6 +128,85 @@ pub fn run(cmd: &SigstoreCommand) -> anyhow::Result<Outcome> {
         }
         Err(error) => Ok(not_verified(&args.bundle.display().to_string(), &error)),
     }
+}
+
+/// Signs a file keyless into a bundle (`sign-bundle`).
+fn sign_bundle(args: &SignBundleArgs) -> anyhow::Result<Outcome> {
+    use crate::attest::http::Http;
+    use crate::attest::oidc::TokenSource;
+    use crate::attest::sign::keyless::Session;
+    use crate::attest::signing_config::SigningConfig;
+    let (config, config_name) = match &args.signing_config {
+        Some(path) => {
+            let bytes = crate::collect::input::read_json_file(path)
+                .with_context(|| format!("cannot read signing config {}", path.display()))?;
+            let name = path.display().to_string();
+            (SigningConfig::from_json(&bytes, &name)?, name)
+        }
+        None if args.staging => (SigningConfig::staging(), "built-in staging".to_string()),
+        None => (
+            SigningConfig::public_good(),
+            "built-in public-good".to_string(),
+        ),
+    };
+    let root = load_root(args.trusted_root.as_deref(), args.staging)?;
+    let content = crate::collect::input::read_file(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    if args.in_toto {
+        Statement::from_payload(&content).map_err(|e| {
+            anyhow::anyhow!("{}: not an in-toto statement: {e}", args.file.display())
+        })?;
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let services = config.select(now, &config_name)?;
+    let http = Http::new(
+        std::time::Duration::from_secs(60),
+        vec![args.identity_token.clone()],
+    )
+    .map_err(|e| anyhow::anyhow!(e))?;
+    let token = TokenSource::Given(args.identity_token.clone());
+    let signed =
+        Session::start(&http, &services, &token, now.unix_timestamp()).and_then(|session| {
+            let bundle = if args.in_toto {
+                session.sign(&http, &services, &content)?
+            } else {
+                session.sign_artifact(&http, &services, &content)?
+            };
+            Ok((session, bundle))
+        });
+    let (session, bundle) = match signed {
+        Ok(signed) => signed,
+        Err(error) => {
+            eprintln!(
+                "vouch: signing {} failed: {}",
+                terminal(&args.file.display().to_string()),
+                terminal(&error.to_string())
+            );
+            return Ok(Outcome::Fail);
+        }
+    };
+    let json = serde_json::to_vec_pretty(&bundle.to_value()).expect("JSON serializes");
+    // Verified as a consumer would before it is written: a bundle that does not verify
+    // is never handed out.
+    let artifact = Artifact::from_bytes(args.file.display().to_string(), content.clone());
+    let checked = Bundle::from_json(&json).and_then(|read| {
+        verify_bundle(
+            &read,
+            (!args.in_toto).then_some(&artifact),
+            &SignerPolicy::Identity(session.identity.clone()),
+            &root,
+        )
+    });
+    if let Err(error) = checked {
+        eprintln!(
+            "vouch: the bundle vouch signed does not verify: {}; not written",
+            terminal(&error.to_string())
+        );
+        return Ok(Outcome::Fail);
+    }
+    std::fs::write(&args.bundle, &json)
+        .with_context(|| format!("cannot write {}", args.bundle.display()))?;
+    Ok(Outcome::Pass)
 }
 
 /// Fetches the public-good trusted root through Sigstore's TUF repository with the

@@ -136,3 +136,92 @@ fn keyless_bundles_verify_with_sigstore_python_and_sigstore_js() {
         assert!(!ok, "sigstore-js must refuse another issuer");
     }
 }
+
+/// `vouch sigstore sign-bundle`, the sigstore-conformance signing protocol, plain and
+/// `--in-toto`: each bundle verifies with vouch's `verify-bundle` and with both clients.
+#[test]
+fn sign_bundle_plain_and_in_toto_verify_with_vouch_and_both_clients() {
+    use super::support::{run, vouch};
+    let python = sigstore_python();
+    let js = sigstore_js();
+    let stack = Stack::start();
+    let setup = setup(&stack);
+    let jwt = token(now() + 600);
+    let artifact = setup.artifact.clone();
+    let digest = {
+        use sha2::{Digest, Sha256};
+        hex::encode(Sha256::digest(std::fs::read(&artifact).unwrap()))
+    };
+    let statement = write(
+        &setup.root,
+        "statement.json",
+        &json!({
+            "_type": "https://in-toto.io/Statement/v1",
+            "subject": [{"name": "ledger-1.0.tar.gz", "digest": {"sha256": digest}}],
+            "predicateType": "https://example.test/predicate/v1",
+            "predicate": {"note": "signed by sign-bundle"}
+        })
+        .to_string(),
+    );
+    for (in_toto, input) in [(false, &artifact), (true, &statement)] {
+        let bundle = setup.root.join(if in_toto {
+            "in-toto.sigstore.json"
+        } else {
+            "plain.sigstore.json"
+        });
+        let mut cmd = vouch();
+        cmd.args(["sigstore", "sign-bundle"]);
+        if in_toto {
+            cmd.arg("--in-toto");
+        }
+        let (code, _, stderr) = run(cmd
+            .args(["--identity-token", &jwt, "--bundle"])
+            .arg(&bundle)
+            .arg("--trusted-root")
+            .arg(&setup.trusted_root)
+            .arg("--signing-config")
+            .arg(&setup.signing_config)
+            .arg(input));
+        assert_eq!(code, 0, "sign-bundle (in-toto {in_toto}): {stderr}");
+        assert!(!std::fs::read_to_string(&bundle).unwrap().contains(&jwt));
+        let (code, _, stderr) = run(vouch()
+            .args(["sigstore", "verify-bundle", "--bundle"])
+            .arg(&bundle)
+            .args([
+                "--certificate-identity",
+                IDENTITY,
+                "--certificate-oidc-issuer",
+                ISSUER,
+            ])
+            .arg("--trusted-root")
+            .arg(&setup.trusted_root)
+            .arg(&artifact));
+        assert_eq!(code, 0, "verify-bundle (in-toto {in_toto}): {stderr}");
+        if let Some(python) = &python {
+            let config = write(
+                &setup.root,
+                "client_trust_config.json",
+                &json!({
+                    "mediaType": "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json",
+                    "trustedRoot": stack.authority.trusted_root(),
+                    "signingConfig": stack.signing_config(),
+                })
+                .to_string(),
+            );
+            let (ok, said) = python_verify(python, &config, &bundle, &artifact, IDENTITY);
+            assert!(ok, "sigstore-python (in-toto {in_toto}): {said}");
+        }
+        if let Some(js) = &js {
+            let mut cmd = std::process::Command::new("node");
+            cmd.arg(js)
+                .arg(&bundle)
+                .arg(&setup.trusted_root)
+                .args([IDENTITY, ISSUER]);
+            if !in_toto {
+                cmd.arg(&artifact);
+            }
+            let (ok, said) = output(&mut cmd);
+            assert!(ok, "sigstore-js (in-toto {in_toto}): {said}");
+        }
+    }
+}

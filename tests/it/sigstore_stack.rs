@@ -554,7 +554,23 @@ impl Respond for Rekor {
         let Ok(proposed) = serde_json::from_slice::<Value>(&request.body) else {
             return ResponseTemplate::new(400);
         };
-        if proposed["kind"] != "dsse" || proposed["apiVersion"] != "0.0.1" {
+        if proposed["apiVersion"] != "0.0.1" {
+            return ResponseTemplate::new(400);
+        }
+        if proposed["kind"] == "hashedrekord" {
+            let spec = &proposed["spec"];
+            let body = serde_json::to_vec(&json!({
+                "apiVersion": "0.0.1",
+                "kind": "hashedrekord",
+                "spec": {
+                    "data": {"hash": {"algorithm": spec["data"]["hash"]["algorithm"], "value": spec["data"]["hash"]["value"]}},
+                    "signature": {"content": spec["signature"]["content"], "publicKey": {"content": spec["signature"]["publicKey"]["content"]}}
+                }
+            }))
+            .unwrap();
+            return self.append(&mut bodies, body);
+        }
+        if proposed["kind"] != "dsse" {
             return ResponseTemplate::new(400);
         }
         let content = &proposed["spec"]["proposedContent"];
@@ -576,6 +592,13 @@ impl Respond for Rekor {
             }
         }))
         .unwrap();
+        self.append(&mut bodies, body)
+    }
+}
+
+impl Rekor {
+    /// Logs `body`, or answers 409 with the existing entry's place when it is logged.
+    fn append(&self, bodies: &mut Vec<Vec<u8>>, body: Vec<u8>) -> ResponseTemplate {
         if let Some(index) = bodies.iter().position(|b| *b == body) {
             let uuid = hex::encode(leaf_hash(&bodies[index]));
             return ResponseTemplate::new(409)
@@ -586,7 +609,7 @@ impl Respond for Rekor {
         }
         bodies.push(body);
         let index = bodies.len() - 1;
-        ResponseTemplate::new(201).set_body_json(self.entry(index, &bodies))
+        ResponseTemplate::new(201).set_body_json(self.entry(index, bodies))
     }
 }
 

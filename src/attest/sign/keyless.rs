@@ -122,6 +122,46 @@ impl Session {
     }
 }
 
+impl Session {
+    /// Signs an artifact's bytes: a message-signature bundle (the signature over the
+    /// artifact, its SHA-256 stated), logged as `hashedrekord` and timestamped.
+    pub fn sign_artifact(
+        &self,
+        http: &Http,
+        services: &Services,
+        artifact: &[u8],
+    ) -> Result<Bundle, KeylessError> {
+        use sha2::{Digest, Sha256};
+        let digest: [u8; 32] = Sha256::digest(artifact).into();
+        let signature = self.key.sign(artifact);
+        let mut bundle = Bundle::unlogged(
+            SigningMaterial::Certificate {
+                leaf: Box::new(self.certificate.clone()),
+                rest: Vec::new(),
+            },
+            Content::MessageSignature {
+                digest: Some((crate::verify::keys::HashAlgorithm::Sha256, digest.to_vec())),
+                signature: signature.clone(),
+            },
+        );
+        for tsa in &services.tsa {
+            bundle
+                .rfc3161_timestamps
+                .push(timestamp(http, &tsa.url, &signature)?);
+        }
+        for log in &services.rekor {
+            bundle.tlog_entries.push(super::rekor::log_message(
+                http,
+                log,
+                &digest,
+                &signature,
+                &Verifier::Certificate(&self.certificate.der),
+            )?);
+        }
+        Ok(bundle)
+    }
+}
+
 /// The identity the certificate must name: the token's e-mail or CI workflow when it
 /// has one (what Fulcio certifies for those), else whatever Fulcio certified; the issuer
 /// is always the token's.

@@ -40,6 +40,36 @@ pub fn log_envelope(
     }
 }
 
+/// Logs a signature over an artifact (`hashedrekord`) in `log` and returns the entry.
+pub fn log_message(
+    http: &Http,
+    log: &Service,
+    digest: &[u8; 32],
+    signature: &[u8],
+    verifier: &Verifier<'_>,
+) -> Result<TlogEntry, HttpError> {
+    let base = log.url.trim_end_matches('/');
+    if log.major_api_version == 2 {
+        return post_v2(http, base, digest, signature, verifier);
+    }
+    let verifier_pem = match verifier {
+        Verifier::Certificate(der) => pem("CERTIFICATE", der),
+        Verifier::Key(der) => pem("PUBLIC KEY", der),
+    };
+    let body = serde_json::json!({
+        "apiVersion": "0.0.1",
+        "kind": "hashedrekord",
+        "spec": {
+            "data": { "hash": { "algorithm": "sha256", "value": hex::encode(digest) } },
+            "signature": {
+                "content": STANDARD.encode(signature),
+                "publicKey": { "content": STANDARD.encode(verifier_pem) },
+            },
+        }
+    });
+    post_v1(http, base, &body)
+}
+
 fn pem(label: &str, der: &[u8]) -> String {
     let body = STANDARD.encode(der);
     let mut out = format!("-----BEGIN {label}-----\n");
@@ -58,7 +88,6 @@ fn log_v1(
     verifier: &Verifier<'_>,
 ) -> Result<TlogEntry, HttpError> {
     let base = base.trim_end_matches('/');
-    let what = format!("Rekor {base}");
     let verifier_pem = match verifier {
         Verifier::Certificate(der) => pem("CERTIFICATE", der),
         Verifier::Key(der) => pem("PUBLIC KEY", der),
@@ -71,6 +100,12 @@ fn log_v1(
             "verifiers": [STANDARD.encode(verifier_pem)],
         }}
     });
+    post_v1(http, base, &body)
+}
+
+/// Posts a proposed entry to Rekor v1; a 409 reads the entry already logged.
+fn post_v1(http: &Http, base: &str, body: &serde_json::Value) -> Result<TlogEntry, HttpError> {
+    let what = format!("Rekor {base}");
     let url = format!("{base}/api/v1/log/entries");
     let mut reply = http.send(
         &what,
@@ -78,7 +113,7 @@ fn log_v1(
             method: reqwest::Method::POST,
             url: &url,
             headers: vec![("Accept", "application/json".into())],
-            body: Some(("application/json", serde_json::to_vec(&body).expect("JSON"))),
+            body: Some(("application/json", serde_json::to_vec(body).expect("JSON"))),
         },
     )?;
     if reply.status == 409 {
@@ -201,9 +236,25 @@ fn log_v2(
     envelope: &Envelope,
     verifier: &Verifier<'_>,
 ) -> Result<TlogEntry, HttpError> {
-    let base = base.trim_end_matches('/');
+    let digest: [u8; 32] = Sha256::digest(envelope.pae()).into();
+    post_v2(
+        http,
+        base.trim_end_matches('/'),
+        &digest,
+        &envelope.signatures[0].sig,
+        verifier,
+    )
+}
+
+/// Posts a `hashedrekord` over `digest` to Rekor v2.
+fn post_v2(
+    http: &Http,
+    base: &str,
+    digest: &[u8; 32],
+    signature: &[u8],
+    verifier: &Verifier<'_>,
+) -> Result<TlogEntry, HttpError> {
     let what = format!("Rekor v2 {base}");
-    let signature = &envelope.signatures[0].sig;
     let verifier = match verifier {
         Verifier::Certificate(der) => serde_json::json!({
             "keyDetails": "PKIX_ECDSA_P256_SHA_256",
@@ -216,7 +267,7 @@ fn log_v2(
     };
     let body = serde_json::json!({
         "hashedRekordRequestV002": {
-            "digest": STANDARD.encode(Sha256::digest(envelope.pae())),
+            "digest": STANDARD.encode(digest),
             "signature": { "content": STANDARD.encode(signature), "verifier": verifier },
         }
     });
