@@ -27,6 +27,21 @@ pub const SECRET_VARIABLES: &[&str] = &[
     "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
 ];
 
+/// What a GitLab CI job knows about where its project's releases are.
+#[derive(Debug, Clone, Copy)]
+pub struct GitlabJob<'a> {
+    /// `CI_API_V4_URL`.
+    pub api_url: &'a str,
+    /// `CI_PROJECT_ID`.
+    pub project: &'a str,
+    /// `CI_COMMIT_TAG`.
+    pub tag: Option<&'a str>,
+    /// `PRIVATE-TOKEN` or `JOB-TOKEN`.
+    pub auth_header: &'static str,
+    /// The token.
+    pub token: &'a str,
+}
+
 /// Shortest value a token variable may hold.
 const MIN_TOKEN_LEN: usize = 8;
 
@@ -146,6 +161,24 @@ impl Env {
     /// `id_tokens:` or any CI sets it).
     pub fn sigstore_id_token(&self) -> Option<&str> {
         self.get("SIGSTORE_ID_TOKEN")
+    }
+
+    /// Where a GitLab CI job's release lives: API URL, project id, the tag (when the
+    /// pipeline is for one) and the auth header with its token (`GITLAB_TOKEN` as
+    /// `PRIVATE-TOKEN`, else `CI_JOB_TOKEN` as `JOB-TOKEN`).
+    pub fn gitlab_release_target(&self) -> Option<GitlabJob<'_>> {
+        let (auth_header, token) = match (self.get("GITLAB_TOKEN"), self.get("CI_JOB_TOKEN")) {
+            (Some(token), _) => ("PRIVATE-TOKEN", token),
+            (None, Some(token)) => ("JOB-TOKEN", token),
+            (None, None) => return None,
+        };
+        Some(GitlabJob {
+            api_url: self.get("CI_API_V4_URL")?,
+            project: self.get("CI_PROJECT_ID")?,
+            tag: self.get("CI_COMMIT_TAG"),
+            auth_header,
+            token,
+        })
     }
 
     /// Whether the run is a GitLab CI job.

@@ -8,6 +8,7 @@ pub mod http;
 pub mod levels;
 pub mod oidc;
 pub mod produce;
+pub mod publish;
 pub mod report;
 pub mod sign;
 pub mod signing_config;

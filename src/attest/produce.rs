@@ -56,6 +56,18 @@ pub struct Request<'a> {
     pub saved: Option<SavedEvidence>,
     /// Every form of every secret of the run: a file holding one is not written.
     pub secrets: &'a [String],
+    /// `--publish rekor` for key-signed bundles: log them before they are written.
+    pub rekor: Option<RekorLogging<'a>>,
+}
+
+/// Logging key-signed bundles in Rekor.
+pub struct RekorLogging<'a> {
+    /// The HTTP client.
+    pub http: &'a Http,
+    /// The logs (from the signing config).
+    pub logs: &'a [crate::attest::signing_config::Service],
+    /// The trusted root that names them, to verify the logged bundles with.
+    pub root: &'a TrustedRoot,
 }
 
 /// One signed file.
@@ -156,6 +168,15 @@ fn push<P: serde::Serialize>(
     }
 }
 
+/// What signing produced: the files written, and how logging in Rekor went when asked.
+#[derive(Debug)]
+pub struct Produced {
+    /// The files, in order.
+    pub files: Vec<SignedFile>,
+    /// `--publish rekor` of key-signed bundles.
+    pub rekor: Option<super::publish::Published>,
+}
+
 /// Signs, self-checks and writes the run's statements.
 pub fn produce(
     report: &Report,
@@ -163,7 +184,7 @@ pub fn produce(
     evidence: &Evidence,
     signer: &Signer<'_>,
     request: &Request<'_>,
-) -> Result<Vec<SignedFile>, ProduceError> {
+) -> Result<Produced, ProduceError> {
     let statements = statements(
         report,
         policy,
@@ -177,6 +198,8 @@ pub fn produce(
         Signer::Keyless(k) => Some(Session::start(k.http, k.services, k.token, k.now)?),
         Signer::Key(_) => None,
     };
+    let mut rekor_ids = Vec::new();
+    let mut rekor_failure: Option<String> = None;
     for ToSign {
         stem,
         predicate_type,
@@ -185,7 +208,26 @@ pub fn produce(
     {
         match signer {
             Signer::Key(key) => {
-                let signed = sign_with_key(key, payload);
+                let mut signed = sign_with_key(key, payload);
+                if let Some(rekor) = request.rekor.as_ref().filter(|_| rekor_failure.is_none()) {
+                    match log_key_signed(rekor, key, &signed.bundle) {
+                        Ok(logged) => {
+                            let json = serde_json::to_vec(&logged.to_value()).expect("JSON");
+                            self_check_logged(&json, key, rekor.root, payload).map_err(
+                                |message| ProduceError::SelfCheck {
+                                    what: format!("{stem}.sigstore.json (logged in Rekor)"),
+                                    message,
+                                },
+                            )?;
+                            rekor_ids.extend(
+                                logged.tlog_entries.iter().map(|e| e.log_index.to_string()),
+                            );
+                            signed.bundle = logged;
+                        }
+                        // The bundles are still written, unlogged; the failure is reported.
+                        Err(e) => rekor_failure = Some(e.to_string()),
+                    }
+                }
                 let bundle_value = signed.bundle.to_value();
                 let bundle_json =
                     serde_json::to_vec_pretty(&bundle_value).expect("JSON serializes");
@@ -249,7 +291,62 @@ pub fn produce(
             }
         }
     }
-    write_all(request, pending)
+    let rekor = request.rekor.as_ref().map(|_| match rekor_failure {
+        None => super::publish::Published {
+            target: "rekor".into(),
+            ok: true,
+            detail: format!("{} entr(ies) logged", rekor_ids.len()),
+            ids: rekor_ids,
+        },
+        Some(detail) => super::publish::Published {
+            target: "rekor".into(),
+            ok: false,
+            detail: format!("{detail}; the bundles were written without a log entry"),
+            ids: Vec::new(),
+        },
+    });
+    Ok(Produced {
+        files: write_all(request, pending)?,
+        rekor,
+    })
+}
+
+/// Logs a key-signed bundle's envelope in each log.
+fn log_key_signed(
+    rekor: &RekorLogging<'_>,
+    key: &SigningKey,
+    bundle: &Bundle,
+) -> Result<Bundle, crate::attest::http::HttpError> {
+    let Content::Dsse(envelope) = &bundle.content else {
+        unreachable!("statements are signed as DSSE")
+    };
+    let spki = key.public_key().to_spki_der().expect("the key encodes");
+    let mut logged = bundle.clone();
+    for log in rekor.logs {
+        logged.tlog_entries.push(super::sign::rekor::log_envelope(
+            rekor.http,
+            log,
+            envelope,
+            &super::sign::rekor::Verifier::Key(&spki),
+        )?);
+    }
+    Ok(logged)
+}
+
+/// Verifies a logged key-signed bundle in full against the trusted root.
+fn self_check_logged(
+    bundle_json: &[u8],
+    key: &SigningKey,
+    root: &TrustedRoot,
+    payload: &[u8],
+) -> Result<(), String> {
+    let bundle = Bundle::from_json(bundle_json).map_err(|e| e.to_string())?;
+    let verified = verify_bundle(&bundle, None, &SignerPolicy::Key(key.public_key()), root)
+        .map_err(|e| e.to_string())?;
+    match verified.envelope {
+        Some(envelope) if envelope.payload == payload => Ok(()),
+        _ => Err("the bundle does not sign the statement".into()),
+    }
 }
 
 /// Verifies a keyless bundle in full, as a consumer would: certificate chain to a Fulcio

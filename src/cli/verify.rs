@@ -108,8 +108,13 @@ pub struct VerifyArgs {
     pub keyless: bool,
     /// Sigstore signing_config.json v0.2 naming the services keyless signing uses
     /// (default: the public-good config built into vouch).
-    #[arg(long, value_name = "FILE", requires = "keyless")]
+    #[arg(long, value_name = "FILE")]
     pub signing_config: Option<PathBuf>,
+    /// Publish the signed bundles: `github` (attestation API), `rekor` (log key-signed
+    /// bundles), `gitlab` (the tag's release); repeatable. A failure keeps the files and
+    /// exits 1.
+    #[arg(long, value_enum, value_name = "TARGET", requires = "attest_out")]
+    pub publish: Vec<super::attest::PublishTarget>,
     /// The VSA's resourceUri (default: `git+https://HOST/OWNER/NAME` of the repository).
     #[arg(long, value_name = "URI", requires = "attest_out")]
     pub resource_uri: Option<String>,
@@ -236,9 +241,10 @@ pub fn run(args: &VerifyArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Result<
         }
     }
     let attest = match (&args.attest_out, &signer) {
-        (Some(dir), Some(signer)) => Some(super::attest::Plan {
+        (Some(dir), Some(signing)) => Some(super::attest::Plan {
             out_dir: dir.clone(),
-            signer,
+            signing,
+            api_url: args.api_url.clone(),
             scope: super::attest::scope(
                 args.resource_uri.as_deref(),
                 &evidence.context,
@@ -267,21 +273,17 @@ pub fn run(args: &VerifyArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Result<
         )?);
     }
     let verdict = evaluate(&loaded.policy, &evidence);
-    let report = Report::new(verdict, &evidence, loaded.reference());
-    // Signed before the reports are written, so that a run whose attestation failed
-    // says so and exits 1 whatever it concluded.
-    let attested = attest
-        .map(|plan| plan.run(&report, &loaded.policy, &evidence, saved, env))
-        .unwrap_or(Ok(()));
+    let mut report = Report::new(verdict, &evidence, loaded.reference());
+    // Signed and published before the reports are written, so that every report says
+    // how that went, and a run whose attestation failed exits 1 whatever it concluded.
+    report.attestation =
+        attest.map(|plan| plan.run(&report, &loaded.policy, &evidence, saved, env));
     emit(&args.formats, &report, env, stdout_is_tty)?;
     std::mem::forget(evidence);
+    let attested = report.attestation.as_ref().is_none_or(|a| a.ok());
     match (report.verdict, attested) {
-        (_, Err(e)) => {
-            eprintln!("vouch: attestation failed: {e}");
-            Ok(Outcome::Fail)
-        }
-        (Overall::Pass, Ok(())) => Ok(Outcome::Pass),
-        (Overall::Fail, Ok(())) => Ok(Outcome::Fail),
+        (Overall::Pass, true) => Ok(Outcome::Pass),
+        _ => Ok(Outcome::Fail),
     }
 }
 

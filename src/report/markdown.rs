@@ -148,6 +148,35 @@ pub fn render(report: &Report) -> String {
         changes_table(&mut out, &c.title, &c.changes);
     }
 
+    if let Some(attestation) = &report.attestation {
+        let mut items: Vec<String> = attestation
+            .files
+            .iter()
+            .map(|f| format!("signed {}", md(f)))
+            .collect();
+        for p in &attestation.published {
+            items.push(format!(
+                "{} {}: {}{}",
+                if p.ok {
+                    "✅ published to"
+                } else {
+                    "❌ **publish failed**:"
+                },
+                md(&p.target),
+                md(&p.detail),
+                if p.ids.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (ids {})", md(&p.ids.join(", ")))
+                }
+            ));
+        }
+        if let Some(error) = &attestation.error {
+            items.push(format!("❌ **signing failed**: {}", md(error)));
+        }
+        section(&mut out, "Attestations", "item(s)", items.into_iter());
+    }
+
     cap(out)
 }
 

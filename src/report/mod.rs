@@ -45,6 +45,28 @@ pub struct Report {
     pub controls: Vec<ControlOutcome>,
     /// Waivers with their state (applied, expired, unused).
     pub waivers: Vec<WaiverUse>,
+    /// What was signed and where it was published, with `--attest-out`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<AttestationSummary>,
+}
+
+/// The attestation step of a run.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AttestationSummary {
+    /// The signed files written.
+    pub files: Vec<String>,
+    /// Each `--publish` target's outcome.
+    pub published: Vec<crate::attest::publish::Published>,
+    /// Why signing failed, when it did (nothing is written then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl AttestationSummary {
+    /// Whether everything asked for was signed and published.
+    pub fn ok(&self) -> bool {
+        self.error.is_none() && self.published.iter().all(|p| p.ok)
+    }
 }
 
 /// What a run verified.
@@ -103,6 +125,7 @@ impl Report {
             inputs: evidence.inputs.clone(),
             controls: verdict.controls,
             waivers: verdict.waivers,
+            attestation: None,
         }
     }
 
@@ -331,6 +354,16 @@ pub fn sample_report_for_tests() -> Report {
                 too_broad: false,
             },
         ],
+        attestation: Some(AttestationSummary {
+            files: vec![format!("attestations/vsa.sigstore.json{HOSTILE}")],
+            published: vec![crate::attest::publish::Published {
+                target: "github".into(),
+                ok: false,
+                detail: format!("HTTP 403: {HOSTILE}"),
+                ids: Vec::new(),
+            }],
+            error: None,
+        }),
     }
 }
 

@@ -215,6 +215,38 @@ pub fn write(report: &Report, color: bool, w: &mut dyn std::io::Write) -> std::i
             );
         }
     }
+    if let Some(attestation) = &report.attestation {
+        let _ = writeln!(out, "\n{}", paint(bold, "Attestations"));
+        for file in &attestation.files {
+            let _ = writeln!(out, "  signed {}", escape::terminal(file));
+        }
+        for published in &attestation.published {
+            let state = if published.ok {
+                paint(green, "published")
+            } else {
+                paint(red, "PUBLISH FAILED")
+            };
+            let _ = writeln!(
+                out,
+                "  {} {state}: {}{}",
+                published.target,
+                escape::terminal(&published.detail),
+                if published.ids.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (ids {})", escape::terminal(&published.ids.join(", ")))
+                }
+            );
+        }
+        if let Some(error) = &attestation.error {
+            let _ = writeln!(
+                out,
+                "  {}: {}",
+                paint(red, "SIGNING FAILED"),
+                escape::terminal(error)
+            );
+        }
+    }
     w.write_all(out.as_bytes())
 }
 

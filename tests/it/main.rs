@@ -13,6 +13,7 @@ mod github_schema;
 mod hostile_text;
 mod interop;
 mod keyless;
+mod publish;
 mod reperformance;
 mod report_sinks;
 mod sarif_corpus;
