@@ -327,7 +327,7 @@ fn log_key_signed(
             rekor.http,
             log,
             envelope,
-            &super::sign::rekor::Verifier::Key(&spki),
+            &super::sign::rekor::Verifier::Key(&spki, key.key_details()),
         )?);
     }
     Ok(logged)

@@ -234,7 +234,7 @@ fn a_key_signed_vsa_published_to_rekor_is_logged_verified_and_a_409_is_success()
         &http,
         &service,
         &envelope,
-        &vouch::attest::sign::rekor::Verifier::Key(spki.as_bytes()),
+        &vouch::attest::sign::rekor::Verifier::Key(spki.as_bytes(), "PKIX_ECDSA_P256_SHA_256"),
     )
     .unwrap();
     assert_eq!(

@@ -164,6 +164,15 @@ impl SigningKey {
         }
     }
 
+    /// Sigstore's name for the key and its signature scheme (Rekor v2 `keyDetails`).
+    pub fn key_details(&self) -> &'static str {
+        match self {
+            SigningKey::P256(_) => "PKIX_ECDSA_P256_SHA_256",
+            SigningKey::P384(_) => "PKIX_ECDSA_P384_SHA_384",
+            SigningKey::Ed25519(_) => "PKIX_ED25519",
+        }
+    }
+
     /// A short name of the algorithm, for messages.
     pub fn algorithm_name(&self) -> &'static str {
         match self {

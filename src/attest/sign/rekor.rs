@@ -23,8 +23,9 @@ use crate::verify::dsse::Envelope;
 pub enum Verifier<'a> {
     /// A certificate (DER).
     Certificate(&'a [u8]),
-    /// A public key (SPKI DER).
-    Key(&'a [u8]),
+    /// A public key (SPKI DER) and its Sigstore key details
+    /// (`PKIX_ECDSA_P256_SHA_256`, `PKIX_ECDSA_P384_SHA_384`, `PKIX_ED25519`).
+    Key(&'a [u8], &'static str),
 }
 
 /// Logs `envelope` in `log` and returns the entry.
@@ -54,7 +55,7 @@ pub fn log_message(
     }
     let verifier_pem = match verifier {
         Verifier::Certificate(der) => pem("CERTIFICATE", der),
-        Verifier::Key(der) => pem("PUBLIC KEY", der),
+        Verifier::Key(der, _) => pem("PUBLIC KEY", der),
     };
     let body = serde_json::json!({
         "apiVersion": "0.0.1",
@@ -90,7 +91,7 @@ fn log_v1(
     let base = base.trim_end_matches('/');
     let verifier_pem = match verifier {
         Verifier::Certificate(der) => pem("CERTIFICATE", der),
-        Verifier::Key(der) => pem("PUBLIC KEY", der),
+        Verifier::Key(der, _) => pem("PUBLIC KEY", der),
     };
     let body = serde_json::json!({
         "apiVersion": "0.0.1",
@@ -260,8 +261,8 @@ fn post_v2(
             "keyDetails": "PKIX_ECDSA_P256_SHA_256",
             "x509Certificate": { "rawBytes": STANDARD.encode(der) },
         }),
-        Verifier::Key(der) => serde_json::json!({
-            "keyDetails": "PKIX_ECDSA_P256_SHA_256",
+        Verifier::Key(der, details) => serde_json::json!({
+            "keyDetails": details,
             "publicKey": { "rawBytes": STANDARD.encode(der) },
         }),
     };

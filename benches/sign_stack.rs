@@ -1,0 +1,109 @@
+//! What signing costs: `vouch verify` unsigned against the same run signed keyless on
+//! the loopback Sigstore of the tests (`tests/it/sigstore_stack.rs`: Fulcio, Rekor v1,
+//! TSA), with the requests each signed run makes. Run by `benches/run.sh` (or
+//! `cargo bench --bench sign_stack`); figures go to BENCHMARKS.md.
+
+#[path = "../tests/it/sigstore_stack.rs"]
+#[allow(dead_code)]
+mod sigstore_stack;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const RUNS: usize = 15;
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() {
+    let stack = sigstore_stack::Stack::start();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let write = |name: &str, text: String| {
+        let path = root.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let trusted_root = write(
+        "trusted_root.json",
+        stack.authority.trusted_root().to_string(),
+    );
+    let signing_config = write("signing_config.json", stack.signing_config().to_string());
+    let policy = write("vouch.yaml", "version: 1\nsbom: {}\n".into());
+    let artifact = write("ledger-1.0.tar.gz", "the release artifact".into());
+    let sbom = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/evidence/ledger.cdx.json"
+    );
+    let exp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        + 3600;
+    let token = sigstore_stack::token(exp);
+    let run = |signed: Option<usize>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_vouch"));
+        cmd.env_clear()
+            .arg("verify")
+            .arg("--policy")
+            .arg(&policy)
+            .arg("--sbom")
+            .arg(sbom)
+            .arg("--artifact")
+            .arg(&artifact)
+            .args(["--repo", "acme/ledger", "--format", "json=/dev/null"]);
+        if let Some(i) = signed {
+            cmd.env("SIGSTORE_ID_TOKEN", &token)
+                .arg("--keyless")
+                .arg("--signing-config")
+                .arg(&signing_config)
+                .arg("--trusted-root")
+                .arg(&trusted_root)
+                .arg("--attest-out")
+                .arg(root.join(format!("out-{i}")));
+        }
+        let start = Instant::now();
+        let out = cmd.output().unwrap();
+        let took = start.elapsed();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        took
+    };
+    run(None);
+    run(Some(usize::MAX));
+    let before = stack.requests().len();
+    let mut unsigned = Vec::new();
+    let mut signed = Vec::new();
+    for i in 0..RUNS {
+        unsigned.push(run(None));
+        signed.push(run(Some(i)));
+    }
+    let requests = stack.requests()[before..].to_vec();
+    let per_run =
+        |p: &str| requests.iter().filter(|(_, path)| path == p).count() as f64 / RUNS as f64;
+    let (u, s) = (median(unsigned), median(signed));
+    println!("runs: {RUNS} each, interleaved");
+    println!(
+        "unsigned vouch verify: median {:.1} ms",
+        u.as_secs_f64() * 1e3
+    );
+    println!(
+        "signed keyless (2 bundles): median {:.1} ms",
+        s.as_secs_f64() * 1e3
+    );
+    println!(
+        "signing adds: {:.1} ms (median difference, loopback services included)",
+        (s.as_secs_f64() - u.as_secs_f64()) * 1e3
+    );
+    println!(
+        "requests per signed run: Fulcio {} , Rekor {} , TSA {}",
+        per_run("/api/v2/signingCert"),
+        per_run("/api/v1/log/entries"),
+        per_run("/api/v1/timestamp")
+    );
+}
