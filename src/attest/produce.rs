@@ -213,12 +213,18 @@ pub fn produce(
                     match log_key_signed(rekor, key, &signed.bundle) {
                         Ok(logged) => {
                             let json = serde_json::to_vec(&logged.to_value()).expect("JSON");
-                            self_check_logged(&json, key, rekor.root, payload).map_err(
-                                |message| ProduceError::SelfCheck {
+                            self_check_full(
+                                &json,
+                                &SignerPolicy::Key(key.public_key()),
+                                rekor.root,
+                                payload,
+                            )
+                            .map_err(|message| {
+                                ProduceError::SelfCheck {
                                     what: format!("{stem}.sigstore.json (logged in Rekor)"),
                                     message,
-                                },
-                            )?;
+                                }
+                            })?;
                             rekor_ids.extend(
                                 logged.tlog_entries.iter().map(|e| e.log_index.to_string()),
                             );
@@ -271,11 +277,15 @@ pub fn produce(
                 let bundle_value = bundle.to_value();
                 let bundle_json =
                     serde_json::to_vec_pretty(&bundle_value).expect("JSON serializes");
-                self_check_keyless(&bundle_json, session, k.root, payload).map_err(|message| {
-                    ProduceError::SelfCheck {
-                        what: format!("{stem}.sigstore.json"),
-                        message,
-                    }
+                self_check_full(
+                    &bundle_json,
+                    &SignerPolicy::Identity(session.identity.clone()),
+                    k.root,
+                    payload,
+                )
+                .map_err(|message| ProduceError::SelfCheck {
+                    what: format!("{stem}.sigstore.json"),
+                    message,
                 })?;
                 let path = request.out_dir.join(format!("{stem}.sigstore.json"));
                 pending.push((
@@ -333,39 +343,17 @@ fn log_key_signed(
     Ok(logged)
 }
 
-/// Verifies a logged key-signed bundle in full against the trusted root.
-fn self_check_logged(
+/// Verifies a bundle in full, as a consumer would (for a certificate: chain to a Fulcio
+/// CA of the trusted root with its SCT, identity and issuer; every log entry and
+/// timestamp; the signature), and that it signs the statement.
+fn self_check_full(
     bundle_json: &[u8],
-    key: &SigningKey,
+    signer: &SignerPolicy,
     root: &TrustedRoot,
     payload: &[u8],
 ) -> Result<(), String> {
     let bundle = Bundle::from_json(bundle_json).map_err(|e| e.to_string())?;
-    let verified = verify_bundle(&bundle, None, &SignerPolicy::Key(key.public_key()), root)
-        .map_err(|e| e.to_string())?;
-    match verified.envelope {
-        Some(envelope) if envelope.payload == payload => Ok(()),
-        _ => Err("the bundle does not sign the statement".into()),
-    }
-}
-
-/// Verifies a keyless bundle in full, as a consumer would: certificate chain to a Fulcio
-/// CA of the trusted root with its SCT, the identity and issuer of the token, every log
-/// entry and timestamp, the signature; and that it signs the statement.
-fn self_check_keyless(
-    bundle_json: &[u8],
-    session: &Session,
-    root: &TrustedRoot,
-    payload: &[u8],
-) -> Result<(), String> {
-    let bundle = Bundle::from_json(bundle_json).map_err(|e| e.to_string())?;
-    let verified = verify_bundle(
-        &bundle,
-        None,
-        &SignerPolicy::Identity(session.identity.clone()),
-        root,
-    )
-    .map_err(|e| e.to_string())?;
+    let verified = verify_bundle(&bundle, None, signer, root).map_err(|e| e.to_string())?;
     match verified.envelope {
         Some(envelope) if envelope.payload == payload => Ok(()),
         _ => Err("the bundle does not sign the statement".into()),

@@ -14,6 +14,7 @@ use p256::pkcs8::EncodePublicKey;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::sigstore_stack::{leaf_hash, path_of, root_of};
 use crate::support::{run, tempdir, vouch, write};
 
 const INTEGRATED_TIME: i64 = 1_760_000_000;
@@ -52,46 +53,6 @@ fn sign(key: &SigningKey, message: &[u8]) -> Vec<u8> {
 
 fn b64(bytes: &[u8]) -> String {
     STANDARD.encode(bytes)
-}
-
-fn leaf_hash(data: &[u8]) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update([0u8]);
-    h.update(data);
-    h.finalize().into()
-}
-
-fn node(left: &[u8], right: &[u8]) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update([1u8]);
-    h.update(left);
-    h.update(right);
-    h.finalize().into()
-}
-
-fn root_of(leaves: &[[u8; 32]]) -> [u8; 32] {
-    if leaves.len() == 1 {
-        return leaves[0];
-    }
-    let split = leaves.len().next_power_of_two() / 2;
-    node(&root_of(&leaves[..split]), &root_of(&leaves[split..]))
-}
-
-fn path_of(leaves: &[[u8; 32]], index: usize) -> Vec<[u8; 32]> {
-    if leaves.len() == 1 {
-        return Vec::new();
-    }
-    let split = leaves.len().next_power_of_two() / 2;
-    let (mut path, sibling) = if index < split {
-        (path_of(&leaves[..split], index), root_of(&leaves[split..]))
-    } else {
-        (
-            path_of(&leaves[split..], index - split),
-            root_of(&leaves[..split]),
-        )
-    };
-    path.push(sibling);
-    path
 }
 
 /// A trusted root holding only the test log.

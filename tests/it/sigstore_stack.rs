@@ -455,14 +455,14 @@ impl Respond for Fulcio {
     }
 }
 
-fn leaf_hash(data: &[u8]) -> [u8; 32] {
+pub fn leaf_hash(data: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update([0u8]);
     h.update(data);
     h.finalize().into()
 }
 
-fn node(left: &[u8], right: &[u8]) -> [u8; 32] {
+pub fn node(left: &[u8], right: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update([1u8]);
     h.update(left);
@@ -470,7 +470,7 @@ fn node(left: &[u8], right: &[u8]) -> [u8; 32] {
     h.finalize().into()
 }
 
-fn root_of(leaves: &[[u8; 32]]) -> [u8; 32] {
+pub fn root_of(leaves: &[[u8; 32]]) -> [u8; 32] {
     if leaves.len() == 1 {
         return leaves[0];
     }
@@ -478,7 +478,7 @@ fn root_of(leaves: &[[u8; 32]]) -> [u8; 32] {
     node(&root_of(&leaves[..split]), &root_of(&leaves[split..]))
 }
 
-fn path_of(leaves: &[[u8; 32]], index: usize) -> Vec<[u8; 32]> {
+pub fn path_of(leaves: &[[u8; 32]], index: usize) -> Vec<[u8; 32]> {
     if leaves.len() == 1 {
         return Vec::new();
     }
