@@ -2,7 +2,9 @@
 //! `<testsuite>` named `vouch`, one `<testcase classname="vouch.<control>">` per
 //! control. `fail` becomes `<failure>`, `error` becomes `<error>`, `skipped` becomes
 //! `<skipped/>`; `pass` and `waived` pass, with the summary and any waived findings
-//! (and their waivers) in `<system-out>`.
+//! (and their waivers) in `<system-out>`. When the run signed attestations, one more
+//! `<testcase classname="vouch.attestation">` says so, with a `<failure>` when signing
+//! or publishing failed (the run exits 1 then, so the test report must not pass).
 //!
 //! `schemas/junit.xsd` describes exactly this subset; `tests/it/report_sinks.rs`
 //! validates the output against it. Untrusted text goes through [`escape::xml_chars`]
@@ -43,19 +45,14 @@ struct Counts {
 
 impl Counts {
     fn of(report: &Report) -> Self {
-        let n = |s: Status| {
-            report
-                .controls
-                .iter()
-                .filter(|c| c.status == s)
-                .count()
-                .to_string()
-        };
+        let n = |s: Status| report.controls.iter().filter(|c| c.status == s).count();
+        let attestation = report.attestation.as_ref();
+        let attestation_failed = attestation.is_some_and(|a| !a.ok());
         Counts {
-            tests: report.controls.len().to_string(),
-            failures: n(Status::Fail),
-            errors: n(Status::Error),
-            skipped: n(Status::Skipped),
+            tests: (report.controls.len() + usize::from(attestation.is_some())).to_string(),
+            failures: (n(Status::Fail) + usize::from(attestation_failed)).to_string(),
+            errors: n(Status::Error).to_string(),
+            skipped: n(Status::Skipped).to_string(),
         }
     }
 
@@ -88,6 +85,9 @@ fn write_document<W: io::Write>(w: &mut Writer<W>, report: &Report) -> io::Resul
                 write_properties(w, report)?;
                 for control in &report.controls {
                     write_testcase(w, report, control)?;
+                }
+                if let Some(attestation) = &report.attestation {
+                    write_attestation(w, attestation)?;
                 }
                 Ok(())
             })?;
@@ -196,6 +196,36 @@ fn write_testcase<W: io::Write>(
             }
             w.create_element("system-out")
                 .write_text_content(BytesText::new(&system_out(report, control)))?;
+            Ok(())
+        })?;
+    Ok(())
+}
+
+/// The attestation step as a test case of its own: signing or publishing that failed
+/// is a `<failure>` listing what failed; what was signed and published is the output.
+fn write_attestation<W: io::Write>(
+    w: &mut Writer<W>,
+    attestation: &super::AttestationSummary,
+) -> io::Result<()> {
+    w.create_element("testcase")
+        .with_attribute(("classname", "vouch.attestation"))
+        .with_attribute(("name", "Signed attestations"))
+        .write_inner_content(|w| {
+            let problems = attestation.problems();
+            if let Some(first) = problems.first() {
+                let body: String = problems.iter().map(|p| format!("{}\n", block(p))).collect();
+                w.create_element("failure")
+                    .with_attribute(("message", attr(first).as_str()))
+                    .with_attribute(("type", "vouch.fail"))
+                    .write_text_content(BytesText::new(&body))?;
+            }
+            let out: String = attestation
+                .achievements()
+                .iter()
+                .map(|a| format!("{}\n", attr(a)))
+                .collect();
+            w.create_element("system-out")
+                .write_text_content(BytesText::new(&out))?;
             Ok(())
         })?;
     Ok(())

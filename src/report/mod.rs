@@ -67,6 +67,33 @@ impl AttestationSummary {
     pub fn ok(&self) -> bool {
         self.error.is_none() && self.published.iter().all(|p| p.ok)
     }
+
+    /// What went wrong, one untrusted line each (the sink escapes them): the signing
+    /// error, then every publish target that failed.
+    pub fn problems(&self) -> Vec<String> {
+        let signing = self.error.iter().map(|e| format!("signing failed: {e}"));
+        let publishing = self
+            .published
+            .iter()
+            .filter(|p| !p.ok)
+            .map(|p| format!("publishing to {} failed: {}", p.target, p.detail));
+        signing.chain(publishing).collect()
+    }
+
+    /// What was done, one untrusted line each: the files signed, then every publish
+    /// target that took them, with the ids it gave.
+    pub fn achievements(&self) -> Vec<String> {
+        let files = self.files.iter().map(|f| format!("signed {f}"));
+        let published = self.published.iter().filter(|p| p.ok).map(|p| {
+            let ids = if p.ids.is_empty() {
+                String::new()
+            } else {
+                format!(" (ids {})", p.ids.join(", "))
+            };
+            format!("published to {}: {}{ids}", p.target, p.detail)
+        });
+        files.chain(published).collect()
+    }
 }
 
 /// What a run verified.

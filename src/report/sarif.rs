@@ -68,7 +68,10 @@ pub fn write(report: &Report, mut w: impl std::io::Write) -> std::io::Result<()>
             // results, not by declaring the analysis broken.
             invocations: vec![Invocation {
                 execution_successful: true,
-                tool_execution_notifications: exception_notifications(report),
+                tool_execution_notifications: exception_notifications(report)
+                    .into_iter()
+                    .chain(attestation_notifications(report))
+                    .collect(),
             }],
             results,
         }],
@@ -371,6 +374,29 @@ fn exception_notifications(report: &Report) -> Vec<Notification> {
                 },
             })
         })
+        .collect()
+}
+
+/// The attestation step, so that a reader of the SARIF alone learns that the run's
+/// signed statements were (or were not) made and published: an `error` for each
+/// failure (the run exits 1 for it), a `note` for each file signed and target reached.
+fn attestation_notifications(report: &Report) -> Vec<Notification> {
+    let Some(attestation) = &report.attestation else {
+        return Vec::new();
+    };
+    let notify = |level: &'static str| {
+        move |text: String| Notification {
+            level,
+            message: Message {
+                text: escape::plain(&format!("attestation: {text}")),
+            },
+        }
+    };
+    attestation
+        .problems()
+        .into_iter()
+        .map(notify("error"))
+        .chain(attestation.achievements().into_iter().map(notify("note")))
         .collect()
 }
 

@@ -120,9 +120,10 @@ fn one_testcase_per_control_with_status_elements_and_counts() {
     let root = &el[0];
     assert_eq!(root.0, "testsuites");
     assert_eq!(attr_of(root, "name").as_deref(), Some("vouch"));
+    // Five controls and the attestation step, whose publish failed.
     for (k, v) in [
-        ("tests", "5"),
-        ("failures", "1"),
+        ("tests", "6"),
+        ("failures", "2"),
         ("errors", "1"),
         ("skipped", "1"),
     ] {
@@ -146,7 +147,8 @@ fn one_testcase_per_control_with_status_elements_and_counts() {
             "vouch.sca",
             "vouch.secrets",
             "vouch.lint",
-            "vouch.provenance"
+            "vouch.provenance",
+            "vouch.attestation"
         ]
     );
     assert_eq!(attr_of(&el[cases[0]], "name").as_deref(), Some("SAST gate"));
@@ -175,6 +177,55 @@ fn one_testcase_per_control_with_status_elements_and_counts() {
     assert!(waived_out.contains("reason: constant input only"));
     // The error lists the unreadable report.
     assert!(el[cases[1] + 1].2.contains("sca/unreadable-report"));
+
+    // The failed publish is a failure naming the target; the signed file is output.
+    let attestation = &el[cases[5] + 1];
+    assert_eq!(attestation.0, "failure");
+    let message = attr_of(attestation, "message").unwrap();
+    assert!(
+        message.starts_with("publishing to github failed: HTTP 403"),
+        "{message}"
+    );
+    assert!(
+        el[cases[5] + 2]
+            .2
+            .contains("signed attestations/vsa.sigstore.json")
+    );
+}
+
+#[test]
+fn attestation_that_succeeded_passes_and_none_adds_no_testcase() {
+    let mut r = fixtures::report();
+    let a = r.attestation.as_mut().unwrap();
+    a.published[0].ok = true;
+    a.published[0].detail = "2 attestations".into();
+    a.published[0].ids = vec!["101".into(), "102".into()];
+    let el = parse(&render(&r));
+    let attr_of = |e: &Element, k: &str| e.1.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let case = el
+        .iter()
+        .position(|e| attr_of(e, "classname").as_deref() == Some("vouch.attestation"))
+        .expect("attestation testcase");
+    assert_eq!(el[case + 1].0, "system-out");
+    assert!(
+        el[case + 1]
+            .2
+            .contains("published to github: 2 attestations (ids 101, 102)")
+    );
+    let failures: usize = r
+        .controls
+        .iter()
+        .filter(|c| c.status == Status::Fail)
+        .count();
+    assert_eq!(attr_of(&el[0], "failures"), Some(failures.to_string()));
+
+    r.attestation = None;
+    let el = parse(&render(&r));
+    assert!(
+        !el.iter()
+            .any(|e| attr_of(e, "classname").as_deref() == Some("vouch.attestation"))
+    );
+    assert_eq!(attr_of(&el[0], "tests"), Some(r.controls.len().to_string()));
 }
 
 #[test]

@@ -172,3 +172,34 @@ fn uri_reference_encodes_what_a_uri_cannot_hold() {
     assert_eq!(uri_reference("é"), "%C3%A9");
     assert_eq!(uri_reference("<built-in>"), "%3Cbuilt-in%3E");
 }
+
+#[test]
+fn attestation_outcome_is_a_tool_notification() {
+    let log = rendered();
+    let notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    let texts = |level: &str| -> Vec<String> {
+        notes
+            .iter()
+            .filter(|n| n["level"] == level)
+            .map(|n| n["message"]["text"].as_str().unwrap().to_owned())
+            .filter(|t| t.starts_with("attestation: "))
+            .collect()
+    };
+    let errors = texts("error");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].starts_with("attestation: publishing to github failed: HTTP 403"));
+    assert!(texts("note")[0].starts_with("attestation: signed attestations/vsa.sigstore.json"));
+
+    let mut r = fixtures::report();
+    r.attestation = None;
+    let log: Value = serde_json::from_str(&render(&r)).unwrap();
+    let notes = &log["runs"][0]["invocations"][0]["toolExecutionNotifications"];
+    assert!(notes.as_array().is_none_or(|n| n.iter().all(|n| {
+        !n["message"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("attestation: ")
+    })));
+}
