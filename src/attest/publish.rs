@@ -63,19 +63,7 @@ pub fn github(http: &Http, target: &GithubTarget<'_>, files: &[SignedFile]) -> P
             Err(e) => return failed("github", e.to_string(), ids),
         };
         if !reply.ok() {
-            let hint = match reply.status {
-                401 => "the token was refused",
-                403 => {
-                    "the token needs `permissions: attestations: write` (and `contents: read`); on a private repository attestations need GitHub Enterprise Cloud"
-                }
-                404 => {
-                    "no such repository, or the token cannot see it; on a private repository attestations need GitHub Enterprise Cloud"
-                }
-                422 => {
-                    "GitHub refused the bundle (a key-signed bundle needs a transparency-log entry: add --publish rekor; a commit subject cannot be stored by digest)"
-                }
-                _ => "",
-            };
+            let hint = github_refusal(reply.status, &reply.body);
             return failed(
                 "github",
                 http.status_error(&what, &reply, hint).to_string(),
@@ -105,6 +93,39 @@ pub fn github(http: &Http, target: &GithubTarget<'_>, files: &[SignedFile]) -> P
         ok: true,
         detail: format!("{} bundle(s) stored as attestations", ids.len()),
         ids,
+    }
+}
+
+/// Why GitHub refused an attestation, told apart by GitHub's own `message`: the same
+/// 403 means "this plan has no attestations for private repositories" (nothing the
+/// workflow can fix), "the token lacks `attestations: write`" (a one-line fix), or an
+/// IP allow list; only when the message says none of these are both causes named.
+fn github_refusal(status: u16, body: &[u8]) -> &'static str {
+    let message = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("message")?.as_str().map(str::to_ascii_lowercase))
+        .unwrap_or_default();
+    match status {
+        401 => "the token was refused",
+        403 | 404 if message.contains("feature not available") => {
+            "artifact attestations on a private or internal repository need GitHub Enterprise Cloud; a user-owned private repository cannot store them: keep the files from --attest-out instead"
+        }
+        403 if message.contains("resource not accessible") => {
+            "the token lacks the permission: add `permissions: attestations: write` (and `contents: read`, `id-token: write` for keyless) to the job"
+        }
+        403 if message.contains("ip allow list") => {
+            "the organization's IP allow list refuses this runner"
+        }
+        403 => {
+            "either the token lacks `permissions: attestations: write`, or the repository is private or internal without GitHub Enterprise Cloud"
+        }
+        404 => {
+            "no such repository, or the token cannot see it (a token without access to a private repository gets 404)"
+        }
+        422 => {
+            "GitHub refused the bundle (a key-signed bundle needs a transparency-log entry: add --publish rekor; a commit subject cannot be stored by digest)"
+        }
+        _ => "",
     }
 }
 

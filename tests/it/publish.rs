@@ -100,11 +100,23 @@ fn bundles_reach_the_github_attestation_api_as_bundle_objects_with_the_right_hea
 
 #[test]
 fn every_github_refusal_is_reported_keeps_the_files_and_exits_1() {
-    for (status, says) in [
-        (403, "attestations: write"),
-        (404, "Enterprise Cloud"),
-        (422, "refused the bundle"),
-        (500, "HTTP 500"),
+    // GitHub's own messages tell the causes of a 403 apart; an unknown one names both.
+    let plan = "Feature not available for user-owned private repositories. To enable this feature, please make this repository public.";
+    for (status, message, says) in [
+        (
+            403,
+            "Resource not accessible by integration",
+            "lacks the permission: add `permissions: attestations: write`",
+        ),
+        (403, plan, "need GitHub Enterprise Cloud"),
+        (
+            403,
+            "Forbidden",
+            "either the token lacks `permissions: attestations: write`, or the repository is private",
+        ),
+        (404, "Not Found", "cannot see it"),
+        (422, "Unprocessable", "refused the bundle"),
+        (500, "oops", "HTTP 500"),
     ] {
         let stack = Stack::start();
         let setup = setup(&stack);
@@ -112,8 +124,9 @@ fn every_github_refusal_is_reported_keeps_the_files_and_exits_1() {
             Mock::given(method("POST"))
                 .and(path("/repos/acme/ledger/attestations"))
                 .respond_with(
-                    ResponseTemplate::new(status)
-                        .set_body_string(format!("{{\"message\":\"no {CANARY}\"}}")),
+                    ResponseTemplate::new(status).set_body_json(
+                        serde_json::json!({"message": format!("{message} {CANARY}")}),
+                    ),
                 ),
         );
         let (code, _, stderr, report) = publish_run(&stack, &setup, "out", &stack.url());
