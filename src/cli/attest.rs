@@ -123,6 +123,19 @@ pub fn signer(args: &VerifyArgs, env: &Env) -> anyhow::Result<Option<Signing>> {
     let root = super::sigstore::load_root(args.trusted_root.as_deref(), false)?;
     let mut publish = args.publish.clone();
     publish.dedup();
+    // A config that cannot sign (no Fulcio, Rekor v2 without a TSA, an EXACT count it
+    // cannot meet) is a usage error found now, before any evidence is collected; the
+    // services are chosen again at the run's recorded time when signing.
+    if matches!(signer, PlanSigner::Keyless(_)) || publish.contains(&PublishTarget::Rekor) {
+        let services = config.select(time::OffsetDateTime::now_utc(), &config_name)?;
+        if services.rekor.len() > 1 {
+            eprintln!(
+                "vouch: warning: the signing config selects {} transparency logs, so each bundle carries {} log entries; sigstore-python 4.5.1 refuses bundles with more than one",
+                services.rekor.len(),
+                services.rekor.len()
+            );
+        }
+    }
     if publish.contains(&PublishTarget::Github) && env.github_token().is_none() {
         anyhow::bail!(
             "--publish github needs a token with `attestations: write` in GITHUB_TOKEN (or GH_TOKEN)"

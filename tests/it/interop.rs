@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use super::keyless::{keyless_verify, now, setup};
-use super::sigstore_stack::{IDENTITY, ISSUER, Stack, token};
+use super::sigstore_stack::{IDENTITY, ISSUER, Log, Stack, token};
 use super::support::{repo_path, skip, write};
 
 fn sigstore_python() -> Option<PathBuf> {
@@ -69,6 +69,36 @@ fn python_verify(
 
 #[test]
 fn keyless_bundles_verify_with_sigstore_python_and_sigstore_js() {
+    keyless_bundles_verify_with_both_clients(None, true);
+}
+
+/// The same with Rekor v2: a `hashedrekord` 0.0.2 entry over the envelope's PAE, dated
+/// by the TSA.
+#[test]
+fn keyless_bundles_logged_in_rekor_v2_verify_with_sigstore_python_and_sigstore_js() {
+    keyless_bundles_verify_with_both_clients(
+        Some((vec![Log::V2(0), Log::V2(1)], json!({"selector": "ANY"}))),
+        true,
+    );
+}
+
+/// Selector `ALL` over two v2 logs: each bundle carries two entries, as the signing
+/// config asks. sigstore-js verifies them; sigstore-python 4.5.1 refuses any bundle
+/// with more than one log entry ("expected exactly one log entry in bundle"), which the
+/// README states. The refusal is asserted so that a sigstore-python that lifts it is
+/// noticed here.
+#[test]
+fn keyless_bundles_in_two_rekor_v2_logs_verify_with_sigstore_js_and_sigstore_python_refuses_them() {
+    keyless_bundles_verify_with_both_clients(
+        Some((vec![Log::V2(0), Log::V2(1)], json!({"selector": "ALL"}))),
+        false,
+    );
+}
+
+fn keyless_bundles_verify_with_both_clients(
+    logs: Option<(Vec<Log>, serde_json::Value)>,
+    python_accepts: bool,
+) {
     let python = sigstore_python();
     let js = sigstore_js();
     if python.is_none() && js.is_none() {
@@ -76,6 +106,15 @@ fn keyless_bundles_verify_with_sigstore_python_and_sigstore_js() {
     }
     let stack = Stack::start();
     let setup = setup(&stack);
+    let signing_config = match &logs {
+        Some((logs, selector)) => stack.signing_config_with(logs, selector.clone()),
+        None => stack.signing_config(),
+    };
+    write(
+        &setup.root,
+        "signing_config.json",
+        &signing_config.to_string(),
+    );
     let (code, stdout, stderr) =
         keyless_verify(&setup, "out", &[("SIGSTORE_ID_TOKEN", &token(now() + 600))]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
@@ -88,13 +127,21 @@ fn keyless_bundles_verify_with_sigstore_python_and_sigstore_js() {
             &json!({
                 "mediaType": "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json",
                 "trustedRoot": stack.authority.trusted_root(),
-                "signingConfig": stack.signing_config(),
+                "signingConfig": signing_config,
             })
             .to_string(),
         );
         for bundle in &bundles {
             let (ok, said) = python_verify(python, &config, bundle, &setup.artifact, IDENTITY);
-            assert!(ok, "sigstore-python refused {}: {said}", bundle.display());
+            if python_accepts {
+                assert!(ok, "sigstore-python refused {}: {said}", bundle.display());
+            } else {
+                assert!(
+                    !ok && said.contains("expected exactly one log entry"),
+                    "{}: {said}",
+                    bundle.display()
+                );
+            }
         }
         let (ok, _) = python_verify(
             python,

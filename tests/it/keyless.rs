@@ -5,11 +5,11 @@
 
 use std::path::Path;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
-use super::sigstore_stack::{IDENTITY, ISSUER, Stack, token};
+use super::sigstore_stack::{IDENTITY, ISSUER, Log, REKOR_V2, Stack, token};
 use super::support::{repo_path, run, tempdir, vouch, write};
 
 const POLICY: &str = "version: 1\nsbom: {}\n";
@@ -254,4 +254,126 @@ fn a_refused_or_unreachable_service_fails_the_run_and_writes_nothing() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("Fulcio"), "{stderr}");
     assert!(!setup.root.join("dead").exists());
+}
+
+/// The transparency-log entries of a bundle vouch wrote: (kind, version, log key id).
+fn entries_of(file: &Path) -> Vec<(String, String, String)> {
+    let bundle: Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+    bundle["verificationMaterial"]["tlogEntries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kindVersion"]["kind"].as_str().unwrap().to_owned(),
+                e["kindVersion"]["version"].as_str().unwrap().to_owned(),
+                e["logId"]["keyId"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Signing with Rekor v2: a `hashedrekord` 0.0.2 over the envelope's PAE in each log the
+/// selector asks for (the highest API version listed wins over v1, `ALL` takes every v2
+/// log, `EXACT` the first `count`), a timestamp per bundle since v2 gives no signed time,
+/// and the bundles pass the gate.
+#[test]
+fn rekor_v2_logs_are_chosen_by_version_and_selector_and_their_entries_verify() {
+    let v2a = format!("{}/api/v2/log/entries", REKOR_V2[0].0);
+    let v2b = format!("{}/api/v2/log/entries", REKOR_V2[1].0);
+    for (logs, selector, expected) in [
+        (
+            vec![Log::V1, Log::V2(0)],
+            json!({"selector": "ANY"}),
+            vec![&v2a],
+        ),
+        (
+            vec![Log::V1, Log::V2(0), Log::V2(1)],
+            json!({"selector": "ALL"}),
+            vec![&v2a, &v2b],
+        ),
+        (
+            vec![Log::V2(1), Log::V2(0)],
+            json!({"selector": "EXACT", "count": 1}),
+            vec![&v2b],
+        ),
+    ] {
+        let stack = Stack::start();
+        let setup = setup(&stack);
+        write(
+            &setup.root,
+            "signing_config.json",
+            &stack
+                .signing_config_with(&logs, selector.clone())
+                .to_string(),
+        );
+        let (code, stdout, stderr) =
+            keyless_verify(&setup, "out", &[("SIGSTORE_ID_TOKEN", &token(now() + 600))]);
+        assert_eq!(code, 0, "{selector}: {stdout}\n{stderr}");
+        let requests = stack.requests();
+        let count = |p: &str| requests.iter().filter(|(_, path)| path == p).count();
+        assert_eq!(
+            count("/api/v1/log/entries"),
+            0,
+            "{selector}: v1 is not used"
+        );
+        for log in [&v2a, &v2b] {
+            let times = if expected.contains(&log) { 2 } else { 0 };
+            assert_eq!(count(log), times, "{selector}: {log}: {requests:?}");
+        }
+        assert_eq!(count("/api/v1/timestamp"), 2, "{selector}");
+        for file in ["vsa.sigstore.json", "report.sigstore.json"] {
+            let path = setup.root.join("out").join(file);
+            let entries = entries_of(&path);
+            assert_eq!(entries.len(), expected.len(), "{selector}: {entries:?}");
+            assert!(
+                entries
+                    .iter()
+                    .all(|(kind, version, _)| kind == "hashedrekord" && version == "0.0.2"),
+                "{entries:?}"
+            );
+        }
+        let vsa = setup.root.join("out/vsa.sigstore.json");
+        let (code, stdout, stderr) = gate(&setup, &vsa, IDENTITY, ISSUER);
+        assert_eq!(code, 0, "{selector}: {stdout}{stderr}");
+    }
+}
+
+/// Rekor v2 without a timestamp authority cannot date the signature: the run stops as
+/// a usage error before collecting evidence or asking Fulcio for anything.
+#[test]
+fn rekor_v2_without_a_timestamp_authority_is_refused_up_front() {
+    let stack = Stack::start();
+    let setup = setup(&stack);
+    let mut config = stack.signing_config_with(&[Log::V2(0)], json!({"selector": "ANY"}));
+    config["tsaUrls"] = json!([]);
+    write(&setup.root, "signing_config.json", &config.to_string());
+    let (code, stdout, stderr) =
+        keyless_verify(&setup, "out", &[("SIGSTORE_ID_TOKEN", &token(now() + 600))]);
+    assert_eq!(code, 2, "{stdout}\n{stderr}");
+    assert!(stderr.contains("no timestamp authority"), "{stderr}");
+    assert!(stack.requests().is_empty(), "{:?}", stack.requests());
+    assert!(!setup.root.join("out/vsa.sigstore.json").exists());
+}
+
+/// A Rekor v2 answer whose checkpoint the trusted root cannot vouch for fails the
+/// self-check: the run exits 1 and writes nothing.
+#[test]
+fn a_rekor_v2_entry_from_an_untrusted_log_key_is_never_written() {
+    let stack = Stack::start();
+    let setup = setup(&stack);
+    write(
+        &setup.root,
+        "signing_config.json",
+        &stack
+            .signing_config_with(&[Log::V2(0)], json!({"selector": "ANY"}))
+            .to_string(),
+    );
+    stack.make_rekor_v2_rogue(0);
+    let (code, stdout, stderr) =
+        keyless_verify(&setup, "out", &[("SIGSTORE_ID_TOKEN", &token(now() + 600))]);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(stderr.contains("checkpoint"), "{stderr}");
+    assert!(!setup.root.join("out/vsa.sigstore.json").exists());
+    assert!(!setup.root.join("out/report.sigstore.json").exists());
 }

@@ -35,6 +35,12 @@ pub const WORKFLOW: &str = "acme/ledger/.github/workflows/release.yml@refs/heads
 pub const IDENTITY: &str =
     "https://github.com/acme/ledger/.github/workflows/release.yml@refs/heads/main";
 const LOG_ORIGIN: &str = "rekor.test.invalid - 1";
+/// Where the stack's two Rekor v2 logs answer (each its own tree, key and operator,
+/// beside the v1 log), and their origins.
+pub const REKOR_V2: [(&str, &str); 2] = [
+    ("/rekor-v2a", "log2025-a.rekor.test.invalid"),
+    ("/rekor-v2b", "log2025-b.rekor.test.invalid"),
+];
 const FILLER: usize = 5;
 
 fn key(seed: &str) -> SigningKey {
@@ -147,6 +153,9 @@ pub struct Authority {
     ca: Certificate,
     ct_key: SigningKey,
     log_key: SigningKey,
+    /// The Rekor v2 logs' keys (as Sigstore runs v1 and v2 side by side, and v2 as
+    /// several shards a selector may ask for all of).
+    log_v2_keys: [SigningKey; 2],
     tsa_key: SigningKey,
     tsa: Certificate,
     tsa_root: Certificate,
@@ -245,6 +254,7 @@ impl Authority {
             ca,
             ct_key: key("test ct log"),
             log_key: key("test rekor"),
+            log_v2_keys: [key("test rekor v2 a"), key("test rekor v2 b")],
             tsa_key,
             tsa,
             tsa_root,
@@ -265,7 +275,11 @@ impl Authority {
         };
         json!({
             "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
-            "tlogs": [log(&self.log_key, "https://rekor.test.invalid")],
+            "tlogs": [
+                log(&self.log_key, "https://rekor.test.invalid"),
+                log(&self.log_v2_keys[0], &format!("https://{}", REKOR_V2[0].1)),
+                log(&self.log_v2_keys[1], &format!("https://{}", REKOR_V2[1].1))
+            ],
             "certificateAuthorities": [{
                 "subject": {"organization": "vouch test", "commonName": "vouch test Fulcio"},
                 "uri": "https://fulcio.test.invalid",
@@ -613,6 +627,95 @@ impl Rekor {
     }
 }
 
+/// Rekor v2 (`POST /api/v2/log/entries`): a `hashedRekordRequestV002` whose signature
+/// verifies over its digest is appended to this log's own tree; the answer is the
+/// bundle's `TransparencyLogEntry` itself, with an inclusion proof and a signed
+/// checkpoint but no integrated time and no SET (v2 entries are dated by a TSA).
+struct RekorV2 {
+    authority: Arc<Authority>,
+    /// Which of [`REKOR_V2`].
+    shard: usize,
+    /// Signs checkpoints with a key the trusted root does not hold.
+    rogue: bool,
+    bodies: Arc<Mutex<Vec<Vec<u8>>>>,
+}
+
+impl Respond for RekorV2 {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let Ok(proposed) = serde_json::from_slice::<Value>(&request.body) else {
+            return ResponseTemplate::new(400);
+        };
+        let rekord = &proposed["hashedRekordRequestV002"];
+        let decode = |v: &Value| STANDARD.decode(v.as_str().unwrap_or_default()).ok();
+        let (Some(digest), Some(signature)) = (
+            decode(&rekord["digest"]),
+            decode(&rekord["signature"]["content"]),
+        ) else {
+            return ResponseTemplate::new(400);
+        };
+        let verifier = &rekord["signature"]["verifier"];
+        // Rekor v2 checks the signature before it logs anything.
+        let Some(certificate) = decode(&verifier["x509Certificate"]["rawBytes"])
+            .and_then(|der| Certificate::from_der(&der).ok())
+        else {
+            return ResponseTemplate::new(400);
+        };
+        let spki = certificate
+            .tbs_certificate
+            .subject_public_key_info
+            .to_der()
+            .unwrap();
+        let signed = VerifyingKey::from_public_key_der(&spki)
+            .ok()
+            .zip(Signature::from_der(&signature).ok())
+            .is_some_and(|(key, sig)| {
+                use p256::ecdsa::signature::hazmat::PrehashVerifier;
+                key.verify_prehash(&digest, &sig).is_ok()
+            });
+        if !signed || verifier["keyDetails"] != "PKIX_ECDSA_P256_SHA_256" {
+            return ResponseTemplate::new(400)
+                .set_body_string("{\"message\":\"invalid signature\"}");
+        }
+        let body = serde_json::to_vec(&json!({
+            "apiVersion": "0.0.2",
+            "kind": "hashedrekord",
+            "spec": {"hashedRekordV002": {
+                "data": {"algorithm": "SHA2_256", "digest": rekord["digest"]},
+                "signature": {"content": rekord["signature"]["content"], "verifier": verifier}
+            }}
+        }))
+        .unwrap();
+        let mut bodies = self.bodies.lock().unwrap();
+        bodies.push(body);
+        let index = bodies.len() - 1;
+        // A rogue log claims the trusted log's id but signs with its own key.
+        let rogue_key = key("rogue rekor v2");
+        let trusted_key = &self.authority.log_v2_keys[self.shard];
+        let log_key = if self.rogue { &rogue_key } else { trusted_key };
+        let origin = REKOR_V2[self.shard].1;
+        let log_id = Sha256::digest(spki_der(trusted_key.verifying_key()));
+        let leaves: Vec<[u8; 32]> = bodies.iter().map(|b| leaf_hash(b)).collect();
+        let root = root_of(&leaves);
+        let note = format!("{origin}\n{}\n{}\n", leaves.len(), b64(&root));
+        let mut signed_note = log_id[..4].to_vec();
+        signed_note.extend(sign(log_key, note.as_bytes()));
+        let checkpoint = format!("{note}\n\u{2014} {origin} {}\n", b64(&signed_note));
+        ResponseTemplate::new(201).set_body_json(json!({
+            "logIndex": index.to_string(),
+            "logId": {"keyId": b64(&log_id)},
+            "kindVersion": {"kind": "hashedrekord", "version": "0.0.2"},
+            "inclusionProof": {
+                "logIndex": index.to_string(),
+                "rootHash": b64(&root),
+                "treeSize": leaves.len().to_string(),
+                "hashes": path_of(&leaves, index).iter().map(|h| b64(h)).collect::<Vec<_>>(),
+                "checkpoint": {"envelope": checkpoint}
+            },
+            "canonicalizedBody": b64(&bodies[index])
+        }))
+    }
+}
+
 struct Tsa(Arc<Authority>);
 
 impl Respond for Tsa {
@@ -706,6 +809,14 @@ impl Respond for Tsa {
     }
 }
 
+/// A transparency log of the stack.
+pub enum Log {
+    /// Rekor v1 at the server's root.
+    V1,
+    /// Rekor v2, one of [`REKOR_V2`].
+    V2(usize),
+}
+
 /// The running stack.
 pub struct Stack {
     pub runtime: tokio::runtime::Runtime,
@@ -755,12 +866,43 @@ impl Stack {
                 ))
                 .respond_with(rekor()),
         );
+        for (shard, (prefix, _)) in REKOR_V2.iter().enumerate() {
+            stack.mount(
+                Mock::given(method("POST"))
+                    .and(path(format!("{prefix}/api/v2/log/entries")))
+                    .respond_with(RekorV2 {
+                        authority: stack.authority.clone(),
+                        shard,
+                        rogue: false,
+                        bodies: Arc::new(Mutex::new(
+                            (0..FILLER + 2 + shard)
+                                .map(|i| format!("earlier v2 entry {i}").into_bytes())
+                                .collect(),
+                        )),
+                    }),
+            );
+        }
         stack.mount(
             Mock::given(method("POST"))
                 .and(path("/api/v1/timestamp"))
                 .respond_with(Tsa(stack.authority.clone())),
         );
         stack
+    }
+
+    /// Makes Rekor v2 log `shard` sign its checkpoints with a key nobody trusts.
+    pub fn make_rekor_v2_rogue(&self, shard: usize) {
+        self.mount(
+            Mock::given(method("POST"))
+                .and(path(format!("{}/api/v2/log/entries", REKOR_V2[shard].0)))
+                .respond_with(RekorV2 {
+                    authority: self.authority.clone(),
+                    shard,
+                    rogue: true,
+                    bodies: Arc::new(Mutex::new(Vec::new())),
+                })
+                .with_priority(1),
+        );
     }
 
     pub fn mount(&self, mock: Mock) {
@@ -773,14 +915,27 @@ impl Stack {
 
     /// A signing config naming this stack's Fulcio, Rekor v1 and TSA.
     pub fn signing_config(&self) -> Value {
-        let service = |path: &str| json!([{"url": format!("{}{path}", self.url()), "majorApiVersion": 1, "validFor": {"start": "2020-01-01T00:00:00Z"}, "operator": "vouch test"}]);
+        self.signing_config_with(&[Log::V1], json!({"selector": "ANY"}))
+    }
+
+    /// A signing config naming this stack's Fulcio and TSA, the `logs` given (each its
+    /// own operator, as the spec's selectors count operators) and `tlog_config`.
+    pub fn signing_config_with(&self, logs: &[Log], tlog_config: Value) -> Value {
+        let service = |path: &str, version: u32, operator: &str| json!({"url": format!("{}{path}", self.url()), "majorApiVersion": version, "validFor": {"start": "2020-01-01T00:00:00Z"}, "operator": operator});
+        let logs: Vec<Value> = logs
+            .iter()
+            .map(|log| match log {
+                Log::V1 => service("", 1, "vouch test v1"),
+                Log::V2(shard) => service(REKOR_V2[*shard].0, 2, REKOR_V2[*shard].1),
+            })
+            .collect();
         json!({
             "mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
-            "caUrls": service(""),
-            "oidcUrls": service("/oauth"),
-            "rekorTlogUrls": service(""),
-            "rekorTlogConfig": {"selector": "ANY"},
-            "tsaUrls": service("/api/v1/timestamp"),
+            "caUrls": [service("", 1, "vouch test")],
+            "oidcUrls": [service("/oauth", 1, "vouch test")],
+            "rekorTlogUrls": logs,
+            "rekorTlogConfig": tlog_config,
+            "tsaUrls": [service("/api/v1/timestamp", 1, "vouch test")],
             "tsaConfig": {"selector": "ANY"}
         })
     }
