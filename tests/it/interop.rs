@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use super::keyless::{keyless_verify, now, setup};
+use super::keyless::{keyless_verify, now, setup, setup_with};
 use super::sigstore_stack::{IDENTITY, ISSUER, Log, Stack, token};
 use super::support::{repo_path, skip, write};
 
@@ -105,16 +105,11 @@ fn keyless_bundles_verify_with_both_clients(
         return;
     }
     let stack = Stack::start();
-    let setup = setup(&stack);
     let signing_config = match &logs {
         Some((logs, selector)) => stack.signing_config_with(logs, selector.clone()),
         None => stack.signing_config(),
     };
-    write(
-        &setup.root,
-        "signing_config.json",
-        &signing_config.to_string(),
-    );
+    let setup = setup_with(&stack, &signing_config);
     let (code, stdout, stderr) =
         keyless_verify(&setup, "out", &[("SIGSTORE_ID_TOKEN", &token(now() + 600))]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");

@@ -30,6 +30,11 @@ pub struct Setup {
 }
 
 pub fn setup(stack: &Stack) -> Setup {
+    setup_with(stack, &stack.signing_config())
+}
+
+/// A setup whose signing config is `signing_config`.
+pub fn setup_with(stack: &Stack, signing_config: &Value) -> Setup {
     let dir = tempdir();
     let root = dir.path().to_path_buf();
     let trusted_root = write(
@@ -37,11 +42,7 @@ pub fn setup(stack: &Stack) -> Setup {
         "trusted_root.json",
         &stack.authority.trusted_root().to_string(),
     );
-    let signing_config = write(
-        &root,
-        "signing_config.json",
-        &stack.signing_config().to_string(),
-    );
+    let signing_config = write(&root, "signing_config.json", &signing_config.to_string());
     let artifact = write(&root, "ledger-1.0.tar.gz", "the release artifact");
     write(&root, "vouch.yaml", POLICY);
     Setup {
@@ -299,14 +300,7 @@ fn rekor_v2_logs_are_chosen_by_version_and_selector_and_their_entries_verify() {
         ),
     ] {
         let stack = Stack::start();
-        let setup = setup(&stack);
-        write(
-            &setup.root,
-            "signing_config.json",
-            &stack
-                .signing_config_with(&logs, selector.clone())
-                .to_string(),
-        );
+        let setup = setup_with(&stack, &stack.signing_config_with(&logs, selector.clone()));
         let (code, stdout, stderr) =
             keyless_verify(&setup, "out", &[("SIGSTORE_ID_TOKEN", &token(now() + 600))]);
         assert_eq!(code, 0, "{selector}: {stdout}\n{stderr}");
@@ -344,10 +338,9 @@ fn rekor_v2_logs_are_chosen_by_version_and_selector_and_their_entries_verify() {
 #[test]
 fn rekor_v2_without_a_timestamp_authority_is_refused_up_front() {
     let stack = Stack::start();
-    let setup = setup(&stack);
     let mut config = stack.signing_config_with(&[Log::V2(0)], json!({"selector": "ANY"}));
     config["tsaUrls"] = json!([]);
-    write(&setup.root, "signing_config.json", &config.to_string());
+    let setup = setup_with(&stack, &config);
     let (code, stdout, stderr) =
         keyless_verify(&setup, "out", &[("SIGSTORE_ID_TOKEN", &token(now() + 600))]);
     assert_eq!(code, 2, "{stdout}\n{stderr}");
@@ -361,13 +354,9 @@ fn rekor_v2_without_a_timestamp_authority_is_refused_up_front() {
 #[test]
 fn a_rekor_v2_entry_from_an_untrusted_log_key_is_never_written() {
     let stack = Stack::start();
-    let setup = setup(&stack);
-    write(
-        &setup.root,
-        "signing_config.json",
-        &stack
-            .signing_config_with(&[Log::V2(0)], json!({"selector": "ANY"}))
-            .to_string(),
+    let setup = setup_with(
+        &stack,
+        &stack.signing_config_with(&[Log::V2(0)], json!({"selector": "ANY"})),
     );
     stack.make_rekor_v2_rogue(0);
     let (code, stdout, stderr) =

@@ -6,6 +6,7 @@
 //! and signing config that name them. Every key and certificate is made here.
 
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use base64::Engine;
@@ -809,6 +810,23 @@ impl Respond for Tsa {
     }
 }
 
+/// A service that adds the time it spends answering to a shared total, so that a
+/// benchmark can tell the services' work from vouch's.
+struct Timed<R> {
+    inner: R,
+    total_ns: Arc<AtomicU64>,
+}
+
+impl<R: Respond> Respond for Timed<R> {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let start = std::time::Instant::now();
+        let answer = self.inner.respond(request);
+        self.total_ns
+            .fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        answer
+    }
+}
+
 /// A transparency log of the stack.
 pub enum Log {
     /// Rekor v1 at the server's root.
@@ -823,6 +841,8 @@ pub struct Stack {
     pub server: MockServer,
     pub authority: Arc<Authority>,
     pub bodies: Arc<Mutex<Vec<Vec<u8>>>>,
+    /// Nanoseconds the services spent answering (certificates, log entries, stamps).
+    pub service_ns: Arc<AtomicU64>,
 }
 
 impl Stack {
@@ -844,11 +864,12 @@ impl Stack {
             server,
             authority,
             bodies,
+            service_ns: Arc::new(AtomicU64::new(0)),
         };
         stack.mount(
             Mock::given(method("POST"))
                 .and(path("/api/v2/signingCert"))
-                .respond_with(Fulcio(stack.authority.clone())),
+                .respond_with(stack.timed(Fulcio(stack.authority.clone()))),
         );
         let rekor = || Rekor {
             authority: stack.authority.clone(),
@@ -857,35 +878,37 @@ impl Stack {
         stack.mount(
             Mock::given(method("POST"))
                 .and(path("/api/v1/log/entries"))
-                .respond_with(rekor()),
+                .respond_with(stack.timed(rekor())),
         );
         stack.mount(
             Mock::given(method("GET"))
                 .and(wiremock::matchers::path_regex(
                     "^/api/v1/log/entries/[0-9a-f]+$",
                 ))
-                .respond_with(rekor()),
+                .respond_with(stack.timed(rekor())),
         );
         for (shard, (prefix, _)) in REKOR_V2.iter().enumerate() {
             stack.mount(
                 Mock::given(method("POST"))
                     .and(path(format!("{prefix}/api/v2/log/entries")))
-                    .respond_with(RekorV2 {
-                        authority: stack.authority.clone(),
-                        shard,
-                        rogue: false,
-                        bodies: Arc::new(Mutex::new(
-                            (0..FILLER + 2 + shard)
-                                .map(|i| format!("earlier v2 entry {i}").into_bytes())
-                                .collect(),
-                        )),
-                    }),
+                    .respond_with(
+                        stack.timed(RekorV2 {
+                            authority: stack.authority.clone(),
+                            shard,
+                            rogue: false,
+                            bodies: Arc::new(Mutex::new(
+                                (0..FILLER + 2 + shard)
+                                    .map(|i| format!("earlier v2 entry {i}").into_bytes())
+                                    .collect(),
+                            )),
+                        }),
+                    ),
             );
         }
         stack.mount(
             Mock::given(method("POST"))
                 .and(path("/api/v1/timestamp"))
-                .respond_with(Tsa(stack.authority.clone())),
+                .respond_with(stack.timed(Tsa(stack.authority.clone()))),
         );
         stack
     }
@@ -903,6 +926,19 @@ impl Stack {
                 })
                 .with_priority(1),
         );
+    }
+
+    fn timed<R: Respond>(&self, inner: R) -> Timed<R> {
+        Timed {
+            inner,
+            total_ns: self.service_ns.clone(),
+        }
+    }
+
+    /// The services' answering time so far (read by `benches/sign_stack.rs`).
+    #[allow(dead_code)]
+    pub fn service_time(&self) -> std::time::Duration {
+        std::time::Duration::from_nanos(self.service_ns.load(Ordering::Relaxed))
     }
 
     pub fn mount(&self, mock: Mock) {

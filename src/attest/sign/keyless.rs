@@ -182,17 +182,25 @@ fn expected_identity(token: &IdentityToken, certificate: &ParsedCertificate) -> 
     }
 }
 
+/// A fresh P-256 key from the operating system's generator (see `Cargo.toml` for why
+/// not aws-lc's). `try_fill_bytes` surfaces a failing OS generator as an error instead
+/// of the panic `SigningKey::random` would give.
 fn ephemeral_key() -> Result<SigningKey, KeylessError> {
-    use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
-    use pkcs8::DecodePrivateKey;
-    let document = EcdsaKeyPair::generate_pkcs8(
-        &ECDSA_P256_SHA256_ASN1_SIGNING,
-        &aws_lc_rs::rand::SystemRandom::new(),
-    )
-    .map_err(|e| KeylessError::Key(e.to_string()))?;
-    p256::ecdsa::SigningKey::from_pkcs8_der(document.as_ref())
-        .map(SigningKey::P256)
-        .map_err(|e| KeylessError::Key(e.to_string()))
+    use rand_core::{OsRng, RngCore};
+    // A uniformly random 32-byte string is a valid scalar except with probability
+    // about 2^-32 (zero or at least the group order); draw again then.
+    for _ in 0..8 {
+        let mut bytes = zeroize::Zeroizing::new([0u8; 32]);
+        OsRng
+            .try_fill_bytes(bytes.as_mut())
+            .map_err(|e| KeylessError::Key(e.to_string()))?;
+        if let Ok(key) = p256::ecdsa::SigningKey::from_slice(bytes.as_ref()) {
+            return Ok(SigningKey::P256(key));
+        }
+    }
+    Err(KeylessError::Key(
+        "the operating system's generator gave no valid P-256 scalar in 8 draws".into(),
+    ))
 }
 
 /// Mints a GitHub Actions OIDC token for the `sigstore` audience.

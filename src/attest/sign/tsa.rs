@@ -18,7 +18,8 @@ pub fn timestamp(http: &Http, url: &str, signature: &[u8]) -> Result<Vec<u8>, Ht
         message,
     };
     let mut nonce = [0u8; 8];
-    aws_lc_rs::rand::fill(&mut nonce).map_err(|_| fail("no randomness for the nonce".into()))?;
+    rand_core::RngCore::try_fill_bytes(&mut rand_core::OsRng, &mut nonce)
+        .map_err(|e| fail(format!("no randomness for the nonce: {e}")))?;
     nonce[0] = (nonce[0] & 0x7f) | 0x01; // positive, and no leading zero byte
     let request = TimeStampReq {
         version: TspVersion::V1,
