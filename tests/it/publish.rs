@@ -165,6 +165,47 @@ fn every_github_refusal_is_reported_keeps_the_files_and_exits_1() {
     assert!(setup.root.join("out/vsa.sigstore.json").is_file());
 }
 
+/// An API that takes the request and drops the connection without answering: retried
+/// a bounded number of times, then a failure that keeps the files and exits 1.
+#[test]
+fn a_dropped_connection_is_retried_a_bounded_number_of_times_then_reported() {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let api = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepted.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            // Read the request head, then hang up without a status line.
+            let mut head = [0u8; 1024];
+            let _ = stream.read(&mut head);
+            drop(stream);
+        }
+    });
+    let stack = Stack::start();
+    let setup = setup(&stack);
+    let (code, _, stderr, report) = publish_run(&stack, &setup, "out", &api);
+    assert_eq!(code, 1, "{stderr}");
+    let published = &report["attestation"]["published"][0];
+    assert_eq!(published["ok"], false, "{report}");
+    assert!(
+        published["detail"]
+            .as_str()
+            .unwrap()
+            .contains("GitHub attestations API"),
+        "{published}"
+    );
+    assert_eq!(
+        accepted.load(std::sync::atomic::Ordering::SeqCst),
+        3,
+        "three attempts, then it stops"
+    );
+    assert!(setup.root.join("out/vsa.sigstore.json").is_file());
+    assert!(!stderr.contains(CANARY));
+}
+
 #[test]
 fn a_key_signed_vsa_published_to_rekor_is_logged_verified_and_a_409_is_success() {
     let stack = Stack::start();
