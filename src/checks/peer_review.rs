@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use super::change_record::{ApprovalRecord, ChangeKind, ChangeRecord, RuleOutcome, RuleStatus};
 use super::{CheckOutput, Code, Control, FindingSubject, Section};
 use crate::evidence::Evidence;
-use crate::evidence::forge::{BranchCommit, ChangeRequest, ChangeSet, Review};
+use crate::evidence::forge::{BranchCommit, ChangeRequest, ChangeSet, Review, ReviewState};
 use crate::policy::Policy;
 use crate::policy::sections::{NonEmpty, yes};
 
@@ -271,7 +271,7 @@ impl Disqualified {
             Disqualified::AfterMerge => {
                 "approved after the merge (or at an unknown time): the change shipped unapproved"
             }
-            Disqualified::Deleted => "is a deleted account (ghost)",
+            Disqualified::Deleted => "is a deleted account",
         }
     }
 }
@@ -421,26 +421,30 @@ fn review_change(
         change.reviews.iter().partition(|r| before_merge(r, change));
     let mut latest: Vec<&Review> = Vec::new();
     for r in before {
-        if r.state == "COMMENTED" || r.state == "PENDING" {
+        if matches!(r.state, ReviewState::Commented | ReviewState::Pending) {
             continue;
         }
         latest.retain(|l| l.author != r.author);
         latest.push(r);
     }
     let mut approvals: Vec<(&Review, Option<Disqualified>)> = Vec::new();
-    for r in change.reviews.iter().filter(|r| r.state == "DISMISSED") {
+    for r in change
+        .reviews
+        .iter()
+        .filter(|r| r.state == ReviewState::Dismissed)
+    {
         if !latest
             .iter()
-            .any(|l| l.author == r.author && l.state == "APPROVED")
+            .any(|l| l.author == r.author && l.state == ReviewState::Approved)
         {
             approvals.push((r, Some(Disqualified::Dismissed)));
         }
     }
-    for r in after.iter().filter(|r| r.state == "APPROVED") {
+    for r in after.iter().filter(|r| r.state == ReviewState::Approved) {
         approvals.push((r, Some(Disqualified::AfterMerge)));
     }
-    for r in latest.iter().filter(|r| r.state == "APPROVED") {
-        let reason = if r.author.login == "ghost" {
+    for r in latest.iter().filter(|r| r.state == ReviewState::Approved) {
+        let reason = if r.author.deleted {
             // A deleted account cannot be shown to be independent of the change.
             Some(Disqualified::Deleted)
         } else if r.author.is(&change.author.login) {

@@ -256,9 +256,31 @@ pub struct Actor {
     pub login: String,
     /// A bot or app account.
     pub bot: bool,
+    /// The account was deleted (GitHub shows it as `ghost`, GitLab as "Ghost User"): who
+    /// acted can no longer be shown to be independent of the change.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
 }
 
 impl Actor {
+    /// A user or bot account that exists.
+    pub fn account(login: impl Into<String>, bot: bool) -> Self {
+        Actor {
+            login: login.into(),
+            bot,
+            deleted: false,
+        }
+    }
+
+    /// A deleted account, under the name the forge shows for it.
+    pub fn deleted(shown_as: impl Into<String>) -> Self {
+        Actor {
+            login: shown_as.into(),
+            bot: false,
+            deleted: true,
+        }
+    }
+
     /// Whether `login` names this account. Logins are case-insensitive on GitHub, and
     /// an app's bot is `dependabot` in GraphQL but `dependabot[bot]` in REST and in its
     /// commit e-mail, so the suffix does not tell two accounts apart.
@@ -277,8 +299,8 @@ impl Actor {
 pub struct Review {
     /// Reviewer.
     pub author: Actor,
-    /// `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, `DISMISSED`.
-    pub state: String,
+    /// What the review said.
+    pub state: ReviewState,
     /// The reviewer could push to the repository (only such approvals satisfy GitHub's
     /// own protection; anyone can leave an "approve" review on a public repository).
     #[serde(default)]
@@ -286,9 +308,42 @@ pub struct Review {
     /// When.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submitted_at: Option<String>,
-    /// The head commit the review was made on.
+    /// The head commit the review was made on, when the forge records one (GitHub
+    /// does; a GitLab approval names no commit, and is dated against the change's
+    /// pushes instead).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
+}
+
+/// What a review (or approval) said, across forges.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReviewState {
+    /// Approved the change.
+    Approved,
+    /// Asked for changes (blocks until a later approval by the same reviewer).
+    ChangesRequested,
+    /// Commented only: neither approves nor withdraws an approval.
+    Commented,
+    /// An approval withdrawn (GitHub: dismissed; GitLab: unapproved).
+    Dismissed,
+    /// Started, not submitted.
+    Pending,
+}
+
+impl ReviewState {
+    /// GitHub's review state name, as GraphQL and REST give it; `None` for a state
+    /// vouch does not know (the collector makes that a gap, not a guess).
+    pub fn from_github(state: &str) -> Option<Self> {
+        Some(match state {
+            "APPROVED" => ReviewState::Approved,
+            "CHANGES_REQUESTED" => ReviewState::ChangesRequested,
+            "COMMENTED" => ReviewState::Commented,
+            "DISMISSED" => ReviewState::Dismissed,
+            "PENDING" => ReviewState::Pending,
+            _ => return None,
+        })
+    }
 }
 
 /// Check runs and commit statuses of one commit.

@@ -1967,6 +1967,19 @@ fn a_deleted_approver_is_reported_as_unknown() {
         pr["reviews"]["nodes"][0]["author"]["login"] = json!("ghost");
     });
     assert_eq!(ghost, (1, vec!["peer-review/unknown-approver".to_string()]));
+    // GraphQL gives no author at all for some deleted accounts.
+    let gone = codes_for_pr(|pr| {
+        pr["reviews"]["nodes"][0]["author"] = Value::Null;
+    });
+    assert_eq!(gone, (1, vec!["peer-review/unknown-approver".to_string()]));
+}
+
+#[test]
+fn a_review_state_vouch_does_not_know_is_an_error_not_a_guess() {
+    let odd = codes_for_pr(|pr| {
+        pr["reviews"]["nodes"][0]["state"] = json!("APPROVED_WITH_SUGGESTIONS");
+    });
+    assert_eq!(odd, (1, vec!["peer-review/unreadable".to_string()]));
 }
 
 #[test]

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::super::http::{ApiClient, Job};
 use super::Repo;
-use crate::evidence::forge::{Actor, BranchCommit, ChangeRequest, ChangeSet, Review};
+use crate::evidence::forge::{Actor, BranchCommit, ChangeRequest, ChangeSet, Review, ReviewState};
 use crate::evidence::{Gap, GapKind};
 
 /// More commits than this between BASE and HEAD is treated as a wrong range.
@@ -799,11 +799,13 @@ struct RawReview {
 
 impl User {
     fn actor(self) -> Actor {
-        let bot = self.typename.as_deref() == Some("Bot") || self.login.ends_with("[bot]");
-        Actor {
-            login: self.login,
-            bot,
+        // GitHub shows a deleted account as the reserved user `ghost` (REST, and GraphQL
+        // in places), or as no author at all.
+        if self.login == "ghost" {
+            return Actor::deleted(self.login);
         }
+        let bot = self.typename.as_deref() == Some("Bot") || self.login.ends_with("[bot]");
+        Actor::account(self.login, bot)
     }
 }
 
@@ -812,10 +814,7 @@ impl GitActor {
     fn actor(&self) -> Option<Actor> {
         if let Some(user) = &self.user {
             let bot = user.login.ends_with("[bot]");
-            return Some(Actor {
-                login: user.login.clone(),
-                bot,
-            });
+            return Some(Actor::account(user.login.clone(), bot));
         }
         let email = self.email.clone().unwrap_or_default();
         if email.is_empty() && self.name.as_deref().unwrap_or("").is_empty() {
@@ -824,15 +823,12 @@ impl GitActor {
         // GitHub's no-reply address names the account (`ID+login@users.noreply…`),
         // which is how a bot's commits are attributed when GraphQL maps no user.
         if let Some(login) = noreply_login(&email) {
-            return Some(Actor {
-                bot: login.ends_with("[bot]"),
-                login: login.to_string(),
-            });
+            return Some(Actor::account(login, login.ends_with("[bot]")));
         }
-        Some(Actor {
-            login: format!("{} <{email}>", self.name.clone().unwrap_or_default()),
-            bot: false,
-        })
+        Some(Actor::account(
+            format!("{} <{email}>", self.name.clone().unwrap_or_default()),
+            false,
+        ))
     }
 
     fn display(&self) -> String {
@@ -913,24 +909,32 @@ impl RawPr {
             .reviews
             .nodes
             .into_iter()
-            .map(|r| Review {
-                can_push: r.author_can_push_to_repository,
-                author: r.author.map(User::actor).unwrap_or(Actor {
-                    login: "ghost".into(),
-                    bot: false,
-                }),
-                state: r.state,
-                submitted_at: r.submitted_at,
-                commit: r.commit.map(|c| c.oid),
+            .map(|r| {
+                let state = ReviewState::from_github(&r.state).ok_or_else(|| {
+                    Gap::new(
+                        GapKind::Malformed,
+                        what.clone(),
+                        format!("a review in state `{}`, which vouch does not know", r.state),
+                    )
+                })?;
+                Ok(Review {
+                    can_push: r.author_can_push_to_repository,
+                    // GitHub returns no author for a deleted account (shown as `ghost`).
+                    author: r
+                        .author
+                        .map_or_else(|| Actor::deleted("ghost"), User::actor),
+                    state,
+                    submitted_at: r.submitted_at,
+                    commit: r.commit.map(|c| c.oid),
+                })
             })
-            .collect();
+            .collect::<Result<Vec<_>, Gap>>()?;
         Ok(ChangeRequest {
             number: self.number,
             title: self.title,
-            author: self.author.map(User::actor).unwrap_or(Actor {
-                login: "ghost".into(),
-                bot: false,
-            }),
+            author: self
+                .author
+                .map_or_else(|| Actor::deleted("ghost"), User::actor),
             base_branch: self.base_ref_name,
             head_sha: self.head_ref_oid,
             merge_sha: self.merge_commit.map(|c| c.oid),
