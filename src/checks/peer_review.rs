@@ -455,7 +455,7 @@ fn review_change(
             Some(Disqualified::Bot)
         } else if !r.can_push {
             Some(Disqualified::CannotPush)
-        } else if r.commit.as_deref() != Some(change.head_sha.as_str()) {
+        } else if !approves_final_head(r, change) {
             Some(Disqualified::Stale)
         } else {
             None
@@ -531,13 +531,43 @@ fn review_change(
 /// gated the branch. Before the merge (the pre-merge gate) every review counts. Both
 /// times are RFC 3339 UTC as the forge writes them; one that does not parse fails
 /// closed.
+fn rfc3339(t: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+}
+
+/// Whether an approval covers what was merged. An approval that names its commit
+/// (GitHub) must name the final head. One that names none (GitLab) must come after the
+/// last push that changed the diff, and that push must have produced the final head;
+/// with no pushes recorded, or a time that does not parse, it cannot be shown to
+/// cover the head, and does not count.
+fn approves_final_head(review: &Review, change: &ChangeRequest) -> bool {
+    if let Some(commit) = &review.commit {
+        return *commit == change.head_sha;
+    }
+    let Some(last) = change
+        .pushes
+        .iter()
+        .filter_map(|p| Some((rfc3339(&p.at)?, p)))
+        .max_by_key(|(at, _)| *at)
+    else {
+        return false;
+    };
+    if change.pushes.iter().any(|p| rfc3339(&p.at).is_none()) || last.1.head_sha != change.head_sha
+    {
+        return false;
+    }
+    review
+        .submitted_at
+        .as_deref()
+        .and_then(rfc3339)
+        .is_some_and(|approved| approved > last.0)
+}
+
 fn before_merge(review: &Review, change: &ChangeRequest) -> bool {
     let Some(merged_at) = change.merged_at.as_deref() else {
         return change.merge_sha.is_none();
     };
-    let parse = |t: &str| {
-        time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
-    };
+    let parse = rfc3339;
     match (
         review.submitted_at.as_deref().and_then(parse),
         parse(merged_at),
@@ -594,4 +624,88 @@ fn report_shortfall(
 
 fn short(sha: &str) -> &str {
     &sha[..sha.len().min(12)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::forge::{Actor, Push};
+
+    fn change(pushes: &[(&str, &str)]) -> ChangeRequest {
+        ChangeRequest {
+            number: 7,
+            title: "t".into(),
+            author: Actor::account("alice", false),
+            base_branch: "main".into(),
+            head_sha: "h2".into(),
+            merge_sha: Some("m".into()),
+            merged_by: None,
+            merged_at: Some("2026-11-20T12:00:00Z".into()),
+            contributors: Vec::new(),
+            reviews: Vec::new(),
+            pushes: pushes
+                .iter()
+                .map(|(sha, at)| Push {
+                    head_sha: (*sha).into(),
+                    at: (*at).into(),
+                })
+                .collect(),
+            head_checks: None,
+        }
+    }
+
+    fn approval(commit: Option<&str>, at: Option<&str>) -> Review {
+        Review {
+            author: Actor::account("bob", false),
+            state: ReviewState::Approved,
+            can_push: true,
+            submitted_at: at.map(Into::into),
+            commit: commit.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn an_approval_naming_its_commit_must_name_the_final_head() {
+        let c = change(&[]);
+        assert!(approves_final_head(&approval(Some("h2"), None), &c));
+        assert!(!approves_final_head(&approval(Some("h1"), None), &c));
+    }
+
+    #[test]
+    fn an_approval_without_a_commit_must_follow_the_last_push_to_the_final_head() {
+        let c = change(&[
+            ("h1", "2026-11-20T09:00:00Z"),
+            ("h2", "2026-11-20T10:00:00Z"),
+        ]);
+        let at = |t: &str| approval(None, Some(t));
+        assert!(approves_final_head(&at("2026-11-20T10:30:00Z"), &c));
+        // Between the two pushes: it approved h1, and h2 came after.
+        assert!(!approves_final_head(&at("2026-11-20T09:30:00Z"), &c));
+        // At the same instant as the push: not shown to be after it.
+        assert!(!approves_final_head(&at("2026-11-20T10:00:00Z"), &c));
+        // Pushes listed out of order are ordered by time.
+        let shuffled = change(&[
+            ("h2", "2026-11-20T10:00:00Z"),
+            ("h1", "2026-11-20T09:00:00Z"),
+        ]);
+        assert!(approves_final_head(&at("2026-11-20T10:30:00Z"), &shuffled));
+    }
+
+    #[test]
+    fn without_pushes_times_or_a_matching_head_an_approval_without_a_commit_does_not_count() {
+        let late = approval(None, Some("2026-11-20T11:00:00Z"));
+        assert!(!approves_final_head(&late, &change(&[])));
+        assert!(!approves_final_head(
+            &approval(None, None),
+            &change(&[("h2", "2026-11-20T10:00:00Z")])
+        ));
+        // The last push produced another head than the one merged: inconsistent evidence.
+        assert!(!approves_final_head(
+            &late,
+            &change(&[("h3", "2026-11-20T10:00:00Z")])
+        ));
+        // A push whose time does not parse might be the last one.
+        let unknown = change(&[("h2", "2026-11-20T10:00:00Z"), ("h4", "yesterday")]);
+        assert!(!approves_final_head(&late, &unknown));
+    }
 }

@@ -234,6 +234,11 @@ pub struct ChangeRequest {
     pub contributors: Vec<Actor>,
     /// Reviews in submission order.
     pub reviews: Vec<Review>,
+    /// The pushes that changed what is reviewed (GitLab: the merge request's diff
+    /// versions), oldest first. Empty where the forge ties each approval to a commit
+    /// instead (GitHub): an approval with no commit is dated against these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pushes: Vec<Push>,
     /// The checks on the head commit, as the forge reports them (GitHub: the head's
     /// status check rollup), for the required checks of each change; `None` when the
     /// forge was not asked.
@@ -244,6 +249,16 @@ pub struct ChangeRequest {
     )]
     #[schemars(with = "Option<super::observed::Shape<CommitChecks>>")]
     pub head_checks: Option<Observed<CommitChecks>>,
+}
+
+/// A push that changed a change request's diff.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Push {
+    /// The head commit after the push.
+    pub head_sha: String,
+    /// When the forge recorded it (RFC 3339).
+    pub at: String,
 }
 
 /// A user or bot.

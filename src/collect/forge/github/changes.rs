@@ -942,6 +942,8 @@ impl RawPr {
             merged_at: self.merged_at,
             contributors,
             reviews,
+            // GitHub ties every review to the commit it was made on.
+            pushes: Vec::new(),
             head_checks: Some(super::rollup::head_checks(
                 self.head_commit,
                 &format!("checks on the head of {what}"),
