@@ -6,7 +6,9 @@ use serde::Deserialize;
 
 use super::{CheckOutput, Code, Control, FindingSubject, Section, change_record};
 use crate::evidence::Evidence;
-use crate::evidence::forge::{CheckResult, ClassicProtection, CommitChecks, Rule};
+use crate::evidence::forge::{
+    CheckOutcome, CheckResult, ClassicProtection, CommitChecks, Reporter, Rule,
+};
 use crate::policy::Policy;
 use crate::policy::sections::{NonEmpty, yes};
 
@@ -322,7 +324,7 @@ pub(super) fn judge<'a>(
     let named: Vec<&CheckResult> = checks
         .checks
         .iter()
-        .filter(|c| c.name == name && app.is_none_or(|a| c.app_id == Some(a)))
+        .filter(|c| c.name == name && app.is_none_or(|a| c.reporter.app_id() == Some(a)))
         .collect();
     if named.is_empty() {
         let judgement = match app {
@@ -336,14 +338,11 @@ pub(super) fn judge<'a>(
     if on_sha.is_empty() {
         return (Judgement::WrongSha(other), on_sha);
     }
-    let passed = on_sha.iter().all(|c| {
-        c.status == "completed"
-            && match c.conclusion.as_deref() {
-                Some("success") => true,
-                Some("neutral") => p.allow_neutral,
-                Some("skipped") => p.allow_skipped,
-                _ => false,
-            }
+    let passed = on_sha.iter().all(|c| match c.outcome {
+        CheckOutcome::Success => true,
+        CheckOutcome::Neutral => p.allow_neutral,
+        CheckOutcome::Skipped => p.allow_skipped,
+        _ => false,
     });
     if passed {
         return (Judgement::Passed, on_sha);
@@ -351,17 +350,18 @@ pub(super) fn judge<'a>(
     let conclusions = on_sha
         .iter()
         .map(|c| {
-            format!(
-                "{} {}",
-                c.kind,
-                c.conclusion.as_deref().unwrap_or(&c.status)
-            )
+            let allowed = match c.reporter {
+                Reporter::GitlabJob {
+                    allow_failure: true,
+                    ..
+                } => " (allowed to fail)",
+                _ => "",
+            };
+            format!("{} {}{allowed}", c.reporter.label(), c.outcome.as_str())
         })
         .collect::<Vec<_>>()
         .join(", ");
-    let pending = on_sha
-        .iter()
-        .any(|c| c.status != "completed" || c.conclusion.as_deref() == Some("pending"));
+    let pending = on_sha.iter().any(|c| c.outcome.is_unfinished());
     let judgement = if pending {
         Judgement::Pending(conclusions)
     } else {

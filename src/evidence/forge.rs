@@ -371,31 +371,197 @@ pub struct CommitChecks {
     pub checks: Vec<CheckResult>,
 }
 
-/// One check run or commit status.
+/// One check result: a GitHub check run or commit status, a GitLab job.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckResult {
-    /// Check name or status context.
+    /// Check name, status context or job name.
     pub name: String,
-    /// `check-run` or `status`.
-    pub kind: String,
+    /// Who reported it: a check required by name can be pinned to its reporter.
+    pub reporter: Reporter,
     /// The SHA it ran on.
     pub sha: String,
-    /// `completed`, `in_progress`, `queued` (statuses: `completed`).
-    pub status: String,
-    /// `success`, `failure`, `neutral`, `skipped`, `cancelled`, `timed_out`,
-    /// `action_required`, `stale` (statuses: `success`, `failure`, `error`, `pending`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conclusion: Option<String>,
+    /// How it ended, or that it has not.
+    #[schemars(with = "String")]
+    pub outcome: CheckOutcome,
     /// Link to the run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// The GitHub App that reported a check run (statuses have none).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub app_id: Option<u64>,
     /// When it reached its conclusion (a check run's completion, a status's last
-    /// update), as the forge states it: a check that passed only after a change was
-    /// merged did not gate the merge.
+    /// update, a job's finish), as the forge states it: a check that passed only after
+    /// a change was merged did not gate the merge.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<String>,
+}
+
+/// Who reported a check result.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "type", deny_unknown_fields)]
+pub enum Reporter {
+    /// A GitHub check run, by the GitHub App that created it (when GitHub says).
+    GithubCheckRun {
+        /// The app's id.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        app_id: Option<u64>,
+    },
+    /// A GitHub commit status: anyone with write access can post one.
+    GithubStatus,
+    /// A GitLab CI job (the latest attempt of a retried job).
+    GitlabJob {
+        /// The job's id.
+        job_id: u64,
+        /// The pipeline it ran in.
+        pipeline_id: u64,
+        /// The job may fail without failing the pipeline (`allow_failure`).
+        #[serde(default)]
+        allow_failure: bool,
+    },
+}
+
+impl Reporter {
+    /// The kind of result, for people.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Reporter::GithubCheckRun { .. } => "check-run",
+            Reporter::GithubStatus => "status",
+            Reporter::GitlabJob { .. } => "job",
+        }
+    }
+
+    /// The GitHub App that reported a check run.
+    pub fn app_id(&self) -> Option<u64> {
+        match self {
+            Reporter::GithubCheckRun { app_id } => *app_id,
+            _ => None,
+        }
+    }
+}
+
+/// How a check ended, or that it has not, across forges. Written as the forge's own
+/// word (`success`, `timed_out`, GitLab's `manual`); one vouch does not know is kept
+/// as [`CheckOutcome::Other`], which never passes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "String", from = "String")]
+pub enum CheckOutcome {
+    /// Waiting to start (GitHub `queued`, `waiting`, `requested`; GitLab `created`,
+    /// `pending`, `waiting_for_resource`, `preparing`, `scheduled`).
+    Queued(String),
+    /// Running (`in_progress`, `running`).
+    InProgress,
+    /// A commit status still `pending`.
+    Pending,
+    /// Waiting for a person to start it (GitLab `manual`).
+    Manual,
+    /// Passed.
+    Success,
+    /// Failed.
+    Failure,
+    /// Ended without passing or failing (GitHub `neutral`).
+    Neutral,
+    /// Not run.
+    Skipped,
+    /// Cancelled (GitHub `cancelled`, GitLab `canceled`).
+    Cancelled,
+    /// Timed out.
+    TimedOut,
+    /// Needs an action from a person (GitHub `action_required`).
+    ActionRequired,
+    /// Stale (GitHub marks a run stale after 14 days incomplete).
+    Stale,
+    /// Could not start (GitHub `startup_failure`).
+    StartupFailure,
+    /// A commit status in `error`.
+    Error,
+    /// A word vouch does not know.
+    Other(String),
+}
+
+impl CheckOutcome {
+    /// A GitHub check run's `status` and `conclusion` (either case).
+    pub fn from_github_check_run(status: &str, conclusion: Option<&str>) -> Self {
+        match (status.to_ascii_lowercase().as_str(), conclusion) {
+            ("completed", Some(c)) => Self::from(c.to_ascii_lowercase()),
+            ("completed", None) => CheckOutcome::Other("completed without a conclusion".into()),
+            ("in_progress", _) => CheckOutcome::InProgress,
+            ("pending", _) => CheckOutcome::Pending,
+            (s @ ("queued" | "waiting" | "requested"), _) => CheckOutcome::Queued(s.to_string()),
+            (other, _) => CheckOutcome::Other(other.to_string()),
+        }
+    }
+
+    /// A GitHub commit status's `state` (either case).
+    pub fn from_github_status(state: &str) -> Self {
+        match state.to_ascii_lowercase().as_str() {
+            "success" => CheckOutcome::Success,
+            "failure" => CheckOutcome::Failure,
+            "error" => CheckOutcome::Error,
+            "pending" => CheckOutcome::Pending,
+            other => CheckOutcome::Other(other.to_string()),
+        }
+    }
+
+    /// The word for it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            CheckOutcome::Queued(word) | CheckOutcome::Other(word) => word,
+            CheckOutcome::InProgress => "in_progress",
+            CheckOutcome::Pending => "pending",
+            CheckOutcome::Manual => "manual",
+            CheckOutcome::Success => "success",
+            CheckOutcome::Failure => "failure",
+            CheckOutcome::Neutral => "neutral",
+            CheckOutcome::Skipped => "skipped",
+            CheckOutcome::Cancelled => "cancelled",
+            CheckOutcome::TimedOut => "timed_out",
+            CheckOutcome::ActionRequired => "action_required",
+            CheckOutcome::Stale => "stale",
+            CheckOutcome::StartupFailure => "startup_failure",
+            CheckOutcome::Error => "error",
+        }
+    }
+
+    /// Whether it has not ended yet (and so may still pass or fail).
+    pub fn is_unfinished(&self) -> bool {
+        matches!(
+            self,
+            CheckOutcome::Queued(_)
+                | CheckOutcome::InProgress
+                | CheckOutcome::Pending
+                | CheckOutcome::Manual
+        )
+    }
+}
+
+impl From<String> for CheckOutcome {
+    fn from(word: String) -> Self {
+        match word.as_str() {
+            "queued"
+            | "waiting"
+            | "requested"
+            | "created"
+            | "waiting_for_resource"
+            | "preparing"
+            | "scheduled" => CheckOutcome::Queued(word),
+            "in_progress" | "running" => CheckOutcome::InProgress,
+            "pending" => CheckOutcome::Pending,
+            "manual" => CheckOutcome::Manual,
+            "success" => CheckOutcome::Success,
+            "failure" | "failed" => CheckOutcome::Failure,
+            "neutral" => CheckOutcome::Neutral,
+            "skipped" => CheckOutcome::Skipped,
+            "cancelled" | "canceled" => CheckOutcome::Cancelled,
+            "timed_out" => CheckOutcome::TimedOut,
+            "action_required" => CheckOutcome::ActionRequired,
+            "stale" => CheckOutcome::Stale,
+            "startup_failure" => CheckOutcome::StartupFailure,
+            "error" => CheckOutcome::Error,
+            _ => CheckOutcome::Other(word),
+        }
+    }
+}
+
+impl From<CheckOutcome> for String {
+    fn from(outcome: CheckOutcome) -> String {
+        outcome.as_str().to_string()
+    }
 }

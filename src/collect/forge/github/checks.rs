@@ -5,7 +5,7 @@ use serde::Deserialize;
 use super::super::http::{ApiClient, Job};
 use super::Repo;
 use crate::evidence::Gap;
-use crate::evidence::forge::{CheckResult, CommitChecks};
+use crate::evidence::forge::{CheckOutcome, CheckResult, CommitChecks, Reporter};
 
 /// Pages of check runs or statuses read at most (100 results each).
 const MAX_PAGES: usize = 100;
@@ -33,12 +33,12 @@ fn check_runs(api: &mut ApiClient, repo: &Repo, sha: &str) -> Result<Vec<CheckRe
     for page in api.get_pages::<CheckRunPage>(&path, "check runs", MAX_PAGES)? {
         checks.extend(page.check_runs.into_iter().map(|r| CheckResult {
             name: r.name,
-            kind: "check-run".into(),
+            reporter: Reporter::GithubCheckRun {
+                app_id: r.app.map(|a| a.id),
+            },
             sha: r.head_sha,
-            status: r.status,
-            conclusion: r.conclusion,
+            outcome: CheckOutcome::from_github_check_run(&r.status, r.conclusion.as_deref()),
             url: r.html_url,
-            app_id: r.app.map(|a| a.id),
             completed_at: r.completed_at,
         }));
     }
@@ -51,12 +51,10 @@ fn statuses(api: &mut ApiClient, repo: &Repo, sha: &str) -> Result<Vec<CheckResu
     for combined in api.get_pages::<CombinedStatus>(&path, "commit statuses", MAX_PAGES)? {
         checks.extend(combined.statuses.into_iter().map(|s| CheckResult {
             name: s.context,
-            kind: "status".into(),
+            reporter: Reporter::GithubStatus,
             sha: combined.sha.clone(),
-            status: "completed".into(),
-            conclusion: Some(s.state),
+            outcome: CheckOutcome::from_github_status(&s.state),
             url: s.target_url,
-            app_id: None,
             completed_at: s.updated_at,
         }));
     }

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use crate::evidence::forge::{CheckResult, CommitChecks};
+use crate::evidence::forge::{CheckOutcome, CheckResult, CommitChecks, Reporter};
 use crate::evidence::{Gap, GapKind, Observed};
 
 /// Check results read per head; a head with more is a gap, never a short list.
@@ -109,7 +109,6 @@ pub(super) fn head_checks(head: Option<HeadCommit>, what: &str) -> Observed<Comm
             commit.oid, contexts.total_count
         )));
     }
-    let lower = |s: String| s.to_ascii_lowercase();
     let mut checks = Vec::with_capacity(contexts.nodes.len());
     for c in contexts.nodes {
         let check = match c.typename.as_str() {
@@ -117,34 +116,32 @@ pub(super) fn head_checks(head: Option<HeadCommit>, what: &str) -> Observed<Comm
                 name: c
                     .name
                     .ok_or_else(|| malformed("a check run without a name".into()))?,
-                kind: "check-run".into(),
+                reporter: Reporter::GithubCheckRun {
+                    app_id: c
+                        .check_suite
+                        .and_then(|s| s.app)
+                        .and_then(|a| a.database_id),
+                },
                 sha: commit.oid.clone(),
-                status: c
-                    .status
-                    .map(lower)
-                    .ok_or_else(|| malformed("a check run without a status".into()))?,
-                conclusion: c.conclusion.map(lower),
+                outcome: CheckOutcome::from_github_check_run(
+                    &c.status
+                        .ok_or_else(|| malformed("a check run without a status".into()))?,
+                    c.conclusion.as_deref(),
+                ),
                 url: c.url,
-                app_id: c
-                    .check_suite
-                    .and_then(|s| s.app)
-                    .and_then(|a| a.database_id),
                 completed_at: c.completed_at,
             },
             "StatusContext" => CheckResult {
                 name: c
                     .context
                     .ok_or_else(|| malformed("a status without a context".into()))?,
-                kind: "status".into(),
+                reporter: Reporter::GithubStatus,
                 sha: commit.oid.clone(),
-                status: "completed".into(),
-                conclusion: Some(
-                    c.state
-                        .map(lower)
+                outcome: CheckOutcome::from_github_status(
+                    &c.state
                         .ok_or_else(|| malformed("a status without a state".into()))?,
                 ),
                 url: c.target_url,
-                app_id: None,
                 completed_at: c.created_at,
             },
             other => return Err(malformed(format!("a check result of type {other}"))),
