@@ -6,6 +6,7 @@
 
 pub mod github;
 pub mod http;
+pub mod lineage;
 pub mod plan;
 pub mod transcript;
 

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use super::super::http::{ApiClient, Job};
+use super::super::lineage::{Attribution, Candidate};
 use super::Repo;
 use crate::evidence::forge::{Actor, BranchCommit, ChangeRequest, ChangeSet, Review, ReviewState};
 use crate::evidence::{Gap, GapKind};
@@ -439,47 +440,21 @@ pub fn read_range(
 
     let mut commits = Vec::with_capacity(walk.len());
     let mut requests: HashMap<u64, ChangeRequest> = HashMap::new();
-    // A rebase merge (or a fast-forward merge pushed by hand) puts several commits on
-    // the branch; the PR's merge commit is the newest of them. The run below it, of at
-    // most the PR's other commits, each associated with the same PR, came through it.
-    let mut run: Option<(u64, u64)> = None; // (PR number, commits left in the run)
+    let mut attribution = Attribution::default();
     for sha in &walk {
         let node = nodes.remove(sha).expect("walked nodes were fetched");
-        // The PR must be merged into this branch and must have put this commit there:
-        // as its merge commit, or as one of the commits right below it (see `run`). A
-        // PR that merely contains the commit somewhere else proves nothing about how
-        // the commit reached the branch.
-        let mut eligible: Vec<RawPr> = node
-            .associated_pull_requests
-            .nodes
-            .into_iter()
-            .filter(|pr| pr.merged && pr.base_ref_name == target)
-            .collect();
-        let merged_here = eligible
+        let mut associated = node.associated_pull_requests.nodes;
+        let candidates: Vec<Candidate<'_>> = associated
             .iter()
-            .position(|pr| pr.merge_commit.as_ref().is_some_and(|m| m.oid == node.oid));
-        let pr = if let Some(i) = merged_here {
-            let pr = eligible.swap_remove(i);
-            // Only a single-parent merge commit (squash, rebase, fast-forward) can have
-            // the PR's other commits right below it; below a true merge commit is what
-            // the branch already had.
-            run = (node.parents.nodes.len() == 1)
-                .then(|| (pr.number, pr.commits.total_count.saturating_sub(1)));
-            Some(pr)
-        } else {
-            let continued = run
-                .as_mut()
-                .filter(|(_, left)| *left > 0)
-                .and_then(|(n, left)| {
-                    let i = eligible.iter().position(|pr| pr.number == *n)?;
-                    *left -= 1;
-                    Some(eligible.swap_remove(i))
-                });
-            if continued.is_none() {
-                run = None;
-            }
-            continued
-        };
+            .map(|pr| Candidate {
+                number: pr.number,
+                merged_into_target: pr.merged && pr.base_ref_name == target,
+                merge_sha: pr.merge_commit.as_ref().map(|m| m.oid.as_str()),
+                commits: pr.commits.total_count,
+            })
+            .collect();
+        let chosen = attribution.next(&node.oid, node.parents.nodes.len(), &candidates);
+        let pr = chosen.map(|i| associated.swap_remove(i));
         let number = pr.as_ref().map(|p| p.number);
         if let Some(mut pr) = pr
             && !requests.contains_key(&pr.number)

@@ -10,6 +10,7 @@ mod rollup;
 use serde::Deserialize;
 
 use super::http::{ApiClient, Job};
+use super::lineage::{self, TagAt};
 use super::{Forge, ForgeRequest, RangeRequest, Reads};
 use crate::evidence::forge::{BranchProtection, ChangeSet, CommitChecks};
 use crate::evidence::{Gap, GapKind};
@@ -188,12 +189,8 @@ pub fn graphql_documents() -> Vec<(&'static str, String)> {
     ]
 }
 
-/// The previous release tag's name and commit, and the commit of `tag`.
-///
-/// For a release-shaped tag (`v1.2.3`) the previous release is the highest lower
-/// version, not the newest by date: commit dates are whatever the committer typed.
-/// Anyone who may create tags can still plant a release-shaped tag in between, so
-/// tag creation should be restricted by a ruleset; the base is named in the summary.
+/// The previous release tag's name and commit, and the commit of `tag`, by the rules
+/// of [`lineage::previous_release`] over the 100 newest tags.
 fn previous_tag(
     api: &mut ApiClient,
     repo: &Repo,
@@ -236,88 +233,24 @@ fn previous_tag(
             .as_ref()
             .map_or(t.target.oid.clone(), |inner| inner.oid.clone())
     };
-    let position = tags.iter().position(|t| t.name == tag).ok_or_else(|| {
+    let tags: Vec<TagAt> = tags
+        .iter()
+        .map(|t| TagAt {
+            name: t.name.clone(),
+            commit: commit(t),
+        })
+        .collect();
+    let previous = lineage::previous_release(&tags, tag).map_err(|e| {
         Gap::new(
             GapKind::NotFound,
             &what,
-            format!("tag {tag} not found among the 100 newest tags"),
+            e.explain(tag, "the 100 newest tags"),
         )
     })?;
-    let current = commit(&tags[position]);
-    // The previous *release*: a floating tag (`latest`, `nightly`), another tag on
-    // the same commit, or a pre-release before a final release would shrink the
-    // range and leave changes unverified.
-    let previous = match release_shape(tag) {
-        Some((version, prerelease)) => {
-            let version = numeric(version);
-            // Ties (`v1.1` and `1.1.0`, a final and its pre-release) go to the final
-            // release, then to the newest tag (`max_by_key` keeps the last maximum,
-            // so the list is walked oldest first).
-            tags.iter()
-                .rev()
-                .filter(|t| commit(t) != current)
-                .filter_map(|t| {
-                    let (v, pre) = release_shape(&t.name)?;
-                    let v = numeric(v);
-                    (v < version && (prerelease || !pre)).then_some(((v, !pre), t))
-                })
-                .max_by_key(|(key, _)| *key)
-                .map(|(_, t)| t)
-        }
-        // Not a version: the tag before it by date is all there is to go on.
-        None => tags[position + 1..].iter().find(|t| commit(t) != current),
-    }
-    .ok_or_else(|| {
-        Gap::new(
-            GapKind::NotFound,
-            &what,
-            format!("no earlier release tag before {tag}: give the range with --range BASE..{tag}"),
-        )
-    })?;
-    Ok((previous.name.clone(), commit(previous), current))
-}
-
-/// `1.2.3` as numbers, for ordering (`1.10` after `1.9`; `1.2` as `1.2.0`).
-fn numeric(version: &str) -> [u64; 3] {
-    let mut out = [0u64; 3];
-    for (slot, part) in out.iter_mut().zip(version.split('.')) {
-        *slot = part.parse().unwrap_or(u64::MAX);
-    }
-    out
-}
-
-/// `Some((version, is_prerelease))` for a semantic-version tag (`v1.2.3`, `1.2.3-rc.1`).
-fn release_shape(tag: &str) -> Option<(&str, bool)> {
-    let version = tag.strip_prefix('v').unwrap_or(tag);
-    let (core, pre) = match version.split_once('-') {
-        Some((core, _)) => (core, true),
-        None => (version.split('+').next().unwrap_or(version), false),
-    };
-    let parts: Vec<&str> = core.split('.').collect();
-    let numeric = (2..=3).contains(&parts.len())
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
-    numeric.then_some((core, pre))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{numeric, release_shape};
-
-    #[test]
-    fn versions_order_numerically() {
-        assert!(numeric("1.10.0") > numeric("1.9.9"));
-        assert_eq!(numeric("1.2"), numeric("1.2.0"));
-        assert!(numeric("2.0") > numeric("1.99.99"));
-    }
-
-    #[test]
-    fn release_tags_are_recognized() {
-        assert_eq!(release_shape("v1.2.3"), Some(("1.2.3", false)));
-        assert_eq!(release_shape("1.2.3-rc.1"), Some(("1.2.3", true)));
-        assert_eq!(release_shape("v1.2"), Some(("1.2", false)));
-        assert_eq!(release_shape("nightly"), None);
-        assert_eq!(release_shape("v1.x"), None);
-    }
+    let current = tags
+        .iter()
+        .find(|t| t.name == tag)
+        .map(|t| t.commit.clone())
+        .unwrap_or_default();
+    Ok((previous.name.clone(), previous.commit.clone(), current))
 }
