@@ -11,7 +11,9 @@ use serde::Deserialize;
 
 use super::{CheckOutput, Code, Control, Section};
 use crate::evidence::Evidence;
-use crate::evidence::forge::{BranchProtection, ClassicProtection, PullRequestRule, Rule};
+use crate::evidence::forge::{
+    BranchProtection, ProtectionSource, PullRequestRule, Requirements, SourceKind, SourceState,
+};
 use crate::policy::Policy;
 use crate::policy::sections::{NonEmpty, yes};
 
@@ -278,195 +280,177 @@ enum Enforced {
     Unknown(String),
 }
 
-/// One requirement: does a ruleset enforce it, does classic protection?
-struct Requirement {
-    code: &'static Code,
-    /// What the policy requires (`deletion blocked`).
-    what: String,
-    /// What the branch has instead, when neither source enforces it.
+/// One setting the policy requires of the branch.
+enum Setting {
+    PullRequest,
+    Approvals(u32),
+    DismissStale,
+    CodeOwner,
+    LastPush,
+    Check(String),
+    ForcePushBlocked,
+    DeletionBlocked,
+    SignedCommits,
+    LinearHistory,
+}
+
+impl Setting {
+    fn code(&self) -> &'static Code {
+        match self {
+            Setting::PullRequest => &PULL_REQUEST_NOT_REQUIRED,
+            Setting::Approvals(_) => &TOO_FEW_APPROVALS,
+            Setting::DismissStale => &STALE_REVIEWS_KEPT,
+            Setting::CodeOwner => &CODE_OWNER_REVIEW_NOT_REQUIRED,
+            Setting::LastPush => &LAST_PUSH_APPROVAL_NOT_REQUIRED,
+            Setting::Check(_) => &REQUIRED_CHECK_NOT_ENFORCED,
+            Setting::ForcePushBlocked => &FORCE_PUSH_ALLOWED,
+            Setting::DeletionBlocked => &DELETION_ALLOWED,
+            Setting::SignedCommits => &SIGNED_COMMITS_NOT_REQUIRED,
+            Setting::LinearHistory => &LINEAR_HISTORY_NOT_REQUIRED,
+        }
+    }
+
+    /// What the policy requires, for the "expected" half of a finding.
+    fn expected(&self) -> String {
+        match self {
+            Setting::PullRequest => "changes only through a pull request".into(),
+            Setting::Approvals(n) => format!("at least {n} approving review(s)"),
+            Setting::DismissStale => "approvals dismissed when new commits are pushed".into(),
+            Setting::CodeOwner => "code owner review required".into(),
+            Setting::LastPush => "the last push approved by someone other than its pusher".into(),
+            Setting::Check(name) => format!("status check `{name}` required"),
+            Setting::ForcePushBlocked => "force pushes blocked".into(),
+            Setting::DeletionBlocked => "deletion blocked".into(),
+            Setting::SignedCommits => "signed commits required".into(),
+            Setting::LinearHistory => "linear history required".into(),
+        }
+    }
+
+    /// A review setting, which only a pull-request rule can carry.
+    fn pull_request(&self) -> Option<fn(&PullRequestRule, u32) -> bool> {
+        Some(match self {
+            Setting::PullRequest => |_, _| true,
+            Setting::Approvals(_) => |r, min| r.required_approvals >= min,
+            Setting::DismissStale => |r, _| r.dismiss_stale_reviews,
+            Setting::CodeOwner => |r, _| r.code_owner_review,
+            Setting::LastPush => |r, _| r.last_push_approval,
+            _ => return None,
+        })
+    }
+
+    fn enforced_by(&self, r: &Requirements) -> bool {
+        let min = match self {
+            Setting::Approvals(n) => *n,
+            _ => 0,
+        };
+        if let Some(holds) = self.pull_request() {
+            return r.pull_request.as_ref().is_some_and(|pr| holds(pr, min));
+        }
+        match self {
+            Setting::Check(name) => r.required_checks.iter().any(|c| &c.name == name),
+            Setting::ForcePushBlocked => r.block_force_pushes,
+            Setting::DeletionBlocked => r.block_deletions,
+            Setting::SignedCommits => r.signed_commits,
+            Setting::LinearHistory => r.linear_history,
+            _ => false,
+        }
+    }
+
+    /// How a source that does not enforce the setting says so.
+    fn lacking_in(&self, source: &ProtectionSource) -> String {
+        if source.kind == SourceKind::GithubRulesets {
+            return match self {
+                Setting::PullRequest => "no ruleset pull-request rule at all".into(),
+                Setting::Approvals(_) => "no ruleset pull-request rule".into(),
+                Setting::DismissStale => {
+                    "no ruleset pull-request rule dismissing stale approvals".into()
+                }
+                Setting::CodeOwner => {
+                    "no ruleset pull-request rule requiring code owner review".into()
+                }
+                Setting::LastPush => {
+                    "no ruleset pull-request rule requiring approval of the last push".into()
+                }
+                Setting::Check(_) => "no active ruleset rule `required_status_checks`".into(),
+                Setting::ForcePushBlocked => "no active ruleset rule `non_fast_forward`".into(),
+                Setting::DeletionBlocked => "no active ruleset rule `deletion`".into(),
+                Setting::SignedCommits => "no active ruleset rule `required_signatures`".into(),
+                Setting::LinearHistory => "no active ruleset rule `required_linear_history`".into(),
+            };
+        }
+        let label = source.label();
+        match &source.state {
+            SourceState::Enforces(_) => format!("{label} does not"),
+            SourceState::Absent => format!("there is no {label}"),
+            SourceState::Unreadable { .. } => format!("{label} is unreadable"),
+        }
+    }
+}
+
+/// How a source is named among others ("any ruleset or classic protection").
+fn noun(source: &ProtectionSource) -> String {
+    match source.kind {
+        SourceKind::GithubRulesets => "any ruleset".into(),
+        _ => source.label(),
+    }
+}
+
+/// One required setting and the sources that enforce it.
+struct Requirement<'a> {
+    setting: Setting,
+    /// What the branch has instead, when no source enforces it.
     found: String,
-    by_ruleset: bool,
-    by_classic: bool,
+    enforcing: Vec<(&'a ProtectionSource, &'a Requirements)>,
 }
 
 fn evaluate(p: &BranchProtectionPolicy, bp: &BranchProtection, out: &mut CheckOutput) {
-    let rules: &[crate::evidence::forge::RulesetRule] = bp.rulesets.as_deref().unwrap_or(&[]);
-    let mut unreadable = Vec::new();
-    if let Err(gap) = &bp.rulesets {
-        unreadable.push(format!("rulesets: {}", gap.detail));
-    }
-    if let ClassicProtection::Unreadable { reason } = &bp.classic {
-        unreadable.push(format!("classic protection: {reason}"));
-    }
-    let classic = match &bp.classic {
-        ClassicProtection::Present(c) => Some(c),
-        _ => None,
-    };
-    let ruleset_pr: Vec<&PullRequestRule> = rules
-        .iter()
-        .filter_map(|r| match &r.rule {
-            Rule::PullRequest(pr) => Some(pr),
-            _ => None,
-        })
-        .collect();
-    let classic_pr = classic.and_then(|c| c.pull_request.as_ref());
-    // What classic protection contributes, for the "got" half of a finding.
-    let classic_state = match &bp.classic {
-        ClassicProtection::Present(_) => "classic protection does not",
-        ClassicProtection::Absent => "there is no classic protection",
-        ClassicProtection::Unreadable { .. } => "classic protection is unreadable",
-    };
-    let pr_req =
-        |code: &'static Code, what: String, setting: &str, f: &dyn Fn(&PullRequestRule) -> bool| {
-            let found = if ruleset_pr.is_empty() && classic_pr.is_none() {
-                "no pull-request rule in any ruleset or in classic protection".to_string()
-            } else {
-                format!("no ruleset pull-request rule {setting}, and {classic_state}")
-            };
-            Requirement {
-                code,
-                what,
-                found,
-                by_ruleset: ruleset_pr.iter().any(|r| f(r)),
-                by_classic: classic_pr.is_some_and(f),
-            }
-        };
-    let rule_req = |code: &'static Code,
-                    what: &str,
-                    rule: &str,
-                    want: &dyn Fn(&Rule) -> bool,
-                    classic_says: bool| Requirement {
-        code,
-        what: what.to_string(),
-        found: format!("no active ruleset rule `{rule}`, and {classic_state}"),
-        by_ruleset: rules.iter().any(|r| want(&r.rule)),
-        by_classic: classic_says,
-    };
-
-    let mut required: Vec<Requirement> = Vec::new();
+    let unreadable = bp.unreadable();
+    let mut settings = Vec::new();
     if p.require_pull_request {
-        required.push(pr_req(
-            &PULL_REQUEST_NOT_REQUIRED,
-            "changes only through a pull request".into(),
-            "at all",
-            &|_| true,
-        ));
+        settings.push(Setting::PullRequest);
     }
-    let min = p.min_approvals;
-    if min > 0 {
-        let most = ruleset_pr
-            .iter()
-            .map(|r| r.required_approvals)
-            .chain(classic_pr.map(|r| r.required_approvals))
-            .max();
-        let mut approvals = pr_req(
-            &TOO_FEW_APPROVALS,
-            format!("at least {min} approving review(s)"),
-            "",
-            &|r| r.required_approvals >= min,
-        );
-        if let Some(most) = most {
-            approvals.found =
-                format!("at most {most} required by any ruleset or classic protection");
-        }
-        required.push(approvals);
+    if p.min_approvals > 0 {
+        settings.push(Setting::Approvals(p.min_approvals));
     }
     if p.dismiss_stale_reviews {
-        required.push(pr_req(
-            &STALE_REVIEWS_KEPT,
-            "approvals dismissed when new commits are pushed".into(),
-            "dismissing stale approvals",
-            &|r| r.dismiss_stale_reviews,
-        ));
+        settings.push(Setting::DismissStale);
     }
     if p.code_owner_review {
-        required.push(pr_req(
-            &CODE_OWNER_REVIEW_NOT_REQUIRED,
-            "code owner review required".into(),
-            "requiring code owner review",
-            &|r| r.code_owner_review,
-        ));
+        settings.push(Setting::CodeOwner);
     }
     if p.last_push_approval {
-        required.push(pr_req(
-            &LAST_PUSH_APPROVAL_NOT_REQUIRED,
-            "the last push approved by someone other than its pusher".into(),
-            "requiring approval of the last push",
-            &|r| r.last_push_approval,
-        ));
+        settings.push(Setting::LastPush);
     }
-    for check in &p.required_checks {
-        let name = check.0.as_str();
-        let in_rules = |r: &Rule| matches!(r, Rule::RequiredStatusChecks { contexts, .. } if contexts.iter().any(|c| c == name));
-        let in_classic = classic
-            .and_then(|c| c.required_checks.as_ref())
-            .is_some_and(|c| c.iter().any(|x| x == name));
-        let mut check_req = rule_req(
-            &REQUIRED_CHECK_NOT_ENFORCED,
-            &format!("status check `{name}` required"),
-            "required_status_checks",
-            &in_rules,
-            in_classic,
-        );
-        let mut listed: Vec<&str> = rules
+    settings.extend(
+        p.required_checks
             .iter()
-            .filter_map(|r| match &r.rule {
-                Rule::RequiredStatusChecks { contexts, .. } => Some(contexts),
-                _ => None,
-            })
-            .flatten()
-            .map(String::as_str)
-            .chain(
-                classic
-                    .and_then(|c| c.required_checks.as_deref())
-                    .unwrap_or(&[])
-                    .iter()
-                    .map(String::as_str),
-            )
-            .collect();
-        listed.sort_unstable();
-        listed.dedup();
-        if !listed.is_empty() {
-            check_req.found = format!("required checks: {}", listed.join(", "));
+            .map(|c| Setting::Check(c.0.clone())),
+    );
+    for (wanted, setting) in [
+        (p.block_force_pushes, Setting::ForcePushBlocked),
+        (p.block_deletions, Setting::DeletionBlocked),
+        (p.signed_commits, Setting::SignedCommits),
+        (p.linear_history, Setting::LinearHistory),
+    ] {
+        if wanted {
+            settings.push(setting);
         }
-        required.push(check_req);
     }
-    if p.block_force_pushes {
-        required.push(rule_req(
-            &FORCE_PUSH_ALLOWED,
-            "force pushes blocked",
-            "non_fast_forward",
-            &|r| matches!(r, Rule::NonFastForward),
-            classic.is_some_and(|c| !c.allow_force_pushes),
-        ));
-    }
-    if p.block_deletions {
-        required.push(rule_req(
-            &DELETION_ALLOWED,
-            "deletion blocked",
-            "deletion",
-            &|r| matches!(r, Rule::Deletion),
-            classic.is_some_and(|c| !c.allow_deletions),
-        ));
-    }
-    if p.signed_commits {
-        required.push(rule_req(
-            &SIGNED_COMMITS_NOT_REQUIRED,
-            "signed commits required",
-            "required_signatures",
-            &|r| matches!(r, Rule::RequiredSignatures),
-            classic.is_some_and(|c| c.required_signatures),
-        ));
-    }
-    if p.linear_history {
-        required.push(rule_req(
-            &LINEAR_HISTORY_NOT_REQUIRED,
-            "linear history required",
-            "required_linear_history",
-            &|r| matches!(r, Rule::RequiredLinearHistory),
-            classic.is_some_and(|c| c.required_linear_history),
-        ));
-    }
+    let required: Vec<Requirement<'_>> = settings
+        .into_iter()
+        .map(|setting| {
+            let found = found(&setting, bp);
+            let enforcing = bp
+                .enforcing()
+                .filter(|(_, r)| setting.enforced_by(r))
+                .collect();
+            Requirement {
+                setting,
+                found,
+                enforcing,
+            }
+        })
+        .collect();
 
     let mut report =
         |code: &'static Code, what: &str, found: &str, enforced: Enforced| match enforced {
@@ -480,44 +464,36 @@ fn evaluate(p: &BranchProtectionPolicy, bp: &BranchProtection, out: &mut CheckOu
             ))),
         };
     for r in &required {
-        let enforced = if r.by_ruleset || r.by_classic {
-            Enforced::Yes
-        } else {
+        let enforced = if r.enforcing.is_empty() {
             unknown_or_no(&unreadable)
+        } else {
+            Enforced::Yes
         };
-        report(r.code, &r.what, &r.found, enforced);
+        report(r.setting.code(), &r.setting.expected(), &r.found, enforced);
     }
     if p.no_bypass {
-        let rulesets_cover_all = required.iter().all(|r| r.by_ruleset);
-        let found = match (&bp.ruleset_bypass, classic) {
-            (Ok(actors), _) if !actors.is_empty() => {
-                format!("ruleset bypass actors {}", actors.join(", "))
-            }
-            (_, Some(c)) if !c.enforce_admins => {
-                "classic protection does not bind administrators (enforce_admins off)".into()
-            }
-            (_, Some(c)) if c.pull_request_bypass => {
-                "classic protection lets named users, teams or apps bypass pull requests".into()
-            }
-            _ => "an exemption".into(),
-        };
+        let (enforced, found) = no_bypass(bp, &required, &unreadable);
         report(
             &BYPASS_ALLOWED,
             "nobody exempt (administrators and bypass actors bound by the rules)",
             &found,
-            no_bypass(bp, rulesets_cover_all),
+            enforced,
         );
     }
 
+    let sources: Vec<String> = bp
+        .sources
+        .iter()
+        .map(|s| match &s.state {
+            SourceState::Enforces(_) => format!("{} present", s.label()),
+            SourceState::Absent => format!("{} absent", s.label()),
+            SourceState::Unreadable { .. } => format!("{} unknown (unreadable)", s.label()),
+        })
+        .collect();
     out.summary = format!(
-        "{}: {} ruleset rule(s); classic protection {}; read {}{}",
+        "{}: {}; read {}{}",
         bp.branch,
-        rules.len(),
-        match &bp.classic {
-            ClassicProtection::Present(_) => "present",
-            ClassicProtection::Absent => "absent",
-            ClassicProtection::Unreadable { .. } => "unknown (unreadable)",
-        },
+        sources.join("; "),
         bp.read_at
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default(),
@@ -529,6 +505,45 @@ fn evaluate(p: &BranchProtectionPolicy, bp: &BranchProtection, out: &mut CheckOu
     );
 }
 
+/// What the branch has instead of `setting`, should no source enforce it.
+fn found(setting: &Setting, bp: &BranchProtection) -> String {
+    let nouns = || bp.sources.iter().map(noun).collect::<Vec<_>>();
+    let pull_requests: Vec<&PullRequestRule> = bp
+        .enforcing()
+        .filter_map(|(_, r)| r.pull_request.as_ref())
+        .collect();
+    if setting.pull_request().is_some() {
+        if pull_requests.is_empty() {
+            let places: Vec<String> = nouns().iter().map(|n| format!("in {n}")).collect();
+            return format!("no pull-request rule {}", places.join(" or "));
+        }
+        if matches!(setting, Setting::Approvals(_)) {
+            let most = pull_requests.iter().map(|r| r.required_approvals).max();
+            return format!(
+                "at most {} required by {}",
+                most.unwrap_or(0),
+                nouns().join(" or ")
+            );
+        }
+    }
+    if matches!(setting, Setting::Check(_)) {
+        let mut listed: Vec<&str> = bp
+            .enforcing()
+            .flat_map(|(_, r)| r.required_checks.iter().map(|c| c.name.as_str()))
+            .collect();
+        listed.sort_unstable();
+        listed.dedup();
+        if !listed.is_empty() {
+            return format!("required checks: {}", listed.join(", "));
+        }
+    }
+    bp.sources
+        .iter()
+        .map(|s| setting.lacking_in(s))
+        .collect::<Vec<_>>()
+        .join(", and ")
+}
+
 fn unknown_or_no(unreadable: &[String]) -> Enforced {
     if unreadable.is_empty() {
         Enforced::No
@@ -537,38 +552,52 @@ fn unknown_or_no(unreadable: &[String]) -> Enforced {
     }
 }
 
-/// Nobody can skip the required settings. Rulesets bind admins too, so when rulesets
-/// enforce every required setting only their bypass actors matter. When classic
-/// protection enforces any of them, admins must be bound (`enforce_admins`) and nobody
-/// may be allowed to bypass pull requests; if classic protection could not be read,
-/// that is unknown.
-fn no_bypass(bp: &BranchProtection, rulesets_cover_all: bool) -> Enforced {
-    let uses_rulesets = bp.rulesets.as_ref().is_ok_and(|r| !r.is_empty());
-    if uses_rulesets {
-        match &bp.ruleset_bypass {
-            Ok(actors) if !actors.is_empty() => return Enforced::No,
-            Ok(_) => {}
-            Err(gap) => return Enforced::Unknown(format!("ruleset bypass actors: {}", gap.detail)),
-        }
-        if rulesets_cover_all {
-            return Enforced::Yes;
+/// Nobody can skip the required settings. The source relied on is the first that alone
+/// enforces every required setting (GitHub lists rulesets first: they bind admins, so
+/// then only their bypass actors matter); failing that, every source that enforces
+/// something is relied on, and an exemption in any of them counts, even where another
+/// source might bind the same actor: vouch does not try to prove which actor each
+/// source binds, so it errs toward a finding. A source whose exemptions this token
+/// cannot see is unknown, and so is an unreadable source when some required setting is
+/// enforced nowhere readable. When nothing at all is enforced, nothing binds anyone.
+fn no_bypass(
+    bp: &BranchProtection,
+    required: &[Requirement<'_>],
+    unreadable: &[String],
+) -> (Enforced, String) {
+    let enforcing: Vec<(&ProtectionSource, &Requirements)> = bp.enforcing().collect();
+    let Some(first) = enforcing.first() else {
+        let found = "no enforced rule, so nothing binds anyone".to_string();
+        return (unknown_or_no(unreadable), found);
+    };
+    let alone = required.iter().all(|r| r.setting.enforced_by(first.1));
+    let relied = if alone {
+        &enforcing[..1]
+    } else {
+        &enforcing[..]
+    };
+    let mut exempted: Vec<String> = Vec::new();
+    let mut unknown: Vec<String> = Vec::new();
+    for (source, req) in relied {
+        let rulesets = source.kind == SourceKind::GithubRulesets;
+        match &req.exemptions {
+            Ok(list) if list.is_empty() => {}
+            Ok(list) if rulesets => {
+                exempted.push(format!("ruleset bypass actors {}", list.join(", ")))
+            }
+            Ok(list) => exempted.push(format!("{} exempts {}", source.label(), list.join(", "))),
+            Err(gap) if rulesets => unknown.push(format!("ruleset bypass actors: {}", gap.detail)),
+            Err(gap) => unknown.push(format!("{} exemptions: {}", source.label(), gap.detail)),
         }
     }
-    match &bp.classic {
-        ClassicProtection::Present(c) if c.enforce_admins && !c.pull_request_bypass => {
-            Enforced::Yes
-        }
-        ClassicProtection::Present(_) => Enforced::No,
-        // Nothing classic to bypass; with no rulesets either, nothing binds admins.
-        ClassicProtection::Absent => {
-            if uses_rulesets {
-                Enforced::Yes
-            } else {
-                Enforced::No
-            }
-        }
-        ClassicProtection::Unreadable { reason } => {
-            Enforced::Unknown(format!("classic protection: {reason}"))
-        }
+    if !alone && required.iter().any(|r| r.enforcing.is_empty()) {
+        unknown.extend(unreadable.iter().cloned());
+    }
+    if !exempted.is_empty() {
+        (Enforced::No, exempted.join("; "))
+    } else if !unknown.is_empty() {
+        (Enforced::Unknown(unknown.join("; ")), String::new())
+    } else {
+        (Enforced::Yes, String::new())
     }
 }

@@ -6,9 +6,7 @@ use serde::Deserialize;
 
 use super::{CheckOutput, Code, Control, FindingSubject, Section, change_record};
 use crate::evidence::Evidence;
-use crate::evidence::forge::{
-    CheckOutcome, CheckResult, ClassicProtection, CommitChecks, Reporter, Rule,
-};
+use crate::evidence::forge::{CheckOutcome, CheckResult, CommitChecks, Reporter};
 use crate::policy::Policy;
 use crate::policy::sections::{NonEmpty, yes};
 
@@ -86,8 +84,8 @@ code!(
     REQUIREMENTS_UNKNOWN,
     "required-checks/requirements-unknown",
     Error,
-    "The policy names no checks and the branch's classic protection could not be read, so the set of required checks is unknown.",
-    "Name the checks under `required_checks.checks`, or let vouch read classic protection (`administration: read`)."
+    "The policy names no checks and a source of the branch's protection (GitHub: classic protection) could not be read, so the set of required checks is unknown.",
+    "Name the checks under `required_checks.checks`, or let vouch read every protection source (GitHub classic protection needs `administration: read`)."
 );
 code!(
     WRONG_REPORTER,
@@ -174,11 +172,11 @@ impl Control for RequiredChecksCheck {
         let mut required: Vec<String> = p.checks.iter().map(|c| c.0.clone()).collect();
         let mut from = "policy";
         if required.is_empty() {
-            // Checks only classic protection requires would be silently skipped if it
-            // could not be read: then the requirement set itself is unknown.
-            if let Some(reason) = classic_unreadable(evidence) {
+            // Checks only an unreadable source (GitHub's classic protection, which needs
+            // admin) requires would be silently skipped: the requirement set is unknown.
+            if let Some(reason) = requirements_unknown(evidence) {
                 out.findings.push(REQUIREMENTS_UNKNOWN.finding(format!(
-                    "the branch's required checks are unknown: classic protection {reason}"
+                    "the branch's required checks are unknown: {reason}"
                 )));
                 out.summary = "required checks unknown".into();
                 return out;
@@ -235,40 +233,28 @@ impl Control for RequiredChecksCheck {
     }
 }
 
-/// Why classic protection could not be read, when it could not (or protection was not read).
-fn classic_unreadable(evidence: &Evidence) -> Option<String> {
+/// Why the branch's own list of required checks is unknown: a protection source (or
+/// the whole read) that could not be read may require checks nobody else does.
+fn requirements_unknown(evidence: &Evidence) -> Option<String> {
     match evidence.forge.as_ref().and_then(|f| f.protection.as_ref()) {
-        Some(Ok(bp)) => match &bp.classic {
-            ClassicProtection::Unreadable { reason } => Some(reason.clone()),
-            _ => bp
-                .rulesets
-                .as_ref()
-                .err()
-                .map(|g| format!("(rulesets: {})", g.detail)),
-        },
-        Some(Err(gap)) => Some(format!("(protection: {})", gap.detail)),
+        Some(Ok(bp)) => {
+            let unreadable = bp.unreadable();
+            (!unreadable.is_empty()).then(|| unreadable.join("; "))
+        }
+        Some(Err(gap)) => Some(format!("protection: {}", gap.detail)),
         None => None,
     }
 }
 
-/// Check names the branch requires (rulesets and classic), when protection was read.
+/// Check names the branch requires (every readable source), when protection was read.
 fn required_by_protection(evidence: &Evidence) -> Vec<String> {
     let Some(Ok(bp)) = evidence.forge.as_ref().and_then(|f| f.protection.as_ref()) else {
         return Vec::new();
     };
     let mut names: Vec<String> = bp
-        .rulesets
-        .iter()
-        .flatten()
-        .filter_map(|r| match &r.rule {
-            Rule::RequiredStatusChecks { contexts, .. } => Some(contexts.clone()),
-            _ => None,
-        })
-        .flatten()
+        .enforcing()
+        .flat_map(|(_, r)| r.required_checks.iter().map(|c| c.name.clone()))
         .collect();
-    if let ClassicProtection::Present(c) = &bp.classic {
-        names.extend(c.required_checks.clone().unwrap_or_default());
-    }
     names.sort();
     names.dedup();
     names
@@ -285,15 +271,9 @@ pub(super) fn pinned_app(evidence: &Evidence, name: &str) -> Option<u64> {
         .as_ref()?
         .as_ref()
         .ok()?;
-    let from_rules = bp.rulesets.iter().flatten().find_map(|r| match &r.rule {
-        Rule::RequiredStatusChecks { apps, .. } => apps.get(name).copied(),
-        _ => None,
-    });
-    let from_classic = match &bp.classic {
-        ClassicProtection::Present(c) => c.required_check_apps.get(name).copied(),
-        _ => None,
-    };
-    from_rules.or(from_classic)
+    bp.enforcing()
+        .flat_map(|(_, r)| r.required_checks.iter())
+        .find_map(|c| (c.name == name).then_some(c.app_id).flatten())
 }
 
 /// What the results reported under one required name come to.

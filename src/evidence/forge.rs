@@ -1,4 +1,4 @@
-//! Forge evidence: what the forge (GitHub today) says about the branch, the changes that
+//! Forge evidence: what the forge (GitHub, GitLab) says about the branch, the changes that
 //! reached it, and the checks that ran on the commit.
 //!
 //! Settings are kept as read, per source (rulesets, classic protection), with the time
@@ -58,59 +58,154 @@ pub struct BranchProtection {
     #[serde(with = "time::serde::rfc3339")]
     #[schemars(with = "String")]
     pub read_at: OffsetDateTime,
-    /// Active ruleset rules for the branch (`GET /repos/{o}/{r}/rules/branches/{b}`,
-    /// readable with a read-only token).
-    #[serde(with = "super::observed")]
-    #[schemars(with = "super::observed::Shape<Vec<RulesetRule>>")]
-    pub rulesets: Observed<Vec<RulesetRule>>,
-    /// Bypass actors of the rulesets those rules come from, where readable.
-    #[serde(with = "super::observed")]
-    #[schemars(with = "super::observed::Shape<Vec<String>>")]
-    pub ruleset_bypass: Observed<Vec<String>>,
-    /// Classic branch protection (`GET …/branches/{b}/protection`, needs admin).
-    pub classic: ClassicProtection,
+    /// Every place the forge keeps rules for the branch, each as read: GitHub's
+    /// rulesets and classic protection; GitLab's protected branch and approval settings.
+    /// A requirement holds when any readable source enforces it.
+    pub sources: Vec<ProtectionSource>,
 }
 
-/// One active ruleset rule.
+impl BranchProtection {
+    /// The sources that could be read and enforce something, with what they enforce.
+    pub fn enforcing(&self) -> impl Iterator<Item = (&ProtectionSource, &Requirements)> {
+        self.sources.iter().filter_map(|s| match &s.state {
+            SourceState::Enforces(r) => Some((s, r)),
+            _ => None,
+        })
+    }
+
+    /// `label: reason` of every source that could not be read.
+    pub fn unreadable(&self) -> Vec<String> {
+        self.sources
+            .iter()
+            .filter_map(|s| match &s.state {
+                SourceState::Unreadable { reason } => Some(format!("{}: {reason}", s.label())),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// One place a forge keeps branch rules.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RulesetRule {
-    /// The ruleset it comes from.
+pub struct ProtectionSource {
+    /// Which kind of source.
+    pub kind: SourceKind,
+    /// Which one, where a kind has several (GitLab: the matching protected-branch
+    /// name or pattern; GitHub: the ruleset ids the rules come from).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ruleset_id: Option<u64>,
-    /// The rule.
-    pub rule: Rule,
+    pub name: Option<String>,
+    /// What it said.
+    pub state: SourceState,
 }
 
-/// Ruleset rule types vouch evaluates; others are kept by name.
+impl ProtectionSource {
+    /// The source as findings name it (`classic protection`, `protected branch release/*`).
+    pub fn label(&self) -> String {
+        match (&self.kind, &self.name) {
+            (SourceKind::GitlabProtectedBranch, Some(name)) => format!("protected branch `{name}`"),
+            (kind, _) => kind.label().to_string(),
+        }
+    }
+}
+
+/// Kinds of protection source.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// GitHub rulesets active on the branch (`GET /repos/{o}/{r}/rules/branches/{b}`,
+    /// readable with a read-only token), merged: GitHub applies the strictest of them.
+    GithubRulesets,
+    /// GitHub classic branch protection (`GET …/branches/{b}/protection`, needs admin).
+    GithubClassic,
+    /// The GitLab protected-branch entry that matches the branch.
+    GitlabProtectedBranch,
+    /// GitLab's merge request approval settings and rules for the branch.
+    GitlabApprovals,
+}
+
+impl SourceKind {
+    /// The kind as findings name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            SourceKind::GithubRulesets => "rulesets",
+            SourceKind::GithubClassic => "classic protection",
+            SourceKind::GitlabProtectedBranch => "protected branch",
+            SourceKind::GitlabApprovals => "approval settings",
+        }
+    }
+}
+
+/// What a source said.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case", tag = "type")]
-pub enum Rule {
-    /// Changes must go through a pull request.
-    PullRequest(PullRequestRule),
-    /// Named status checks must pass.
-    RequiredStatusChecks {
-        /// Check contexts.
-        contexts: Vec<String>,
-        /// Contexts pinned to the app (integration id) that must report them.
-        #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-        apps: std::collections::BTreeMap<String, u64>,
-        /// Branch must be up to date before merging.
-        strict: bool,
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum SourceState {
+    /// Read: it enforces these requirements.
+    Enforces(Requirements),
+    /// Read: the branch has no rules from this source (GitHub: "Branch not protected";
+    /// no ruleset rule applies; no protected branch matches).
+    Absent,
+    /// Could not be read: what it enforces is unknown.
+    Unreadable {
+        /// Why (status code, message, what permission would help).
+        reason: String,
     },
+}
+
+/// What one source enforces on the branch.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Requirements {
+    /// Changes must come through a pull (merge) request, with these review settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_request: Option<PullRequestRule>,
+    /// Checks that must pass before merging.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub required_checks: Vec<RequiredCheck>,
     /// Force pushes are blocked.
-    NonFastForward,
+    pub block_force_pushes: bool,
     /// Deletion is blocked.
-    Deletion,
-    /// Commits must be signed.
-    RequiredSignatures,
+    pub block_deletions: bool,
+    /// Signed commits are required.
+    pub signed_commits: bool,
     /// Merge commits are not allowed.
-    RequiredLinearHistory,
-    /// Any other rule type, by name.
-    Other {
-        /// The rule type as GitHub names it.
-        name: String,
-    },
+    pub linear_history: bool,
+    /// Who is exempt from these requirements (GitHub: ruleset bypass actors, admins
+    /// when classic protection does not bind them; GitLab: users or groups allowed to
+    /// push). Empty: nobody. A gap: not visible to this token, so unknown.
+    #[serde(with = "super::observed")]
+    #[schemars(with = "super::observed::Shape<Vec<String>>")]
+    pub exemptions: Observed<Vec<String>>,
+    /// Rules of kinds vouch does not evaluate, by the forge's name, for the record.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_rules: Vec<String>,
+}
+
+impl Default for Requirements {
+    /// Nothing enforced, nobody exempt.
+    fn default() -> Self {
+        Requirements {
+            pull_request: None,
+            required_checks: Vec::new(),
+            block_force_pushes: false,
+            block_deletions: false,
+            signed_commits: false,
+            linear_history: false,
+            exemptions: Ok(Vec::new()),
+            other_rules: Vec::new(),
+        }
+    }
+}
+
+/// A check the branch requires.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequiredCheck {
+    /// Check context or job name.
+    pub name: String,
+    /// The GitHub App the check is pinned to, if any: only its check run counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<u64>,
 }
 
 /// Pull-request requirements, from a ruleset or classic protection.
@@ -125,49 +220,6 @@ pub struct PullRequestRule {
     pub code_owner_review: bool,
     /// The most recent push must be approved by someone other than its pusher.
     pub last_push_approval: bool,
-}
-
-/// What classic protection said.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case", tag = "state")]
-pub enum ClassicProtection {
-    /// Read: these settings apply.
-    Present(ClassicSettings),
-    /// The branch has no classic protection (GitHub said "Branch not protected").
-    Absent,
-    /// Could not be read: the settings are unknown.
-    Unreadable {
-        /// Why (status code, message, what permission would help).
-        reason: String,
-    },
-}
-
-/// Classic branch protection settings.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ClassicSettings {
-    /// Pull-request reviews, when required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pull_request: Option<PullRequestRule>,
-    /// Required status check contexts, when required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub required_checks: Option<Vec<String>>,
-    /// Required checks pinned to the app that must report them.
-    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub required_check_apps: std::collections::BTreeMap<String, u64>,
-    /// Administrators are subject to the rules.
-    pub enforce_admins: bool,
-    /// Some users, teams or apps may bypass the pull-request requirement.
-    #[serde(default)]
-    pub pull_request_bypass: bool,
-    /// Force pushes are allowed (also when the response did not say: fail closed).
-    pub allow_force_pushes: bool,
-    /// Deletion is allowed (also when the response did not say: fail closed).
-    pub allow_deletions: bool,
-    /// Signed commits are required.
-    pub required_signatures: bool,
-    /// Linear history is required.
-    pub required_linear_history: bool,
 }
 
 /// The changes in a verified range.

@@ -6,7 +6,8 @@ use serde::Deserialize;
 use super::super::http::{ApiClient, Job, status_gap};
 use super::Repo;
 use crate::evidence::forge::{
-    BranchProtection, ClassicProtection, ClassicSettings, PullRequestRule, Rule, RulesetRule,
+    BranchProtection, ProtectionSource, PullRequestRule, RequiredCheck, Requirements, SourceKind,
+    SourceState,
 };
 use crate::evidence::{Gap, GapKind};
 
@@ -16,59 +17,124 @@ pub fn read(api: &mut ApiClient, repo: &Repo, branch: &str) -> BranchProtection 
     let branch_path = encode_path_segment(branch);
     // Rulesets (then their bypass actors) and classic protection are independent reads.
     let rules: Job<'_, Part> = Box::new(|api| {
-        let rulesets = api
-            .get_all::<RawRule>(
-                &format!("/repos/{}/rules/branches/{branch_path}", repo.path()),
-                "rules for the branch",
-            )
-            .map(|rules| {
-                rules
-                    .into_iter()
-                    .map(RawRule::normalize)
-                    .collect::<Vec<_>>()
-            });
-        let bypass = match &rulesets {
-            Ok(rules) => read_bypass(api, repo, rules),
-            Err(gap) => Err(gap.clone()),
-        };
-        Part::Rulesets(rulesets, bypass)
+        let rulesets = api.get_all::<RawRule>(
+            &format!("/repos/{}/rules/branches/{branch_path}", repo.path()),
+            "rules for the branch",
+        );
+        Part::Rulesets(
+            match rulesets {
+                Err(gap) => SourceState::Unreadable { reason: gap.detail },
+                Ok(rules) if rules.is_empty() => SourceState::Absent,
+                Ok(rules) => {
+                    let ids = ruleset_ids(&rules);
+                    let mut requirements = merge_rules(rules);
+                    requirements.exemptions = read_bypass(api, repo, &ids);
+                    return Part::Rulesets(SourceState::Enforces(requirements), ids);
+                }
+            },
+            Vec::new(),
+        )
     });
     let classic: Job<'_, Part> =
         Box::new(|api| Part::Classic(read_classic(api, repo, &branch_path)));
     let mut parts = api.in_parallel(vec![rules, classic]).into_iter();
-    let (Some(Part::Rulesets(rulesets, ruleset_bypass)), Some(Part::Classic(classic))) =
+    let (Some(Part::Rulesets(rulesets, ids)), Some(Part::Classic(classic))) =
         (parts.next(), parts.next())
     else {
         unreachable!("in_parallel returns the results in the order of the jobs")
     };
+    let ids: Vec<String> = ids.iter().map(u64::to_string).collect();
     BranchProtection {
         branch: branch.to_string(),
         read_at,
-        rulesets,
-        ruleset_bypass,
-        classic,
+        sources: vec![
+            ProtectionSource {
+                kind: SourceKind::GithubRulesets,
+                name: (!ids.is_empty()).then(|| ids.join(", ")),
+                state: rulesets,
+            },
+            ProtectionSource {
+                kind: SourceKind::GithubClassic,
+                name: None,
+                state: classic,
+            },
+        ],
     }
 }
 
-/// What each of the two protection reads comes back with.
+/// What each of the two protection reads comes back with (rulesets: with the ids of
+/// the rulesets their rules come from).
 enum Part {
-    Rulesets(Result<Vec<RulesetRule>, Gap>, Result<Vec<String>, Gap>),
-    Classic(ClassicProtection),
+    Rulesets(SourceState, Vec<u64>),
+    Classic(SourceState),
+}
+
+/// The rulesets the rules come from, once each, in order.
+fn ruleset_ids(rules: &[RawRule]) -> Vec<u64> {
+    let mut ids: Vec<u64> = rules.iter().filter_map(|r| r.ruleset_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// The active rules as one set of requirements: GitHub applies every active ruleset,
+/// so the strictest value of each setting is the one that holds.
+fn merge_rules(rules: Vec<RawRule>) -> Requirements {
+    let mut out = Requirements::default();
+    for rule in rules {
+        let p = rule.parameters.unwrap_or_default();
+        let u32_of = |k: &str| {
+            p.get(k)
+                .and_then(|v| v.as_u64())
+                .map(|v| v.min(u64::from(u32::MAX)) as u32)
+                .unwrap_or(0)
+        };
+        let bool_of = |k: &str| p.get(k).and_then(|v| v.as_bool()).unwrap_or(false);
+        match rule.kind.as_str() {
+            "pull_request" => {
+                let pr = out
+                    .pull_request
+                    .get_or_insert_with(PullRequestRule::default);
+                pr.required_approvals = pr
+                    .required_approvals
+                    .max(u32_of("required_approving_review_count"));
+                pr.dismiss_stale_reviews |= bool_of("dismiss_stale_reviews_on_push");
+                pr.code_owner_review |= bool_of("require_code_owner_review");
+                pr.last_push_approval |= bool_of("require_last_push_approval");
+            }
+            "required_status_checks" => {
+                let listed = p
+                    .get("required_status_checks")
+                    .and_then(|v| v.as_array())
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                for c in listed {
+                    let Some(name) = c.get("context").and_then(|v| v.as_str()) else {
+                        continue;
+                    };
+                    out.required_checks.push(RequiredCheck {
+                        name: name.to_string(),
+                        app_id: c.get("integration_id").and_then(|v| v.as_u64()),
+                    });
+                }
+            }
+            "non_fast_forward" => out.block_force_pushes = true,
+            "deletion" => out.block_deletions = true,
+            "required_signatures" => out.signed_commits = true,
+            "required_linear_history" => out.linear_history = true,
+            other => out.other_rules.push(other.to_string()),
+        }
+    }
+    out
 }
 
 /// Bypass actors of every ruleset that contributes a rule. GitHub only shows them to
 /// tokens that may administer the ruleset; when hidden, they are unknown, not empty.
-fn read_bypass(
-    api: &mut ApiClient,
-    repo: &Repo,
-    rules: &[RulesetRule],
-) -> Result<Vec<String>, Gap> {
-    let mut ids: Vec<u64> = rules.iter().filter_map(|r| r.ruleset_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
+fn read_bypass(api: &mut ApiClient, repo: &Repo, ids: &[u64]) -> Result<Vec<String>, Gap> {
     // One request per ruleset, all at once.
     let jobs: Vec<Job<'_, Result<Vec<String>, Gap>>> = ids
-        .into_iter()
+        .iter()
+        .copied()
         .map(|id| -> Job<'_, Result<Vec<String>, Gap>> {
             Box::new(move |api| ruleset_bypass(api, repo, id))
         })
@@ -105,33 +171,33 @@ fn ruleset_bypass(api: &mut ApiClient, repo: &Repo, id: u64) -> Result<Vec<Strin
         .collect())
 }
 
-fn read_classic(api: &mut ApiClient, repo: &Repo, branch_path: &str) -> ClassicProtection {
+fn read_classic(api: &mut ApiClient, repo: &Repo, branch_path: &str) -> SourceState {
     let what = "classic branch protection";
     let response = match api.get(
         &format!("/repos/{}/branches/{branch_path}/protection", repo.path()),
         what,
     ) {
         Ok(r) => r,
-        Err(gap) => return ClassicProtection::Unreadable { reason: gap.detail },
+        Err(gap) => return SourceState::Unreadable { reason: gap.detail },
     };
     if response.status.is_success() {
         return match response.json::<RawClassic>(what) {
-            Ok(raw) => ClassicProtection::Present(raw.normalize()),
-            Err(gap) => ClassicProtection::Unreadable { reason: gap.detail },
+            Ok(raw) => SourceState::Enforces(raw.normalize()),
+            Err(gap) => SourceState::Unreadable { reason: gap.detail },
         };
     }
     // An admin token gets 404 "Branch not protected" when there is none; any other
     // 404 or 403 is a token that may not look, which proves nothing either way.
     let message = super::super::http::error_message(&response.body);
     if response.status == http::StatusCode::NOT_FOUND && message == "Branch not protected" {
-        return ClassicProtection::Absent;
+        return SourceState::Absent;
     }
     let gap = status_gap(what, response.status, &response.body);
     if response.status == http::StatusCode::UNAUTHORIZED {
         // Not a missing permission: the token itself was refused.
-        return ClassicProtection::Unreadable { reason: gap.detail };
+        return SourceState::Unreadable { reason: gap.detail };
     }
-    ClassicProtection::Unreadable {
+    SourceState::Unreadable {
         reason: format!(
             "{}; this token cannot read classic protection: grant administration:read or rely on rulesets",
             gap.detail
@@ -152,62 +218,6 @@ struct RawRule {
     ruleset_id: Option<u64>,
     #[serde(default)]
     parameters: Option<serde_json::Value>,
-}
-
-impl RawRule {
-    fn normalize(self) -> RulesetRule {
-        let p = self.parameters.unwrap_or_default();
-        let u32_of = |k: &str| {
-            p.get(k)
-                .and_then(|v| v.as_u64())
-                .map(|v| v.min(u64::from(u32::MAX)) as u32)
-                .unwrap_or(0)
-        };
-        let bool_of = |k: &str| p.get(k).and_then(|v| v.as_bool()).unwrap_or(false);
-        let rule = match self.kind.as_str() {
-            "pull_request" => Rule::PullRequest(PullRequestRule {
-                required_approvals: u32_of("required_approving_review_count"),
-                dismiss_stale_reviews: bool_of("dismiss_stale_reviews_on_push"),
-                code_owner_review: bool_of("require_code_owner_review"),
-                last_push_approval: bool_of("require_last_push_approval"),
-            }),
-            "required_status_checks" => Rule::RequiredStatusChecks {
-                contexts: p
-                    .get("required_status_checks")
-                    .and_then(|v| v.as_array())
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|c| c.get("context")?.as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                apps: p
-                    .get("required_status_checks")
-                    .and_then(|v| v.as_array())
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|c| {
-                                let context = c.get("context")?.as_str()?.to_string();
-                                Some((context, c.get("integration_id")?.as_u64()?))
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                strict: bool_of("strict_required_status_checks_policy"),
-            },
-            "non_fast_forward" => Rule::NonFastForward,
-            "deletion" => Rule::Deletion,
-            "required_signatures" => Rule::RequiredSignatures,
-            "required_linear_history" => Rule::RequiredLinearHistory,
-            other => Rule::Other {
-                name: other.to_string(),
-            },
-        };
-        RulesetRule {
-            ruleset_id: self.ruleset_id,
-            rule,
-        }
-    }
 }
 
 #[derive(Deserialize)]
@@ -291,45 +301,53 @@ struct Allowances {
 }
 
 impl RawClassic {
-    fn normalize(self) -> ClassicSettings {
+    fn normalize(self) -> Requirements {
         let enabled = |e: &Option<Enabled>| e.as_ref().is_some_and(|e| e.enabled);
         let pull_request_bypass = self
             .required_pull_request_reviews
             .as_ref()
             .and_then(|r| r.bypass_pull_request_allowances.as_ref())
             .is_some_and(|a| !(a.users.is_empty() && a.teams.is_empty() && a.apps.is_empty()));
-        ClassicSettings {
-            pull_request_bypass,
+        let mut exemptions = Vec::new();
+        if !self.enforce_admins.enabled {
+            exemptions.push("administrators (enforce_admins off)".to_string());
+        }
+        if pull_request_bypass {
+            exemptions.push("users, teams or apps allowed to bypass pull requests".to_string());
+        }
+        let mut required_checks: Vec<RequiredCheck> = Vec::new();
+        if let Some(c) = self.required_status_checks {
+            // `checks` pins a context to an app (`-1` or absent: any app); `contexts`
+            // is the older list of the same names.
+            for k in c.checks {
+                required_checks.push(RequiredCheck {
+                    app_id: k.app_id.and_then(|id| u64::try_from(id).ok()),
+                    name: k.context,
+                });
+            }
+            for name in c.contexts {
+                if !required_checks.iter().any(|k| k.name == name) {
+                    required_checks.push(RequiredCheck { name, app_id: None });
+                }
+            }
+            required_checks.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        Requirements {
             pull_request: self.required_pull_request_reviews.map(|r| PullRequestRule {
                 required_approvals: r.required_approving_review_count,
                 dismiss_stale_reviews: r.dismiss_stale_reviews,
                 code_owner_review: r.require_code_owner_reviews,
                 last_push_approval: r.require_last_push_approval,
             }),
-            required_check_apps: self
-                .required_status_checks
-                .as_ref()
-                .map(|c| {
-                    c.checks
-                        .iter()
-                        .filter_map(|k| Some((k.context.clone(), u64::try_from(k.app_id?).ok()?)))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            required_checks: self.required_status_checks.map(|c| {
-                let mut all = c.contexts;
-                all.extend(c.checks.into_iter().map(|c| c.context));
-                all.sort();
-                all.dedup();
-                all
-            }),
-            enforce_admins: self.enforce_admins.enabled,
+            required_checks,
             // Absent (older GitHub Enterprise Server, or a changed response) reads as
             // allowed: a setting the forge did not report cannot vouch for the branch.
-            allow_force_pushes: self.allow_force_pushes.as_ref().is_none_or(|e| e.enabled),
-            allow_deletions: self.allow_deletions.as_ref().is_none_or(|e| e.enabled),
-            required_signatures: enabled(&self.required_signatures),
-            required_linear_history: enabled(&self.required_linear_history),
+            block_force_pushes: self.allow_force_pushes.as_ref().is_some_and(|e| !e.enabled),
+            block_deletions: self.allow_deletions.as_ref().is_some_and(|e| !e.enabled),
+            signed_commits: enabled(&self.required_signatures),
+            linear_history: enabled(&self.required_linear_history),
+            exemptions: Ok(exemptions),
+            other_rules: Vec::new(),
         }
     }
 }
@@ -363,13 +381,17 @@ mod tests {
         )
         .unwrap();
         let settings = classic.normalize();
-        assert!(settings.allow_force_pushes && settings.allow_deletions);
+        assert!(!settings.block_force_pushes && !settings.block_deletions);
         let classic: RawClassic = serde_json::from_value(serde_json::json!({
             "url": "u", "enforce_admins": {"enabled": false},
             "allow_force_pushes": {"enabled": false}, "allow_deletions": {"enabled": false}
         }))
         .unwrap();
         let settings = classic.normalize();
-        assert!(!settings.allow_force_pushes && !settings.allow_deletions);
+        assert!(settings.block_force_pushes && settings.block_deletions);
+        assert_eq!(
+            settings.exemptions.unwrap(),
+            ["administrators (enforce_admins off)"]
+        );
     }
 }
