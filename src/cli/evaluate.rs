@@ -17,7 +17,7 @@ use super::Outcome;
 use super::output::{OutputSpec, parse_output_spec};
 use super::verify::{LoadedPolicy, attestation_signers, report_and_conclude};
 use crate::ci::Env;
-use crate::collect::forge::{self, github, http};
+use crate::collect::forge;
 use crate::collect::record::{self, POLICY_FILE, SavedRun, paths};
 use crate::collect::{FileInputs, collect};
 use crate::evidence::Evidence;
@@ -203,17 +203,13 @@ fn rederive(saved: &SavedRun, policy: &LoadedPolicy) -> anyhow::Result<Evidence>
     let mut evidence = collect(&inputs, run.context.clone(), saved.manifest.collected_at)?;
     evidence.expected_subject = run.expected_subject.clone();
     if let Some(f) = &run.forge {
-        let Some(repo) = github::Repo::parse(&f.repository) else {
-            bail!(
-                "manifest: forge repository `{}` is not OWNER/NAME",
-                f.repository
-            );
+        let Some(spec) = forge::registry::by_name(&f.kind) else {
+            bail!("manifest: forge `{}` is not one vouch reads", f.kind);
         };
         let transcript = saved.transcript.clone().unwrap_or_default();
-        let api = http::ApiClient::replay(transcript, &f.graphql_url);
-        let mut github = github::GitHub::new(api, repo);
+        let mut session = (spec.replay)(f, transcript)?;
         let (forge_evidence, alerts) = forge::collect(
-            &mut github,
+            session.as_mut(),
             &f.kind,
             &f.api_url,
             &f.repository,

@@ -67,8 +67,8 @@ pub struct VerifyArgs {
     pub branch: Option<String>,
     /// Read forge evidence (branch protection, reviews, checks) from GitHub. Default:
     /// `github` inside GitHub Actions, else `none`. Needs GITHUB_TOKEN (or GH_TOKEN).
-    #[arg(long, value_enum, value_name = "FORGE")]
-    pub forge: Option<ForgeKind>,
+    #[arg(long, value_name = "FORGE", value_parser = clap::builder::PossibleValuesParser::new(crate::collect::forge::registry::names()))]
+    pub forge: Option<String>,
     /// REST API base URL (default: GITHUB_API_URL, else https://api.github.com); GraphQL
     /// comes from GITHUB_GRAPHQL_URL or is derived from it.
     #[arg(long, value_name = "URL")]
@@ -118,15 +118,6 @@ pub struct VerifyArgs {
     /// The VSA's resourceUri (default: `git+https://HOST/OWNER/NAME` of the repository).
     #[arg(long, value_name = "URI", requires = "attest_out")]
     pub resource_uri: Option<String>,
-}
-
-/// Forges vouch reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ForgeKind {
-    /// GitHub.com or GitHub Enterprise Server.
-    Github,
-    /// No forge: local evidence only.
-    None,
 }
 
 /// A policy with the bytes and name it was read from.
@@ -431,15 +422,10 @@ fn collect_forge(
     context: &CiContext,
     policy: &Policy,
 ) -> anyhow::Result<Option<ForgeRead>> {
-    use crate::collect::forge::{self, github, http, plan};
-    let kind = args.forge.unwrap_or(if env.in_github_actions() {
-        ForgeKind::Github
-    } else {
-        ForgeKind::None
-    });
-    if kind == ForgeKind::None {
+    use crate::collect::forge::{self, plan, registry};
+    let Some(spec) = registry::select(args.forge.as_deref(), env) else {
         return Ok(None);
-    }
+    };
     // Check runs are matched to the exact commit: a short SHA or a ref would never
     // equal the SHA a check ran on, and would read as "ran on another commit".
     if let Some(commit) = &context.commit
@@ -470,67 +456,37 @@ fn collect_forge(
         return Ok(None);
     }
     let repository = context.repository.clone().ok_or_else(|| {
-        anyhow::anyhow!("--forge github needs the repository: pass --repo OWNER/NAME")
+        anyhow::anyhow!(
+            "--forge {} needs the repository: pass --repo {}",
+            spec.name,
+            spec.repo_syntax
+        )
     })?;
-    let repo = github::Repo::parse(&repository)
-        .ok_or_else(|| anyhow::anyhow!("--repo {repository}: expected OWNER/NAME"))?;
-    let event = env
-        .github_event_path()
-        .and_then(|p| crate::collect::input::read_file(Path::new(p)).ok())
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
-    let inputs = plan::PlanInputs {
+    let mut inputs = plan::PlanInputs {
         range: args.range.clone(),
         branch: args.branch.clone(),
         commit: args.commit.clone(),
-        base_ref: env.github_base_ref().map(str::to_string),
-        event,
         need_protection,
         need_changes,
         need_checks,
         need_alerts,
+        ..plan::PlanInputs::default()
     };
+    (spec.ci_facts)(env, &mut inputs);
     let request = plan::plan(&inputs, context)?;
-    // An explicit --api-url decides both endpoints; otherwise the conventional variables.
-    let (api_url, graphql_url) = match &args.api_url {
-        Some(url) => {
-            let url = url.trim_end_matches('/').to_string();
-            let graphql = crate::ci::graphql_url_for(&url);
-            (url, graphql)
-        }
-        None => {
-            let url = env.github_api_url();
-            let graphql = env.github_graphql_url(&url);
-            (url, graphql)
-        }
-    };
-    // Without a token GitHub refuses GraphQL outright and rate-limits REST at 60
-    // requests an hour: say so now, not after a minute of retries.
-    let Some(token) = env.github_token() else {
-        anyhow::bail!(
-            "--forge github needs a token and none was found: vouch looked in GITHUB_TOKEN and GH_TOKEN (in GitHub Actions: `env: GITHUB_TOKEN: ${{{{ github.token }}}}`)"
-        );
-    };
     let deadline = args
         .forge_deadline
         .unwrap_or(u64::from(policy.forge_deadline_seconds.get()));
-    let api = http::ApiClient::new(
-        &api_url,
-        &graphql_url,
-        Some(token),
-        http::RetryPolicy {
-            deadline: std::time::Duration::from_secs(deadline),
-            ..http::RetryPolicy::default()
-        },
-    )
-    .map_err(|e| anyhow::anyhow!(e))?;
-    let mut github = github::GitHub::new(api, repo);
-    let forge_run = ForgeRun {
-        kind: "github".into(),
-        api_url: api_url.clone(),
-        graphql_url: graphql_url.clone(),
-        repository: repository.clone(),
-        request: request.clone(),
-    };
+    let registry::Connected {
+        forge: mut session,
+        run: mut forge_run,
+    } = (spec.connect)(&registry::Connect {
+        env,
+        api_url: args.api_url.as_deref(),
+        repository: &repository,
+        deadline: std::time::Duration::from_secs(deadline),
+    })?;
+    forge_run.request = request.clone();
     let bar = progress_bar();
     let progress = |n: usize| {
         if let Some(bar) = &bar {
@@ -539,9 +495,9 @@ fn collect_forge(
         }
     };
     let (evidence, alerts) = forge::collect(
-        &mut github,
-        "github",
-        &api_url,
+        session.as_mut(),
+        &forge_run.kind,
+        &forge_run.api_url,
         &repository,
         &request,
         &progress,
@@ -554,7 +510,7 @@ fn collect_forge(
         evidence,
         alerts,
         run: forge_run,
-        transcript: github.take_transcript(),
+        transcript: session.take_transcript(),
     }))
 }
 

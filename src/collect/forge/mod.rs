@@ -8,6 +8,7 @@ pub mod github;
 pub mod http;
 pub mod lineage;
 pub mod plan;
+pub mod registry;
 pub mod transcript;
 
 use crate::evidence::forge::{BranchProtection, ChangeSet, CommitChecks, ForgeEvidence};
@@ -30,6 +31,9 @@ pub trait Forge {
     fn code_scanning_alerts(&mut self, git_ref: &str) -> Result<SastReport, Gap>;
     /// Requests made so far.
     fn requests(&self) -> u32;
+    /// What the forge said so far (every request and answer), for the evidence
+    /// directory; empty for a replay.
+    fn take_transcript(&mut self) -> transcript::Transcript;
 
     /// Everything `request` asks for. One read after another unless a forge can do
     /// better: GitHub sends the independent reads at once.

@@ -11,7 +11,12 @@ use serde::Deserialize;
 
 use super::http::{ApiClient, Job};
 use super::lineage::{self, TagAt};
+use super::plan::PlanInputs;
+use super::registry::{Connect, Connected, ForgeSpec};
+use super::transcript::Transcript;
 use super::{Forge, ForgeRequest, RangeRequest, Reads};
+use crate::ci::Env;
+use crate::collect::record::ForgeRun;
 use crate::evidence::forge::{BranchProtection, ChangeSet, CommitChecks};
 use crate::evidence::{Gap, GapKind};
 
@@ -45,6 +50,83 @@ impl Repo {
     }
 }
 
+/// GitHub in the forge registry.
+pub static SPEC: ForgeSpec = ForgeSpec {
+    name: "github",
+    repo_syntax: "OWNER/NAME",
+    token_variables: &["GITHUB_TOKEN", "GH_TOKEN"],
+    in_own_ci: Env::in_github_actions,
+    ci_facts,
+    connect,
+    replay,
+};
+
+/// A pull request run's event payload (its head SHA) and target branch.
+fn ci_facts(env: &Env, inputs: &mut PlanInputs) {
+    inputs.event = env
+        .github_event_path()
+        .and_then(|p| crate::collect::input::read_file(std::path::Path::new(p)).ok())
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
+    inputs.base_ref = env.github_base_ref().map(str::to_string);
+}
+
+/// REST and GraphQL endpoints (an explicit `--api-url` decides both, else the
+/// conventional variables), the token, and the repository as `OWNER/NAME`.
+fn connect(c: &Connect<'_>) -> anyhow::Result<Connected> {
+    let repo = Repo::parse(c.repository)
+        .ok_or_else(|| anyhow::anyhow!("--repo {}: expected OWNER/NAME", c.repository))?;
+    let (api_url, graphql_url) = match c.api_url {
+        Some(url) => {
+            let url = url.trim_end_matches('/').to_string();
+            let graphql = crate::ci::graphql_url_for(&url);
+            (url, graphql)
+        }
+        None => {
+            let url = c.env.github_api_url();
+            let graphql = c.env.github_graphql_url(&url);
+            (url, graphql)
+        }
+    };
+    // Without a token GitHub refuses GraphQL outright and rate-limits REST at 60
+    // requests an hour: say so now, not after a minute of retries.
+    let Some(token) = c.env.github_token() else {
+        anyhow::bail!(
+            "--forge github needs a token and none was found: vouch looked in GITHUB_TOKEN and GH_TOKEN (in GitHub Actions: `env: GITHUB_TOKEN: ${{{{ github.token }}}}`)"
+        );
+    };
+    let api = ApiClient::new(
+        &api_url,
+        &graphql_url,
+        Some(token),
+        super::http::RetryPolicy {
+            deadline: c.deadline,
+            ..super::http::RetryPolicy::default()
+        },
+    )
+    .map_err(|e| anyhow::anyhow!(e))?;
+    Ok(Connected {
+        forge: Box::new(GitHub::new(api, repo)),
+        run: ForgeRun {
+            kind: SPEC.name.into(),
+            api_url,
+            graphql_url,
+            repository: c.repository.to_string(),
+            request: ForgeRequest::default(),
+        },
+    })
+}
+
+fn replay(run: &ForgeRun, transcript: Transcript) -> anyhow::Result<Box<dyn Forge>> {
+    let repo = Repo::parse(&run.repository).ok_or_else(|| {
+        anyhow::anyhow!(
+            "manifest: forge repository `{}` is not OWNER/NAME",
+            run.repository
+        )
+    })?;
+    let api = ApiClient::replay(transcript, &run.graphql_url);
+    Ok(Box::new(GitHub::new(api, repo)))
+}
+
 /// GitHub (github.com or Enterprise Server).
 pub struct GitHub {
     api: ApiClient,
@@ -56,14 +138,13 @@ impl GitHub {
     pub fn new(api: ApiClient, repo: Repo) -> Self {
         GitHub { api, repo }
     }
-
-    /// What the forge said so far, for the evidence directory.
-    pub fn take_transcript(&mut self) -> super::transcript::Transcript {
-        self.api.take_transcript()
-    }
 }
 
 impl Forge for GitHub {
+    fn take_transcript(&mut self) -> Transcript {
+        self.api.take_transcript()
+    }
+
     fn branch_protection(&mut self, branch: &str) -> Result<BranchProtection, Gap> {
         Ok(protection::read(&mut self.api, &self.repo, branch))
     }
