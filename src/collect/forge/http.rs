@@ -144,8 +144,7 @@ pub struct ApiClient {
 enum Transport {
     /// The forge, over HTTP.
     Live {
-        octocrab: Octocrab,
-        graphql: Octocrab,
+        sender: Sender,
         /// Shared by the forks of [`ApiClient::in_parallel`]: several threads may
         /// `block_on` the same multi-thread runtime at once.
         runtime: std::sync::Arc<tokio::runtime::Runtime>,
@@ -178,8 +177,57 @@ impl ApiClient {
         drop(_guard);
         Ok(ApiClient {
             transport: Transport::Live {
-                octocrab,
-                graphql,
+                sender: Sender::Octocrab {
+                    rest: octocrab,
+                    graphql,
+                },
+                runtime: std::sync::Arc::new(runtime),
+            },
+            graphql_url: graphql_url.to_string(),
+            deadline: std::time::Instant::now() + retry.deadline,
+            retry,
+            requests: 0,
+            transcript: Transcript::default(),
+        })
+    }
+
+    /// A client for a forge spoken to with plain HTTP (GitLab): `api_url` is the REST
+    /// base (`https://gitlab.example.com/api/v4`), and every request carries the header
+    /// `auth` (`PRIVATE-TOKEN` or `JOB-TOKEN`) with `token`, marked sensitive so that
+    /// no debug output shows it.
+    pub fn plain(
+        api_url: &str,
+        graphql_url: &str,
+        auth: (&'static str, &str),
+        retry: RetryPolicy,
+    ) -> Result<Self, String> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the HTTP runtime: {e}"))?;
+        let mut value = http::HeaderValue::from_str(auth.1)
+            .map_err(|_| format!("{}: the token is not a valid header value", auth.0))?;
+        value.set_sensitive(true);
+        let mut headers = http::HeaderMap::new();
+        let name = http::HeaderName::from_bytes(auth.0.as_bytes())
+            .map_err(|_| format!("{}: not a header name", auth.0))?;
+        headers.insert(name, value);
+        let client = reqwest::Client::builder()
+            .default_headers(headers)
+            .user_agent(concat!("vouch/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(10))
+            .read_timeout(Duration::from_secs(30))
+            // A redirect could carry the token's request to another host.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(ApiClient {
+            transport: Transport::Live {
+                sender: Sender::Plain {
+                    client,
+                    base: api_url.trim_end_matches('/').to_string(),
+                },
                 runtime: std::sync::Arc::new(runtime),
             },
             graphql_url: graphql_url.to_string(),
@@ -313,18 +361,12 @@ impl ApiClient {
     /// A live client on the same connections, policy and deadline, with its own count
     /// and transcript (merged back by [`ApiClient::in_parallel`]).
     fn fork(&self) -> ApiClient {
-        let Transport::Live {
-            octocrab,
-            graphql,
-            runtime,
-        } = &self.transport
-        else {
+        let Transport::Live { sender, runtime } = &self.transport else {
             unreachable!("only live clients are forked")
         };
         ApiClient {
             transport: Transport::Live {
-                octocrab: octocrab.clone(),
-                graphql: graphql.clone(),
+                sender: sender.clone(),
                 runtime: runtime.clone(),
             },
             graphql_url: self.graphql_url.clone(),
@@ -513,19 +555,14 @@ impl ApiClient {
     /// limit nor a server error; those, and transport failures, are retried a bounded
     /// number of times and then become a gap.
     fn send_live(&mut self, what: &str, request: &Request) -> Result<ApiResponse, Gap> {
-        let Transport::Live {
-            octocrab,
-            graphql,
-            runtime,
-        } = &self.transport
-        else {
+        let Transport::Live { sender, runtime } = &self.transport else {
             return Err(Gap::new(
                 GapKind::Unavailable,
                 what,
                 "no live forge in a replay",
             ));
         };
-        let (rest, graphql, runtime) = (octocrab.clone(), graphql.clone(), runtime);
+        let (sender, runtime) = (sender.clone(), runtime);
         let deadline = self.deadline;
         let past_deadline = |attempt: u32| {
             Gap::new(
@@ -545,20 +582,7 @@ impl ApiClient {
             self.requests += 1;
             let outcome = runtime.block_on(async {
                 // The whole attempt (connect, headers, body) within what is left.
-                tokio::time::timeout(remaining, async {
-                    let response = match request {
-                        Request::Get(url) => rest._get(url.as_str()).await?,
-                        Request::Post(url, body) => graphql._post(url.as_str(), Some(body)).await?,
-                    };
-                    let (parts, body) = response.into_parts();
-                    let limited = http_body_util::Limited::new(body, MAX_BODY);
-                    let bytes = match limited.collect().await {
-                        Ok(collected) => Ok(collected.to_bytes()),
-                        Err(e) => Err(e.is::<http_body_util::LengthLimitError>()),
-                    };
-                    Ok::<_, octocrab::Error>((parts, bytes))
-                })
-                .await
+                tokio::time::timeout(remaining, sender.send(request)).await
             });
             let retries_left = attempt < self.retry.max_retries;
             attempt += 1;
@@ -569,17 +593,17 @@ impl ApiClient {
                     true
                 }
             };
-            let (parts, body) = match outcome {
+            let (status, headers, body) = match outcome {
                 Err(_elapsed) => return Err(past_deadline(attempt)),
-                Ok(Ok((parts, Ok(body)))) => (parts, body),
-                Ok(Ok((_, Err(true)))) => {
+                Ok(Ok((status, headers, Ok(body)))) => (status, headers, body),
+                Ok(Ok((_, _, Err(true)))) => {
                     return Err(Gap::new(
                         GapKind::Malformed,
                         what,
                         format!("response body over {} MiB", MAX_BODY >> 20),
                     ));
                 }
-                Ok(Ok((_, Err(false)))) => {
+                Ok(Ok((_, _, Err(false)))) => {
                     // The connection was cut mid-body: transient, like a 5xx.
                     tracing::debug!(what, attempt, "response body cut off");
                     if wait_then_retry(self.backoff(attempt)) {
@@ -593,21 +617,21 @@ impl ApiClient {
                 }
                 Ok(Err(e)) => {
                     // Transport failures (timeouts, resets) are transient until proven otherwise.
-                    tracing::debug!(what, attempt, error = %short_error(&e), "request failed");
+                    tracing::debug!(what, attempt, error = %e, "request failed");
                     if wait_then_retry(self.backoff(attempt)) {
                         continue;
                     }
                     return Err(Gap::new(
                         GapKind::Unavailable,
                         what,
-                        format!("no response after {attempt} attempts: {}", short_error(&e)),
+                        format!("no response after {attempt} attempts: {e}"),
                     ));
                 }
             };
             let response = ApiResponse {
-                status: parts.status,
-                headers: parts.headers,
-                body: body.to_vec(),
+                status,
+                headers,
+                body,
             };
             if let Some(wait) = rate_limit_wait(&response) {
                 tracing::debug!(what, attempt, wait_secs = wait.as_secs(), "rate limited");
@@ -708,6 +732,77 @@ fn build_octocrab(base: &str, token: Option<String>) -> Result<Octocrab, String>
         .map_err(|e| format!("cannot build the GitHub client: {e}"))
 }
 
+/// How a live client reaches its forge.
+#[derive(Clone)]
+enum Sender {
+    /// GitHub, through octocrab (REST at its base, GraphQL at its own).
+    Octocrab { rest: Octocrab, graphql: Octocrab },
+    /// A forge spoken to with reqwest (GitLab): the auth header is a default header.
+    Plain { client: reqwest::Client, base: String },
+}
+
+/// Status, headers, and the body (or whether reading it stopped at the size limit:
+/// `Err(true)`; `Err(false)` is a body cut off on the way).
+type Received = (StatusCode, http::HeaderMap, Result<Vec<u8>, bool>);
+
+impl Sender {
+    /// One attempt. A transport failure comes back as one line, without the request.
+    async fn send(&self, request: &Request) -> Result<Received, String> {
+        match self {
+            Sender::Octocrab { rest, graphql } => {
+                let response = match request {
+                    Request::Get(url) => rest._get(url.as_str()).await,
+                    Request::Post(url, body) => graphql._post(url.as_str(), Some(body)).await,
+                }
+                .map_err(|e| short_error(&e))?;
+                let (parts, body) = response.into_parts();
+                let limited = http_body_util::Limited::new(body, MAX_BODY);
+                let bytes = match limited.collect().await {
+                    Ok(collected) => Ok(collected.to_bytes().to_vec()),
+                    Err(e) => Err(e.is::<http_body_util::LengthLimitError>()),
+                };
+                Ok((parts.status, parts.headers, bytes))
+            }
+            Sender::Plain { client, base } => {
+                let absolute = |url: &str| {
+                    if url.starts_with("http://") || url.starts_with("https://") {
+                        url.to_string()
+                    } else {
+                        format!("{base}{url}")
+                    }
+                };
+                let builder = match request {
+                    Request::Get(url) => client.get(absolute(url)),
+                    Request::Post(url, body) => client.post(absolute(url)).json(body),
+                };
+                let mut response = builder.send().await.map_err(|e| one_line(&e))?;
+                let (status, headers) = (response.status(), response.headers().clone());
+                let mut body = Vec::new();
+                let bytes = loop {
+                    match response.chunk().await {
+                        Ok(Some(chunk)) if body.len() + chunk.len() > MAX_BODY => break Err(true),
+                        Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                        Ok(None) => break Ok(std::mem::take(&mut body)),
+                        Err(_) => break Err(false),
+                    }
+                };
+                Ok((status, headers, bytes))
+            }
+        }
+    }
+}
+
+/// An error on one line, at most 200 characters, without its source chain's URLs.
+fn one_line(e: &dyn std::fmt::Display) -> String {
+    e.to_string()
+        .lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(200)
+        .collect()
+}
+
 /// One read for [`ApiClient::in_parallel`].
 pub type Job<'a, R> = Box<dyn FnOnce(&mut ApiClient) -> R + Send + 'a>;
 
@@ -728,10 +823,10 @@ enum Request {
     Post(String, serde_json::Value),
 }
 
-/// How long to wait when the response is a primary or secondary rate limit: 429, or
-/// 403 with `x-ratelimit-remaining: 0`, or a 403 naming the secondary limit. Uses
-/// `retry-after` first, then `x-ratelimit-reset`, then a minute (GitHub's advice for
-/// secondary limits without headers).
+/// How long to wait when the response is a primary or secondary rate limit: 429 (GitHub
+/// and GitLab), or 403 with `x-ratelimit-remaining: 0`, or a 403 naming GitHub's
+/// secondary limit. Uses `retry-after` first, then the reset time, then a minute
+/// (GitHub's advice for secondary limits without headers).
 fn rate_limit_wait(response: &ApiResponse) -> Option<Duration> {
     let header = |name: &str| {
         response
@@ -753,7 +848,11 @@ fn rate_limit_wait(response: &ApiResponse) -> Option<Duration> {
     if let Some(secs) = header("retry-after").and_then(|v| v.parse::<u64>().ok()) {
         return Some(Duration::from_secs(secs));
     }
-    if let Some(reset) = header("x-ratelimit-reset").and_then(|v| v.parse::<i64>().ok()) {
+    // GitHub says `x-ratelimit-reset`, GitLab `ratelimit-reset` (both Unix seconds).
+    if let Some(reset) = header("x-ratelimit-reset")
+        .or_else(|| header("ratelimit-reset"))
+        .and_then(|v| v.parse::<i64>().ok())
+    {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         return Some(Duration::from_secs(
             u64::try_from(reset.saturating_sub(now)).unwrap_or(0).max(1),
@@ -780,13 +879,7 @@ fn rate_limit_reset_wait(response: &ApiResponse) -> Option<Duration> {
 
 /// An octocrab error on one line, without the request it came from.
 fn short_error(e: &octocrab::Error) -> String {
-    let text = e.to_string();
-    text.lines()
-        .next()
-        .unwrap_or("")
-        .chars()
-        .take(200)
-        .collect()
+    one_line(e)
 }
 
 /// Whether an untyped GraphQL error is GitHub's "the query timed out or failed on our
