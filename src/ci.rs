@@ -14,9 +14,12 @@ pub struct Env {
     vars: BTreeMap<String, String>,
 }
 
-/// The variables a forge token may come from (`GITHUB_TOKEN`/`GH_TOKEN` for GitHub;
-/// GitLab's are checked and redacted the same way).
-pub const TOKEN_VARIABLES: &[&str] = &["GITHUB_TOKEN", "GH_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN"];
+/// The variables a forge token may come from: every forge's in the registry
+/// (`GITHUB_TOKEN`, `GH_TOKEN`, `GITLAB_TOKEN`, `CI_JOB_TOKEN`), each checked and
+/// redacted whichever forge the run reads.
+fn token_variables() -> impl Iterator<Item = &'static str> {
+    crate::collect::forge::registry::token_variables()
+}
 
 /// Other secrets vouch reads: the signing key's password and OIDC identity tokens.
 /// Redacted like tokens (when long enough to be told apart from ordinary text), never
@@ -84,8 +87,8 @@ impl Env {
     /// whitespace both breaks authentication and defeats redaction of the echoed
     /// token. The message names the variable, never the value.
     pub fn check_tokens(&self) -> Result<(), String> {
-        for name in TOKEN_VARIABLES {
-            let Some(value) = self.vars.get(*name).filter(|v| !v.is_empty()) else {
+        for name in token_variables() {
+            let Some(value) = self.vars.get(name).filter(|v| !v.is_empty()) else {
                 continue;
             };
             // No forge issues tokens this short, and redacting a two-letter "secret"
@@ -115,8 +118,7 @@ impl Env {
     /// The values of every token variable set, and of every other secret long enough
     /// to redact, for redaction.
     pub fn tokens(&self) -> Vec<&str> {
-        TOKEN_VARIABLES
-            .iter()
+        token_variables()
             .filter_map(|n| self.get(n))
             .chain(
                 SECRET_VARIABLES

@@ -75,6 +75,19 @@ pub struct BranchProtectionPolicy {
     /// Signed commits must be required.
     #[serde(default, deserialize_with = "crate::policy::sections::strict_bool")]
     pub signed_commits: bool,
+    /// A change's author must not be able to approve it (GitHub never allows it;
+    /// GitLab: `merge_requests_author_approval` off). Off by default: peer review
+    /// refuses a self-approval on every change either way.
+    #[serde(default, deserialize_with = "crate::policy::sections::strict_bool")]
+    pub forbid_author_approval: bool,
+    /// Whoever committed to a change must not be able to approve it (GitLab:
+    /// `merge_requests_disable_committers_approval`; GitHub has no such setting).
+    #[serde(default, deserialize_with = "crate::policy::sections::strict_bool")]
+    pub forbid_committer_approval: bool,
+    /// A change request must not be able to override its approval rules (GitLab:
+    /// `disable_overriding_approvers_per_merge_request`; GitHub never allows it).
+    #[serde(default, deserialize_with = "crate::policy::sections::strict_bool")]
+    pub forbid_rule_override: bool,
     /// Linear history must be required.
     #[serde(default, deserialize_with = "crate::policy::sections::strict_bool")]
     pub linear_history: bool,
@@ -99,6 +112,9 @@ impl Default for BranchProtectionPolicy {
             block_deletions: true,
             no_bypass: true,
             signed_commits: false,
+            forbid_author_approval: false,
+            forbid_committer_approval: false,
+            forbid_rule_override: false,
             linear_history: false,
         }
     }
@@ -121,14 +137,14 @@ code!(
     "branch-protection/no-evidence",
     Error,
     "The control is enabled but no forge and branch were given, so nothing was read.",
-    "Run with `--forge github --repo OWNER/NAME --branch BRANCH` (in GitHub Actions the repository and branch come from the run)."
+    "Run with `--forge github --repo OWNER/NAME --branch BRANCH` or `--forge gitlab --repo GROUP/PROJECT --branch BRANCH` (in GitHub Actions and GitLab CI the repository and branch come from the run)."
 );
 code!(
     UNREADABLE,
     "branch-protection/unreadable",
     Error,
     "The branch's rules could not be read from the forge.",
-    "Check the token (GITHUB_TOKEN needs `contents: read`) and the repository and branch names."
+    "Check the token (GITHUB_TOKEN needs `contents: read`; GITLAB_TOKEN needs read_api and the Maintainer role) and the repository and branch names."
 );
 code!(
     SETTING_UNKNOWN,
@@ -142,21 +158,21 @@ code!(
     "branch-protection/pull-request-not-required",
     Violation,
     "Changes can reach the branch without a pull request.",
-    "Require a pull request before merging (ruleset rule `pull_request` or classic protection)."
+    "GitHub: require a pull request before merging (ruleset rule `pull_request` or classic protection). GitLab: set 'Allowed to push and merge' to No one (or Maintainers) on the protected branch."
 );
 code!(
     TOO_FEW_APPROVALS,
     "branch-protection/too-few-approvals",
     Violation,
     "The branch requires fewer approving reviews than the policy.",
-    "Raise the required approving review count on the branch."
+    "Raise the required approving review count on the branch (GitLab: `approvals_required` of an approval rule for the branch)."
 );
 code!(
     STALE_REVIEWS_KEPT,
     "branch-protection/stale-reviews-kept",
     Violation,
     "Approvals survive new pushes: code can change after it was approved.",
-    "Enable 'Dismiss stale pull request approvals when new commits are pushed'."
+    "Enable 'Dismiss stale pull request approvals when new commits are pushed' (GitLab: 'Remove all approvals when commits are added', reset_approvals_on_push)."
 );
 code!(
     CODE_OWNER_REVIEW_NOT_REQUIRED,
@@ -184,7 +200,7 @@ code!(
     "branch-protection/force-push-allowed",
     Violation,
     "Force pushes can rewrite the branch's history.",
-    "Block force pushes (ruleset rule `non_fast_forward`, or disable 'Allow force pushes')."
+    "Block force pushes (ruleset rule `non_fast_forward`, or disable 'Allow force pushes'; GitLab: allow_force_push off on the protected branch)."
 );
 code!(
     DELETION_ALLOWED,
@@ -198,7 +214,7 @@ code!(
     "branch-protection/bypass-allowed",
     Violation,
     "Administrators or bypass actors are exempt from the rules.",
-    "Enable 'Do not allow bypassing the above settings' (enforce_admins) and remove ruleset bypass actors."
+    "GitHub: enable 'Do not allow bypassing the above settings' (enforce_admins) and remove ruleset bypass actors. GitLab: remove per-user, per-group and deploy-key push allowances from the protected branch."
 );
 code!(
     SIGNED_COMMITS_NOT_REQUIRED,
@@ -215,7 +231,29 @@ code!(
     "Require linear history."
 );
 
-static CODES: [&Code; 14] = [
+code!(
+    AUTHOR_CAN_APPROVE,
+    "branch-protection/author-can-approve",
+    Violation,
+    "A change's author can approve their own change.",
+    "GitLab: enable 'Prevent approval by author' (merge_requests_author_approval: false)."
+);
+code!(
+    COMMITTERS_CAN_APPROVE,
+    "branch-protection/committers-can-approve",
+    Violation,
+    "Someone who committed to a change can approve it.",
+    "GitLab: enable 'Prevent approvals by users who add commits' (merge_requests_disable_committers_approval)."
+);
+code!(
+    RULES_OVERRIDABLE,
+    "branch-protection/rules-overridable",
+    Violation,
+    "A merge request can override the approval rules it is held to.",
+    "GitLab: enable 'Prevent editing approval rules in merge requests' (disable_overriding_approvers_per_merge_request)."
+);
+
+static CODES: [&Code; 17] = [
     &NO_EVIDENCE,
     &UNREADABLE,
     &SETTING_UNKNOWN,
@@ -230,6 +268,9 @@ static CODES: [&Code; 14] = [
     &BYPASS_ALLOWED,
     &SIGNED_COMMITS_NOT_REQUIRED,
     &LINEAR_HISTORY_NOT_REQUIRED,
+    &AUTHOR_CAN_APPROVE,
+    &COMMITTERS_CAN_APPROVE,
+    &RULES_OVERRIDABLE,
 ];
 
 impl Control for BranchProtectionCheck {
@@ -287,6 +328,9 @@ enum Setting {
     DismissStale,
     CodeOwner,
     LastPush,
+    AuthorCannotApprove,
+    CommittersCannotApprove,
+    RulesLocked,
     Check(String),
     ForcePushBlocked,
     DeletionBlocked,
@@ -302,6 +346,9 @@ impl Setting {
             Setting::DismissStale => &STALE_REVIEWS_KEPT,
             Setting::CodeOwner => &CODE_OWNER_REVIEW_NOT_REQUIRED,
             Setting::LastPush => &LAST_PUSH_APPROVAL_NOT_REQUIRED,
+            Setting::AuthorCannotApprove => &AUTHOR_CAN_APPROVE,
+            Setting::CommittersCannotApprove => &COMMITTERS_CAN_APPROVE,
+            Setting::RulesLocked => &RULES_OVERRIDABLE,
             Setting::Check(_) => &REQUIRED_CHECK_NOT_ENFORCED,
             Setting::ForcePushBlocked => &FORCE_PUSH_ALLOWED,
             Setting::DeletionBlocked => &DELETION_ALLOWED,
@@ -318,6 +365,9 @@ impl Setting {
             Setting::DismissStale => "approvals dismissed when new commits are pushed".into(),
             Setting::CodeOwner => "code owner review required".into(),
             Setting::LastPush => "the last push approved by someone other than its pusher".into(),
+            Setting::AuthorCannotApprove => "authors unable to approve their own changes".into(),
+            Setting::CommittersCannotApprove => "committers unable to approve the change".into(),
+            Setting::RulesLocked => "approval rules that a change request cannot override".into(),
             Setting::Check(name) => format!("status check `{name}` required"),
             Setting::ForcePushBlocked => "force pushes blocked".into(),
             Setting::DeletionBlocked => "deletion blocked".into(),
@@ -334,6 +384,9 @@ impl Setting {
             Setting::DismissStale => |r, _| r.dismiss_stale_reviews,
             Setting::CodeOwner => |r, _| r.code_owner_review,
             Setting::LastPush => |r, _| r.last_push_approval,
+            Setting::AuthorCannotApprove => |r, _| !r.author_may_approve,
+            Setting::CommittersCannotApprove => |r, _| !r.committers_may_approve,
+            Setting::RulesLocked => |r, _| !r.rules_overridable,
             _ => return None,
         })
     }
@@ -371,6 +424,9 @@ impl Setting {
                 Setting::LastPush => {
                     "no ruleset pull-request rule requiring approval of the last push".into()
                 }
+                Setting::AuthorCannotApprove
+                | Setting::CommittersCannotApprove
+                | Setting::RulesLocked => "no ruleset pull-request rule that could".into(),
                 Setting::Check(_) => "no active ruleset rule `required_status_checks`".into(),
                 Setting::ForcePushBlocked => "no active ruleset rule `non_fast_forward`".into(),
                 Setting::DeletionBlocked => "no active ruleset rule `deletion`".into(),
@@ -420,6 +476,15 @@ fn evaluate(p: &BranchProtectionPolicy, bp: &BranchProtection, out: &mut CheckOu
     }
     if p.last_push_approval {
         settings.push(Setting::LastPush);
+    }
+    if p.forbid_author_approval {
+        settings.push(Setting::AuthorCannotApprove);
+    }
+    if p.forbid_committer_approval {
+        settings.push(Setting::CommittersCannotApprove);
+    }
+    if p.forbid_rule_override {
+        settings.push(Setting::RulesLocked);
     }
     settings.extend(
         p.required_checks

@@ -447,9 +447,9 @@ fn review_change(
         let reason = if r.author.deleted {
             // A deleted account cannot be shown to be independent of the change.
             Some(Disqualified::Deleted)
-        } else if r.author.is(&change.author.login) {
+        } else if r.author.same_person(&change.author) {
             Some(Disqualified::Author)
-        } else if change.contributors.iter().any(|c| c.is(&r.author.login)) {
+        } else if change.contributors.iter().any(|c| c.same_person(&r.author)) {
             Some(Disqualified::Contributor)
         } else if r.author.bot && !p.allow_bot_approvals {
             Some(Disqualified::Bot)

@@ -56,7 +56,8 @@ pub struct VerifyArgs {
     /// the CI run is for).
     #[arg(long, value_name = "VERSION")]
     pub subject_version: Option<String>,
-    /// Repository (`OWNER/NAME`) to record as the subject, overriding the CI context.
+    /// Repository (`OWNER/NAME`; GitLab `GROUP/SUBGROUP/PROJECT` or the project id) to
+    /// read and record as the subject, overriding the CI context.
     #[arg(long, value_name = "OWNER/NAME")]
     pub repo: Option<String>,
     /// Commit SHA to record as the subject, overriding the CI context.
@@ -65,12 +66,15 @@ pub struct VerifyArgs {
     /// Branch to record as the subject ref (`refs/heads/B`), overriding the CI context.
     #[arg(long, value_name = "B")]
     pub branch: Option<String>,
-    /// Read forge evidence (branch protection, reviews, checks) from GitHub. Default:
-    /// `github` inside GitHub Actions, else `none`. Needs GITHUB_TOKEN (or GH_TOKEN).
+    /// Read forge evidence (branch protection, reviews, checks) from `github` (needs
+    /// GITHUB_TOKEN or GH_TOKEN) or `gitlab` (GITLAB_TOKEN, a token with read_api; a
+    /// CI_JOB_TOKEN cannot read approvals or protection). Default: the forge whose CI
+    /// this is, else `none`.
     #[arg(long, value_name = "FORGE", value_parser = clap::builder::PossibleValuesParser::new(crate::collect::forge::registry::names()))]
     pub forge: Option<String>,
-    /// REST API base URL (default: GITHUB_API_URL, else https://api.github.com); GraphQL
-    /// comes from GITHUB_GRAPHQL_URL or is derived from it.
+    /// REST API base URL (default: GITHUB_API_URL, else https://api.github.com; GitLab:
+    /// CI_API_V4_URL, else https://gitlab.com/api/v4); GitHub's GraphQL comes from
+    /// GITHUB_GRAPHQL_URL or is derived from it.
     #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
     /// Seconds for the whole forge collection, retries and waits included (default: the

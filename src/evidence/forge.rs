@@ -220,6 +220,27 @@ pub struct PullRequestRule {
     pub code_owner_review: bool,
     /// The most recent push must be approved by someone other than its pusher.
     pub last_push_approval: bool,
+    /// The change's author may approve it (GitHub: never; GitLab: the project's
+    /// `merge_requests_author_approval`).
+    pub author_may_approve: bool,
+    /// Someone who committed to the change may approve it (GitHub: yes, unless they
+    /// wrote it; GitLab: unless `merge_requests_disable_committers_approval`).
+    pub committers_may_approve: bool,
+    /// A change request may override the approval rules it is held to (GitLab: unless
+    /// `disable_overriding_approvers_per_merge_request`; GitHub: never).
+    pub rules_overridable: bool,
+}
+
+impl PullRequestRule {
+    /// What GitHub's pull-request rules always mean beyond their parameters: an
+    /// author cannot approve their own pull request, a committer can, and a pull
+    /// request cannot lower the rules.
+    pub fn github() -> Self {
+        PullRequestRule {
+            committers_may_approve: true,
+            ..PullRequestRule::default()
+        }
+    }
 }
 
 /// The changes in a verified range.
@@ -327,6 +348,13 @@ pub struct Actor {
     /// acted can no longer be shown to be independent of the change.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
+    /// Other names the same person goes by where the forge shows them: an account's
+    /// display name and public e-mail, a git identity's name and e-mail. GitLab lists
+    /// commits by git identity and approvals by account; one shared name or e-mail
+    /// makes them the same person, so an approval is never counted for someone who may
+    /// have written the change.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identities: Vec<String>,
 }
 
 impl Actor {
@@ -336,6 +364,7 @@ impl Actor {
             login: login.into(),
             bot,
             deleted: false,
+            identities: Vec::new(),
         }
     }
 
@@ -345,7 +374,29 @@ impl Actor {
             login: shown_as.into(),
             bot: false,
             deleted: true,
+            identities: Vec::new(),
         }
+    }
+
+    /// Whether `other` may be the same person: the same login (see [`Actor::is`]), or a
+    /// shared name or e-mail among their identities (case-insensitive, trimmed).
+    pub fn same_person(&self, other: &Actor) -> bool {
+        if self.is(&other.login) {
+            return true;
+        }
+        let norm = |s: &String| s.trim().to_lowercase();
+        let mine: Vec<String> = self
+            .identities
+            .iter()
+            .map(norm)
+            .filter(|s| !s.is_empty())
+            .collect();
+        other
+            .identities
+            .iter()
+            .map(norm)
+            .any(|theirs| mine.contains(&theirs) || self.is(&theirs))
+            || mine.iter().any(|m| other.is(m))
     }
 
     /// Whether `login` names this account. Logins are case-insensitive on GitHub, and

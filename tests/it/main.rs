@@ -10,6 +10,7 @@ mod fault_matrix;
 mod github;
 mod github_change_checks;
 mod github_schema;
+mod gitlab;
 mod hostile_text;
 mod interop;
 mod keyless;

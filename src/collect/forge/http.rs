@@ -131,6 +131,8 @@ pub fn status_gap(what: &str, status: StatusCode, body: &[u8]) -> Gap {
 /// The client: octocrab for transport, this for retries, counting and the transcript.
 pub struct ApiClient {
     transport: Transport,
+    /// Requests in flight at once in [`ApiClient::in_parallel`].
+    in_flight: usize,
     graphql_url: String,
     retry: RetryPolicy,
     requests: u32,
@@ -183,6 +185,7 @@ impl ApiClient {
                 },
                 runtime: std::sync::Arc::new(runtime),
             },
+            in_flight: MAX_IN_FLIGHT,
             graphql_url: graphql_url.to_string(),
             deadline: std::time::Instant::now() + retry.deadline,
             retry,
@@ -199,6 +202,7 @@ impl ApiClient {
         api_url: &str,
         graphql_url: &str,
         auth: (&'static str, &str),
+        in_flight: usize,
         retry: RetryPolicy,
     ) -> Result<Self, String> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -230,6 +234,7 @@ impl ApiClient {
                 },
                 runtime: std::sync::Arc::new(runtime),
             },
+            in_flight: in_flight.max(1),
             graphql_url: graphql_url.to_string(),
             deadline: std::time::Instant::now() + retry.deadline,
             retry,
@@ -242,6 +247,7 @@ impl ApiClient {
     pub fn replay(transcript: Transcript, graphql_url: &str) -> Self {
         ApiClient {
             transport: Transport::Replay(Playback::new(transcript)),
+            in_flight: 1,
             graphql_url: graphql_url.to_string(),
             retry: RetryPolicy::default(),
             requests: 0,
@@ -255,6 +261,7 @@ impl ApiClient {
     pub fn scripted(answers: Vec<Answer>) -> Self {
         ApiClient {
             transport: Transport::Scripted(Script::new(answers)),
+            in_flight: 1,
             graphql_url: "https://forge.invalid/graphql".into(),
             retry: RetryPolicy::default(),
             requests: 0,
@@ -326,7 +333,7 @@ impl ApiClient {
         let mut results = Vec::with_capacity(jobs.len());
         let mut jobs = jobs.into_iter().peekable();
         while jobs.peek().is_some() {
-            let batch: Vec<Job<'a, R>> = jobs.by_ref().take(MAX_IN_FLIGHT).collect();
+            let batch: Vec<Job<'a, R>> = jobs.by_ref().take(self.in_flight).collect();
             let forks: Vec<ApiClient> = batch.iter().map(|_| self.fork()).collect();
             let done: Vec<(R, ApiClient)> = std::thread::scope(|scope| {
                 let handles: Vec<_> = batch
@@ -369,6 +376,7 @@ impl ApiClient {
                 sender: sender.clone(),
                 runtime: runtime.clone(),
             },
+            in_flight: self.in_flight,
             graphql_url: self.graphql_url.clone(),
             retry: self.retry,
             requests: 0,
@@ -738,7 +746,10 @@ enum Sender {
     /// GitHub, through octocrab (REST at its base, GraphQL at its own).
     Octocrab { rest: Octocrab, graphql: Octocrab },
     /// A forge spoken to with reqwest (GitLab): the auth header is a default header.
-    Plain { client: reqwest::Client, base: String },
+    Plain {
+        client: reqwest::Client,
+        base: String,
+    },
 }
 
 /// Status, headers, and the body (or whether reading it stopped at the size limit:

@@ -5,6 +5,7 @@
 //! that fails becomes evidence of its own, which the check turns into `error`.
 
 pub mod github;
+pub mod gitlab;
 pub mod http;
 pub mod lineage;
 pub mod plan;

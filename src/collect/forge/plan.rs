@@ -20,6 +20,8 @@ pub struct PlanInputs {
     pub base_ref: Option<String>,
     /// The CI event payload (GitHub's `GITHUB_EVENT_PATH` file), when read.
     pub event: Option<serde_json::Value>,
+    /// What a GitLab pipeline says, in GitLab CI.
+    pub gitlab: Option<GitlabPipeline>,
     /// Which reads the enabled controls need.
     pub need_protection: bool,
     /// Peer review is enabled.
@@ -28,6 +30,18 @@ pub struct PlanInputs {
     pub need_checks: bool,
     /// The SAST control asks for open code-scanning alerts.
     pub need_alerts: bool,
+}
+
+/// A GitLab pipeline's facts about its range (the merge request and tag come from the
+/// CI context: `CI_MERGE_REQUEST_IID`, `CI_COMMIT_TAG`).
+#[derive(Debug, Clone, Default)]
+pub struct GitlabPipeline {
+    /// The merge request's head in a merge request pipeline
+    /// (`CI_MERGE_REQUEST_SOURCE_BRANCH_SHA`, else `CI_COMMIT_SHA`).
+    pub merge_request_head: Option<String>,
+    /// `CI_COMMIT_BEFORE_SHA`: the branch's previous head in a push pipeline (zeros for
+    /// a new branch, merge request, scheduled and manual pipelines).
+    pub before_sha: Option<String>,
 }
 
 /// A usage problem with `--range`.
@@ -57,7 +71,12 @@ pub fn plan(inputs: &PlanInputs, ctx: &CiContext) -> Result<ForgeRequest, BadRan
         .as_ref()
         .and_then(|e| e.pointer("/pull_request/head/sha"))
         .and_then(|v| v.as_str())
-        .map(str::to_string);
+        .map(str::to_string)
+        .or_else(|| {
+            let gitlab = inputs.gitlab.as_ref()?;
+            ctx.change_number?;
+            gitlab.merge_request_head.clone()
+        });
     // In a pull request run GITHUB_SHA is a synthetic merge commit: checks ran on the head.
     let mut commit = inputs
         .commit
@@ -100,6 +119,8 @@ pub fn plan(inputs: &PlanInputs, ctx: &CiContext) -> Result<ForgeRequest, BadRan
             tag,
             branch: branch.clone(),
         })
+    } else if let Some(gitlab) = &inputs.gitlab {
+        gitlab_push_range(gitlab, ctx.commit.as_deref(), branch.clone())
     } else {
         push_range(inputs.event.as_ref(), branch.clone())
     };
@@ -133,6 +154,25 @@ fn push_range(event: Option<&serde_json::Value>, branch: Option<String>) -> Opti
         head: after.to_string(),
         branch,
         origin: "push event (before..after)".to_string(),
+    })
+}
+
+/// `CI_COMMIT_BEFORE_SHA..CI_COMMIT_SHA` of a GitLab push pipeline; none when GitLab
+/// gives no previous head (all zeros).
+fn gitlab_push_range(
+    pipeline: &GitlabPipeline,
+    commit: Option<&str>,
+    branch: Option<String>,
+) -> Option<RangeRequest> {
+    let before = pipeline.before_sha.as_deref()?;
+    if before.chars().all(|c| c == '0') {
+        return None;
+    }
+    Some(RangeRequest::Commits {
+        base: before.to_string(),
+        head: commit?.to_string(),
+        branch,
+        origin: "push pipeline (CI_COMMIT_BEFORE_SHA..CI_COMMIT_SHA)".to_string(),
     })
 }
 
@@ -233,6 +273,42 @@ mod tests {
         };
         let err = plan(&by_ref, &local).unwrap_err().to_string();
         assert!(err.contains("give --commit"), "{err}");
+    }
+
+    #[test]
+    fn a_gitlab_pipeline_gives_its_range() {
+        let gitlab = |before: &str| PlanInputs {
+            gitlab: Some(GitlabPipeline {
+                merge_request_head: Some("mr-head".into()),
+                before_sha: Some(before.into()),
+            }),
+            ..all()
+        };
+        let push = CiContext {
+            system: CiSystem::GitlabCi,
+            git_ref: Some("refs/heads/main".into()),
+            commit: Some("new".into()),
+            ..CiContext::local()
+        };
+        assert!(matches!(
+            plan(&gitlab("old"), &push).unwrap().range,
+            Some(RangeRequest::Commits { ref base, ref head, .. }) if base == "old" && head == "new"
+        ));
+        assert_eq!(plan(&gitlab(&"0".repeat(40)), &push).unwrap().range, None);
+        let mr = CiContext {
+            git_ref: Some("refs/merge-requests/9/head".into()),
+            change_number: Some(9),
+            ..push.clone()
+        };
+        let planned = plan(&gitlab("0"), &mr).unwrap();
+        assert_eq!(
+            planned.range,
+            Some(RangeRequest::PullRequest {
+                number: 9,
+                expected_head: Some("mr-head".into())
+            })
+        );
+        assert_eq!(planned.commit.as_deref(), Some("mr-head"));
     }
 
     #[test]

@@ -53,7 +53,7 @@ pub struct Connected {
 }
 
 /// Every forge, in the order `--forge` lists them.
-pub static FORGES: &[&ForgeSpec] = &[&super::github::SPEC];
+pub static FORGES: &[&ForgeSpec] = &[&super::github::SPEC, &super::gitlab::SPEC];
 
 /// The forge named `name`.
 pub fn by_name(name: &str) -> Option<&'static ForgeSpec> {
@@ -98,7 +98,9 @@ mod tests {
     #[test]
     fn the_ci_decides_the_default_forge() {
         let github = Env::from_pairs([("GITHUB_ACTIONS", "true")]);
+        let gitlab = Env::from_pairs([("GITLAB_CI", "true")]);
         assert_eq!(select(None, &github).map(|f| f.name), Some("github"));
+        assert_eq!(select(None, &gitlab).map(|f| f.name), Some("gitlab"));
         assert!(select(None, &Env::default()).is_none());
         assert!(select(Some("none"), &github).is_none());
     }

@@ -23,6 +23,10 @@ pub struct Transcript {
     /// Requests and their answers, in the order they were sent.
     #[serde(default)]
     pub exchanges: Vec<Exchange>,
+    /// GitLab: which kind of token the run used (a job token's refusals are explained
+    /// as such), never the token itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gitlab_token_kind: Option<super::gitlab::TokenKind>,
 }
 
 /// An RFC 3339 time.

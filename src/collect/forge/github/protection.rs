@@ -338,6 +338,7 @@ impl RawClassic {
                 dismiss_stale_reviews: r.dismiss_stale_reviews,
                 code_owner_review: r.require_code_owner_reviews,
                 last_push_approval: r.require_last_push_approval,
+                ..PullRequestRule::github()
             }),
             required_checks,
             // Absent (older GitHub Enterprise Server, or a changed response) reads as

@@ -1,0 +1,572 @@
+//! The changes in a range on GitLab: the first-parent commits of `BASE..HEAD` (one
+//! request per 100), each accounted for by the merge request that put it on the branch,
+//! with its approvals (with their times), diff versions and commits.
+//!
+//! Requests: one list page per 100 commits; per merge request at most four (the
+//! merge requests of its merge commit, approvals, diff versions, commits; the commits of
+//! a rebase run below it are matched against its commit list, not looked up one by
+//! one); per direct push one (the lookup that found no merge request). The merge
+//! requests' reads run [`super::GITLAB_IN_FLIGHT`] at a time.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Deserialize;
+
+use super::super::RangeRequest;
+use super::super::http::{ApiClient, Job};
+use super::super::lineage::{self, Attribution, Candidate, TagAt};
+use super::{Project, TokenKind, User, get_all, get_json};
+use crate::evidence::forge::{
+    Actor, BranchCommit, ChangeRequest, ChangeSet, Push, Review, ReviewState,
+};
+use crate::evidence::{Gap, GapKind};
+
+/// More commits than this between BASE and HEAD is treated as a wrong range.
+const MAX_COMMITS: usize = 20_000;
+
+/// Reads what `range` names.
+pub fn read(
+    api: &mut ApiClient,
+    project: &Project,
+    kind: TokenKind,
+    range: &RangeRequest,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<ChangeSet, Gap> {
+    match range {
+        RangeRequest::Commits {
+            base,
+            head,
+            branch,
+            origin,
+        } => read_range(
+            api,
+            project,
+            kind,
+            base,
+            head,
+            branch.as_deref(),
+            origin,
+            progress,
+        ),
+        RangeRequest::PreviousTag { tag, branch } => {
+            let (previous, base, head) = previous_tag(api, project, kind, tag)?;
+            read_range(
+                api,
+                project,
+                kind,
+                &base,
+                &head,
+                branch.as_deref(),
+                &format!("tag {tag} (since the previous release tag {previous})"),
+                progress,
+            )
+        }
+        RangeRequest::PullRequest {
+            number,
+            expected_head,
+        } => read_merge_request(api, project, kind, *number, expected_head.as_deref()),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_range(
+    api: &mut ApiClient,
+    project: &Project,
+    kind: TokenKind,
+    base: &str,
+    head: &str,
+    branch: Option<&str>,
+    origin: &str,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<ChangeSet, Gap> {
+    let p = project.api();
+    let what = format!("history {base}..{head}");
+    let target = match branch {
+        Some(b) => b.to_string(),
+        None => {
+            let info: RawProject = get_json(api, kind, &p, "the project (default branch)")?;
+            info.default_branch.ok_or_else(|| {
+                Gap::new(
+                    GapKind::NotFound,
+                    &what,
+                    "no branch given and the project has no default branch",
+                )
+            })?
+        }
+    };
+    let base_sha = resolve(api, project, kind, base)?;
+    let spec = format!("{base_sha}..{head}");
+    let encoded = percent_encoding::utf8_percent_encode(&spec, percent_encoding::NON_ALPHANUMERIC);
+    let commits: Vec<RawCommit> = get_all(
+        api,
+        kind,
+        &format!("{p}/repository/commits?ref_name={encoded}&first_parent=true"),
+        &what,
+        MAX_COMMITS / 100,
+    )?;
+    progress(commits.len());
+    let Some(newest) = commits.first() else {
+        return Err(Gap::new(
+            GapKind::Malformed,
+            &what,
+            format!("the range {base}..{head} is empty"),
+        ));
+    };
+    if is_full_sha(head) && newest.id != head {
+        return Err(Gap::new(
+            GapKind::Malformed,
+            &what,
+            format!("GitLab listed {} first, not the head {head}", newest.id),
+        ));
+    }
+    // The list must be a first-parent line: each commit's first parent is the next one,
+    // and the last one's is the base. Anything else is not the history asked for.
+    for pair in commits.windows(2) {
+        if pair[0].parent_ids.first() != Some(&pair[1].id) {
+            return Err(Gap::new(
+                GapKind::Malformed,
+                &what,
+                format!(
+                    "commit {} is listed after {} but is not its first parent: not a first-parent history",
+                    pair[1].id, pair[0].id
+                ),
+            ));
+        }
+    }
+    let last = commits.last().expect("not empty");
+    if last.parent_ids.first() != Some(&base_sha) {
+        return Err(Gap::new(
+            GapKind::NotFound,
+            &what,
+            format!(
+                "the history ended without meeting {base}: BASE is not on the first-parent line of HEAD"
+            ),
+        ));
+    }
+    let head_sha = newest.id.clone();
+
+    let mut attribution = Attribution::default();
+    // The merge request whose rebase run is in progress, with its commits.
+    let mut run: Option<(RawMr, HashSet<String>)> = None;
+    let mut chosen: Vec<Option<u64>> = Vec::with_capacity(commits.len());
+    let mut merged: HashMap<u64, RawMr> = HashMap::new();
+    let mut mr_commits: HashMap<u64, Vec<RawCommit>> = HashMap::new();
+    for commit in &commits {
+        // A commit of the run's merge request, right below it: no lookup needed.
+        if let Some((mr, members)) = &run
+            && members.contains(&commit.id)
+        {
+            let candidate = [candidate(mr, &target)];
+            if attribution
+                .next(&commit.id, commit.parent_ids.len(), &candidate)
+                .is_some()
+            {
+                chosen.push(Some(mr.iid));
+                continue;
+            }
+        }
+        run = None;
+        let listed: Vec<RawMr> = get_json(
+            api,
+            kind,
+            &format!("{p}/repository/commits/{}/merge_requests", commit.id),
+            &format!("merge requests of commit {}", commit.id),
+        )?;
+        let candidates: Vec<Candidate<'_>> = listed.iter().map(|m| candidate(m, &target)).collect();
+        let pick = attribution.next(&commit.id, commit.parent_ids.len(), &candidates);
+        let Some(i) = pick else {
+            chosen.push(None);
+            continue;
+        };
+        let mr = listed[i].clone();
+        chosen.push(Some(mr.iid));
+        if let std::collections::hash_map::Entry::Vacant(slot) = merged.entry(mr.iid) {
+            let mine: Vec<RawCommit> = get_all(
+                api,
+                kind,
+                &format!("{p}/merge_requests/{}/commits", mr.iid),
+                &format!("commits of merge request !{}", mr.iid),
+                10,
+            )?;
+            if commit.parent_ids.len() == 1 && mine.len() > 1 {
+                run = Some((mr.clone(), mine.iter().map(|c| c.id.clone()).collect()));
+            }
+            mr_commits.insert(mr.iid, mine);
+            slot.insert(mr);
+        }
+    }
+    // Approvals and diff versions of every merge request, eight at a time.
+    let mut requests: Vec<(RawMr, Vec<RawCommit>)> = merged
+        .into_values()
+        .map(|mr| {
+            let commits = mr_commits.remove(&mr.iid).unwrap_or_default();
+            (mr, commits)
+        })
+        .collect();
+    requests.sort_by_key(|(mr, _)| mr.iid);
+    let jobs: Vec<Job<'_, Result<ChangeRequest, Gap>>> = requests
+        .into_iter()
+        .map(|(mr, commits)| -> Job<'_, Result<ChangeRequest, Gap>> {
+            Box::new(move |api| complete(api, project, kind, mr, commits))
+        })
+        .collect();
+    let change_requests = api
+        .in_parallel(jobs)
+        .into_iter()
+        .collect::<Result<Vec<_>, Gap>>()?;
+    let branch_commits = commits
+        .into_iter()
+        .zip(chosen)
+        .map(|(c, change_request)| BranchCommit {
+            author: git_display(&c.author_name, &c.author_email),
+            title: c.title,
+            sha: c.id,
+            verified_signer: None,
+            change_request,
+        })
+        .collect();
+    Ok(ChangeSet {
+        base: Some(base_sha),
+        head: head_sha,
+        origin: format!("{origin} on {target}"),
+        commits: branch_commits,
+        change_requests,
+    })
+}
+
+/// A merge request as a candidate for having put a commit on `target`: its merge
+/// commit, else its squash commit, else (a fast-forward merge) its head.
+fn candidate<'m>(mr: &'m RawMr, target: &str) -> Candidate<'m> {
+    Candidate {
+        number: mr.iid,
+        merged_into_target: mr.state == "merged" && mr.target_branch == target,
+        merge_sha: mr
+            .merge_commit_sha
+            .as_deref()
+            .or(mr.squash_commit_sha.as_deref())
+            .or(Some(mr.sha.as_str())),
+        commits: u64::MAX,
+    }
+}
+
+/// A ref (tag, branch) or SHA as the commit it names.
+fn resolve(
+    api: &mut ApiClient,
+    project: &Project,
+    kind: TokenKind,
+    r: &str,
+) -> Result<String, Gap> {
+    if is_full_sha(r) {
+        return Ok(r.to_string());
+    }
+    let encoded = percent_encoding::utf8_percent_encode(r, percent_encoding::NON_ALPHANUMERIC);
+    let commit: RawCommit = get_json(
+        api,
+        kind,
+        &format!("{}/repository/commits/{encoded}", project.api()),
+        &format!("commit {r}"),
+    )?;
+    Ok(commit.id)
+}
+
+/// The previous release tag's name and commit, and the commit of `tag`, among the 100
+/// most recently updated tags.
+fn previous_tag(
+    api: &mut ApiClient,
+    project: &Project,
+    kind: TokenKind,
+    tag: &str,
+) -> Result<(String, String, String), Gap> {
+    let what = format!("tags before {tag}");
+    let tags: Vec<RawTag> = get_json(
+        api,
+        kind,
+        &format!("{}/repository/tags?per_page=100", project.api()),
+        &what,
+    )?;
+    let tags: Vec<TagAt> = tags
+        .into_iter()
+        .map(|t| TagAt {
+            name: t.name,
+            commit: t.commit.id,
+        })
+        .collect();
+    let previous = lineage::previous_release(&tags, tag).map_err(|e| {
+        Gap::new(
+            GapKind::NotFound,
+            &what,
+            e.explain(tag, "the 100 newest tags"),
+        )
+    })?;
+    let current = tags
+        .iter()
+        .find(|t| t.name == tag)
+        .map(|t| t.commit.clone())
+        .unwrap_or_default();
+    Ok((previous.name.clone(), previous.commit.clone(), current))
+}
+
+/// One merge request as it is now (a merge request pipeline gating itself).
+fn read_merge_request(
+    api: &mut ApiClient,
+    project: &Project,
+    kind: TokenKind,
+    iid: u64,
+    expected_head: Option<&str>,
+) -> Result<ChangeSet, Gap> {
+    let p = project.api();
+    let mr: RawMr = get_json(
+        api,
+        kind,
+        &format!("{p}/merge_requests/{iid}"),
+        &format!("merge request !{iid}"),
+    )?;
+    if let Some(expected) = expected_head
+        && expected != mr.sha
+    {
+        return Err(Gap::new(
+            GapKind::Malformed,
+            format!("merge request !{iid}"),
+            format!(
+                "the merge request's head is now {}, not {expected}: re-run on the latest head",
+                mr.sha
+            ),
+        ));
+    }
+    let commits: Vec<RawCommit> = get_all(
+        api,
+        kind,
+        &format!("{p}/merge_requests/{iid}/commits"),
+        &format!("commits of merge request !{iid}"),
+        10,
+    )?;
+    let change = complete(api, project, kind, mr, commits)?;
+    Ok(ChangeSet {
+        base: None,
+        head: change.head_sha.clone(),
+        origin: format!("merge request !{iid}"),
+        commits: Vec::new(),
+        change_requests: vec![change],
+    })
+}
+
+/// The approvals (with their times) and diff versions of a merge request, and the
+/// change request they make with its commits.
+fn complete(
+    api: &mut ApiClient,
+    project: &Project,
+    kind: TokenKind,
+    mr: RawMr,
+    commits: Vec<RawCommit>,
+) -> Result<ChangeRequest, Gap> {
+    let p = project.api();
+    let iid = mr.iid;
+    let approvals: RawApprovals = get_json(
+        api,
+        kind,
+        &format!("{p}/merge_requests/{iid}/approvals"),
+        &format!("approvals of merge request !{iid}"),
+    )?;
+    let mut versions: Vec<RawVersion> = get_all(
+        api,
+        kind,
+        &format!("{p}/merge_requests/{iid}/versions"),
+        &format!("diff versions of merge request !{iid}"),
+        10,
+    )?;
+    versions.sort_by_key(|v| v.id);
+    let mut contributors: Vec<Actor> = Vec::new();
+    for c in &commits {
+        contributors.push(git_actor(&c.author_name, &c.author_email));
+        if let (Some(name), Some(email)) = (&c.committer_name, &c.committer_email) {
+            contributors.push(git_actor(name, email));
+        }
+        for (name, email) in co_authors(&c.message) {
+            contributors.push(git_actor(&name, &email));
+        }
+    }
+    contributors.sort();
+    contributors.dedup();
+    // The jobs that ran on the reviewed head, for the required checks of each change.
+    let head_checks = super::checks::read(api, project, kind, &mr.sha);
+    let reviews = approvals
+        .approved_by
+        .iter()
+        .map(|a| Review {
+            author: a.user.account_actor(),
+            state: ReviewState::Approved,
+            // GitLab lets only eligible approvers approve (at least the Developer role,
+            // or named in an approval rule): no drive-by approvals to tell apart.
+            can_push: true,
+            submitted_at: a.approved_at.clone(),
+            commit: None,
+        })
+        .collect();
+    Ok(ChangeRequest {
+        number: iid,
+        title: mr.title,
+        author: mr.author.account_actor(),
+        base_branch: mr.target_branch,
+        head_sha: mr.sha.clone(),
+        merge_sha: mr
+            .merge_commit_sha
+            .or(mr.squash_commit_sha)
+            .or_else(|| (mr.state == "merged").then(|| mr.sha.clone())),
+        merged_by: mr.merge_user.or(mr.merged_by).map(|u| u.account_actor()),
+        merged_at: mr.merged_at,
+        contributors,
+        reviews,
+        pushes: versions
+            .into_iter()
+            .map(|v| Push {
+                head_sha: v.head_commit_sha,
+                at: v.created_at,
+            })
+            .collect(),
+        head_checks: Some(head_checks),
+    })
+}
+
+/// `Co-authored-by: Name <email>` trailers of a commit message.
+fn co_authors(message: &str) -> Vec<(String, String)> {
+    message
+        .lines()
+        .filter_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            if !key.trim().eq_ignore_ascii_case("co-authored-by") {
+                return None;
+            }
+            let (name, email) = value.trim().split_once('<')?;
+            Some((
+                name.trim().to_string(),
+                email.trim_end_matches('>').trim().to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// A git identity: shown as `name <email>`, known by its name and its e-mail.
+fn git_actor(name: &str, email: &str) -> Actor {
+    let mut actor = Actor::account(git_display(name, email), false);
+    actor.identities = [name, email]
+        .into_iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(str::to_string)
+        .collect();
+    actor
+}
+
+fn git_display(name: &str, email: &str) -> String {
+    format!("{name} <{email}>")
+}
+
+fn is_full_sha(s: &str) -> bool {
+    (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+impl User {
+    /// The account, known also by its display name and public e-mail (what its commits
+    /// may carry).
+    fn account_actor(&self) -> Actor {
+        let mut actor = self.actor();
+        actor.identities = [Some(&self.name), self.public_email.as_ref()]
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.trim().is_empty())
+            .cloned()
+            .collect();
+        actor
+    }
+}
+
+#[derive(Deserialize)]
+struct RawProject {
+    #[serde(default)]
+    default_branch: Option<String>,
+}
+
+#[derive(Deserialize, Clone)]
+struct RawCommit {
+    id: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    parent_ids: Vec<String>,
+    author_name: String,
+    author_email: String,
+    #[serde(default)]
+    committer_name: Option<String>,
+    #[serde(default)]
+    committer_email: Option<String>,
+}
+
+#[derive(Deserialize, Clone)]
+struct RawMr {
+    iid: u64,
+    title: String,
+    state: String,
+    target_branch: String,
+    sha: String,
+    #[serde(default)]
+    merge_commit_sha: Option<String>,
+    #[serde(default)]
+    squash_commit_sha: Option<String>,
+    author: User,
+    #[serde(default)]
+    merge_user: Option<User>,
+    #[serde(default)]
+    merged_by: Option<User>,
+    #[serde(default)]
+    merged_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawApprovals {
+    approved_by: Vec<RawApproval>,
+}
+
+#[derive(Deserialize)]
+struct RawApproval {
+    user: User,
+    /// GitLab 16.x and later; without it the approval cannot be dated against the
+    /// pushes and does not count (the stale-approval rule fails closed).
+    #[serde(default)]
+    approved_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawVersion {
+    id: u64,
+    head_commit_sha: String,
+    created_at: String,
+}
+
+#[derive(Deserialize)]
+struct RawTag {
+    name: String,
+    commit: RawTagCommit,
+}
+
+#[derive(Deserialize)]
+struct RawTagCommit {
+    id: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::co_authors;
+
+    #[test]
+    fn co_author_trailers_are_read() {
+        let message = "Fix\n\nCo-authored-by: Eve Example <eve@example.com>\nco-authored-by:Bob <bob@x>\nSigned-off-by: A <a@x>";
+        assert_eq!(
+            co_authors(message),
+            vec![
+                ("Eve Example".into(), "eve@example.com".into()),
+                ("Bob".into(), "bob@x".into())
+            ]
+        );
+    }
+}
