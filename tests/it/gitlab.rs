@@ -763,3 +763,73 @@ fn gitlabs_documented_examples_are_read_as_documented() {
             .contains("deploy key 1 may push")
     );
 }
+
+#[test]
+fn saved_gitlab_evidence_is_replayed_offline_to_the_same_verdict() {
+    let dir = tempdir();
+    let out = dir.path().join("evidence");
+    let original = dir.path().join("original.json");
+    {
+        let lab = scenario(|mrs| {
+            mrs[0].as_mut().unwrap().jobs = vec![("build", "success"), ("test", "failed")];
+        });
+        let (code, _, stderr) = lab.verify_with(
+            POLICY,
+            &[
+                "--evidence-out",
+                out.to_str().unwrap(),
+                "--format",
+                &format!("json={}", original.display()),
+            ],
+            &[("CI_JOB_TOKEN", JOB_CANARY), ("GITLAB_TOKEN", CANARY)],
+        );
+        assert_eq!(code, 1, "{stderr}");
+        // The mock stops here: the replay cannot reach it.
+    }
+    let transcript = std::fs::read_to_string(out.join("forge-transcript.json")).unwrap();
+    assert!(!transcript.contains(CANARY) && !transcript.contains(JOB_CANARY));
+    let evidence = std::fs::read_to_string(out.join("evidence.json")).unwrap();
+    assert!(!evidence.contains(CANARY) && !evidence.contains(JOB_CANARY));
+    let (code, stdout, stderr) = run(vouch().arg("evaluate").arg(&out).args(["--format", "json"]));
+    assert_eq!(code, 1, "{stderr}");
+    let replay: Value = serde_json::from_str(&stdout).unwrap();
+    let original: Value =
+        serde_json::from_str(&std::fs::read_to_string(&original).unwrap()).unwrap();
+    assert_eq!(replay["controls"], original["controls"]);
+}
+
+#[test]
+fn on_a_public_project_a_job_token_reads_what_it_may_and_the_rest_is_refused() {
+    // Public project: the history and pipelines are readable with a job token; the
+    // merge request's approvals, versions and commits, and the settings, are not.
+    let lab = scenario(|_| {});
+    for route in [
+        "protected_branches".to_string(),
+        "approvals".into(),
+        "approval_rules".into(),
+        "merge_requests/12/approvals".into(),
+        "merge_requests/12/versions".into(),
+        "merge_requests/12/commits".into(),
+        "merge_requests/11/approvals".into(),
+        "merge_requests/11/versions".into(),
+        "merge_requests/11/commits".into(),
+    ] {
+        lab.mock.mount(
+            Mock::given(method("GET"))
+                .and(path(format!("{P}/{route}")))
+                .respond_with(
+                    ResponseTemplate::new(403).set_body_json(json!({"message": "403 Forbidden"})),
+                )
+                .with_priority(1),
+        );
+    }
+    let (code, report, _) = lab.verify_with(POLICY, &[], &[("CI_JOB_TOKEN", JOB_CANARY)]);
+    assert_eq!(code, 1);
+    for id in ["branch-protection", "peer-review"] {
+        assert_eq!(status(&report, id), "error", "{id}: {report}");
+        let text = control(&report, id).to_string();
+        assert!(text.contains("read_api"), "{id}: {text}");
+    }
+    let text = control(&report, "peer-review").to_string();
+    assert!(text.contains("commits of merge request !12"), "{text}");
+}
