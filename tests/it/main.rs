@@ -11,6 +11,7 @@ mod github;
 mod github_change_checks;
 mod github_schema;
 mod gitlab;
+mod gitlab_component;
 mod hostile_text;
 mod interop;
 mod keyless;
