@@ -94,7 +94,7 @@ code!(
     "peer-review/unreadable",
     Error,
     "The changes or their reviews could not be read from the forge.",
-    "Check the token (`contents: read`, `pull-requests: read`) and the range."
+    "Check the token (GitHub: `contents: read`, `pull-requests: read`; GitLab: GITLAB_TOKEN with read_api, not CI_JOB_TOKEN) and the range."
 );
 code!(
     DIRECT_PUSH,

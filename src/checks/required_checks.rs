@@ -71,7 +71,7 @@ code!(
     "required-checks/unreadable",
     Error,
     "The commit's check runs or statuses could not be read.",
-    "Check the token (`checks: read`, `statuses: read`)."
+    "Check the token (GitHub: `checks: read`, `statuses: read`; GitLab: GITLAB_TOKEN with read_api)."
 );
 code!(
     NOTHING_REQUIRED,

@@ -40,6 +40,8 @@ struct Mr {
     versions: Vec<(String, &'static str)>,
     commits: Vec<Value>,
     jobs: Vec<(&'static str, &'static str)>,
+    /// In the branch's list of merged merge requests (else found by its commit).
+    listed: bool,
 }
 
 impl Mr {
@@ -60,6 +62,7 @@ impl Mr {
                 "Change",
             )],
             jobs: vec![("build", "success"), ("test", "success")],
+            listed: true,
         }
     }
 }
@@ -153,6 +156,7 @@ impl Lab {
             })
             .collect();
         self.get(&format!("{P}/repository/commits"), 200, json!(list));
+        let mut merged = Vec::new();
         for (sha, mr) in shas.iter().zip(mrs) {
             let listed = match mr {
                 Some(mr) => vec![json!({
@@ -160,10 +164,14 @@ impl Lab {
                     "state": "merged", "target_branch": "main", "source_branch": "feature",
                     "sha": mr.head, "merge_commit_sha": mr.merge, "squash_commit_sha": null,
                     "author": user(mr.author), "merge_user": user("merger"),
-                    "merged_at": "2026-11-20T10:00:00Z"
+                    "merged_at": "2026-11-20T10:00:00Z", "created_at": "2026-11-19T10:00:00Z",
+                    "updated_at": "2026-11-20T10:00:00Z"
                 })],
                 None => vec![],
             };
+            if mr.as_ref().is_some_and(|m| m.listed) {
+                merged.extend(listed.iter().cloned());
+            }
             self.get(
                 &format!("{P}/repository/commits/{sha}/merge_requests"),
                 200,
@@ -173,6 +181,20 @@ impl Lab {
                 self.merge_request(mr);
             }
         }
+        self.get(&format!("{P}/merge_requests"), 200, json!(merged));
+        // The project's recent pipelines: the merge requests' heads (a listing without
+        // `sha`; the per-SHA answers above win where they match).
+        let pipelines: Vec<Value> = mrs
+            .iter()
+            .flatten()
+            .map(|mr| json!({"id": 400 + mr.iid, "sha": mr.head, "ref": format!("refs/merge-requests/{}/head", mr.iid), "status": "success"}))
+            .collect();
+        self.mock.mount(
+            Mock::given(method("GET"))
+                .and(path(format!("{P}/pipelines")))
+                .respond_with(ResponseTemplate::new(200).set_body_json(json!(pipelines)))
+                .with_priority(6),
+        );
         self.pipeline(HEAD, 500, &[("build", "success"), ("test", "success")]);
     }
 
@@ -708,7 +730,8 @@ fn every_gitlab_route_fails_closed_on_every_fault() {
     ];
     for (route, owner) in &routes {
         for (name, fault) in &faults {
-            let lab = scenario(|_| {});
+            // MR 11 is not in the branch's listing: it is found by its commit.
+            let lab = scenario(|mrs| mrs[1].as_mut().unwrap().listed = false);
             lab.mock.mount(
                 Mock::given(method("GET"))
                     .and(path(route.as_str()))
@@ -831,5 +854,5 @@ fn on_a_public_project_a_job_token_reads_what_it_may_and_the_rest_is_refused() {
         assert!(text.contains("read_api"), "{id}: {text}");
     }
     let text = control(&report, "peer-review").to_string();
-    assert!(text.contains("commits of merge request !12"), "{text}");
+    assert!(text.contains("commits of merge request !1"), "{text}");
 }

@@ -133,6 +133,9 @@ pub struct ApiClient {
     transport: Transport,
     /// Requests in flight at once in [`ApiClient::in_parallel`].
     in_flight: usize,
+    /// Shared by a client and its forks: no more than `in_flight` requests are on the
+    /// wire at once, however the parallel reads nest.
+    gate: std::sync::Arc<Gate>,
     graphql_url: String,
     retry: RetryPolicy,
     requests: u32,
@@ -186,6 +189,7 @@ impl ApiClient {
                 runtime: std::sync::Arc::new(runtime),
             },
             in_flight: MAX_IN_FLIGHT,
+            gate: Gate::new(MAX_IN_FLIGHT),
             graphql_url: graphql_url.to_string(),
             deadline: std::time::Instant::now() + retry.deadline,
             retry,
@@ -235,6 +239,7 @@ impl ApiClient {
                 runtime: std::sync::Arc::new(runtime),
             },
             in_flight: in_flight.max(1),
+            gate: Gate::new(in_flight.max(1)),
             graphql_url: graphql_url.to_string(),
             deadline: std::time::Instant::now() + retry.deadline,
             retry,
@@ -248,6 +253,7 @@ impl ApiClient {
         ApiClient {
             transport: Transport::Replay(Playback::new(transcript)),
             in_flight: 1,
+            gate: Gate::new(1),
             graphql_url: graphql_url.to_string(),
             retry: RetryPolicy::default(),
             requests: 0,
@@ -262,6 +268,7 @@ impl ApiClient {
         ApiClient {
             transport: Transport::Scripted(Script::new(answers)),
             in_flight: 1,
+            gate: Gate::new(1),
             graphql_url: "https://forge.invalid/graphql".into(),
             retry: RetryPolicy::default(),
             requests: 0,
@@ -377,6 +384,7 @@ impl ApiClient {
                 runtime: runtime.clone(),
             },
             in_flight: self.in_flight,
+            gate: self.gate.clone(),
             graphql_url: self.graphql_url.clone(),
             retry: self.retry,
             requests: 0,
@@ -588,10 +596,12 @@ impl ApiClient {
                 return Err(past_deadline(attempt));
             };
             self.requests += 1;
+            let pass = self.gate.enter();
             let outcome = runtime.block_on(async {
                 // The whole attempt (connect, headers, body) within what is left.
                 tokio::time::timeout(remaining, sender.send(request)).await
             });
+            drop(pass);
             let retries_left = attempt < self.retry.max_retries;
             attempt += 1;
             // Waits only when the retry would still start before the deadline.
@@ -738,6 +748,44 @@ fn build_octocrab(base: &str, token: Option<String>) -> Result<Octocrab, String>
     builder
         .build()
         .map_err(|e| format!("cannot build the GitHub client: {e}"))
+}
+
+/// A counting gate: at most `max` holders at once.
+pub struct Gate {
+    held: std::sync::Mutex<usize>,
+    freed: std::sync::Condvar,
+    max: usize,
+}
+
+impl Gate {
+    fn new(max: usize) -> std::sync::Arc<Gate> {
+        std::sync::Arc::new(Gate {
+            held: std::sync::Mutex::new(0),
+            freed: std::sync::Condvar::new(),
+            max,
+        })
+    }
+
+    /// Waits for a place; the place is given back when the pass is dropped.
+    fn enter(&self) -> Pass<'_> {
+        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        while *held >= self.max {
+            held = self.freed.wait(held).unwrap_or_else(|p| p.into_inner());
+        }
+        *held += 1;
+        Pass(self)
+    }
+}
+
+/// A place in a [`Gate`].
+struct Pass<'a>(&'a Gate);
+
+impl Drop for Pass<'_> {
+    fn drop(&mut self) {
+        let mut held = self.0.held.lock().unwrap_or_else(|p| p.into_inner());
+        *held -= 1;
+        self.0.freed.notify_one();
+    }
 }
 
 /// How a live client reaches its forge.

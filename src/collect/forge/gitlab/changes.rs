@@ -145,69 +145,121 @@ fn read_range(
     }
     let head_sha = newest.id.clone();
 
-    let mut attribution = Attribution::default();
-    // The merge request whose rebase run is in progress, with its commits.
-    let mut run: Option<(RawMr, HashSet<String>)> = None;
-    let mut chosen: Vec<Option<u64>> = Vec::with_capacity(commits.len());
-    let mut merged: HashMap<u64, RawMr> = HashMap::new();
-    let mut mr_commits: HashMap<u64, Vec<RawCommit>> = HashMap::new();
-    for commit in &commits {
-        // A commit of the run's merge request, right below it: no lookup needed.
-        if let Some((mr, members)) = &run
-            && members.contains(&commit.id)
-        {
-            let candidate = [candidate(mr, &target)];
-            if attribution
-                .next(&commit.id, commit.parent_ids.len(), &candidate)
-                .is_some()
-            {
-                chosen.push(Some(mr.iid));
-                continue;
-            }
-        }
-        run = None;
-        let listed: Vec<RawMr> = get_json(
+    // 1. The merged merge requests of the branch, newest first, from a little before the
+    //    oldest commit of the range: most commits are found here, a page per 100.
+    let mut known: HashMap<u64, RawMr> = HashMap::new();
+    let oldest = commits
+        .iter()
+        .filter_map(|c| c.committed_date.as_deref().and_then(parse_time))
+        .min();
+    if let Some(oldest) = oldest {
+        let since = (oldest - time::Duration::days(1))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        let encoded = |s: &str| {
+            percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+        };
+        // Listing is an economy, not evidence: a merge request it misses is found by
+        // the per-commit lookup below, so the listing may stop early.
+        let pages = commits.len().div_ceil(100) + 1;
+        let listed: Result<Vec<RawMr>, Gap> = get_all(
             api,
             kind,
-            &format!("{p}/repository/commits/{}/merge_requests", commit.id),
-            &format!("merge requests of commit {}", commit.id),
-        )?;
-        let candidates: Vec<Candidate<'_>> = listed.iter().map(|m| candidate(m, &target)).collect();
-        let pick = attribution.next(&commit.id, commit.parent_ids.len(), &candidates);
-        let Some(i) = pick else {
-            chosen.push(None);
-            continue;
-        };
-        let mr = listed[i].clone();
-        chosen.push(Some(mr.iid));
-        if let std::collections::hash_map::Entry::Vacant(slot) = merged.entry(mr.iid) {
-            let mine: Vec<RawCommit> = get_all(
-                api,
-                kind,
-                &format!("{p}/merge_requests/{}/commits", mr.iid),
-                &format!("commits of merge request !{}", mr.iid),
-                10,
-            )?;
-            if commit.parent_ids.len() == 1 && mine.len() > 1 {
-                run = Some((mr.clone(), mine.iter().map(|c| c.id.clone()).collect()));
-            }
-            mr_commits.insert(mr.iid, mine);
-            slot.insert(mr);
+            &format!(
+                "{p}/merge_requests?state=merged&target_branch={}&updated_after={}&order_by=updated_at&sort=desc",
+                encoded(&target),
+                encoded(&since)
+            ),
+            &format!("merged merge requests of {target}"),
+            pages,
+        );
+        match listed {
+            Ok(listed) => known.extend(listed.into_iter().map(|mr| (mr.iid, mr))),
+            // More pages than the range needs: the lookups take over.
+            Err(gap) if gap.kind == GapKind::Malformed && gap.detail.starts_with("pagination") => {}
+            Err(gap) => return Err(gap),
         }
     }
-    // Approvals and diff versions of every merge request, eight at a time.
-    let mut requests: Vec<(RawMr, Vec<RawCommit>)> = merged
-        .into_values()
-        .map(|mr| {
-            let commits = mr_commits.remove(&mr.iid).unwrap_or_default();
-            (mr, commits)
-        })
+    let in_range: HashSet<&str> = commits.iter().map(|c| c.id.as_str()).collect();
+    known.retain(|_, mr| {
+        candidate(mr, &target)
+            .merge_sha
+            .is_some_and(|m| in_range.contains(m))
+    });
+
+    // 2. Their commits (a rebase run below a merge is matched against them), then the
+    //    walk; 3. commits still unaccounted for are looked up one by one, their merge
+    //    requests read, and the walk done again.
+    let mut mr_commits: HashMap<u64, Vec<RawCommit>> =
+        read_commits(api, project, kind, known.keys().copied().collect())?;
+    let mut looked_up: HashMap<String, Vec<u64>> = HashMap::new();
+    let mut chosen = attribute(&commits, &known, &mr_commits, &looked_up, &target);
+    let missing: Vec<String> = commits
+        .iter()
+        .zip(&chosen)
+        .filter(|(_, c)| c.is_none())
+        .map(|(c, _)| c.id.clone())
         .collect();
-    requests.sort_by_key(|(mr, _)| mr.iid);
+    if !missing.is_empty() {
+        let jobs: Vec<Job<'_, Result<(String, Vec<RawMr>), Gap>>> = missing
+            .into_iter()
+            .map(|sha| -> Job<'_, Result<(String, Vec<RawMr>), Gap>> {
+                Box::new(move |api| {
+                    let listed = get_json(
+                        api,
+                        kind,
+                        &format!("{}/repository/commits/{sha}/merge_requests", project.api()),
+                        &format!("merge requests of commit {sha}"),
+                    )?;
+                    Ok((sha, listed))
+                })
+            })
+            .collect();
+        let mut new = Vec::new();
+        for found in api.in_parallel(jobs) {
+            let (sha, listed) = found?;
+            let mut iids = Vec::new();
+            for mr in listed {
+                iids.push(mr.iid);
+                if !known.contains_key(&mr.iid) && candidate(&mr, &target).merged_into_target {
+                    new.push(mr.iid);
+                    known.insert(mr.iid, mr);
+                }
+            }
+            looked_up.insert(sha, iids);
+        }
+        new.sort_unstable();
+        new.dedup();
+        mr_commits.extend(read_commits(api, project, kind, new)?);
+        chosen = attribute(&commits, &known, &mr_commits, &looked_up, &target);
+    }
+    // Merge requests that put nothing on the branch are not changes of the range.
+    let used: HashSet<u64> = chosen.iter().flatten().copied().collect();
+    known.retain(|iid, _| used.contains(iid));
+
+    // 4. The head pipelines, from the project's pipelines since the oldest of these merge
+    //    requests (a page per 100), and every merge request's approvals, diff versions
+    //    and head jobs, eight requests at a time.
+    let heads: Vec<String> = known.values().map(|mr| mr.sha.clone()).collect();
+    let oldest_mr = known
+        .values()
+        .filter_map(|mr| mr.created_at.as_deref().and_then(parse_time))
+        .min();
+    let pipelines = head_pipelines(api, project, kind, &heads, oldest_mr);
+    let mut requests: Vec<RawMr> = known.into_values().collect();
+    requests.sort_by_key(|mr| mr.iid);
     let jobs: Vec<Job<'_, Result<ChangeRequest, Gap>>> = requests
         .into_iter()
-        .map(|(mr, commits)| -> Job<'_, Result<ChangeRequest, Gap>> {
-            Box::new(move |api| complete(api, project, kind, mr, commits))
+        .map(|mr| -> Job<'_, Result<ChangeRequest, Gap>> {
+            let commits = mr_commits.remove(&mr.iid).unwrap_or_default();
+            let pipeline = pipelines.get(&mr.sha).copied();
+            Box::new(move |api| {
+                let head_checks = match pipeline {
+                    Some(id) => super::checks::jobs(api, project, kind, &mr.sha, id),
+                    None => super::checks::read(api, project, kind, &mr.sha),
+                };
+                complete(api, project, kind, mr, commits, head_checks)
+            })
         })
         .collect();
     let change_requests = api
@@ -232,6 +284,135 @@ fn read_range(
         commits: branch_commits,
         change_requests,
     })
+}
+
+/// The commits of each merge request, read at once.
+fn read_commits(
+    api: &mut ApiClient,
+    project: &Project,
+    kind: TokenKind,
+    iids: Vec<u64>,
+) -> Result<HashMap<u64, Vec<RawCommit>>, Gap> {
+    let jobs: Vec<Job<'_, Result<(u64, Vec<RawCommit>), Gap>>> = iids
+        .into_iter()
+        .map(|iid| -> Job<'_, Result<(u64, Vec<RawCommit>), Gap>> {
+            Box::new(move |api| {
+                let commits = get_all(
+                    api,
+                    kind,
+                    &format!("{}/merge_requests/{iid}/commits", project.api()),
+                    &format!("commits of merge request !{iid}"),
+                    10,
+                )?;
+                Ok((iid, commits))
+            })
+        })
+        .collect();
+    api.in_parallel(jobs).into_iter().collect()
+}
+
+/// Which merge request put each commit on the branch ([`Attribution`]'s rules): the
+/// candidates of a commit are the known merge requests whose merge commit it is, those
+/// its own lookup returned, and the rebase run's merge request when the commit is one
+/// of that merge request's commits.
+fn attribute(
+    commits: &[RawCommit],
+    known: &HashMap<u64, RawMr>,
+    mr_commits: &HashMap<u64, Vec<RawCommit>>,
+    looked_up: &HashMap<String, Vec<u64>>,
+    target: &str,
+) -> Vec<Option<u64>> {
+    let mut by_merge: HashMap<&str, Vec<&RawMr>> = HashMap::new();
+    for mr in known.values() {
+        if let Some(sha) = candidate(mr, target).merge_sha {
+            by_merge.entry(sha).or_default().push(mr);
+        }
+    }
+    let mut attribution = Attribution::default();
+    let mut run: Option<u64> = None;
+    let mut out = Vec::with_capacity(commits.len());
+    for commit in commits {
+        let mut mrs: Vec<&RawMr> = by_merge
+            .get(commit.id.as_str())
+            .cloned()
+            .unwrap_or_default();
+        for iid in looked_up.get(&commit.id).into_iter().flatten() {
+            if let Some(mr) = known.get(iid)
+                && !mrs.iter().any(|m| m.iid == *iid)
+            {
+                mrs.push(mr);
+            }
+        }
+        if let Some(iid) = run
+            && let Some(mr) = known.get(&iid)
+            && mr_commits
+                .get(&iid)
+                .is_some_and(|cs| cs.iter().any(|c| c.id == commit.id))
+            && !mrs.iter().any(|m| m.iid == iid)
+        {
+            mrs.push(mr);
+        }
+        mrs.sort_by_key(|m| m.iid);
+        let candidates: Vec<Candidate<'_>> = mrs.iter().map(|m| candidate(m, target)).collect();
+        let pick = attribution
+            .next(&commit.id, commit.parent_ids.len(), &candidates)
+            .map(|i| mrs[i].iid);
+        // A merge whose commit has a single parent opens a rebase run of its commits.
+        run = match pick {
+            Some(iid) if Some(commit.id.as_str()) == candidate(&known[&iid], target).merge_sha => {
+                (commit.parent_ids.len() == 1).then_some(iid)
+            }
+            Some(iid) => Some(iid),
+            None => None,
+        };
+        out.push(pick);
+    }
+    out
+}
+
+/// The newest pipeline of each head among the project's pipelines updated since
+/// `since` (a page per 100, at most as many pages as there are heads per 100 plus two);
+/// a head not found there is read on its own.
+fn head_pipelines(
+    api: &mut ApiClient,
+    project: &Project,
+    kind: TokenKind,
+    heads: &[String],
+    since: Option<time::OffsetDateTime>,
+) -> HashMap<String, u64> {
+    let mut found: HashMap<String, u64> = HashMap::new();
+    let (Some(since), false) = (since, heads.is_empty()) else {
+        return found;
+    };
+    let since = (since - time::Duration::hours(1))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let since = percent_encoding::utf8_percent_encode(&since, percent_encoding::NON_ALPHANUMERIC);
+    let wanted: HashSet<&str> = heads.iter().map(String::as_str).collect();
+    let pages = heads.len().div_ceil(100) + 2;
+    // An economy again: what this listing does not settle is read per head.
+    if let Ok(pipelines) = get_all::<RawPipeline>(
+        api,
+        kind,
+        &format!(
+            "{}/pipelines?updated_after={since}&order_by=id&sort=desc",
+            project.api()
+        ),
+        "pipelines of the merge requests",
+        pages,
+    ) {
+        for pl in pipelines {
+            if wanted.contains(pl.sha.as_str()) {
+                let newest = found.entry(pl.sha).or_insert(pl.id);
+                *newest = (*newest).max(pl.id);
+            }
+        }
+    }
+    found
+}
+
+fn parse_time(s: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
 }
 
 /// A merge request as a candidate for having put a commit on `target`: its merge
@@ -340,7 +521,8 @@ fn read_merge_request(
         &format!("commits of merge request !{iid}"),
         10,
     )?;
-    let change = complete(api, project, kind, mr, commits)?;
+    let head_checks = super::checks::read(api, project, kind, &mr.sha);
+    let change = complete(api, project, kind, mr, commits, head_checks)?;
     Ok(ChangeSet {
         base: None,
         head: change.head_sha.clone(),
@@ -358,6 +540,7 @@ fn complete(
     kind: TokenKind,
     mr: RawMr,
     commits: Vec<RawCommit>,
+    head_checks: Result<crate::evidence::forge::CommitChecks, Gap>,
 ) -> Result<ChangeRequest, Gap> {
     let p = project.api();
     let iid = mr.iid;
@@ -387,8 +570,6 @@ fn complete(
     }
     contributors.sort();
     contributors.dedup();
-    // The jobs that ran on the reviewed head, for the required checks of each change.
-    let head_checks = super::checks::read(api, project, kind, &mr.sha);
     let reviews = approvals
         .approved_by
         .iter()
@@ -500,6 +681,8 @@ struct RawCommit {
     committer_name: Option<String>,
     #[serde(default)]
     committer_email: Option<String>,
+    #[serde(default)]
+    committed_date: Option<String>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -520,6 +703,14 @@ struct RawMr {
     merged_by: Option<User>,
     #[serde(default)]
     merged_at: Option<String>,
+    #[serde(default)]
+    created_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawPipeline {
+    id: u64,
+    sha: String,
 }
 
 #[derive(Deserialize)]

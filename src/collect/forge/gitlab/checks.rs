@@ -45,13 +45,34 @@ pub fn read(
             checks: Vec::new(),
         });
     };
+    jobs(api, project, kind, sha, newest.id)
+}
+
+/// The jobs (latest attempts) of pipeline `pipeline`, which ran on `sha`.
+pub fn jobs(
+    api: &mut ApiClient,
+    project: &Project,
+    kind: TokenKind,
+    sha: &str,
+    pipeline: u64,
+) -> Result<CommitChecks, Gap> {
     let jobs: Vec<RawJob> = get_all(
         api,
         kind,
-        &format!("{p}/pipelines/{}/jobs", newest.id),
-        &format!("jobs of pipeline {}", newest.id),
+        &format!("{}/pipelines/{pipeline}/jobs", project.api()),
+        &format!("jobs of pipeline {pipeline}"),
         MAX_JOB_PAGES,
     )?;
+    if let Some(other) = jobs
+        .iter()
+        .find_map(|j| j.pipeline.as_ref().filter(|p| p.sha != sha))
+    {
+        return Err(Gap::new(
+            GapKind::Malformed,
+            format!("jobs of pipeline {pipeline}"),
+            format!("the pipeline's jobs ran on {}, not on {sha}", other.sha),
+        ));
+    }
     Ok(CommitChecks {
         sha: sha.to_string(),
         checks: jobs
@@ -60,11 +81,11 @@ pub fn read(
                 name: job.name,
                 reporter: Reporter::GitlabJob {
                     job_id: job.id,
-                    pipeline_id: newest.id,
+                    pipeline_id: pipeline,
                     allow_failure: job.allow_failure,
                 },
                 // A job runs on its pipeline's commit.
-                sha: newest.sha.clone(),
+                sha: sha.to_string(),
                 outcome: CheckOutcome::from(job.status),
                 url: job.web_url,
                 completed_at: job.finished_at,
@@ -91,4 +112,6 @@ struct RawJob {
     web_url: Option<String>,
     #[serde(default)]
     finished_at: Option<String>,
+    #[serde(default)]
+    pipeline: Option<RawPipeline>,
 }
