@@ -201,9 +201,9 @@ fn read_range(
         .map(|(c, _)| c.id.clone())
         .collect();
     if !missing.is_empty() {
-        let jobs: Vec<Job<'_, Result<(String, Vec<RawMr>), Gap>>> = missing
+        let jobs: Vec<Job<'_, Lookup>> = missing
             .into_iter()
-            .map(|sha| -> Job<'_, Result<(String, Vec<RawMr>), Gap>> {
+            .map(|sha| -> Job<'_, Lookup> {
                 Box::new(move |api| {
                     let listed = get_json(
                         api,
@@ -286,6 +286,12 @@ fn read_range(
     })
 }
 
+/// A commit's merge requests, as its lookup returned them.
+type Lookup = Result<(String, Vec<RawMr>), Gap>;
+
+/// A merge request's commits.
+type MrCommits = Result<(u64, Vec<RawCommit>), Gap>;
+
 /// The commits of each merge request, read at once.
 fn read_commits(
     api: &mut ApiClient,
@@ -293,9 +299,9 @@ fn read_commits(
     kind: TokenKind,
     iids: Vec<u64>,
 ) -> Result<HashMap<u64, Vec<RawCommit>>, Gap> {
-    let jobs: Vec<Job<'_, Result<(u64, Vec<RawCommit>), Gap>>> = iids
+    let jobs: Vec<Job<'_, MrCommits>> = iids
         .into_iter()
-        .map(|iid| -> Job<'_, Result<(u64, Vec<RawCommit>), Gap>> {
+        .map(|iid| -> Job<'_, MrCommits> {
             Box::new(move |api| {
                 let commits = get_all(
                     api,
