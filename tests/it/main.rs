@@ -12,6 +12,7 @@ mod github_change_checks;
 mod github_schema;
 mod gitlab;
 mod gitlab_component;
+mod gitlab_economy;
 mod hostile_text;
 mod interop;
 mod keyless;
