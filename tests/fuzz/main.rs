@@ -161,6 +161,64 @@ fn github(b: &[u8]) {
     );
 }
 
+/// GitLab's answers, as for [`github`]: one read's answer is the fuzzed bytes.
+fn gitlab(b: &[u8]) {
+    use vouch::collect::forge::transcript::Answer;
+    use vouch::collect::forge::{self, ForgeRequest, RangeRequest, gitlab, http};
+    let Some((&which, body)) = b.split_first() else {
+        return;
+    };
+    let mut answers: Vec<Answer> = GITLAB_ANSWERS
+        .iter()
+        .map(|a| Answer::response(200, None, a.as_bytes()))
+        .collect();
+    let at = usize::from(which) % answers.len();
+    answers[at] = Answer::response(200, None, body);
+    let api = http::ApiClient::scripted(answers);
+    let project = gitlab::Project::parse("acme/ledger").expect("project");
+    let mut lab = gitlab::GitLab::new(api, project, gitlab::TokenKind::Private);
+    let request = ForgeRequest {
+        branch: Some("main".into()),
+        range: Some(RangeRequest::Commits {
+            base: "3".repeat(40),
+            head: "1".repeat(40),
+            branch: Some("main".into()),
+            origin: "fuzz".into(),
+        }),
+        commit: Some("1".repeat(40)),
+        alerts_ref: None,
+    };
+    let _ = forge::collect(
+        &mut lab,
+        "gitlab",
+        "https://gitlab.invalid/api/v4",
+        "acme/ledger",
+        &request,
+        &|_| {},
+    );
+}
+
+/// Well-formed answers in the order the GitLab reads ask: protected branches, approval
+/// settings, approval rules, push rule, project; the history, the merged merge
+/// requests, a merge request's commits, the pipelines, its head's jobs, approvals and
+/// diff versions; the commit's pipelines and jobs.
+const GITLAB_ANSWERS: [&str; 14] = [
+    r#"[{"id":1,"name":"main","push_access_levels":[{"access_level":0}],"allow_force_push":false}]"#,
+    r#"{"reset_approvals_on_push":true,"merge_requests_author_approval":false,"merge_requests_disable_committers_approval":true,"disable_overriding_approvers_per_merge_request":true}"#,
+    r#"[{"approvals_required":1,"applies_to_all_protected_branches":true}]"#,
+    r#"{"reject_unsigned_commits":false}"#,
+    r#"{"id":7,"merge_method":"merge"}"#,
+    r#"[{"id":"1111111111111111111111111111111111111111","parent_ids":["3333333333333333333333333333333333333333","9999999999999999999999999999999999999999"],"author_name":"a","author_email":"a@x","committed_date":"2026-11-20T10:00:00Z"}]"#,
+    r#"[{"iid":12,"title":"t","state":"merged","target_branch":"main","sha":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","merge_commit_sha":"1111111111111111111111111111111111111111","author":{"username":"alice"},"created_at":"2026-11-19T10:00:00Z"}]"#,
+    r#"[{"id":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","author_name":"alice","author_email":"alice@x","parent_ids":[]}]"#,
+    r#"[{"id":5,"sha":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}]"#,
+    r#"[{"id":50,"name":"build","status":"success","allow_failure":false}]"#,
+    r#"{"approved_by":[{"user":{"username":"bob"},"approved_at":"2026-11-20T09:00:00Z"}]}"#,
+    r#"[{"id":1,"head_commit_sha":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","created_at":"2026-11-20T08:00:00Z"}]"#,
+    r#"[{"id":6,"sha":"1111111111111111111111111111111111111111"}]"#,
+    r#"[{"id":60,"name":"build","status":"success","allow_failure":false}]"#,
+];
+
 /// Well-formed answers in the order the GitHub reads ask: rules, ruleset, classic
 /// protection, history (GraphQL), check runs, statuses, code-scanning alerts.
 const GITHUB_ANSWERS: [&str; 7] = [
@@ -268,6 +326,13 @@ fn targets() -> Vec<Target> {
             repo_seeds: &[],
             corpus_seeds: &["github-api"],
             extensions: &[".json"],
+        },
+        Target {
+            name: "gitlab",
+            reader: gitlab,
+            repo_seeds: &[],
+            corpus_seeds: &["gitlab-api"],
+            extensions: &[".json", ".jsonc"],
         },
     ]
 }
@@ -410,6 +475,13 @@ fn seeds(target: &Target, corpus: Option<&Path>) -> Vec<Vec<u8>> {
     }
     if target.name == "github" {
         for (i, a) in GITHUB_ANSWERS.iter().enumerate() {
+            let mut b = vec![i as u8];
+            b.extend_from_slice(a.as_bytes());
+            out.push(b);
+        }
+    }
+    if target.name == "gitlab" {
+        for (i, a) in GITLAB_ANSWERS.iter().enumerate() {
             let mut b = vec![i as u8];
             b.extend_from_slice(a.as_bytes());
             out.push(b);

@@ -172,6 +172,13 @@ pub struct GitLab {
     kind: TokenKind,
 }
 
+impl GitLab {
+    /// A forge over an API client for one project, with the kind of token it carries.
+    pub fn new(api: ApiClient, project: Project, kind: TokenKind) -> Self {
+        GitLab { api, project, kind }
+    }
+}
+
 impl Forge for GitLab {
     fn branch_protection(&mut self, branch: &str) -> Result<BranchProtection, Gap> {
         Ok(protection::read(
