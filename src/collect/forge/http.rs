@@ -337,37 +337,45 @@ impl ApiClient {
         if !matches!(self.transport, Transport::Live { .. }) || jobs.len() < 2 {
             return jobs.into_iter().map(|job| job(self)).collect();
         }
-        let mut results = Vec::with_capacity(jobs.len());
-        let mut jobs = jobs.into_iter().peekable();
-        while jobs.peek().is_some() {
-            let batch: Vec<Job<'a, R>> = jobs.by_ref().take(self.in_flight).collect();
-            let forks: Vec<ApiClient> = batch.iter().map(|_| self.fork()).collect();
-            let done: Vec<(R, ApiClient)> = std::thread::scope(|scope| {
-                let handles: Vec<_> = batch
-                    .into_iter()
-                    .zip(forks)
-                    .map(|(job, mut fork)| {
-                        scope.spawn(move || {
+        // Workers pull the next job as soon as they are free, so a slow job does not
+        // hold back the ones after it (no batch waits for its slowest member). Each job
+        // runs on a fork of its own, whose transcript joins this one in job order.
+        let count = jobs.len();
+        let queue = std::sync::Mutex::new(jobs.into_iter().enumerate());
+        let done = std::sync::Mutex::new(Vec::with_capacity(count));
+        let workers = self.in_flight.min(count);
+        let this = &*self;
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|_| {
+                    scope.spawn(|| {
+                        loop {
+                            let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
+                            let Some((index, job)) = next else { break };
+                            let mut fork = this.fork();
                             let result = job(&mut fork);
-                            (result, fork)
-                        })
+                            done.lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .push((index, result, fork));
+                        }
                     })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join()
-                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                    })
-                    .collect()
-            });
-            for (result, mut fork) in done {
-                self.requests = self.requests.saturating_add(fork.requests);
-                let heard = fork.take_transcript();
-                self.transcript.exchanges.extend(heard.exchanges);
-                self.transcript.clock.extend(heard.clock);
-                results.push(result);
+                })
+                .collect();
+            for h in handles {
+                if let Err(panic) = h.join() {
+                    std::panic::resume_unwind(panic);
+                }
             }
+        });
+        let mut done = done.into_inner().unwrap_or_else(|p| p.into_inner());
+        done.sort_by_key(|(index, _, _)| *index);
+        let mut results = Vec::with_capacity(count);
+        for (_, result, mut fork) in done {
+            self.requests = self.requests.saturating_add(fork.requests);
+            let heard = fork.take_transcript();
+            self.transcript.exchanges.extend(heard.exchanges);
+            self.transcript.clock.extend(heard.clock);
+            results.push(result);
         }
         results
     }
