@@ -380,7 +380,8 @@ impl Setting {
     fn pull_request(&self) -> Option<fn(&PullRequestRule, u32) -> bool> {
         Some(match self {
             Setting::PullRequest => |_, _| true,
-            Setting::Approvals(_) => |r, min| r.required_approvals >= min,
+            // Approvals a change request may lower itself are not required of it.
+            Setting::Approvals(_) => |r, min| r.required_approvals >= min && !r.rules_overridable,
             Setting::DismissStale => |r, _| r.dismiss_stale_reviews,
             Setting::CodeOwner => |r, _| r.code_owner_review,
             Setting::LastPush => |r, _| r.last_push_approval,
@@ -581,6 +582,13 @@ fn found(setting: &Setting, bp: &BranchProtection) -> String {
         if pull_requests.is_empty() {
             let places: Vec<String> = nouns().iter().map(|n| format!("in {n}")).collect();
             return format!("no pull-request rule {}", places.join(" or "));
+        }
+        if let Setting::Approvals(min) = setting
+            && pull_requests
+                .iter()
+                .any(|r| r.required_approvals >= *min && r.rules_overridable)
+        {
+            return "enough approvals required, but a merge request may override its approval rules".into();
         }
         if matches!(setting, Setting::Approvals(_)) {
             let most = pull_requests.iter().map(|r| r.required_approvals).max();

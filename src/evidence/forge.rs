@@ -518,6 +518,9 @@ pub enum Reporter {
         /// The job may fail without failing the pipeline (`allow_failure`).
         #[serde(default)]
         allow_failure: bool,
+        /// The ref the pipeline ran for (a branch, a tag, `refs/merge-requests/N/head`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pipeline_ref: Option<String>,
     },
 }
 

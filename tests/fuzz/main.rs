@@ -150,6 +150,7 @@ fn github(b: &[u8]) {
         }),
         commit: Some("1".repeat(40)),
         alerts_ref: Some("refs/heads/main".into()),
+        commit_ref: None,
     };
     let _ = forge::collect(
         &mut gh,
@@ -187,6 +188,7 @@ fn gitlab(b: &[u8]) {
         }),
         commit: Some("1".repeat(40)),
         alerts_ref: None,
+        commit_ref: Some("main".into()),
     };
     let _ = forge::collect(
         &mut lab,

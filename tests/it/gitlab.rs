@@ -73,7 +73,7 @@ fn commit(sha: &str, parents: &[&str], name: &str, email: &str, message: &str) -
         "message": message, "parent_ids": parents,
         "author_name": name, "author_email": email,
         "committer_name": name, "committer_email": email,
-        "created_at": "2026-11-20T07:00:00Z"
+        "created_at": "2026-11-20T07:00:00Z", "committed_date": "2026-11-20T10:00:00Z"
     })
 }
 
@@ -551,6 +551,7 @@ fn gitlab_only_settings_are_checked_when_the_policy_asks() {
             "branch-protection/committers-can-approve",
             "branch-protection/rules-overridable",
             "branch-protection/stale-reviews-kept",
+            "branch-protection/too-few-approvals",
         ]
     );
 }
@@ -686,10 +687,12 @@ fn every_gitlab_route_fails_closed_on_every_fault() {
         (format!("{P}/approvals"), "branch-protection"),
         (format!("{P}/approval_rules"), "branch-protection"),
         (format!("{P}/repository/commits"), "peer-review"),
+        (format!("{P}/merge_requests"), "peer-review"),
         (
-            format!("{P}/repository/commits/{HEAD}/merge_requests"),
+            format!("{P}/repository/commits/{MID}/merge_requests"),
             "peer-review",
         ),
+        (format!("{P}/pipelines"), "required-checks"),
         (format!("{P}/merge_requests/12/approvals"), "peer-review"),
         (format!("{P}/merge_requests/12/versions"), "peer-review"),
         (format!("{P}/merge_requests/12/commits"), "peer-review"),
@@ -855,4 +858,226 @@ fn on_a_public_project_a_job_token_reads_what_it_may_and_the_rest_is_refused() {
     }
     let text = control(&report, "peer-review").to_string();
     assert!(text.contains("commits of merge request !1"), "{text}");
+}
+
+#[test]
+fn maintainers_pushing_an_entry_without_levels_and_rules_that_do_not_bind_are_caught() {
+    let entry = |push: Value| {
+        json!([{"id": 1, "name": "main", "push_access_levels": push,
+                "merge_access_levels": [], "allow_force_push": false}])
+    };
+    // Maintainers may push straight to the branch: that bypasses the merge request.
+    assert_eq!(
+        protection_codes(entry(
+            json!([{"access_level": 40, "access_level_description": "Maintainers"}])
+        )),
+        ["branch-protection/bypass-allowed"]
+    );
+    // An entry without push levels says nothing: unknown, never "nobody pushes".
+    let lab = Lab::start();
+    lab.get(
+        &format!("{P}/protected_branches"),
+        200,
+        json!([{"id": 1, "name": "main", "allow_force_push": false}]),
+    );
+    lab.good_protection();
+    let (_, report, _) = lab.verify("version: 1\nbranch_protection: {}\n", &[]);
+    assert_eq!(status(&report, "branch-protection"), "error", "{report}");
+    // Report-approver rules and a regular rule nobody is eligible for require nothing.
+    let lab = Lab::start();
+    lab.get(
+        &format!("{P}/approval_rules"),
+        200,
+        json!([
+            {"approvals_required": 2, "rule_type": "report_approver", "applies_to_all_protected_branches": true},
+            {"approvals_required": 2, "rule_type": "regular", "eligible_approvers": [], "applies_to_all_protected_branches": true}
+        ]),
+    );
+    lab.good_protection();
+    let (_, report, _) = lab.verify("version: 1\nbranch_protection: {}\n", &[]);
+    assert_eq!(
+        codes(&report, "branch-protection"),
+        ["branch-protection/too-few-approvals"]
+    );
+}
+
+#[test]
+fn a_bot_approval_does_not_count_unless_the_policy_allows_bots() {
+    let lab = scenario(|mrs| {
+        mrs[0].as_mut().unwrap().approvals =
+            vec![("project_7_bot_1a2b3c", "ci bot", "2026-11-20T09:00:00Z")];
+    });
+    let (code, report, _) = lab.verify(POLICY, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        rule_status(
+            change(&report, "peer-review", "#12"),
+            "peer-review/bot-approval"
+        ),
+        "fail"
+    );
+}
+
+#[test]
+fn a_pagination_link_to_another_origin_is_not_followed_and_the_token_stays_home() {
+    let elsewhere = MockGitHub::start();
+    let lab = scenario(|_| {});
+    lab.mock.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{P}/protected_branches")))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!([]))
+                    .insert_header(
+                        "link",
+                        format!(
+                            "<{}{P}/protected_branches?page=2>; rel=\"next\"",
+                            elsewhere.server.uri()
+                        )
+                        .as_str(),
+                    ),
+            )
+            .with_priority(1),
+    );
+    let (code, report, _) = lab.verify(POLICY, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(status(&report, "branch-protection"), "error", "{report}");
+    assert!(
+        control(&report, "branch-protection")
+            .to_string()
+            .contains("not followed"),
+        "{report}"
+    );
+    assert!(
+        elsewhere.requests().is_empty(),
+        "the other origin was asked"
+    );
+}
+
+#[test]
+fn a_pipeline_on_another_ref_does_not_count_for_the_commit() {
+    let lab = scenario(|_| {});
+    // Someone pointed a branch of their own at the release commit and ran a pipeline.
+    lab.mock.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{P}/pipelines")))
+            .and(query_param("sha", HEAD))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+                {"id": 900, "sha": HEAD, "ref": "attacker/branch", "status": "success"}
+            ])))
+            .with_priority(1),
+    );
+    lab.get(
+        &format!("{P}/pipelines/900/jobs"),
+        200,
+        json!([{"id": 9000, "name": "build", "status": "success", "allow_failure": false},
+               {"id": 9001, "name": "test", "status": "success", "allow_failure": false}]),
+    );
+    let (code, report, _) = lab.verify(POLICY, &[]);
+    assert_eq!(code, 1);
+    assert!(
+        codes(&report, "required-checks").contains(&"required-checks/check-missing".to_string()),
+        "{report}"
+    );
+}
+
+/// A history of single-parent commits HEAD → MID → BASE and the merge requests the
+/// branch's listing returns for it.
+fn linear(lab: &Lab, mrs: Vec<Value>, mr_commits: &[(u64, Vec<Value>)]) {
+    lab.get(
+        &format!("{P}/repository/commits"),
+        200,
+        json!([
+            commit(HEAD, &[MID], "alice", "alice@example.com", "Second"),
+            commit(MID, &[BASE], "alice", "alice@example.com", "First"),
+        ]),
+    );
+    lab.get(&format!("{P}/merge_requests"), 200, json!(mrs));
+    for sha in [HEAD, MID] {
+        lab.get(
+            &format!("{P}/repository/commits/{sha}/merge_requests"),
+            200,
+            json!([]),
+        );
+    }
+    for (iid, commits) in mr_commits {
+        let base = format!("{P}/merge_requests/{iid}");
+        lab.get(&format!("{base}/commits"), 200, json!(commits));
+        lab.get(
+            &format!("{base}/approvals"),
+            200,
+            json!({"approved_by": [{"user": user("bob"), "approved_at": "2026-11-20T09:00:00Z"}]}),
+        );
+        lab.get(
+            &format!("{base}/versions"),
+            200,
+            json!([{"id": 1, "head_commit_sha": HEAD, "created_at": "2026-11-20T08:00:00Z"}]),
+        );
+    }
+    lab.pipeline(HEAD, 500, &[("build", "success"), ("test", "success")]);
+}
+
+fn merged(iid: u64, merge: Option<&str>, squash: Option<&str>, merge_user: bool) -> Value {
+    json!({"iid": iid, "title": "Change", "state": "merged", "target_branch": "main",
+           "source_branch": "feature", "sha": HEAD, "merge_commit_sha": merge,
+           "squash_commit_sha": squash, "author": user("alice"),
+           "merge_user": if merge_user { user("merger") } else { Value::Null },
+           "merged_at": "2026-11-20T10:00:00Z"})
+}
+
+#[test]
+fn a_fast_forward_rebase_run_and_a_squash_are_accounted_for_and_a_hand_push_is_not() {
+    let policy = "version: 1\npeer_review: {}\n";
+    // Fast-forward merge of two rebased commits: both came through !12.
+    let lab = Lab::start();
+    let both = vec![
+        commit(HEAD, &[MID], "alice", "alice@example.com", "Second"),
+        commit(MID, &[BASE], "alice", "alice@example.com", "First"),
+    ];
+    linear(&lab, vec![merged(12, None, None, true)], &[(12, both)]);
+    let (code, report, _) = lab.verify(policy, &[]);
+    assert_eq!(code, 0, "{report}");
+    let record = change(&report, "peer-review", "#12");
+    assert_eq!(record["commits"].as_array().unwrap().len(), 2, "{record}");
+
+    // A squash merge puts one commit there; the one below it is a direct push.
+    let lab = Lab::start();
+    let one = vec![commit(
+        &"a".repeat(40),
+        &[],
+        "alice",
+        "alice@example.com",
+        "Work",
+    )];
+    linear(&lab, vec![merged(12, None, Some(HEAD), true)], &[(12, one)]);
+    let (code, report, _) = lab.verify(policy, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        rule_status(
+            change(&report, "peer-review", MID),
+            "peer-review/direct-push"
+        ),
+        "fail"
+    );
+    assert_eq!(
+        rule_status(
+            change(&report, "peer-review", "#12"),
+            "peer-review/direct-push"
+        ),
+        "pass"
+    );
+
+    // The head pushed to the branch by hand: GitLab marks the merge request merged,
+    // with no merge commit and nobody who merged it. That is a direct push.
+    let lab = Lab::start();
+    linear(&lab, vec![merged(12, None, None, false)], &[]);
+    let (code, report, _) = lab.verify(policy, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        rule_status(
+            change(&report, "peer-review", HEAD),
+            "peer-review/direct-push"
+        ),
+        "fail"
+    );
 }

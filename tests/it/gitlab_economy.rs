@@ -145,12 +145,17 @@ impl History {
                     .find(|(k, _)| k == "sha")
                     .map(|(_, v)| v.into_owned());
                 match sha {
-                    Some(sha) if sha == merge_sha(0) => ok(json!([{"id": 1, "sha": sha}])),
+                    Some(sha) if sha == merge_sha(0) => {
+                        ok(json!([{"id": 1, "sha": sha, "ref": "main"}]))
+                    }
                     Some(_) => ok(json!([])),
                     None => {
                         let pipelines = (1..=self.n)
                             .rev()
-                            .map(|iid| json!({"id": 10 + iid, "sha": head_sha(iid)}))
+                            .map(|iid| {
+                                json!({"id": 10 + iid, "sha": head_sha(iid),
+                                       "ref": format!("refs/merge-requests/{iid}/head")})
+                            })
                             .collect();
                         self.page(request, pipelines)
                     }

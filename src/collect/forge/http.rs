@@ -131,6 +131,9 @@ pub fn status_gap(what: &str, status: StatusCode, body: &[u8]) -> Gap {
 /// The client: octocrab for transport, this for retries, counting and the transcript.
 pub struct ApiClient {
     transport: Transport,
+    /// The REST base (no trailing `/`): an absolute URL outside it (a pagination link
+    /// to another host or scheme) is never sent, since every request carries the token.
+    api_base: String,
     /// Requests in flight at once in [`ApiClient::in_parallel`].
     in_flight: usize,
     /// Shared by a client and its forks: no more than `in_flight` requests are on the
@@ -190,6 +193,7 @@ impl ApiClient {
             },
             in_flight: MAX_IN_FLIGHT,
             gate: Gate::new(MAX_IN_FLIGHT),
+            api_base: api_url.trim_end_matches('/').to_string(),
             graphql_url: graphql_url.to_string(),
             deadline: std::time::Instant::now() + retry.deadline,
             retry,
@@ -240,6 +244,7 @@ impl ApiClient {
             },
             in_flight: in_flight.max(1),
             gate: Gate::new(in_flight.max(1)),
+            api_base: api_url.trim_end_matches('/').to_string(),
             graphql_url: graphql_url.to_string(),
             deadline: std::time::Instant::now() + retry.deadline,
             retry,
@@ -254,6 +259,7 @@ impl ApiClient {
             transport: Transport::Replay(Playback::new(transcript)),
             in_flight: 1,
             gate: Gate::new(1),
+            api_base: String::new(),
             graphql_url: graphql_url.to_string(),
             retry: RetryPolicy::default(),
             requests: 0,
@@ -269,6 +275,7 @@ impl ApiClient {
             transport: Transport::Scripted(Script::new(answers)),
             in_flight: 1,
             gate: Gate::new(1),
+            api_base: String::new(),
             graphql_url: "https://forge.invalid/graphql".into(),
             retry: RetryPolicy::default(),
             requests: 0,
@@ -393,6 +400,7 @@ impl ApiClient {
             },
             in_flight: self.in_flight,
             gate: self.gate.clone(),
+            api_base: self.api_base.clone(),
             graphql_url: self.graphql_url.clone(),
             retry: self.retry,
             requests: 0,
@@ -552,7 +560,21 @@ impl ApiClient {
             return response_of(exchange.answer);
         }
         let before = self.requests;
-        let outcome = self.send_live(what, request);
+        let outside = (url.starts_with("http://") || url.starts_with("https://"))
+            && !url.starts_with(&format!("{}/", self.api_base))
+            && url != self.graphql_url;
+        let outcome = if outside {
+            Err(Gap::new(
+                GapKind::Malformed,
+                what,
+                format!(
+                    "the forge linked to {url}, outside its API at {}: not followed (the token is sent only there)",
+                    self.api_base
+                ),
+            ))
+        } else {
+            self.send_live(what, request)
+        };
         let answer = match &outcome {
             Ok(response) => Answer::response(
                 response.status.as_u16(),

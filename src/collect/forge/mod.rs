@@ -108,6 +108,10 @@ pub struct ForgeRequest {
     pub commit: Option<String>,
     /// Ref whose open code-scanning alerts to read (the SAST control asked for them).
     pub alerts_ref: Option<String>,
+    /// The branch or tag the commit was built on, when known: GitLab counts only that
+    /// ref's pipelines (anyone who may push a branch can run one on the same commit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit_ref: Option<String>,
 }
 
 /// Reads everything requested; each part is its own value or gap. Code-scanning alerts

@@ -128,7 +128,17 @@ pub fn plan(inputs: &PlanInputs, ctx: &CiContext) -> Result<ForgeRequest, BadRan
         .git_ref
         .clone()
         .or_else(|| branch.as_ref().map(|b| format!("refs/heads/{b}")));
+    let commit_ref = ctx
+        .git_ref
+        .as_deref()
+        .and_then(|r| {
+            r.strip_prefix("refs/heads/")
+                .or(r.strip_prefix("refs/tags/"))
+        })
+        .map(str::to_string)
+        .or_else(|| branch.clone());
     Ok(ForgeRequest {
+        commit_ref: if inputs.need_checks { commit_ref } else { None },
         alerts_ref: if inputs.need_alerts { alerts_ref } else { None },
         branch: if inputs.need_protection { branch } else { None },
         range: if inputs.need_changes { range } else { None },

@@ -240,23 +240,18 @@ fn read_range(
     // 4. The head pipelines, from the project's pipelines since the oldest of these merge
     //    requests (a page per 100), and every merge request's approvals, diff versions
     //    and head jobs, eight requests at a time.
-    let heads: Vec<String> = known.values().map(|mr| mr.sha.clone()).collect();
-    let oldest_mr = known
-        .values()
-        .filter_map(|mr| mr.created_at.as_deref().and_then(parse_time))
-        .min();
-    let pipelines = head_pipelines(api, project, kind, &heads, oldest_mr);
+    let pipelines = head_pipelines(api, project, kind, &known);
     let mut requests: Vec<RawMr> = known.into_values().collect();
     requests.sort_by_key(|mr| mr.iid);
     let jobs: Vec<Job<'_, Result<ChangeRequest, Gap>>> = requests
         .into_iter()
         .map(|mr| -> Job<'_, Result<ChangeRequest, Gap>> {
             let commits = mr_commits.remove(&mr.iid).unwrap_or_default();
-            let pipeline = pipelines.get(&mr.sha).copied();
+            let pipeline = pipelines.get(&mr.iid).cloned();
             Box::new(move |api| {
-                let head_checks = match pipeline {
-                    Some(id) => super::checks::jobs(api, project, kind, &mr.sha, id),
-                    None => super::checks::read(api, project, kind, &mr.sha),
+                let head_checks = match &pipeline {
+                    Some(pl) => super::checks::jobs(api, project, kind, pl),
+                    None => super::checks::read(api, project, kind, &mr.sha, &mr.pipeline_refs()),
                 };
                 complete(api, project, kind, mr, commits, head_checks)
             })
@@ -342,8 +337,11 @@ fn attribute(
             .get(commit.id.as_str())
             .cloned()
             .unwrap_or_default();
+        // A lookup's merge requests are candidates as merges of this very commit;
+        // continuing a rebase run needs the commit among the run's own commits.
         for iid in looked_up.get(&commit.id).into_iter().flatten() {
             if let Some(mr) = known.get(iid)
+                && candidate(mr, target).merge_sha == Some(commit.id.as_str())
                 && !mrs.iter().any(|m| m.iid == *iid)
             {
                 mrs.push(mr);
@@ -376,43 +374,54 @@ fn attribute(
     out
 }
 
-/// The newest pipeline of each head among the project's pipelines updated since
-/// `since` (a page per 100, at most as many pages as there are heads per 100 plus two);
-/// a head not found there is read on its own.
+/// The newest pipeline of each merge request's head, on the merge request's refs, from
+/// the project's pipelines newest first (a page per 100, as many pages as there are
+/// heads per 100 plus two, stopping once every head is found); a head not found there is
+/// read on its own.
 fn head_pipelines(
     api: &mut ApiClient,
     project: &Project,
     kind: TokenKind,
-    heads: &[String],
-    since: Option<time::OffsetDateTime>,
-) -> HashMap<String, u64> {
-    let mut found: HashMap<String, u64> = HashMap::new();
-    let (Some(since), false) = (since, heads.is_empty()) else {
+    mrs: &HashMap<u64, RawMr>,
+) -> HashMap<u64, super::checks::RawPipeline> {
+    let mut found: HashMap<u64, super::checks::RawPipeline> = HashMap::new();
+    if mrs.is_empty() {
         return found;
-    };
-    let since = (since - time::Duration::hours(1))
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
-    let since = percent_encoding::utf8_percent_encode(&since, percent_encoding::NON_ALPHANUMERIC);
-    let wanted: HashSet<&str> = heads.iter().map(String::as_str).collect();
-    let pages = heads.len().div_ceil(100) + 2;
-    // An economy again: what this listing does not settle is read per head.
-    if let Ok(pipelines) = get_all::<RawPipeline>(
-        api,
-        kind,
-        &format!(
-            "{}/pipelines?updated_after={since}&order_by=id&sort=desc",
-            project.api()
-        ),
-        "pipelines of the merge requests",
-        pages,
-    ) {
-        for pl in pipelines {
-            if wanted.contains(pl.sha.as_str()) {
-                let newest = found.entry(pl.sha).or_insert(pl.id);
-                *newest = (*newest).max(pl.id);
+    }
+    let refs: HashMap<u64, Vec<String>> = mrs
+        .iter()
+        .map(|(iid, mr)| (*iid, mr.pipeline_refs()))
+        .collect();
+    let pages = mrs.len().div_ceil(100) + 2;
+    let mut next = Some(format!(
+        "{}/pipelines?order_by=id&sort=desc&per_page=100",
+        project.api()
+    ));
+    let mut seen = 0;
+    while let Some(url) = next.take() {
+        if seen >= pages || found.len() == mrs.len() {
+            break;
+        }
+        seen += 1;
+        // An economy: what this listing does not settle is read per head.
+        let Ok(response) = api.get(&url, "pipelines of the merge requests") else {
+            break;
+        };
+        if super::check(&response, kind, "pipelines of the merge requests").is_err() {
+            break;
+        }
+        let Ok(page) = response.json::<Vec<super::checks::RawPipeline>>("pipelines") else {
+            break;
+        };
+        for pl in page {
+            for (iid, mr) in mrs {
+                // Newest first: the first pipeline of a head on its refs is the newest.
+                if pl.sha == mr.sha && pl.on(&refs[iid]) && !found.contains_key(iid) {
+                    found.insert(*iid, pl.clone());
+                }
             }
         }
+        next = response.next_page();
     }
     found
 }
@@ -427,13 +436,23 @@ fn candidate<'m>(mr: &'m RawMr, target: &str) -> Candidate<'m> {
     Candidate {
         number: mr.iid,
         merged_into_target: mr.state == "merged" && mr.target_branch == target,
-        merge_sha: mr
-            .merge_commit_sha
-            .as_deref()
-            .or(mr.squash_commit_sha.as_deref())
-            .or(Some(mr.sha.as_str())),
+        merge_sha: merged_commit(mr),
         commits: u64::MAX,
     }
+}
+
+/// The commit a merge put on the branch: the merge commit, else the squash commit, else
+/// (a fast-forward merge) the head, but only when someone merged it: GitLab also marks
+/// a merge request merged when its head was pushed to the branch by hand, which went
+/// through none of the merge request's gates.
+fn merged_commit(mr: &RawMr) -> Option<&str> {
+    mr.merge_commit_sha
+        .as_deref()
+        .or(mr.squash_commit_sha.as_deref())
+        .or_else(|| {
+            (mr.state == "merged" && (mr.merge_user.is_some() || mr.merged_by.is_some()))
+                .then_some(mr.sha.as_str())
+        })
 }
 
 /// A ref (tag, branch) or SHA as the commit it names.
@@ -527,7 +546,7 @@ fn read_merge_request(
         &format!("commits of merge request !{iid}"),
         10,
     )?;
-    let head_checks = super::checks::read(api, project, kind, &mr.sha);
+    let head_checks = super::checks::read(api, project, kind, &mr.sha, &mr.pipeline_refs());
     let change = complete(api, project, kind, mr, commits, head_checks)?;
     Ok(ChangeSet {
         base: None,
@@ -589,16 +608,14 @@ fn complete(
             commit: None,
         })
         .collect();
+    let merge_sha = merged_commit(&mr).map(str::to_string);
     Ok(ChangeRequest {
         number: iid,
         title: mr.title,
         author: mr.author.account_actor(),
         base_branch: mr.target_branch,
         head_sha: mr.sha.clone(),
-        merge_sha: mr
-            .merge_commit_sha
-            .or(mr.squash_commit_sha)
-            .or_else(|| (mr.state == "merged").then(|| mr.sha.clone())),
+        merge_sha,
         merged_by: mr.merge_user.or(mr.merged_by).map(|u| u.account_actor()),
         merged_at: mr.merged_at,
         contributors,
@@ -710,13 +727,17 @@ struct RawMr {
     #[serde(default)]
     merged_at: Option<String>,
     #[serde(default)]
-    created_at: Option<String>,
+    source_branch: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct RawPipeline {
-    id: u64,
-    sha: String,
+impl RawMr {
+    /// The refs its head's pipelines run for: its source branch (branch pipelines) and
+    /// `refs/merge-requests/N/head` (merge request pipelines).
+    fn pipeline_refs(&self) -> Vec<String> {
+        let mut refs = vec![format!("refs/merge-requests/{}/head", self.iid)];
+        refs.extend(self.source_branch.clone());
+        refs
+    }
 }
 
 #[derive(Deserialize)]

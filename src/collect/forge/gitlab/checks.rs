@@ -1,7 +1,11 @@
-//! The CI jobs of a commit on GitLab: the newest pipeline for the exact SHA (the one
-//! GitLab itself gates a merge on, as the head pipeline) and its jobs, each by its
-//! latest attempt (`include_retried` is left off, so a retried job counts once, as it
-//! ended last).
+//! The CI jobs of a commit on GitLab: the newest pipeline for the exact SHA on the refs
+//! that count (the branch or tag the run is for; a merge request's source branch or its
+//! `refs/merge-requests/N/head`), and its jobs, each by its latest attempt
+//! (`include_retried` is left off, so a retried job counts once, as it ended last).
+//!
+//! Why the ref matters: anyone who may push a branch can point it at the same commit and
+//! run a pipeline there (with other variables, other `rules:`), and the newest pipeline
+//! for a SHA is then theirs.
 
 use serde::Deserialize;
 
@@ -13,19 +17,39 @@ use crate::evidence::{Gap, GapKind};
 /// Jobs read of one pipeline (100 a page); more is not a pipeline vouch can judge.
 const MAX_JOB_PAGES: usize = 20;
 
-/// The jobs of the newest pipeline that ran on `sha`.
+/// A pipeline as GitLab lists one.
+#[derive(Deserialize, Clone)]
+pub struct RawPipeline {
+    /// Its id.
+    pub id: u64,
+    /// The commit it ran on.
+    pub sha: String,
+    /// The branch, tag or merge request ref it ran for.
+    #[serde(rename = "ref", default)]
+    pub git_ref: Option<String>,
+}
+
+impl RawPipeline {
+    /// Whether it ran for one of `refs` (any ref when none is known).
+    pub fn on(&self, refs: &[String]) -> bool {
+        refs.is_empty() || self.git_ref.as_ref().is_some_and(|r| refs.contains(r))
+    }
+}
+
+/// The jobs of the newest pipeline that ran on `sha` for one of `refs`.
 pub fn read(
     api: &mut ApiClient,
     project: &Project,
     kind: TokenKind,
     sha: &str,
+    refs: &[String],
 ) -> Result<CommitChecks, Gap> {
     let p = project.api();
     let what = format!("pipelines of {sha}");
     let pipelines: Vec<RawPipeline> = get_json(
         api,
         kind,
-        &format!("{p}/pipelines?sha={sha}&order_by=id&sort=desc&per_page=20"),
+        &format!("{p}/pipelines?sha={sha}&order_by=id&sort=desc&per_page=100"),
         &what,
     )?;
     if let Some(other) = pipelines.iter().find(|pl| pl.sha != sha) {
@@ -38,54 +62,64 @@ pub fn read(
             ),
         ));
     }
-    let Some(newest) = pipelines.iter().max_by_key(|pl| pl.id) else {
-        // No pipeline ran: every required job is missing, which the check reports.
+    let Some(newest) = pipelines
+        .iter()
+        .filter(|pl| pl.on(refs))
+        .max_by_key(|pl| pl.id)
+    else {
+        // No pipeline ran there: every required job is missing, which the check reports.
         return Ok(CommitChecks {
             sha: sha.to_string(),
             checks: Vec::new(),
         });
     };
-    jobs(api, project, kind, sha, newest.id)
+    jobs(api, project, kind, newest)
 }
 
-/// The jobs (latest attempts) of pipeline `pipeline`, which ran on `sha`.
+/// The jobs (latest attempts) of `pipeline`.
 pub fn jobs(
     api: &mut ApiClient,
     project: &Project,
     kind: TokenKind,
-    sha: &str,
-    pipeline: u64,
+    pipeline: &RawPipeline,
 ) -> Result<CommitChecks, Gap> {
+    let id = pipeline.id;
+    let what = format!("jobs of pipeline {id}");
     let jobs: Vec<RawJob> = get_all(
         api,
         kind,
-        &format!("{}/pipelines/{pipeline}/jobs", project.api()),
-        &format!("jobs of pipeline {pipeline}"),
+        &format!("{}/pipelines/{id}/jobs", project.api()),
+        &what,
         MAX_JOB_PAGES,
     )?;
-    if let Some(other) = jobs
-        .iter()
-        .find_map(|j| j.pipeline.as_ref().filter(|p| p.sha != sha))
-    {
+    if let Some(other) = jobs.iter().find_map(|j| {
+        j.pipeline
+            .as_ref()
+            .filter(|p| p.id != id || p.sha != pipeline.sha)
+    }) {
         return Err(Gap::new(
             GapKind::Malformed,
-            format!("jobs of pipeline {pipeline}"),
-            format!("the pipeline's jobs ran on {}, not on {sha}", other.sha),
+            &what,
+            format!(
+                "a job of pipeline {} on {} was listed, asked for pipeline {id} on {}",
+                other.id, other.sha, pipeline.sha
+            ),
         ));
     }
     Ok(CommitChecks {
-        sha: sha.to_string(),
+        sha: pipeline.sha.clone(),
         checks: jobs
             .into_iter()
             .map(|job| CheckResult {
                 name: job.name,
                 reporter: Reporter::GitlabJob {
                     job_id: job.id,
-                    pipeline_id: pipeline,
+                    pipeline_id: id,
                     allow_failure: job.allow_failure,
+                    pipeline_ref: pipeline.git_ref.clone(),
                 },
                 // A job runs on its pipeline's commit.
-                sha: sha.to_string(),
+                sha: pipeline.sha.clone(),
                 outcome: CheckOutcome::from(job.status),
                 url: job.web_url,
                 completed_at: job.finished_at,
@@ -95,7 +129,7 @@ pub fn jobs(
 }
 
 #[derive(Deserialize)]
-struct RawPipeline {
+struct JobPipeline {
     id: u64,
     sha: String,
 }
@@ -113,5 +147,5 @@ struct RawJob {
     #[serde(default)]
     finished_at: Option<String>,
     #[serde(default)]
-    pipeline: Option<RawPipeline>,
+    pipeline: Option<JobPipeline>,
 }

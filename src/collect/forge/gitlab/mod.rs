@@ -198,7 +198,7 @@ impl Forge for GitLab {
     }
 
     fn commit_checks(&mut self, sha: &str) -> Result<CommitChecks, Gap> {
-        checks::read(&mut self.api, &self.project, self.kind, sha)
+        checks::read(&mut self.api, &self.project, self.kind, sha, &[])
     }
 
     fn code_scanning_alerts(&mut self, _git_ref: &str) -> Result<SastReport, Gap> {
@@ -234,8 +234,9 @@ impl Forge for GitLab {
             }));
         }
         if let Some(sha) = request.commit.as_deref() {
+            let refs: Vec<String> = request.commit_ref.iter().cloned().collect();
             jobs.push(Box::new(move |api| {
-                Part::Checks(checks::read(api, project, kind, sha))
+                Part::Checks(checks::read(api, project, kind, sha, &refs))
             }));
         }
         let mut reads = Reads::default();
@@ -353,6 +354,9 @@ impl User {
     /// The actor: GitLab shows a deleted account's contributions under its "Ghost User"
     /// (`ghost`, or `ghost1`, … on instances with several).
     fn actor(&self) -> crate::evidence::forge::Actor {
+        if self.looks_like_bot() {
+            return crate::evidence::forge::Actor::account(&self.username, true);
+        }
         let ghost = self
             .username
             .strip_prefix("ghost")
@@ -365,9 +369,52 @@ impl User {
     }
 }
 
+impl User {
+    /// GitLab's user objects in merge requests and approvals carry no `bot` flag, so
+    /// the accounts GitLab creates for access tokens (`project_123_bot_…`,
+    /// `group_45_bot_…`), service accounts and names ending in `bot` are taken as bots:
+    /// an approval that might be a bot's is not counted as a person's.
+    fn looks_like_bot(&self) -> bool {
+        let name = self.username.to_ascii_lowercase();
+        let token_bot = ["project_", "group_"].iter().any(|prefix| {
+            name.strip_prefix(prefix).is_some_and(|rest| {
+                let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+                digits > 0 && rest[digits..].starts_with("_bot")
+            })
+        });
+        self.bot
+            || token_bot
+            || name.starts_with("service_account")
+            || name.ends_with("bot")
+            || name.ends_with("[bot]")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_accounts_and_service_accounts_are_bots() {
+        let user = |name: &str| User {
+            username: name.into(),
+            name: String::new(),
+            public_email: None,
+            bot: false,
+        };
+        for bot in [
+            "project_42_bot_3f2a",
+            "group_7_bot",
+            "service_account_group_9",
+            "renovate-bot",
+            "deploybot",
+        ] {
+            assert!(user(bot).actor().bot, "{bot}");
+        }
+        for person in ["alice", "project_lead", "bottomley", "group_admin"] {
+            assert!(!user(person).actor().bot, "{person}");
+        }
+    }
 
     #[test]
     fn projects_are_paths_with_a_group_or_numeric_ids() {

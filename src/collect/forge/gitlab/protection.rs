@@ -5,13 +5,17 @@
 //! How GitLab's settings map onto the policy's keys:
 //! - `require_pull_request`: developers cannot push (every push access level is "No
 //!   one" or Maintainer and above); merges then go through a merge request.
-//! - `min_approvals`: the largest `approvals_required` of the approval rules that apply
-//!   to the branch (each rule must be satisfied, so the largest is a floor).
+//! - `min_approvals`: the largest `approvals_required` of the regular and any-approver
+//!   rules that apply to the branch (each must be satisfied, so the largest is a floor;
+//!   a regular rule with no eligible approver counts 0, as GitLab makes it optional),
+//!   and only while merge requests cannot override the rules.
 //! - `dismiss_stale_reviews`: `reset_approvals_on_push`.
 //! - `code_owner_review`: `code_owner_approval_required` on the protected branch.
 //! - `block_force_pushes`: `allow_force_push` off. `block_deletions`: a protected
 //!   branch cannot be deleted by a push (only a Maintainer, in the UI or API).
-//! - `no_bypass`: no per-user, per-group or deploy-key push allowance.
+//! - `no_bypass`: nobody pushes straight to the branch: no per-user, per-group or
+//!   deploy-key allowance, and no role allowed to push (Maintainers pushing bypass the
+//!   merge request, as GitHub admins do where classic protection does not bind them).
 //! - `signed_commits`: the push rule's `reject_unsigned_commits`;
 //!   `linear_history`: merge method `ff` (fast-forward merges only).
 //! - GitLab-only: `forbid_author_approval` (`merge_requests_author_approval` off),
@@ -174,11 +178,28 @@ fn sources(
                 exemptions.push(format!("group {group} may push"));
             } else if let Some(key) = level.deploy_key_id {
                 exemptions.push(format!("deploy key {key} may push"));
-            } else if let Some(level) = level.access_level
-                && level != NO_ONE
-                && level < MAINTAINER
-            {
-                developers_cannot_push = false;
+            } else {
+                match level.access_level {
+                    Some(NO_ONE) => {}
+                    // Developers (30) and below: changes need no merge request at all.
+                    Some(l) if l < MAINTAINER => developers_cannot_push = false,
+                    // Maintainers (40) or administrators (60) pushing straight to the
+                    // branch bypass the merge request, as GitHub admins do where
+                    // classic protection does not bind them.
+                    Some(MAINTAINER) => exemptions.push("maintainers may push".into()),
+                    Some(l) => exemptions.push(format!("access level {l} may push")),
+                    None => {
+                        return vec![source(
+                            SourceState::Unreadable {
+                                reason: format!(
+                                    "protected branch `{}`: a push access entry names no level, user, group or deploy key",
+                                    entry.name
+                                ),
+                            },
+                            Some(entry.name.clone()),
+                        )];
+                    }
+                }
             }
         }
     }
@@ -253,18 +274,30 @@ fn review_rule(
     code_owners: bool,
 ) -> PullRequestRule {
     let applies = |rule: &RawRule| {
-        rule.applies_to_all_protected_branches
-            || rule.protected_branches.is_empty()
-            || rule.protected_branches.iter().any(|p| {
-                matching
-                    .iter()
-                    .any(|m| m.id == p.id || p.name.as_deref() == Some(&m.name))
-            })
+        // Report-approver rules (license, coverage) bind only when their scanner finds
+        // something; code-owner rules are the protected branch's setting.
+        let counted = matches!(
+            rule.rule_type.as_deref(),
+            None | Some("regular" | "any_approver")
+        );
+        counted
+            && (rule.applies_to_all_protected_branches
+                || rule.protected_branches.is_empty()
+                || rule.protected_branches.iter().any(|p| {
+                    matching
+                        .iter()
+                        .any(|m| m.id == p.id || p.name.as_deref() == Some(&m.name))
+                }))
+    };
+    // GitLab treats a rule no one is eligible to satisfy as optional.
+    let effective = |rule: &RawRule| match &rule.eligible_approvers {
+        Some(eligible) if rule.rule_type.as_deref() == Some("regular") && eligible.is_empty() => 0,
+        _ => rule.approvals_required,
     };
     let required = rules
         .iter()
         .filter(|r| applies(r))
-        .map(|r| r.approvals_required)
+        .map(effective)
         .max()
         .unwrap_or(0);
     PullRequestRule {
@@ -305,7 +338,7 @@ pub fn matches(pattern: &str, branch: &str) -> bool {
 struct RawProtectedBranch {
     id: u64,
     name: String,
-    #[serde(default)]
+    /// Required: an entry without it says nothing about who may push.
     push_access_levels: Vec<RawAccess>,
     /// Required: an answer without it is not protection that "allows nothing".
     allow_force_push: bool,
@@ -338,6 +371,10 @@ struct RawSettings {
 #[derive(Deserialize)]
 struct RawRule {
     approvals_required: u32,
+    #[serde(default)]
+    rule_type: Option<String>,
+    #[serde(default)]
+    eligible_approvers: Option<Vec<serde::de::IgnoredAny>>,
     #[serde(default)]
     applies_to_all_protected_branches: bool,
     #[serde(default)]
