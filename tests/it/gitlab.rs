@@ -1081,3 +1081,30 @@ fn a_fast_forward_rebase_run_and_a_squash_are_accounted_for_and_a_hand_push_is_n
         "fail"
     );
 }
+
+#[test]
+fn a_rate_limit_with_retry_after_is_waited_out() {
+    let lab = scenario(|_| {});
+    // Once: 429 with GitLab's headers; then the answer.
+    lab.mock.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{P}/protected_branches")))
+            .respond_with(
+                ResponseTemplate::new(429)
+                    .insert_header("retry-after", "1")
+                    .insert_header("ratelimit-remaining", "0")
+                    .set_body_json(json!({"message": "Retry later"})),
+            )
+            .up_to_n_times(1)
+            .with_priority(1),
+    );
+    let (code, report, _) = lab.verify(POLICY, &[]);
+    assert_eq!(code, 0, "{report}");
+    let asked = lab
+        .mock
+        .requests()
+        .iter()
+        .filter(|r| r.url.path() == format!("{P}/protected_branches"))
+        .count();
+    assert_eq!(asked, 2);
+}

@@ -171,11 +171,7 @@ impl ApiClient {
         token: Option<String>,
         retry: RetryPolicy,
     ) -> Result<Self, String> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(|e| format!("cannot start the HTTP runtime: {e}"))?;
+        let runtime = http_runtime()?;
         let _guard = runtime.enter();
         let octocrab = build_octocrab(api_url, token.clone())?;
         // GraphQL gets its own client based at the GraphQL URL: octocrab prefixes the
@@ -213,11 +209,7 @@ impl ApiClient {
         in_flight: usize,
         retry: RetryPolicy,
     ) -> Result<Self, String> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(|e| format!("cannot start the HTTP runtime: {e}"))?;
+        let runtime = http_runtime()?;
         let mut value = http::HeaderValue::from_str(auth.1)
             .map_err(|_| format!("{}: the token is not a valid header value", auth.0))?;
         value.set_sensitive(true);
@@ -429,6 +421,18 @@ impl ApiClient {
         what: &str,
         max_pages: usize,
     ) -> Result<Vec<P>, Gap> {
+        self.get_pages_checked(path, what, max_pages, &|_| Ok(()))
+    }
+
+    /// [`ApiClient::get_pages`], with `check` judging each answer before it is parsed
+    /// (a forge's own reading of a refusal).
+    pub fn get_pages_checked<P: DeserializeOwned>(
+        &mut self,
+        path: &str,
+        what: &str,
+        max_pages: usize,
+        check: &dyn Fn(&ApiResponse) -> Result<(), Gap>,
+    ) -> Result<Vec<P>, Gap> {
         let sep = if path.contains('?') { '&' } else { '?' };
         let mut next = Some(format!("{path}{sep}per_page=100"));
         let mut pages = Vec::new();
@@ -443,6 +447,7 @@ impl ApiClient {
             }
             seen.push(url.clone());
             let response = self.get(&url, what)?;
+            check(&response)?;
             pages.push(response.json(what)?);
             next = response.next_page();
         }
@@ -816,6 +821,16 @@ impl Drop for Pass<'_> {
         *held -= 1;
         self.0.freed.notify_one();
     }
+}
+
+/// The runtime a live client's requests run on (two workers: the gate, not threads,
+/// bounds what is in flight).
+fn http_runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the HTTP runtime: {e}"))
 }
 
 /// How a live client reaches its forge.

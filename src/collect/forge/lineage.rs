@@ -116,6 +116,23 @@ pub fn previous_release<'t>(tags: &'t [TagAt], tag: &str) -> Result<&'t TagAt, N
     .ok_or(NoPrevious::NoEarlierRelease)
 }
 
+/// The release range of `tag`: the previous release's name and commit, and `tag`'s
+/// commit, as [`previous_release`] finds them; the reason names how the tags were
+/// `listed` when nothing qualifies.
+pub fn release_range(
+    tags: &[TagAt],
+    tag: &str,
+    listed: &str,
+) -> Result<(String, String, String), String> {
+    let previous = previous_release(tags, tag).map_err(|e| e.explain(tag, listed))?;
+    let current = tags
+        .iter()
+        .find(|t| t.name == tag)
+        .map(|t| t.commit.clone())
+        .unwrap_or_default();
+    Ok((previous.name.clone(), previous.commit.clone(), current))
+}
+
 /// Why [`previous_release`] found nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NoPrevious {

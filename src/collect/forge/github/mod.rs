@@ -321,17 +321,6 @@ fn previous_tag(
             commit: commit(t),
         })
         .collect();
-    let previous = lineage::previous_release(&tags, tag).map_err(|e| {
-        Gap::new(
-            GapKind::NotFound,
-            &what,
-            e.explain(tag, "the 100 newest tags"),
-        )
-    })?;
-    let current = tags
-        .iter()
-        .find(|t| t.name == tag)
-        .map(|t| t.commit.clone())
-        .unwrap_or_default();
-    Ok((previous.name.clone(), previous.commit.clone(), current))
+    lineage::release_range(&tags, tag, "the 100 newest tags")
+        .map_err(|why| Gap::new(GapKind::NotFound, &what, why))
 }

@@ -2,11 +2,13 @@
 //! request per 100), each accounted for by the merge request that put it on the branch,
 //! with its approvals (with their times), diff versions and commits.
 //!
-//! Requests: one list page per 100 commits; per merge request at most four (the
-//! merge requests of its merge commit, approvals, diff versions, commits; the commits of
-//! a rebase run below it are matched against its commit list, not looked up one by
-//! one); per direct push one (the lookup that found no merge request). The merge
-//! requests' reads run [`super::GITLAB_IN_FLIGHT`] at a time.
+//! Requests (measured in BENCHMARKS.md): per 100 commits one page of the first-parent
+//! history and one of the branch's merged merge requests, which settle most commits by
+//! their merge commit; per merge request four (its commits, approvals, diff versions,
+//! and its head pipeline's jobs, the pipeline found in one listing per 100 heads); a
+//! commit the listing does not settle costs one lookup (a direct push, or a merge
+//! request outside the listing). The commits of a rebase run are matched against the
+//! merge request's own commit list. At most [`super::GITLAB_IN_FLIGHT`] in flight.
 
 use std::collections::{HashMap, HashSet};
 
@@ -15,10 +17,9 @@ use serde::Deserialize;
 use super::super::RangeRequest;
 use super::super::http::{ApiClient, Job};
 use super::super::lineage::{self, Attribution, Candidate, TagAt};
+use super::review::{complete, git_display};
 use super::{Project, TokenKind, User, get_all, get_json};
-use crate::evidence::forge::{
-    Actor, BranchCommit, ChangeRequest, ChangeSet, Push, Review, ReviewState,
-};
+use crate::evidence::forge::{BranchCommit, ChangeRequest, ChangeSet};
 use crate::evidence::{Gap, GapKind};
 
 /// More commits than this between BASE and HEAD is treated as a wrong range.
@@ -240,7 +241,11 @@ fn read_range(
     // 4. The head pipelines, from the project's pipelines since the oldest of these merge
     //    requests (a page per 100), and every merge request's approvals, diff versions
     //    and head jobs, eight requests at a time.
-    let pipelines = head_pipelines(api, project, kind, &known);
+    let heads: HashMap<u64, (String, Vec<String>)> = known
+        .iter()
+        .map(|(iid, mr)| (*iid, (mr.sha.clone(), mr.pipeline_refs())))
+        .collect();
+    let pipelines = super::checks::head_pipelines(api, project, kind, &heads);
     let mut requests: Vec<RawMr> = known.into_values().collect();
     requests.sort_by_key(|mr| mr.iid);
     let jobs: Vec<Job<'_, Result<ChangeRequest, Gap>>> = requests
@@ -374,58 +379,6 @@ fn attribute(
     out
 }
 
-/// The newest pipeline of each merge request's head, on the merge request's refs, from
-/// the project's pipelines newest first (a page per 100, as many pages as there are
-/// heads per 100 plus two, stopping once every head is found); a head not found there is
-/// read on its own.
-fn head_pipelines(
-    api: &mut ApiClient,
-    project: &Project,
-    kind: TokenKind,
-    mrs: &HashMap<u64, RawMr>,
-) -> HashMap<u64, super::checks::RawPipeline> {
-    let mut found: HashMap<u64, super::checks::RawPipeline> = HashMap::new();
-    if mrs.is_empty() {
-        return found;
-    }
-    let refs: HashMap<u64, Vec<String>> = mrs
-        .iter()
-        .map(|(iid, mr)| (*iid, mr.pipeline_refs()))
-        .collect();
-    let pages = mrs.len().div_ceil(100) + 2;
-    let mut next = Some(format!(
-        "{}/pipelines?order_by=id&sort=desc&per_page=100",
-        project.api()
-    ));
-    let mut seen = 0;
-    while let Some(url) = next.take() {
-        if seen >= pages || found.len() == mrs.len() {
-            break;
-        }
-        seen += 1;
-        // An economy: what this listing does not settle is read per head.
-        let Ok(response) = api.get(&url, "pipelines of the merge requests") else {
-            break;
-        };
-        if super::check(&response, kind, "pipelines of the merge requests").is_err() {
-            break;
-        }
-        let Ok(page) = response.json::<Vec<super::checks::RawPipeline>>("pipelines") else {
-            break;
-        };
-        for pl in page {
-            for (iid, mr) in mrs {
-                // Newest first: the first pipeline of a head on its refs is the newest.
-                if pl.sha == mr.sha && pl.on(&refs[iid]) && !found.contains_key(iid) {
-                    found.insert(*iid, pl.clone());
-                }
-            }
-        }
-        next = response.next_page();
-    }
-    found
-}
-
 fn parse_time(s: &str) -> Option<time::OffsetDateTime> {
     time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
 }
@@ -445,7 +398,7 @@ fn candidate<'m>(mr: &'m RawMr, target: &str) -> Candidate<'m> {
 /// (a fast-forward merge) the head, but only when someone merged it: GitLab also marks
 /// a merge request merged when its head was pushed to the branch by hand, which went
 /// through none of the merge request's gates.
-fn merged_commit(mr: &RawMr) -> Option<&str> {
+pub(super) fn merged_commit(mr: &RawMr) -> Option<&str> {
     mr.merge_commit_sha
         .as_deref()
         .or(mr.squash_commit_sha.as_deref())
@@ -497,19 +450,8 @@ fn previous_tag(
             commit: t.commit.id,
         })
         .collect();
-    let previous = lineage::previous_release(&tags, tag).map_err(|e| {
-        Gap::new(
-            GapKind::NotFound,
-            &what,
-            e.explain(tag, "the 100 newest tags"),
-        )
-    })?;
-    let current = tags
-        .iter()
-        .find(|t| t.name == tag)
-        .map(|t| t.commit.clone())
-        .unwrap_or_default();
-    Ok((previous.name.clone(), previous.commit.clone(), current))
+    lineage::release_range(&tags, tag, "the 100 newest tags")
+        .map_err(|why| Gap::new(GapKind::NotFound, &what, why))
 }
 
 /// One merge request as it is now (a merge request pipeline gating itself).
@@ -557,130 +499,8 @@ fn read_merge_request(
     })
 }
 
-/// The approvals (with their times) and diff versions of a merge request, and the
-/// change request they make with its commits.
-fn complete(
-    api: &mut ApiClient,
-    project: &Project,
-    kind: TokenKind,
-    mr: RawMr,
-    commits: Vec<RawCommit>,
-    head_checks: Result<crate::evidence::forge::CommitChecks, Gap>,
-) -> Result<ChangeRequest, Gap> {
-    let p = project.api();
-    let iid = mr.iid;
-    let approvals: RawApprovals = get_json(
-        api,
-        kind,
-        &format!("{p}/merge_requests/{iid}/approvals"),
-        &format!("approvals of merge request !{iid}"),
-    )?;
-    let mut versions: Vec<RawVersion> = get_all(
-        api,
-        kind,
-        &format!("{p}/merge_requests/{iid}/versions"),
-        &format!("diff versions of merge request !{iid}"),
-        10,
-    )?;
-    versions.sort_by_key(|v| v.id);
-    let mut contributors: Vec<Actor> = Vec::new();
-    for c in &commits {
-        contributors.push(git_actor(&c.author_name, &c.author_email));
-        if let (Some(name), Some(email)) = (&c.committer_name, &c.committer_email) {
-            contributors.push(git_actor(name, email));
-        }
-        for (name, email) in co_authors(&c.message) {
-            contributors.push(git_actor(&name, &email));
-        }
-    }
-    contributors.sort();
-    contributors.dedup();
-    let reviews = approvals
-        .approved_by
-        .iter()
-        .map(|a| Review {
-            author: a.user.account_actor(),
-            state: ReviewState::Approved,
-            // GitLab lets only eligible approvers approve (at least the Developer role,
-            // or named in an approval rule): no drive-by approvals to tell apart.
-            can_push: true,
-            submitted_at: a.approved_at.clone(),
-            commit: None,
-        })
-        .collect();
-    let merge_sha = merged_commit(&mr).map(str::to_string);
-    Ok(ChangeRequest {
-        number: iid,
-        title: mr.title,
-        author: mr.author.account_actor(),
-        base_branch: mr.target_branch,
-        head_sha: mr.sha.clone(),
-        merge_sha,
-        merged_by: mr.merge_user.or(mr.merged_by).map(|u| u.account_actor()),
-        merged_at: mr.merged_at,
-        contributors,
-        reviews,
-        pushes: versions
-            .into_iter()
-            .map(|v| Push {
-                head_sha: v.head_commit_sha,
-                at: v.created_at,
-            })
-            .collect(),
-        head_checks: Some(head_checks),
-    })
-}
-
-/// `Co-authored-by: Name <email>` trailers of a commit message.
-fn co_authors(message: &str) -> Vec<(String, String)> {
-    message
-        .lines()
-        .filter_map(|line| {
-            let (key, value) = line.split_once(':')?;
-            if !key.trim().eq_ignore_ascii_case("co-authored-by") {
-                return None;
-            }
-            let (name, email) = value.trim().split_once('<')?;
-            Some((
-                name.trim().to_string(),
-                email.trim_end_matches('>').trim().to_string(),
-            ))
-        })
-        .collect()
-}
-
-/// A git identity: shown as `name <email>`, known by its name and its e-mail.
-fn git_actor(name: &str, email: &str) -> Actor {
-    let mut actor = Actor::account(git_display(name, email), false);
-    actor.identities = [name, email]
-        .into_iter()
-        .filter(|s| !s.trim().is_empty())
-        .map(str::to_string)
-        .collect();
-    actor
-}
-
-fn git_display(name: &str, email: &str) -> String {
-    format!("{name} <{email}>")
-}
-
 fn is_full_sha(s: &str) -> bool {
     (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
-impl User {
-    /// The account, known also by its display name and public e-mail (what its commits
-    /// may carry).
-    fn account_actor(&self) -> Actor {
-        let mut actor = self.actor();
-        actor.identities = [Some(&self.name), self.public_email.as_ref()]
-            .into_iter()
-            .flatten()
-            .filter(|s| !s.trim().is_empty())
-            .cloned()
-            .collect();
-        actor
-    }
 }
 
 #[derive(Deserialize)]
@@ -690,75 +510,54 @@ struct RawProject {
 }
 
 #[derive(Deserialize, Clone)]
-struct RawCommit {
-    id: String,
+pub(super) struct RawCommit {
+    pub(super) id: String,
     #[serde(default)]
-    title: String,
+    pub(super) title: String,
     #[serde(default)]
-    message: String,
+    pub(super) message: String,
     #[serde(default)]
-    parent_ids: Vec<String>,
-    author_name: String,
-    author_email: String,
+    pub(super) parent_ids: Vec<String>,
+    pub(super) author_name: String,
+    pub(super) author_email: String,
     #[serde(default)]
-    committer_name: Option<String>,
+    pub(super) committer_name: Option<String>,
     #[serde(default)]
-    committer_email: Option<String>,
+    pub(super) committer_email: Option<String>,
     #[serde(default)]
-    committed_date: Option<String>,
+    pub(super) committed_date: Option<String>,
 }
 
 #[derive(Deserialize, Clone)]
-struct RawMr {
-    iid: u64,
-    title: String,
-    state: String,
-    target_branch: String,
-    sha: String,
+pub(super) struct RawMr {
+    pub(super) iid: u64,
+    pub(super) title: String,
+    pub(super) state: String,
+    pub(super) target_branch: String,
+    pub(super) sha: String,
     #[serde(default)]
-    merge_commit_sha: Option<String>,
+    pub(super) merge_commit_sha: Option<String>,
     #[serde(default)]
-    squash_commit_sha: Option<String>,
-    author: User,
+    pub(super) squash_commit_sha: Option<String>,
+    pub(super) author: User,
     #[serde(default)]
-    merge_user: Option<User>,
+    pub(super) merge_user: Option<User>,
     #[serde(default)]
-    merged_by: Option<User>,
+    pub(super) merged_by: Option<User>,
     #[serde(default)]
-    merged_at: Option<String>,
+    pub(super) merged_at: Option<String>,
     #[serde(default)]
-    source_branch: Option<String>,
+    pub(super) source_branch: Option<String>,
 }
 
 impl RawMr {
     /// The refs its head's pipelines run for: its source branch (branch pipelines) and
     /// `refs/merge-requests/N/head` (merge request pipelines).
-    fn pipeline_refs(&self) -> Vec<String> {
+    pub(super) fn pipeline_refs(&self) -> Vec<String> {
         let mut refs = vec![format!("refs/merge-requests/{}/head", self.iid)];
         refs.extend(self.source_branch.clone());
         refs
     }
-}
-
-#[derive(Deserialize)]
-struct RawApprovals {
-    approved_by: Vec<RawApproval>,
-}
-
-#[derive(Deserialize)]
-struct RawApproval {
-    user: User,
-    /// GitLab 16.x and later; without it the approval cannot be dated against the
-    /// pushes and does not count (the stale-approval rule fails closed).
-    #[serde(default)]
-    approved_at: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct RawVersion {
-    id: u64,
-    head_commit_sha: String,
-    created_at: String,
 }
 
 #[derive(Deserialize)]
@@ -770,21 +569,4 @@ struct RawTag {
 #[derive(Deserialize)]
 struct RawTagCommit {
     id: String,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::co_authors;
-
-    #[test]
-    fn co_author_trailers_are_read() {
-        let message = "Fix\n\nCo-authored-by: Eve Example <eve@example.com>\nco-authored-by:Bob <bob@x>\nSigned-off-by: A <a@x>";
-        assert_eq!(
-            co_authors(message),
-            vec![
-                ("Eve Example".into(), "eve@example.com".into()),
-                ("Bob".into(), "bob@x".into())
-            ]
-        );
-    }
 }

@@ -7,6 +7,8 @@
 //! run a pipeline there (with other variables, other `rules:`), and the newest pipeline
 //! for a SHA is then theirs.
 
+use std::collections::HashMap;
+
 use serde::Deserialize;
 
 use super::super::http::ApiClient;
@@ -126,6 +128,54 @@ pub fn jobs(
             })
             .collect(),
     })
+}
+
+/// The newest pipeline of each merge request's head (by iid: its head and its refs), from
+/// the project's pipelines newest first (a page per 100, as many pages as there are
+/// heads per 100 plus two, stopping once every head is found); a head not found there is
+/// read on its own.
+pub fn head_pipelines(
+    api: &mut ApiClient,
+    project: &Project,
+    kind: TokenKind,
+    mrs: &HashMap<u64, (String, Vec<String>)>,
+) -> HashMap<u64, RawPipeline> {
+    let mut found: HashMap<u64, RawPipeline> = HashMap::new();
+    if mrs.is_empty() {
+        return found;
+    }
+    let pages = mrs.len().div_ceil(100) + 2;
+    let mut next = Some(format!(
+        "{}/pipelines?order_by=id&sort=desc&per_page=100",
+        project.api()
+    ));
+    let mut seen = 0;
+    while let Some(url) = next.take() {
+        if seen >= pages || found.len() == mrs.len() {
+            break;
+        }
+        seen += 1;
+        // An economy: what this listing does not settle is read per head.
+        let Ok(response) = api.get(&url, "pipelines of the merge requests") else {
+            break;
+        };
+        if super::check(&response, kind, "pipelines of the merge requests").is_err() {
+            break;
+        }
+        let Ok(page) = response.json::<Vec<RawPipeline>>("pipelines") else {
+            break;
+        };
+        for pl in page {
+            for (iid, (head, refs)) in mrs {
+                // Newest first: the first pipeline of a head on its refs is the newest.
+                if &pl.sha == head && pl.on(refs) && !found.contains_key(iid) {
+                    found.insert(*iid, pl.clone());
+                }
+            }
+        }
+        next = response.next_page();
+    }
+    found
 }
 
 #[derive(Deserialize)]

@@ -12,6 +12,7 @@
 mod changes;
 mod checks;
 mod protection;
+mod review;
 
 use super::http::{ApiClient, ApiResponse, Job, status_gap};
 use super::plan::PlanInputs;
@@ -285,26 +286,10 @@ fn get_all<T: serde::de::DeserializeOwned>(
     what: &str,
     max_pages: usize,
 ) -> Result<Vec<T>, Gap> {
-    let sep = if path.contains('?') { '&' } else { '?' };
-    let mut next = Some(format!("{path}{sep}per_page=100"));
-    let mut items = Vec::new();
-    let mut seen: Vec<String> = Vec::new();
-    while let Some(url) = next.take() {
-        if seen.contains(&url) || seen.len() >= max_pages {
-            return Err(Gap::new(
-                GapKind::Malformed,
-                what,
-                format!("pagination does not end within {max_pages} page(s), or a page links back"),
-            ));
-        }
-        seen.push(url.clone());
-        let response = api.get(&url, what)?;
-        check(&response, kind, what)?;
-        let page: Vec<T> = response.json(what)?;
-        items.extend(page);
-        next = response.next_page();
-    }
-    Ok(items)
+    let pages: Vec<Vec<T>> = api.get_pages_checked(path, what, max_pages, &|response| {
+        check(response, kind, what)
+    })?;
+    Ok(pages.into_iter().flatten().collect())
 }
 
 /// A non-success answer as a gap. With a job token, a 401, 403 or 404 is GitLab's job
