@@ -1108,3 +1108,35 @@ fn a_rate_limit_with_retry_after_is_waited_out() {
         .count();
     assert_eq!(asked, 2);
 }
+
+#[test]
+fn a_fault_on_the_push_rule_or_the_project_leaves_what_they_decide_unknown() {
+    let policy = "version: 1\nbranch_protection: {signed_commits: true, linear_history: true}\n";
+    for route in [format!("{P}/push_rule"), P.to_string()] {
+        for status_code in [401u16, 403, 500] {
+            let lab = Lab::start();
+            lab.mock.mount(
+                Mock::given(method("GET"))
+                    .and(path(route.as_str()))
+                    .respond_with(
+                        ResponseTemplate::new(status_code)
+                            .set_body_json(json!({"message": "refused"})),
+                    )
+                    .with_priority(1),
+            );
+            lab.good_protection();
+            let (code, report, _) = lab.verify(policy, &[]);
+            assert_eq!(code, 1, "{route} × {status_code}");
+            assert_eq!(
+                status(&report, "branch-protection"),
+                "error",
+                "{route} × {status_code}: {report}"
+            );
+            assert!(
+                codes(&report, "branch-protection")
+                    .contains(&"branch-protection/setting-unknown".to_string()),
+                "{report}"
+            );
+        }
+    }
+}
