@@ -132,16 +132,48 @@ impl RuleStatus {
     }
 }
 
+/// How the forge names its change requests, for ids and messages: GitHub's pull
+/// request `#12`, GitLab's merge request `!12` (on GitLab `#12` is an issue).
+#[derive(Debug, Clone, Copy)]
+pub struct Naming {
+    /// `#` or `!`.
+    pub sigil: char,
+    /// `pull request` or `merge request`.
+    pub noun: &'static str,
+}
+
+impl Naming {
+    /// The naming of the forge the evidence came from (GitHub's when none).
+    pub fn of(evidence: &crate::evidence::Evidence) -> Naming {
+        match evidence.forge.as_ref().map(|f| f.forge.as_str()) {
+            Some("gitlab") => Naming {
+                sigil: '!',
+                noun: "merge request",
+            },
+            _ => Naming {
+                sigil: '#',
+                noun: "pull request",
+            },
+        }
+    }
+
+    /// `#12` or `!12`.
+    pub fn id(self, number: u64) -> String {
+        format!("{}{number}", self.sigil)
+    }
+}
+
 impl ChangeRecord {
     /// The record of a pull request judged by `rules`, with its facts as the forge
     /// gave them; `approvals` and `commits` are left for the control to fill in.
     pub fn pull_request(
         change: &crate::evidence::forge::ChangeRequest,
+        naming: Naming,
         rules: Vec<RuleOutcome>,
     ) -> Self {
         let login = |a: &crate::evidence::forge::Actor| a.login.clone();
         let mut record = ChangeRecord {
-            id: format!("#{}", change.number),
+            id: naming.id(change.number),
             kind: ChangeKind::PullRequest,
             number: Some(change.number),
             title: change.title.clone(),

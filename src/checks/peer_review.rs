@@ -12,7 +12,9 @@ use serde::Deserialize;
 
 use std::collections::HashMap;
 
-use super::change_record::{ApprovalRecord, ChangeKind, ChangeRecord, RuleOutcome, RuleStatus};
+use super::change_record::{
+    ApprovalRecord, ChangeKind, ChangeRecord, Naming, RuleOutcome, RuleStatus,
+};
 use super::{CheckOutput, Code, Control, FindingSubject, Section};
 use crate::evidence::Evidence;
 use crate::evidence::forge::{BranchCommit, ChangeRequest, ChangeSet, Review, ReviewState};
@@ -204,7 +206,7 @@ impl Control for PeerReviewCheck {
             return out;
         };
         match observed {
-            Ok(changes) => evaluate(p, changes, &mut out),
+            Ok(changes) => evaluate(p, changes, Naming::of(evidence), &mut out),
             Err(gap) => {
                 out.findings.push(UNREADABLE.finding(gap.to_string()));
                 out.summary = "changes unreadable".into();
@@ -276,7 +278,7 @@ impl Disqualified {
     }
 }
 
-fn evaluate(p: &PeerReviewPolicy, changes: &ChangeSet, out: &mut CheckOutput) {
+fn evaluate(p: &PeerReviewPolicy, changes: &ChangeSet, naming: Naming, out: &mut CheckOutput) {
     let mut direct = 0usize;
     let mut allowed_pushes: Vec<String> = Vec::new();
     let mut approved = 0usize;
@@ -290,7 +292,7 @@ fn evaluate(p: &PeerReviewPolicy, changes: &ChangeSet, out: &mut CheckOutput) {
         .map(|c| (c.number, c))
         .collect();
     let mut review = |change: &ChangeRequest, out: &mut CheckOutput| {
-        let record = review_change(p, change, out);
+        let record = review_change(p, change, naming, out);
         if record.status == RuleStatus::Pass {
             approved += 1;
         }
@@ -316,8 +318,10 @@ fn evaluate(p: &PeerReviewPolicy, changes: &ChangeSet, out: &mut CheckOutput) {
             // The collector reads every PR it links a commit to; a dangling link means
             // the evidence was edited or is incomplete, and the commit is unaccounted for.
             out.findings.push(UNREADABLE.finding(format!(
-                "{} is linked to pull request #{number}, which the evidence does not contain",
-                short(&commit.sha)
+                "{} is linked to {} {}, which the evidence does not contain",
+                short(&commit.sha),
+                naming.noun,
+                naming.id(number)
             )));
             continue;
         };
@@ -411,6 +415,7 @@ fn direct_push(p: &PeerReviewPolicy, commit: &BranchCommit, out: &mut CheckOutpu
 fn review_change(
     p: &PeerReviewPolicy,
     change: &ChangeRequest,
+    naming: Naming,
     out: &mut CheckOutput,
 ) -> ChangeRecord {
     // The latest review per reviewer decides (a later COMMENTED does not undo an
@@ -470,7 +475,7 @@ fn review_change(
     valid.sort();
     valid.dedup();
     let passed = valid.len() as u32 >= p.min_approvals;
-    let id = format!("#{}", change.number);
+    let id = naming.id(change.number);
     if !passed {
         report_shortfall(p, change, &id, valid.len(), &approvals, out);
     }
@@ -479,7 +484,7 @@ fn review_change(
         RuleOutcome::new(
             &DIRECT_PUSH,
             false,
-            Some(format!("merged through pull request #{}", change.number)),
+            Some(format!("merged through {} {id}", naming.noun)),
         ),
         // Fails when its own finding is emitted: the change is short and no
         // disqualified approval explains why (otherwise that reason's rule fails).
@@ -512,7 +517,7 @@ fn review_change(
             (!who.is_empty()).then(|| format!("not counted: {}", who.join(", "))),
         ));
     }
-    let mut record = ChangeRecord::pull_request(change, rules);
+    let mut record = ChangeRecord::pull_request(change, naming, rules);
     record.approvals = approvals
         .iter()
         .map(|(r, why)| ApprovalRecord {

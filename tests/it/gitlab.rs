@@ -331,7 +331,7 @@ fn a_clean_gitlab_range_passes_every_forge_control() {
     for id in ["branch-protection", "peer-review", "required-checks"] {
         assert_eq!(status(&report, id), "pass", "{id}: {report}");
     }
-    let mr12 = change(&report, "peer-review", "#12");
+    let mr12 = change(&report, "peer-review", "!12");
     assert_eq!(mr12["kind"], "pull-request", "{mr12}");
     assert_eq!(mr12["merged_by"], "merger");
     assert_eq!(mr12["approvals"][0]["reviewer"], "bob");
@@ -339,7 +339,7 @@ fn a_clean_gitlab_range_passes_every_forge_control() {
     assert_eq!(rule_status(mr12, "peer-review/stale-approval"), "pass");
     assert_eq!(
         rule_status(
-            change(&report, "required-checks", "#11"),
+            change(&report, "required-checks", "!11"),
             "required-checks/change-check-failed"
         ),
         "pass"
@@ -399,7 +399,7 @@ fn self_approval_committer_and_co_author_approvals_do_not_count() {
         findings.contains(&"peer-review/approved-by-contributor".to_string()),
         "{findings:?}"
     );
-    let mr11 = change(&report, "peer-review", "#11");
+    let mr11 = change(&report, "peer-review", "!11");
     assert_eq!(
         rule_status(mr11, "peer-review/approved-by-contributor"),
         "fail"
@@ -410,7 +410,7 @@ fn self_approval_committer_and_co_author_approvals_do_not_count() {
     }
     assert_eq!(
         rule_status(
-            change(&report, "peer-review", "#12"),
+            change(&report, "peer-review", "!12"),
             "peer-review/self-approved"
         ),
         "fail"
@@ -433,7 +433,7 @@ fn an_approval_before_the_last_push_is_stale_also_after_a_force_push() {
     });
     let (code, report, _) = lab.verify(POLICY, &[]);
     assert_eq!(code, 1);
-    for id in ["#12", "#11"] {
+    for id in ["!12", "!11"] {
         assert_eq!(
             rule_status(
                 change(&report, "peer-review", id),
@@ -565,7 +565,7 @@ fn a_failed_or_missing_required_job_or_another_sha_fails_required_checks() {
     assert_eq!(code, 1);
     assert_eq!(
         rule_status(
-            change(&report, "required-checks", "#12"),
+            change(&report, "required-checks", "!12"),
             "required-checks/change-check-failed"
         ),
         "fail"
@@ -576,7 +576,7 @@ fn a_failed_or_missing_required_job_or_another_sha_fails_required_checks() {
     let (_, report, _) = missing.verify(POLICY, &[]);
     assert_eq!(
         rule_status(
-            change(&report, "required-checks", "#11"),
+            change(&report, "required-checks", "!11"),
             "required-checks/change-check-missing"
         ),
         "fail"
@@ -911,7 +911,7 @@ fn a_bot_approval_does_not_count_unless_the_policy_allows_bots() {
     assert_eq!(code, 1);
     assert_eq!(
         rule_status(
-            change(&report, "peer-review", "#12"),
+            change(&report, "peer-review", "!12"),
             "peer-review/bot-approval"
         ),
         "fail"
@@ -1037,7 +1037,7 @@ fn a_fast_forward_rebase_run_and_a_squash_are_accounted_for_and_a_hand_push_is_n
     linear(&lab, vec![merged(12, None, None, true)], &[(12, both)]);
     let (code, report, _) = lab.verify(policy, &[]);
     assert_eq!(code, 0, "{report}");
-    let record = change(&report, "peer-review", "#12");
+    let record = change(&report, "peer-review", "!12");
     assert_eq!(record["commits"].as_array().unwrap().len(), 2, "{record}");
 
     // A squash merge puts one commit there; the one below it is a direct push.
@@ -1061,7 +1061,7 @@ fn a_fast_forward_rebase_run_and_a_squash_are_accounted_for_and_a_hand_push_is_n
     );
     assert_eq!(
         rule_status(
-            change(&report, "peer-review", "#12"),
+            change(&report, "peer-review", "!12"),
             "peer-review/direct-push"
         ),
         "pass"

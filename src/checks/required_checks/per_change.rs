@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::{Judgement, RequiredChecksPolicy, expected, judge, pinned_app};
-use crate::checks::change_record::{ChangeRecord, RuleOutcome};
+use crate::checks::change_record::{ChangeRecord, Naming, RuleOutcome};
 use crate::checks::{CheckOutput, Code, Finding, FindingSubject};
 use crate::evidence::Evidence;
 use crate::evidence::forge::{ChangeRequest, ChangeSet, CheckResult};
@@ -73,7 +73,7 @@ pub(super) fn evaluate(
         }
         judged += 1;
         let mut findings = judge_change(p, required, change, merged_at, evidence);
-        let record = record(change, changes, &findings);
+        let record = record(change, changes, Naming::of(evidence), &findings);
         out.findings.append(&mut findings);
         out.changes.push(record);
     }
@@ -88,7 +88,7 @@ fn judge_change(
     merged_at: Option<&str>,
     evidence: &Evidence,
 ) -> Vec<Finding> {
-    let id = format!("#{}", change.number);
+    let id = Naming::of(evidence).id(change.number);
     let subject = || FindingSubject {
         id: Some(id.as_str().into()),
         ..Default::default()
@@ -185,7 +185,12 @@ fn parse_time(text: &str) -> Option<OffsetDateTime> {
 
 /// The change's record: one rule per code, failed when a finding of that code is about
 /// the change.
-fn record(change: &ChangeRequest, changes: &ChangeSet, findings: &[Finding]) -> ChangeRecord {
+fn record(
+    change: &ChangeRequest,
+    changes: &ChangeSet,
+    naming: Naming,
+    findings: &[Finding],
+) -> ChangeRecord {
     let rules = CODES
         .iter()
         .map(|code| {
@@ -198,7 +203,7 @@ fn record(change: &ChangeRequest, changes: &ChangeSet, findings: &[Finding]) -> 
             RuleOutcome::new(code, !behind.is_empty(), detail)
         })
         .collect();
-    let mut record = ChangeRecord::pull_request(change, rules);
+    let mut record = ChangeRecord::pull_request(change, naming, rules);
     record.commits = changes
         .commits
         .iter()
