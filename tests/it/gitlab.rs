@@ -226,17 +226,23 @@ impl Lab {
             })
             .collect();
         self.get(&format!("{base}/versions"), 200, json!(versions));
-        self.pipeline(&mr.head, 400 + mr.iid, &mr.jobs);
+        let mr_ref = format!("refs/merge-requests/{}/head", mr.iid);
+        self.pipeline_on(&mr.head, &mr_ref, 400 + mr.iid, &mr.jobs);
     }
 
     /// Pipeline `id` on `sha` with `jobs` (name, status).
     fn pipeline(&self, sha: &str, id: u64, jobs: &[(&str, &str)]) {
+        self.pipeline_on(sha, "main", id, jobs);
+    }
+
+    /// Pipeline `id` on `sha` for `git_ref` with `jobs` (name, status).
+    fn pipeline_on(&self, sha: &str, git_ref: &str, id: u64, jobs: &[(&str, &str)]) {
         self.mock.mount(
             Mock::given(method("GET"))
                 .and(path(format!("{P}/pipelines")))
                 .and(query_param("sha", sha))
                 .respond_with(ResponseTemplate::new(200).set_body_json(json!([{
-                    "id": id, "iid": id, "project_id": 7, "sha": sha, "ref": "main",
+                    "id": id, "iid": id, "project_id": 7, "sha": sha, "ref": git_ref,
                     "status": "success", "source": "push", "created_at": "2026-11-20T08:30:00Z"
                 }]))),
         );
@@ -1139,4 +1145,51 @@ fn a_fault_on_the_push_rule_or_the_project_leaves_what_they_decide_unknown() {
             );
         }
     }
+}
+
+#[test]
+fn a_merge_request_pipeline_gates_its_merge_request_on_its_own_jobs() {
+    let lab = Lab::start();
+    lab.good_protection();
+    let mut mr = Mr::good(12, HEAD, "alice", "bob");
+    mr.head = HEAD.to_string();
+    mr.versions = vec![(HEAD.to_string(), "2026-11-20T08:00:00Z")];
+    lab.get(
+        &format!("{P}/merge_requests/12"),
+        200,
+        json!({"iid": 12, "title": "Change", "state": "opened", "target_branch": "main",
+               "source_branch": "feature", "sha": HEAD, "merge_commit_sha": null,
+               "author": user("alice")}),
+    );
+    lab.merge_request(&mr);
+    let dir = tempdir();
+    let policy = write(dir.path(), "vouch.yaml", POLICY);
+    let uri = lab.mock.server.uri();
+    let (code, stdout, stderr) = run(vouch()
+        .args(["verify", "--format", "json"])
+        .arg("--policy")
+        .arg(&policy)
+        .envs([
+            ("GITLAB_CI", "true"),
+            ("CI_API_V4_URL", format!("{uri}/api/v4").as_str()),
+            ("CI_PROJECT_PATH", "acme/ledger"),
+            ("CI_COMMIT_SHA", HEAD),
+            ("CI_COMMIT_BEFORE_SHA", &"0".repeat(40)),
+            ("CI_MERGE_REQUEST_IID", "12"),
+            ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "main"),
+            ("CI_PIPELINE_SOURCE", "merge_request_event"),
+            ("GITLAB_TOKEN", CANARY),
+        ]));
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    for id in ["branch-protection", "peer-review", "required-checks"] {
+        assert_eq!(status(&report, id), "pass", "{id}: {report}");
+    }
+    assert!(
+        control(&report, "peer-review")["summary"]
+            .as_str()
+            .unwrap()
+            .contains("merge request !12"),
+        "{report}"
+    );
 }

@@ -128,14 +128,17 @@ pub fn plan(inputs: &PlanInputs, ctx: &CiContext) -> Result<ForgeRequest, BadRan
         .git_ref
         .clone()
         .or_else(|| branch.as_ref().map(|b| format!("refs/heads/{b}")));
+    // As GitLab names a pipeline's ref: a branch or tag by its name, a merge request
+    // pipeline by `refs/merge-requests/N/head`.
     let commit_ref = ctx
         .git_ref
         .as_deref()
         .and_then(|r| {
             r.strip_prefix("refs/heads/")
                 .or(r.strip_prefix("refs/tags/"))
+                .map(str::to_string)
+                .or_else(|| r.starts_with("refs/merge-requests/").then(|| r.to_string()))
         })
-        .map(str::to_string)
         .or_else(|| branch.clone());
     Ok(ForgeRequest {
         commit_ref: if inputs.need_checks { commit_ref } else { None },
@@ -319,6 +322,15 @@ mod tests {
             })
         );
         assert_eq!(planned.commit.as_deref(), Some("mr-head"));
+        // The merge request pipeline's own ref is the one whose jobs count.
+        assert_eq!(
+            planned.commit_ref.as_deref(),
+            Some("refs/merge-requests/9/head")
+        );
+        assert_eq!(
+            plan(&gitlab("old"), &push).unwrap().commit_ref.as_deref(),
+            Some("main")
+        );
     }
 
     #[test]
