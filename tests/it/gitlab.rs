@@ -879,16 +879,18 @@ fn maintainers_pushing_an_entry_without_levels_and_rules_that_do_not_bind_are_ca
         )),
         ["branch-protection/bypass-allowed"]
     );
-    // An entry without push levels says nothing: unknown, never "nobody pushes".
-    let lab = Lab::start();
-    lab.get(
-        &format!("{P}/protected_branches"),
-        200,
+    // An entry without push levels, or with an empty list, says nothing: unknown,
+    // never "nobody pushes".
+    for entry in [
         json!([{"id": 1, "name": "main", "allow_force_push": false}]),
-    );
-    lab.good_protection();
-    let (_, report, _) = lab.verify("version: 1\nbranch_protection: {}\n", &[]);
-    assert_eq!(status(&report, "branch-protection"), "error", "{report}");
+        json!([{"id": 1, "name": "main", "push_access_levels": [], "allow_force_push": false}]),
+    ] {
+        let lab = Lab::start();
+        lab.get(&format!("{P}/protected_branches"), 200, entry);
+        lab.good_protection();
+        let (_, report, _) = lab.verify("version: 1\nbranch_protection: {}\n", &[]);
+        assert_eq!(status(&report, "branch-protection"), "error", "{report}");
+    }
     // Report-approver rules and a regular rule nobody is eligible for require nothing.
     let lab = Lab::start();
     lab.get(

@@ -171,6 +171,19 @@ fn sources(
     let mut exemptions = Vec::new();
     let mut developers_cannot_push = true;
     for entry in &matching {
+        // GitLab always lists who may push ("No one" is level 0): an empty list says
+        // nothing, and must not read as nobody.
+        if entry.push_access_levels.is_empty() {
+            return vec![source(
+                SourceState::Unreadable {
+                    reason: format!(
+                        "protected branch `{}`: no push access levels listed",
+                        entry.name
+                    ),
+                },
+                Some(entry.name.clone()),
+            )];
+        }
         for level in &entry.push_access_levels {
             if let Some(user) = level.user_id {
                 exemptions.push(format!("user {user} may push"));
