@@ -155,7 +155,14 @@ impl Lab {
                 )
             })
             .collect();
-        self.get(&format!("{P}/repository/commits"), 200, json!(list));
+        self.get(&format!("{P}/repository/commits"), 200, json!(list.clone()));
+        // Each commit on its own (the base dates the listing of merged merge requests).
+        for (sha, shown) in shas.iter().zip(&list) {
+            self.get(&format!("{P}/repository/commits/{sha}"), 200, shown.clone());
+        }
+        let mut base = commit(BASE, &[], "Base", "base@example.com", "Base");
+        base["committed_date"] = json!("2026-11-01T10:00:00Z");
+        self.get(&format!("{P}/repository/commits/{BASE}"), 200, base);
         let mut merged = Vec::new();
         for (sha, mr) in shas.iter().zip(mrs) {
             let listed = match mr {
@@ -693,6 +700,7 @@ fn every_gitlab_route_fails_closed_on_every_fault() {
         (format!("{P}/approvals"), "branch-protection"),
         (format!("{P}/approval_rules"), "branch-protection"),
         (format!("{P}/repository/commits"), "peer-review"),
+        (format!("{P}/repository/commits/{BASE}"), "peer-review"),
         (format!("{P}/merge_requests"), "peer-review"),
         (
             format!("{P}/repository/commits/{MID}/merge_requests"),
@@ -1001,6 +1009,16 @@ fn linear(lab: &Lab, mrs: Vec<Value>, mr_commits: &[(u64, Vec<Value>)]) {
         ]),
     );
     lab.get(&format!("{P}/merge_requests"), 200, json!(mrs));
+    lab.get(
+        &format!("{P}/repository/commits/{BASE}"),
+        200,
+        commit(BASE, &[], "alice", "alice@example.com", "Base"),
+    );
+    lab.get(
+        &format!("{P}/repository/commits/{HEAD}"),
+        200,
+        commit(HEAD, &[MID], "alice", "alice@example.com", "Second"),
+    );
     for sha in [HEAD, MID] {
         lab.get(
             &format!("{P}/repository/commits/{sha}/merge_requests"),

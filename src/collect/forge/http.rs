@@ -18,6 +18,9 @@ use serde::de::DeserializeOwned;
 use super::transcript::{Answer, Exchange, Playback, Script, Timestamp, Transcript};
 use crate::evidence::{Gap, GapKind};
 
+/// GitLab's page count header.
+const TOTAL_PAGES: http::HeaderName = http::HeaderName::from_static("x-total-pages");
+
 /// How hard to try before a request becomes a gap.
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
@@ -70,6 +73,18 @@ impl ApiResponse {
                 format!("unexpected response shape: {e}"),
             )
         })
+    }
+
+    /// GitLab's `x-total-pages`: how many pages the list has (GitLab leaves it out of
+    /// some lists, the repository's commits among them, and of any over 10,000 items).
+    pub fn total_pages(&self) -> Option<u32> {
+        self.headers
+            .get(TOTAL_PAGES)?
+            .to_str()
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
     }
 
     /// The `rel="next"` URL of a `Link` header, for pagination.
@@ -142,6 +157,9 @@ pub struct ApiClient {
     graphql_url: String,
     retry: RetryPolicy,
     requests: u32,
+    /// The longest chain of attempts each sent after the one before was answered (see
+    /// [`ApiClient::rounds`]).
+    rounds: u32,
     /// What a live client heard, for the evidence directory.
     transcript: Transcript,
     /// When the forge collection must be over.
@@ -194,6 +212,7 @@ impl ApiClient {
             deadline: std::time::Instant::now() + retry.deadline,
             retry,
             requests: 0,
+            rounds: 0,
             transcript: Transcript::default(),
         })
     }
@@ -241,6 +260,7 @@ impl ApiClient {
             deadline: std::time::Instant::now() + retry.deadline,
             retry,
             requests: 0,
+            rounds: 0,
             transcript: Transcript::default(),
         })
     }
@@ -255,6 +275,7 @@ impl ApiClient {
             graphql_url: graphql_url.to_string(),
             retry: RetryPolicy::default(),
             requests: 0,
+            rounds: 0,
             transcript: Transcript::default(),
             deadline: std::time::Instant::now(),
         }
@@ -271,6 +292,7 @@ impl ApiClient {
             graphql_url: "https://forge.invalid/graphql".into(),
             retry: RetryPolicy::default(),
             requests: 0,
+            rounds: 0,
             transcript: Transcript::default(),
             deadline: std::time::Instant::now(),
         }
@@ -324,6 +346,14 @@ impl ApiClient {
         self.requests
     }
 
+    /// The sequential rounds so far: the longest chain of attempts (retries included)
+    /// each sent after the one before it was answered. Parallel reads add the longest
+    /// of their chains, not their sum. Counted live; a replay answers one request after
+    /// another and counts every one.
+    pub fn rounds(&self) -> u32 {
+        self.rounds
+    }
+
     /// Runs independent reads at once, each on its own fork of this client, and returns
     /// their results in the order of `jobs`. A live client sends them concurrently (at
     /// most [`MAX_IN_FLIGHT`] at a time), so a run's sequential round trips stay few
@@ -371,6 +401,7 @@ impl ApiClient {
         let mut results = Vec::with_capacity(count);
         for (_, result, mut fork) in done {
             self.requests = self.requests.saturating_add(fork.requests);
+            self.rounds = self.rounds.max(fork.rounds);
             let heard = fork.take_transcript();
             self.transcript.exchanges.extend(heard.exchanges);
             self.transcript.clock.extend(heard.clock);
@@ -396,6 +427,8 @@ impl ApiClient {
             graphql_url: self.graphql_url.clone(),
             retry: self.retry,
             requests: 0,
+            // A fork's reads come after what this client read before forking.
+            rounds: self.rounds,
             transcript: Transcript::default(),
             deadline: self.deadline,
         }
@@ -407,7 +440,11 @@ impl ApiClient {
     }
 
     /// `GET` every page of a list endpoint (`per_page=100`, following `Link: rel="next"`).
-    pub fn get_all<T: DeserializeOwned>(&mut self, path: &str, what: &str) -> Result<Vec<T>, Gap> {
+    pub fn get_all<T: DeserializeOwned + Send>(
+        &mut self,
+        path: &str,
+        what: &str,
+    ) -> Result<Vec<T>, Gap> {
         let pages: Vec<Vec<T>> = self.get_pages(path, what, MAX_PAGES)?;
         Ok(pages.into_iter().flatten().collect())
     }
@@ -415,7 +452,7 @@ impl ApiClient {
     /// `GET` every page of a paginated endpoint, each page parsed as `P` (for endpoints
     /// that wrap their lists, like `{total_count, check_runs}`). At most `max_pages`; a
     /// `Link` back to a page already read would loop forever, so it is a gap.
-    pub fn get_pages<P: DeserializeOwned>(
+    pub fn get_pages<P: DeserializeOwned + Send>(
         &mut self,
         path: &str,
         what: &str,
@@ -426,24 +463,56 @@ impl ApiClient {
 
     /// [`ApiClient::get_pages`], with `check` judging each answer before it is parsed
     /// (a forge's own reading of a refusal).
-    pub fn get_pages_checked<P: DeserializeOwned>(
+    pub fn get_pages_checked<P: DeserializeOwned + Send>(
         &mut self,
         path: &str,
         what: &str,
         max_pages: usize,
-        check: &dyn Fn(&ApiResponse) -> Result<(), Gap>,
+        check: &(dyn Fn(&ApiResponse) -> Result<(), Gap> + Sync),
     ) -> Result<Vec<P>, Gap> {
+        let too_many = || {
+            Gap::new(
+                GapKind::Malformed,
+                what,
+                "pagination does not end (a page links back or there are too many pages)",
+            )
+        };
         let sep = if path.contains('?') { '&' } else { '?' };
-        let mut next = Some(format!("{path}{sep}per_page=100"));
-        let mut pages = Vec::new();
-        let mut seen: Vec<String> = Vec::new();
+        let first = format!("{path}{sep}per_page=100");
+        let response = self.get(&first, what)?;
+        check(&response)?;
+        let mut pages = vec![response.json(what)?];
+        let mut seen: Vec<String> = vec![first.clone()];
+        let mut next = response.next_page();
+        // A list that says how many pages it has (GitLab's `x-total-pages`) is read
+        // at once after its first page: one round trip, not one per page.
+        if let (Some(total), Some(_)) = (response.total_pages(), &next) {
+            let total = total as usize;
+            if total > max_pages {
+                return Err(too_many());
+            }
+            let jobs: Vec<Job<'_, PageRead<P>>> = (2..=total)
+                .map(|page| -> Job<'_, PageRead<P>> {
+                    let url = format!("{first}&page={page}");
+                    Box::new(move |api| {
+                        let response = api.get(&url, what)?;
+                        check(&response)?;
+                        Ok((response.json(what)?, response.next_page()))
+                    })
+                })
+                .collect();
+            next = None;
+            for page in self.in_parallel(jobs) {
+                let (page, link) = page?;
+                pages.push(page);
+                next = link;
+            }
+            seen.extend((2..=total).map(|page| format!("{first}&page={page}")));
+        }
+        // Otherwise (and for what a list grew by while it was read) link by link.
         while let Some(url) = next.take() {
             if seen.contains(&url) || seen.len() >= max_pages {
-                return Err(Gap::new(
-                    GapKind::Malformed,
-                    what,
-                    "pagination does not end (a page links back or there are too many pages)",
-                ));
+                return Err(too_many());
             }
             seen.push(url.clone());
             let response = self.get(&url, what)?;
@@ -548,6 +617,7 @@ impl ApiClient {
         };
         if let Transport::Scripted(script) = &mut self.transport {
             self.requests += 1;
+            self.rounds += 1;
             let answer = script.next_answer();
             return response_of(answer);
         }
@@ -562,6 +632,7 @@ impl ApiClient {
                 ));
             };
             self.requests = self.requests.saturating_add(exchange.attempts);
+            self.rounds = self.rounds.saturating_add(exchange.attempts);
             return response_of(exchange.answer);
         }
         let before = self.requests;
@@ -589,7 +660,8 @@ impl ApiClient {
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_string),
                 &response.body,
-            ),
+            )
+            .with_total_pages(response.total_pages()),
             Err(gap) => Answer::Failed { gap: gap.clone() },
         };
         self.transcript.exchanges.push(Exchange {
@@ -631,6 +703,7 @@ impl ApiClient {
                 return Err(past_deadline(attempt));
             };
             self.requests += 1;
+            self.rounds += 1;
             let pass = self.gate.enter();
             let outcome = runtime.block_on(async {
                 // The whole attempt (connect, headers, body) within what is left.
@@ -746,12 +819,21 @@ fn response_of(answer: Answer) -> Result<ApiResponse, Gap> {
         Answer::Failed { gap } => Err(gap),
         answer @ Answer::Response { .. } => {
             let body = answer.body_bytes();
-            let Answer::Response { status, link, .. } = answer else {
+            let Answer::Response {
+                status,
+                link,
+                total_pages,
+                ..
+            } = answer
+            else {
                 unreachable!("matched a response above")
             };
             let mut headers = http::HeaderMap::new();
             if let Some(value) = link.and_then(|l| http::HeaderValue::from_str(&l).ok()) {
                 headers.insert(http::header::LINK, value);
+            }
+            if let Some(pages) = total_pages {
+                headers.insert(TOTAL_PAGES, http::HeaderValue::from(pages));
             }
             Ok(ApiResponse {
                 status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
@@ -784,6 +866,9 @@ fn build_octocrab(base: &str, token: Option<String>) -> Result<Octocrab, String>
         .build()
         .map_err(|e| format!("cannot build the GitHub client: {e}"))
 }
+
+/// A page of a list and the link to the one after it.
+type PageRead<P> = Result<(P, Option<String>), Gap>;
 
 /// A counting gate: at most `max` holders at once.
 pub struct Gate {

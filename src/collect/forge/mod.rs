@@ -32,6 +32,9 @@ pub trait Forge {
     fn code_scanning_alerts(&mut self, git_ref: &str) -> Result<SastReport, Gap>;
     /// Requests made so far.
     fn requests(&self) -> u32;
+    /// The longest chain of requests so far each sent after the one before it was
+    /// answered: the round trips a run cannot overlap, however many run at once.
+    fn rounds(&self) -> u32;
     /// What the forge said so far (every request and answer), for the evidence
     /// directory; empty for a replay.
     fn take_transcript(&mut self) -> transcript::Transcript;
@@ -137,6 +140,11 @@ pub fn collect(
         ),
         observed,
     });
+    tracing::debug!(
+        requests = forge.requests(),
+        rounds = forge.rounds(),
+        "forge reads done"
+    );
     let evidence = ForgeEvidence {
         forge: kind.to_string(),
         api_url: api_url.to_string(),

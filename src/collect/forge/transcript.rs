@@ -62,6 +62,9 @@ pub enum Answer {
         /// The `Link` header, which pagination follows.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         link: Option<String>,
+        /// GitLab's `x-total-pages`, from which the remaining pages are read at once.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        total_pages: Option<u32>,
         /// The body as text (forge answers are JSON).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         body: Option<String>,
@@ -84,16 +87,26 @@ impl Answer {
             Ok(text) => Answer::Response {
                 status,
                 link,
+                total_pages: None,
                 body: Some(text.to_string()),
                 body_base64: None,
             },
             Err(_) => Answer::Response {
                 status,
                 link,
+                total_pages: None,
                 body: None,
                 body_base64: Some(base64::engine::general_purpose::STANDARD.encode(body)),
             },
         }
+    }
+
+    /// The same answer, with the number of pages the forge said its list has.
+    pub fn with_total_pages(mut self, pages: Option<u32>) -> Self {
+        if let Answer::Response { total_pages, .. } = &mut self {
+            *total_pages = pages;
+        }
+        self
     }
 
     /// The body bytes of a response.

@@ -169,6 +169,10 @@ impl Forge for GitHub {
         self.api.requests()
     }
 
+    fn rounds(&self) -> u32 {
+        self.api.rounds()
+    }
+
     /// The four reads at once: none needs another's answer, so the run waits for the
     /// longest of them instead of their sum.
     fn read(&mut self, request: &ForgeRequest, progress: &(dyn Fn(usize) + Sync)) -> Reads {

@@ -1,14 +1,18 @@
-//! The changes in a range on GitLab: the first-parent commits of `BASE..HEAD` (one
-//! request per 100), each accounted for by the merge request that put it on the branch,
-//! with its approvals (with their times), diff versions and commits.
+//! The changes in a range on GitLab: the first-parent commits of `BASE..HEAD`, each
+//! accounted for by the merge request that put it on the branch, with its approvals
+//! (with their times), diff versions and commits.
 //!
-//! Requests (measured in BENCHMARKS.md): per 100 commits one page of the first-parent
-//! history and one of the branch's merged merge requests, which settle most commits by
-//! their merge commit; per merge request four (its commits, approvals, diff versions,
-//! and its head pipeline's jobs, the pipeline found in one listing per 100 heads); a
-//! commit the listing does not settle costs one lookup (a direct push, or a merge
-//! request outside the listing). The commits of a rebase run are matched against the
-//! merge request's own commit list. At most [`super::GITLAB_IN_FLIGHT`] in flight.
+//! The reads come in rounds that depend on each other, and each round is read at once
+//! (at most [`super::GITLAB_IN_FLIGHT`] in flight): the base commit (its date bounds the
+//! listing); the branch's merged merge requests, every page at once after the first
+//! (`x-total-pages`); then together the history (in runs of 99 merges between the
+//! listed merge commits, since the commit history has no page count and would
+//! otherwise cost a round per 100 commits), the listed merge requests' commits and
+//! their head pipelines; a lookup of any commit the listing does not settle (a direct
+//! push, a merge request outside the listing); and every merge request's approvals,
+//! diff versions and head jobs. A thousand merge commits take six rounds and about
+//! four requests per change (BENCHMARKS.md). The commits of a rebase run are matched
+//! against the merge request's own commit list.
 
 use std::collections::{HashMap, HashSet};
 
@@ -17,9 +21,10 @@ use serde::Deserialize;
 use super::super::RangeRequest;
 use super::super::http::{ApiClient, Job};
 use super::super::lineage::{self, Attribution, Candidate, TagAt};
-use super::review::{complete, git_display};
+use super::checks::RawPipeline;
+use super::review::{Reviewed, complete_all, git_display};
 use super::{Project, TokenKind, User, get_all, get_json};
-use crate::evidence::forge::{BranchCommit, ChangeRequest, ChangeSet};
+use crate::evidence::forge::{BranchCommit, ChangeSet};
 use crate::evidence::{Gap, GapKind};
 
 /// More commits than this between BASE and HEAD is treated as a wrong range.
@@ -81,7 +86,6 @@ fn read_range(
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<ChangeSet, Gap> {
     let p = project.api();
-    let what = format!("history {base}..{head}");
     let target = match branch {
         Some(b) => b.to_string(),
         None => {
@@ -89,110 +93,93 @@ fn read_range(
             info.default_branch.ok_or_else(|| {
                 Gap::new(
                     GapKind::NotFound,
-                    &what,
+                    format!("history {base}..{head}"),
                     "no branch given and the project has no default branch",
                 )
             })?
         }
     };
-    let base_sha = resolve(api, project, kind, base)?;
-    let spec = format!("{base_sha}..{head}");
-    let encoded = percent_encoding::utf8_percent_encode(&spec, percent_encoding::NON_ALPHANUMERIC);
-    let commits: Vec<RawCommit> = get_all(
-        api,
-        kind,
-        &format!("{p}/repository/commits?ref_name={encoded}&first_parent=true"),
-        &what,
-        MAX_COMMITS / 100,
-    )?;
-    progress(commits.len());
-    let Some(newest) = commits.first() else {
-        return Err(Gap::new(
-            GapKind::Malformed,
-            &what,
-            format!("the range {base}..{head} is empty"),
-        ));
+    // 1. The base commit: the range's merge requests were merged after it was made.
+    let base_commit = commit(api, project, kind, base)?;
+    let base_sha = base_commit.id.clone();
+
+    // 2. The merged merge requests of the branch updated since a day before the base
+    //    (a day for clock skew), all pages at once: most commits are found here.
+    let listed = match base_commit.committed_date.as_deref().and_then(parse_time) {
+        Some(made) => list_merged(api, project, kind, &target, made)?,
+        None => Vec::new(),
     };
-    if is_full_sha(head) && newest.id != head {
-        return Err(Gap::new(
-            GapKind::Malformed,
-            &what,
-            format!("GitLab listed {} first, not the head {head}", newest.id),
-        ));
-    }
-    // The list must be a first-parent line: each commit's first parent is the next one,
-    // and the last one's is the base. Anything else is not the history asked for.
-    for pair in commits.windows(2) {
-        if pair[0].parent_ids.first() != Some(&pair[1].id) {
-            return Err(Gap::new(
-                GapKind::Malformed,
-                &what,
-                format!(
-                    "commit {} is listed after {} but is not its first parent: not a first-parent history",
-                    pair[1].id, pair[0].id
-                ),
-            ));
-        }
-    }
-    let last = commits.last().expect("not empty");
-    if last.parent_ids.first() != Some(&base_sha) {
-        return Err(Gap::new(
-            GapKind::NotFound,
-            &what,
-            format!(
-                "the history ended without meeting {base}: BASE is not on the first-parent line of HEAD"
-            ),
-        ));
-    }
-    let head_sha = newest.id.clone();
+    // The head's own merge request dates the head; the merge requests merged after it
+    // are not of the range. Without one (the head is a direct push, or the listing
+    // missed it) the head commit dates itself.
+    let head_time = match listed.iter().find(|mr| merged_commit(mr) == Some(head)) {
+        Some(mr) => mr.merged_at.as_deref().and_then(parse_time),
+        None if listed.is_empty() => None,
+        None => commit(api, project, kind, head)
+            .ok()
+            .and_then(|c| c.committed_date.as_deref().and_then(parse_time)),
+    };
+    let candidates: Vec<RawMr> = listed
+        .into_iter()
+        .filter(|mr| {
+            candidate(mr, &target).merged_into_target
+                && merged_commit(mr).is_some()
+                && match (head_time, mr.merged_at.as_deref().and_then(parse_time)) {
+                    (Some(head), Some(merged)) => merged <= head,
+                    _ => false,
+                }
+        })
+        .collect();
 
-    // 1. The merged merge requests of the branch, newest first, from a little before the
-    //    oldest commit of the range: most commits are found here, a page per 100.
-    let mut known: HashMap<u64, RawMr> = HashMap::new();
-    let oldest = commits
+    // 3. At once: the history (in runs between the candidates' merge commits), the
+    //    candidates' commits (a rebase run below a merge is matched against them) and
+    //    their head pipelines.
+    let anchors = anchors(&candidates, head);
+    let heads: HashMap<u64, (String, Vec<String>)> = candidates
         .iter()
-        .filter_map(|c| c.committed_date.as_deref().and_then(parse_time))
-        .min();
-    if let Some(oldest) = oldest {
-        let since = (oldest - time::Duration::days(1))
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
-        let encoded = |s: &str| {
-            percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
-        };
-        // Listing is an economy, not evidence: a merge request it misses is found by
-        // the per-commit lookup below, so the listing may stop early.
-        let pages = commits.len().div_ceil(100) + 1;
-        let listed: Result<Vec<RawMr>, Gap> = get_all(
-            api,
-            kind,
-            &format!(
-                "{p}/merge_requests?state=merged&target_branch={}&updated_after={}&order_by=updated_at&sort=desc",
-                encoded(&target),
-                encoded(&since)
-            ),
-            &format!("merged merge requests of {target}"),
-            pages,
-        );
-        match listed {
-            Ok(listed) => known.extend(listed.into_iter().map(|mr| (mr.iid, mr))),
-            // More pages than the range needs: the lookups take over.
-            Err(gap) if gap.kind == GapKind::Malformed && gap.detail.starts_with("pagination") => {}
-            Err(gap) => return Err(gap),
+        .map(|mr| (mr.iid, (mr.sha.clone(), mr.pipeline_refs())))
+        .collect();
+    let iids: Vec<u64> = candidates.iter().map(|mr| mr.iid).collect();
+    let (base_ref, anchors_ref, heads_ref) = (base_sha.as_str(), &anchors, &heads);
+    let jobs: Vec<Job<'_, Step>> = vec![
+        Box::new(move |api| {
+            Step::History(history(api, project, kind, base_ref, head, anchors_ref))
+        }),
+        Box::new(move |api| Step::Commits(read_commits(api, project, kind, iids))),
+        Box::new(move |api| {
+            Step::Pipelines(super::checks::head_pipelines(api, project, kind, heads_ref))
+        }),
+    ];
+    let (mut history_read, mut commits_read, mut pipelines) = (None, None, HashMap::new());
+    for step in api.in_parallel(jobs) {
+        match step {
+            Step::History(h) => history_read = Some(h),
+            Step::Commits(c) => commits_read = Some(c),
+            Step::Pipelines(p) => pipelines = p,
         }
     }
-    let in_range: HashSet<&str> = commits.iter().map(|c| c.id.as_str()).collect();
-    known.retain(|_, mr| {
-        candidate(mr, &target)
-            .merge_sha
-            .is_some_and(|m| in_range.contains(m))
-    });
+    let commits = match history_read {
+        Some(Ok(commits)) => commits,
+        Some(Err(gap)) => return Err(gap),
+        None => unreachable!("the history job always answers"),
+    };
+    let mut mr_commits = match commits_read {
+        Some(read) => read?,
+        None => unreachable!("the commits job always answers"),
+    };
+    progress(commits.len());
+    let head_sha = commits.first().map(|c| c.id.clone()).unwrap_or_default();
 
-    // 2. Their commits (a rebase run below a merge is matched against them), then the
-    //    walk; 3. commits still unaccounted for are looked up one by one, their merge
-    //    requests read, and the walk done again.
-    let mut mr_commits: HashMap<u64, Vec<RawCommit>> =
-        read_commits(api, project, kind, known.keys().copied().collect())?;
+    let in_range: HashSet<&str> = commits.iter().map(|c| c.id.as_str()).collect();
+    let mut known: HashMap<u64, RawMr> = candidates
+        .into_iter()
+        .filter(|mr| merged_commit(mr).is_some_and(|m| in_range.contains(m)))
+        .map(|mr| (mr.iid, mr))
+        .collect();
+    mr_commits.retain(|iid, _| known.contains_key(iid));
+
+    // 4. Commits still unaccounted for are looked up one by one, their merge requests
+    //    read, and the walk done again.
     let mut looked_up: HashMap<String, Vec<u64>> = HashMap::new();
     let mut chosen = attribute(&commits, &known, &mr_commits, &looked_up, &target);
     let missing: Vec<String> = commits
@@ -238,34 +225,18 @@ fn read_range(
     let used: HashSet<u64> = chosen.iter().flatten().copied().collect();
     known.retain(|iid, _| used.contains(iid));
 
-    // 4. The head pipelines, from the project's pipelines since the oldest of these merge
-    //    requests (a page per 100), and every merge request's approvals, diff versions
-    //    and head jobs, eight requests at a time.
-    let heads: HashMap<u64, (String, Vec<String>)> = known
-        .iter()
-        .map(|(iid, mr)| (*iid, (mr.sha.clone(), mr.pipeline_refs())))
-        .collect();
-    let pipelines = super::checks::head_pipelines(api, project, kind, &heads);
+    // 5. Every merge request's approvals, diff versions and head jobs, at once.
     let mut requests: Vec<RawMr> = known.into_values().collect();
     requests.sort_by_key(|mr| mr.iid);
-    let jobs: Vec<Job<'_, Result<ChangeRequest, Gap>>> = requests
+    let reviewed = requests
         .into_iter()
-        .map(|mr| -> Job<'_, Result<ChangeRequest, Gap>> {
-            let commits = mr_commits.remove(&mr.iid).unwrap_or_default();
-            let pipeline = pipelines.get(&mr.iid).cloned();
-            Box::new(move |api| {
-                let head_checks = match &pipeline {
-                    Some(pl) => super::checks::jobs(api, project, kind, pl),
-                    None => super::checks::read(api, project, kind, &mr.sha, &mr.pipeline_refs()),
-                };
-                complete(api, project, kind, mr, commits, head_checks)
-            })
+        .map(|mr| Reviewed {
+            commits: mr_commits.remove(&mr.iid).unwrap_or_default(),
+            pipeline: pipelines.get(&mr.iid).cloned(),
+            mr,
         })
         .collect();
-    let change_requests = api
-        .in_parallel(jobs)
-        .into_iter()
-        .collect::<Result<Vec<_>, Gap>>()?;
+    let change_requests = complete_all(api, project, kind, reviewed)?;
     let branch_commits = commits
         .into_iter()
         .zip(chosen)
@@ -284,6 +255,185 @@ fn read_range(
         commits: branch_commits,
         change_requests,
     })
+}
+
+/// One of the reads of step 3.
+enum Step {
+    History(Result<Vec<RawCommit>, Gap>),
+    Commits(Result<HashMap<u64, Vec<RawCommit>>, Gap>),
+    Pipelines(HashMap<u64, RawPipeline>),
+}
+
+/// Merge requests per run of the history read at once: a run of 99 merge commits fits
+/// a page of 100 with room for the head.
+const RUN: usize = 99;
+
+/// The merge commits that split the history into runs of [`RUN`] merges: every
+/// [`RUN`]th of the candidates, newest first, below the head.
+fn anchors(candidates: &[RawMr], head: &str) -> Vec<String> {
+    let mut merged: Vec<(&str, &str)> = candidates
+        .iter()
+        .filter_map(|mr| Some((mr.merged_at.as_deref()?, merged_commit(mr)?)))
+        .filter(|(_, sha)| *sha != head)
+        .collect();
+    merged.sort_by(|a, b| b.cmp(a));
+    merged
+        .into_iter()
+        .skip(RUN - 1)
+        .step_by(RUN)
+        .map(|(_, sha)| sha.to_string())
+        .collect()
+}
+
+/// The first-parent history of `base..head`, newest first, checked to be one line from
+/// the head down to the base. Read in runs between `anchors` at once (`a1..head`,
+/// `a2..a1`, …, `base..aN`); the runs join into that line only when each anchor is on
+/// it, which the check proves, and when they do not (the branch was rewritten, a merge
+/// request's merge commit is elsewhere) the history is read again in one run.
+fn history(
+    api: &mut ApiClient,
+    project: &Project,
+    kind: TokenKind,
+    base: &str,
+    head: &str,
+    anchors: &[String],
+) -> Result<Vec<RawCommit>, Gap> {
+    let what = format!("history {base}..{head}");
+    if !anchors.is_empty() {
+        let mut bounds: Vec<(&str, &str)> = Vec::with_capacity(anchors.len() + 1);
+        let mut upper = head;
+        for anchor in anchors {
+            bounds.push((anchor.as_str(), upper));
+            upper = anchor;
+        }
+        bounds.push((base, upper));
+        let jobs: Vec<Job<'_, Result<Vec<RawCommit>, Gap>>> = bounds
+            .into_iter()
+            .map(|(from, to)| -> Job<'_, Result<Vec<RawCommit>, Gap>> {
+                Box::new(move |api| first_parents(api, project, kind, from, to))
+            })
+            .collect();
+        let runs: Result<Vec<Vec<RawCommit>>, Gap> = api.in_parallel(jobs).into_iter().collect();
+        let joined: Vec<RawCommit> = runs?.into_iter().flatten().collect();
+        match check_line(&joined, base, head, &what) {
+            Ok(()) => return Ok(joined),
+            Err(gap) => tracing::debug!(
+                why = gap.detail.as_str(),
+                "the runs of the history do not join: reading it in one run"
+            ),
+        }
+    }
+    let commits = first_parents(api, project, kind, base, head)?;
+    check_line(&commits, base, head, &what)?;
+    Ok(commits)
+}
+
+/// `git log --first-parent from..to`, a page per 100.
+fn first_parents(
+    api: &mut ApiClient,
+    project: &Project,
+    kind: TokenKind,
+    from: &str,
+    to: &str,
+) -> Result<Vec<RawCommit>, Gap> {
+    let spec = format!("{from}..{to}");
+    let encoded = percent_encoding::utf8_percent_encode(&spec, percent_encoding::NON_ALPHANUMERIC);
+    get_all(
+        api,
+        kind,
+        &format!(
+            "{}/repository/commits?ref_name={encoded}&first_parent=true",
+            project.api()
+        ),
+        &format!("history {spec}"),
+        MAX_COMMITS / 100,
+    )
+}
+
+/// The list must be a first-parent line: it starts at the head, each commit's first
+/// parent is the next one, and the last one's is the base. Anything else is not the
+/// history asked for.
+fn check_line(commits: &[RawCommit], base: &str, head: &str, what: &str) -> Result<(), Gap> {
+    let Some(newest) = commits.first() else {
+        return Err(Gap::new(
+            GapKind::Malformed,
+            what,
+            format!("the range {base}..{head} is empty"),
+        ));
+    };
+    if commits.len() > MAX_COMMITS {
+        return Err(Gap::new(
+            GapKind::Malformed,
+            what,
+            format!("more than {MAX_COMMITS} commits: not a range of changes"),
+        ));
+    }
+    if is_full_sha(head) && newest.id != head {
+        return Err(Gap::new(
+            GapKind::Malformed,
+            what,
+            format!("GitLab listed {} first, not the head {head}", newest.id),
+        ));
+    }
+    for pair in commits.windows(2) {
+        if pair[0].parent_ids.first() != Some(&pair[1].id) {
+            return Err(Gap::new(
+                GapKind::Malformed,
+                what,
+                format!(
+                    "commit {} is listed after {} but is not its first parent: not a first-parent history",
+                    pair[1].id, pair[0].id
+                ),
+            ));
+        }
+    }
+    let last = commits.last().expect("not empty");
+    if last.parent_ids.first().map(String::as_str) != Some(base) {
+        return Err(Gap::new(
+            GapKind::NotFound,
+            what,
+            format!(
+                "the history ended without meeting {base}: BASE is not on the first-parent line of HEAD"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The branch's merged merge requests updated since a day before `since`, newest
+/// first. An economy, not evidence: a merge request it misses is found by the
+/// per-commit lookup, so a listing too long for its pages is left unread.
+fn list_merged(
+    api: &mut ApiClient,
+    project: &Project,
+    kind: TokenKind,
+    target: &str,
+    since: time::OffsetDateTime,
+) -> Result<Vec<RawMr>, Gap> {
+    let since = (since - time::Duration::days(1))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let encoded = |s: &str| {
+        percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+    };
+    match get_all(
+        api,
+        kind,
+        &format!(
+            "{}/merge_requests?state=merged&target_branch={}&updated_after={}&order_by=updated_at&sort=desc",
+            project.api(),
+            encoded(target),
+            encoded(&since)
+        ),
+        &format!("merged merge requests of {target}"),
+        MAX_COMMITS / 100,
+    ) {
+        Ok(listed) => Ok(listed),
+        Err(gap) if gap.kind == GapKind::Malformed && gap.detail.starts_with("pagination") => {
+            Ok(Vec::new())
+        }
+        Err(gap) => Err(gap),
+    }
 }
 
 /// A commit's merge requests, as its lookup returned them.
@@ -408,24 +558,20 @@ pub(super) fn merged_commit(mr: &RawMr) -> Option<&str> {
         })
 }
 
-/// A ref (tag, branch) or SHA as the commit it names.
-fn resolve(
+/// The commit a ref (tag, branch) or SHA names, with its date.
+fn commit(
     api: &mut ApiClient,
     project: &Project,
     kind: TokenKind,
     r: &str,
-) -> Result<String, Gap> {
-    if is_full_sha(r) {
-        return Ok(r.to_string());
-    }
+) -> Result<RawCommit, Gap> {
     let encoded = percent_encoding::utf8_percent_encode(r, percent_encoding::NON_ALPHANUMERIC);
-    let commit: RawCommit = get_json(
+    get_json(
         api,
         kind,
         &format!("{}/repository/commits/{encoded}", project.api()),
         &format!("commit {r}"),
-    )?;
-    Ok(commit.id)
+    )
 }
 
 /// The previous release tag's name and commit, and the commit of `tag`, among the 100
@@ -488,8 +634,19 @@ fn read_merge_request(
         &format!("commits of merge request !{iid}"),
         10,
     )?;
-    let head_checks = super::checks::read(api, project, kind, &mr.sha, &mr.pipeline_refs());
-    let change = complete(api, project, kind, mr, commits, head_checks)?;
+    let mut changes = complete_all(
+        api,
+        project,
+        kind,
+        vec![Reviewed {
+            mr,
+            commits,
+            pipeline: None,
+        }],
+    )?;
+    let change = changes
+        .pop()
+        .expect("one merge request asked, one answered");
     Ok(ChangeSet {
         base: None,
         head: change.head_sha.clone(),
@@ -569,4 +726,71 @@ struct RawTag {
 #[derive(Deserialize)]
 struct RawTagCommit {
     id: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::super::transcript::Answer;
+    use super::*;
+
+    const B: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+    const A: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    const X: &str = "cccccccccccccccccccccccccccccccccccccccc";
+    const H: &str = "dddddddddddddddddddddddddddddddddddddddd";
+
+    fn page(commits: &[(&str, &str)]) -> Answer {
+        let list: Vec<serde_json::Value> = commits
+            .iter()
+            .map(|(id, parent)| {
+                serde_json::json!({"id": id, "parent_ids": [parent],
+                    "author_name": "a", "author_email": "a@example.com"})
+            })
+            .collect();
+        Answer::response(200, None, serde_json::to_string(&list).unwrap().as_bytes())
+    }
+
+    fn read(answers: Vec<Answer>) -> (Result<Vec<String>, Gap>, u32) {
+        let mut api = ApiClient::scripted(answers);
+        let project = Project::parse("acme/ledger").unwrap();
+        let read = history(
+            &mut api,
+            &project,
+            TokenKind::Private,
+            B,
+            H,
+            &[A.to_string()],
+        )
+        .map(|cs| cs.into_iter().map(|c| c.id).collect());
+        (read, api.requests())
+    }
+
+    #[test]
+    fn runs_that_join_into_one_line_are_the_history() {
+        let (read, requests) = read(vec![page(&[(H, A)]), page(&[(A, B)])]);
+        assert_eq!(read.unwrap(), [H, A]);
+        assert_eq!(requests, 2);
+    }
+
+    #[test]
+    fn runs_that_do_not_join_are_read_again_in_one_run() {
+        // A is not on the head's first-parent line: the first run walked past it.
+        let (read, requests) = read(vec![
+            page(&[(H, X)]),
+            page(&[(A, B)]),
+            page(&[(H, X), (X, B)]),
+        ]);
+        assert_eq!(read.unwrap(), [H, X]);
+        assert_eq!(requests, 3);
+    }
+
+    #[test]
+    fn a_history_that_is_not_a_line_either_way_is_a_gap() {
+        let (read, _) = read(vec![
+            page(&[(H, X)]),
+            page(&[(A, B)]),
+            page(&[(H, X), (A, B)]),
+        ]);
+        let gap = read.unwrap_err();
+        assert!(gap.detail.contains("not its first parent"), "{gap:?}");
+    }
 }

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use super::super::http::ApiClient;
+use super::super::http::{ApiClient, Job};
 use super::{Project, TokenKind, get_all, get_json};
 use crate::evidence::forge::{CheckOutcome, CheckResult, CommitChecks, Reporter};
 use crate::evidence::{Gap, GapKind};
@@ -145,26 +145,22 @@ pub fn head_pipelines(
         return found;
     }
     let pages = mrs.len().div_ceil(100) + 2;
-    let mut next = Some(format!(
+    let first = format!(
         "{}/pipelines?order_by=id&sort=desc&per_page=100",
         project.api()
-    ));
-    let mut seen = 0;
-    while let Some(url) = next.take() {
-        if seen >= pages || found.len() == mrs.len() {
-            break;
-        }
-        seen += 1;
-        // An economy: what this listing does not settle is read per head.
-        let Ok(response) = api.get(&url, "pipelines of the merge requests") else {
-            break;
-        };
-        if super::check(&response, kind, "pipelines of the merge requests").is_err() {
-            break;
-        }
-        let Ok(page) = response.json::<Vec<RawPipeline>>("pipelines") else {
-            break;
-        };
+    );
+    let what = "pipelines of the merge requests";
+    // An economy: what this listing does not settle is read per head, so a page that
+    // cannot be read ends it.
+    let read = |api: &mut ApiClient,
+                url: &str|
+     -> Option<(Vec<RawPipeline>, Option<String>, Option<u32>)> {
+        let response = api.get(url, what).ok()?;
+        super::check(&response, kind, what).ok()?;
+        let page = response.json::<Vec<RawPipeline>>("pipelines").ok()?;
+        Some((page, response.next_page(), response.total_pages()))
+    };
+    let settle = |found: &mut HashMap<u64, RawPipeline>, page: Vec<RawPipeline>| {
         for pl in page {
             for (iid, (head, refs)) in mrs {
                 // Newest first: the first pipeline of a head on its refs is the newest.
@@ -173,7 +169,40 @@ pub fn head_pipelines(
                 }
             }
         }
-        next = response.next_page();
+    };
+    let Some((page, mut next, total)) = read(api, &first) else {
+        return found;
+    };
+    settle(&mut found, page);
+    let mut seen = 1;
+    // With a page count, the rest (as many as the heads may need) at once.
+    if let Some(total) = total
+        && next.is_some()
+        && found.len() < mrs.len()
+    {
+        let last = (total as usize).min(pages);
+        let jobs: Vec<Job<'_, Option<Vec<RawPipeline>>>> = (2..=last)
+            .map(|page| -> Job<'_, Option<Vec<RawPipeline>>> {
+                let url = format!("{first}&page={page}");
+                Box::new(move |api| read(api, &url).map(|(page, _, _)| page))
+            })
+            .collect();
+        for page in api.in_parallel(jobs) {
+            let Some(page) = page else { break };
+            settle(&mut found, page);
+        }
+        next = None;
+    }
+    while let Some(url) = next.take() {
+        if seen >= pages || found.len() == mrs.len() {
+            break;
+        }
+        seen += 1;
+        let Some((page, link, _)) = read(api, &url) else {
+            break;
+        };
+        settle(&mut found, page);
+        next = link;
     }
     found
 }

@@ -214,6 +214,10 @@ impl Forge for GitLab {
         self.api.requests()
     }
 
+    fn rounds(&self) -> u32 {
+        self.api.rounds()
+    }
+
     fn take_transcript(&mut self) -> Transcript {
         let mut transcript = self.api.take_transcript();
         transcript.gitlab_token_kind = Some(self.kind);
@@ -256,8 +260,8 @@ impl Forge for GitLab {
 }
 
 /// Requests in flight at once against GitLab: gitlab.com's authenticated API limits
-/// are per minute, and a self-managed instance is often small; eight keeps a
-/// 1,000-change release within ten rounds without crowding other jobs.
+/// are per minute, and a self-managed instance is often small. Eight does not crowd
+/// other jobs; the rounds a run needs come from reading each round at once.
 pub const GITLAB_IN_FLIGHT: usize = 8;
 
 enum Part {
@@ -279,7 +283,7 @@ fn get_json<T: serde::de::DeserializeOwned>(
 }
 
 /// Every page of a list (`per_page=100`, `Link: rel="next"`), or a gap as [`get_json`].
-fn get_all<T: serde::de::DeserializeOwned>(
+fn get_all<T: serde::de::DeserializeOwned + Send>(
     api: &mut ApiClient,
     kind: TokenKind,
     path: &str,

@@ -4,37 +4,99 @@
 
 use serde::Deserialize;
 
-use super::super::http::ApiClient;
+use super::super::http::{ApiClient, Job};
 use super::changes::{RawCommit, RawMr, merged_commit};
+use super::checks::RawPipeline;
 use super::{Project, TokenKind, User, get_all, get_json};
 use crate::evidence::Gap;
 use crate::evidence::forge::{Actor, ChangeRequest, CommitChecks, Push, Review, ReviewState};
 
-/// The approvals (with their times) and diff versions of a merge request, and the
-/// change request they make with its commits.
-pub(super) fn complete(
+/// A merged (or open) merge request, its commits, and where its head's jobs are.
+pub(super) struct Reviewed {
+    pub(super) mr: RawMr,
+    pub(super) commits: Vec<RawCommit>,
+    /// Its head pipeline, when a listing found it; else it is looked up by the head.
+    pub(super) pipeline: Option<RawPipeline>,
+}
+
+/// One read of a merge request's review.
+enum Piece {
+    Approvals(RawApprovals),
+    Versions(Vec<RawVersion>),
+    HeadChecks(Result<CommitChecks, Gap>),
+}
+
+/// The change requests of `mrs`: every merge request's approvals (with their times),
+/// diff versions and head jobs, all read at once (three independent reads each, so
+/// that a thousand merge requests cost one round of reads, not three).
+pub(super) fn complete_all(
     api: &mut ApiClient,
     project: &Project,
     kind: TokenKind,
-    mr: RawMr,
-    commits: Vec<RawCommit>,
+    mrs: Vec<Reviewed>,
+) -> Result<Vec<ChangeRequest>, Gap> {
+    let mut jobs: Vec<Job<'_, Result<Piece, Gap>>> = Vec::with_capacity(mrs.len() * 3);
+    for reviewed in &mrs {
+        let iid = reviewed.mr.iid;
+        jobs.push(Box::new(move |api| {
+            get_json(
+                api,
+                kind,
+                &format!("{}/merge_requests/{iid}/approvals", project.api()),
+                &format!("approvals of merge request !{iid}"),
+            )
+            .map(Piece::Approvals)
+        }));
+        jobs.push(Box::new(move |api| {
+            get_all(
+                api,
+                kind,
+                &format!("{}/merge_requests/{iid}/versions", project.api()),
+                &format!("diff versions of merge request !{iid}"),
+                10,
+            )
+            .map(Piece::Versions)
+        }));
+        let (head, refs, pipeline) = (
+            reviewed.mr.sha.clone(),
+            reviewed.mr.pipeline_refs(),
+            reviewed.pipeline.clone(),
+        );
+        jobs.push(Box::new(move |api| {
+            Ok(Piece::HeadChecks(match &pipeline {
+                Some(pl) => super::checks::jobs(api, project, kind, pl),
+                None => super::checks::read(api, project, kind, &head, &refs),
+            }))
+        }));
+    }
+    let mut pieces = api.in_parallel(jobs).into_iter();
+    let mut out = Vec::with_capacity(mrs.len());
+    for reviewed in mrs {
+        let (Some(approvals), Some(versions), Some(checks)) =
+            (pieces.next(), pieces.next(), pieces.next())
+        else {
+            unreachable!("three pieces were read for every merge request")
+        };
+        let (Piece::Approvals(approvals), Piece::Versions(versions), Piece::HeadChecks(checks)) =
+            (approvals?, versions?, checks?)
+        else {
+            unreachable!("the pieces come back in the order they were asked for")
+        };
+        out.push(change_request(reviewed, approvals, versions, checks));
+    }
+    Ok(out)
+}
+
+/// The change request a merge request makes with its commits, approvals, diff versions
+/// and head jobs.
+fn change_request(
+    reviewed: Reviewed,
+    approvals: RawApprovals,
+    mut versions: Vec<RawVersion>,
     head_checks: Result<CommitChecks, Gap>,
-) -> Result<ChangeRequest, Gap> {
-    let p = project.api();
+) -> ChangeRequest {
+    let Reviewed { mr, commits, .. } = reviewed;
     let iid = mr.iid;
-    let approvals: RawApprovals = get_json(
-        api,
-        kind,
-        &format!("{p}/merge_requests/{iid}/approvals"),
-        &format!("approvals of merge request !{iid}"),
-    )?;
-    let mut versions: Vec<RawVersion> = get_all(
-        api,
-        kind,
-        &format!("{p}/merge_requests/{iid}/versions"),
-        &format!("diff versions of merge request !{iid}"),
-        10,
-    )?;
     versions.sort_by_key(|v| v.id);
     let mut contributors: Vec<Actor> = Vec::new();
     for c in &commits {
@@ -62,7 +124,7 @@ pub(super) fn complete(
         })
         .collect();
     let merge_sha = merged_commit(&mr).map(str::to_string);
-    Ok(ChangeRequest {
+    ChangeRequest {
         number: iid,
         title: mr.title,
         author: mr.author.account_actor(),
@@ -81,7 +143,7 @@ pub(super) fn complete(
             })
             .collect(),
         head_checks: Some(head_checks),
-    })
+    }
 }
 
 /// `Co-authored-by: Name <email>` trailers of a commit message.
