@@ -485,8 +485,10 @@ impl ApiClient {
         let mut seen: Vec<String> = vec![first.clone()];
         let mut next = response.next_page();
         // A list that says how many pages it has (GitLab's `x-total-pages`) is read
-        // at once after its first page: one round trip, not one per page.
-        if let (Some(total), Some(_)) = (response.total_pages(), &next) {
+        // at once after its first page: one round trip, not one per page. A count that
+        // disagrees with the links (one page, yet a next one) is not trusted: the links
+        // are followed, so that no page is left unread.
+        if let (Some(total @ 2..), Some(_)) = (response.total_pages(), &next) {
             let total = total as usize;
             if total > max_pages {
                 return Err(too_many());
@@ -1079,4 +1081,47 @@ fn is_transient_graphql_error(message: &str) -> bool {
     message
         .to_ascii_lowercase()
         .starts_with("something went wrong while executing your query")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(items: &[u32], link: Option<&str>, total: Option<u32>) -> Answer {
+        Answer::response(
+            200,
+            link.map(|l| format!("<{l}>; rel=\"next\"")),
+            serde_json::to_string(items).unwrap().as_bytes(),
+        )
+        .with_total_pages(total)
+    }
+
+    fn read(answers: Vec<Answer>) -> Result<Vec<u32>, Gap> {
+        ApiClient::scripted(answers).get_all("/list", "a list")
+    }
+
+    #[test]
+    fn a_page_count_reads_the_other_pages_and_what_the_list_grew_by() {
+        let got = read(vec![
+            page(&[1], Some("/list?page=2"), Some(2)),
+            page(&[2], Some("/list?page=3"), Some(2)),
+            page(&[3], None, None),
+        ]);
+        assert_eq!(got.unwrap(), [1, 2, 3]);
+    }
+
+    #[test]
+    fn a_page_count_of_one_with_a_next_link_does_not_cut_the_list_short() {
+        let got = read(vec![
+            page(&[1], Some("/list?page=2"), Some(1)),
+            page(&[2], None, Some(1)),
+        ]);
+        assert_eq!(got.unwrap(), [1, 2]);
+    }
+
+    #[test]
+    fn a_page_count_over_the_limit_is_a_gap() {
+        let got = read(vec![page(&[1], Some("/list?page=2"), Some(u32::MAX))]);
+        assert!(got.unwrap_err().detail.contains("pagination does not end"));
+    }
 }

@@ -176,7 +176,7 @@ pub fn head_pipelines(
     settle(&mut found, page);
     let mut seen = 1;
     // With a page count, the rest (as many as the heads may need) at once.
-    if let Some(total) = total
+    if let Some(total @ 2..) = total
         && next.is_some()
         && found.len() < mrs.len()
     {
