@@ -1213,3 +1213,30 @@ fn a_merge_request_pipeline_gates_its_merge_request_on_its_own_jobs() {
         "{report}"
     );
 }
+
+#[test]
+fn a_base_commit_answered_as_another_commit_is_an_error_not_a_shorter_range() {
+    let lab = scenario(|_| {});
+    // Answered as MID, the range would shrink to MID..HEAD and MID's change go unread.
+    lab.mock.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{P}/repository/commits/{BASE}")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(commit(
+                MID,
+                &[BASE],
+                "Merger",
+                "merger@example.com",
+                "Merge branch",
+            )))
+            .with_priority(1),
+    );
+    let (code, report, _) = lab.verify(POLICY, &[]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(status(&report, "peer-review"), "error", "{report}");
+    assert!(
+        control(&report, "peer-review")
+            .to_string()
+            .contains(&format!("asked for {BASE}")),
+        "{report}"
+    );
+}

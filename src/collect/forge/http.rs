@@ -485,10 +485,10 @@ impl ApiClient {
         let mut seen: Vec<String> = vec![first.clone()];
         let mut next = response.next_page();
         // A list that says how many pages it has (GitLab's `x-total-pages`) is read
-        // at once after its first page: one round trip, not one per page. A count that
-        // disagrees with the links (one page, yet a next one) is not trusted: the links
-        // are followed, so that no page is left unread.
-        if let (Some(total @ 2..), Some(_)) = (response.total_pages(), &next) {
+        // at once after its first page: one round trip, not one per page. Where the
+        // count and the links disagree, what either says exists is read: the pages
+        // the count gives, and then any page a link still names.
+        if let Some(total @ 2..) = response.total_pages() {
             let total = total as usize;
             if total > max_pages {
                 return Err(too_many());
@@ -1116,6 +1116,12 @@ mod tests {
             page(&[1], Some("/list?page=2"), Some(1)),
             page(&[2], None, Some(1)),
         ]);
+        assert_eq!(got.unwrap(), [1, 2]);
+    }
+
+    #[test]
+    fn a_page_count_beyond_the_links_is_read_too() {
+        let got = read(vec![page(&[1], None, Some(2)), page(&[2], None, Some(2))]);
         assert_eq!(got.unwrap(), [1, 2]);
     }
 

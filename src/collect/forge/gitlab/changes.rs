@@ -100,18 +100,30 @@ fn read_range(
         }
     };
     // 1. The base commit: the range's merge requests were merged after it was made.
+    //    A base given as a SHA must be answered as itself: a later commit would drop
+    //    the commits between the two from the range.
     let base_commit = commit(api, project, kind, base)?;
+    if is_full_sha(base) && base_commit.id != base {
+        return Err(Gap::new(
+            GapKind::Malformed,
+            format!("commit {base}"),
+            format!(
+                "GitLab answered with commit {}, asked for {base}",
+                base_commit.id
+            ),
+        ));
+    }
     let base_sha = base_commit.id.clone();
+    let base_time = base_commit.committed_date.as_deref().and_then(parse_time);
 
     // 2. The merged merge requests of the branch updated since a day before the base
     //    (a day for clock skew), all pages at once: most commits are found here.
-    let listed = match base_commit.committed_date.as_deref().and_then(parse_time) {
+    let listed = match base_time {
         Some(made) => list_merged(api, project, kind, &target, made)?,
         None => Vec::new(),
     };
-    // The head's own merge request dates the head; the merge requests merged after it
-    // are not of the range. Without one (the head is a direct push, or the listing
-    // missed it) the head commit dates itself.
+    // The head's own merge request dates the head. Without one (the head is a direct
+    // push, or the listing missed it) the head commit dates itself.
     let head_time = match listed.iter().find(|mr| merged_commit(mr) == Some(head)) {
         Some(mr) => mr.merged_at.as_deref().and_then(parse_time),
         None if listed.is_empty() => None,
@@ -119,42 +131,50 @@ fn read_range(
             .ok()
             .and_then(|c| c.committed_date.as_deref().and_then(parse_time)),
     };
-    let candidates: Vec<RawMr> = listed
-        .into_iter()
-        .filter(|mr| {
-            candidate(mr, &target).merged_into_target
-                && merged_commit(mr).is_some()
-                && match (head_time, mr.merged_at.as_deref().and_then(parse_time)) {
-                    (Some(head), Some(merged)) => merged <= head,
-                    _ => false,
-                }
-        })
+    // Those merged between the base and the head are probably the range's: their
+    // merge commits split the history into runs, and their commits and head pipelines
+    // are read with it. Which are the range's is decided below, by the history.
+    let window = |mr: &&RawMr| match (
+        base_time,
+        head_time,
+        mr.merged_at.as_deref().and_then(parse_time),
+    ) {
+        (Some(base), Some(head), Some(merged)) => {
+            base - time::Duration::days(1) <= merged && merged <= head
+        }
+        _ => false,
+    };
+    let likely: Vec<&RawMr> = listed
+        .iter()
+        .filter(|mr| candidate(mr, &target).merged_into_target && merged_commit(mr).is_some())
+        .filter(window)
         .collect();
 
-    // 3. At once: the history (in runs between the candidates' merge commits), the
-    //    candidates' commits (a rebase run below a merge is matched against them) and
-    //    their head pipelines.
-    let anchors = anchors(&candidates, head);
-    let heads: HashMap<u64, (String, Vec<String>)> = candidates
+    // 3. At once: the history (in runs between the likely merge commits), their
+    //    commits (a rebase run below a merge is matched against them) and their head
+    //    pipelines.
+    let anchors = anchors(&likely, head);
+    let heads: HashMap<u64, (String, Vec<String>)> = likely
         .iter()
         .map(|mr| (mr.iid, (mr.sha.clone(), mr.pipeline_refs())))
         .collect();
-    let iids: Vec<u64> = candidates.iter().map(|mr| mr.iid).collect();
+    let iids: Vec<u64> = likely.iter().map(|mr| mr.iid).collect();
     let (base_ref, anchors_ref, heads_ref) = (base_sha.as_str(), &anchors, &heads);
     let jobs: Vec<Job<'_, Step>> = vec![
         Box::new(move |api| {
             Step::History(history(api, project, kind, base_ref, head, anchors_ref))
         }),
-        Box::new(move |api| Step::Commits(read_commits(api, project, kind, iids))),
+        Box::new(move |api| Step::Commits(commits_each(api, project, kind, iids))),
         Box::new(move |api| {
             Step::Pipelines(super::checks::head_pipelines(api, project, kind, heads_ref))
         }),
     ];
-    let (mut history_read, mut commits_read, mut pipelines) = (None, None, HashMap::new());
+    let (mut history_read, mut early_commits, mut pipelines) =
+        (None, HashMap::new(), HashMap::new());
     for step in api.in_parallel(jobs) {
         match step {
             Step::History(h) => history_read = Some(h),
-            Step::Commits(c) => commits_read = Some(c),
+            Step::Commits(c) => early_commits = c,
             Step::Pipelines(p) => pipelines = p,
         }
     }
@@ -163,20 +183,30 @@ fn read_range(
         Some(Err(gap)) => return Err(gap),
         None => unreachable!("the history job always answers"),
     };
-    let mut mr_commits = match commits_read {
-        Some(read) => read?,
-        None => unreachable!("the commits job always answers"),
-    };
     progress(commits.len());
     let head_sha = commits.first().map(|c| c.id.clone()).unwrap_or_default();
 
+    // The listed merge requests whose merge commit is on the line, whenever GitLab
+    // says they were merged; the commits of any read early are theirs, and a refusal
+    // of a read counts only for these.
     let in_range: HashSet<&str> = commits.iter().map(|c| c.id.as_str()).collect();
-    let mut known: HashMap<u64, RawMr> = candidates
+    let mut known: HashMap<u64, RawMr> = listed
         .into_iter()
         .filter(|mr| merged_commit(mr).is_some_and(|m| in_range.contains(m)))
         .map(|mr| (mr.iid, mr))
         .collect();
-    mr_commits.retain(|iid, _| known.contains_key(iid));
+    let mut mr_commits: HashMap<u64, Vec<RawCommit>> = HashMap::new();
+    let mut unread: Vec<u64> = Vec::new();
+    for iid in known.keys() {
+        match early_commits.remove(iid) {
+            Some(read) => {
+                mr_commits.insert(*iid, read?);
+            }
+            None => unread.push(*iid),
+        }
+    }
+    unread.sort_unstable();
+    mr_commits.extend(read_commits(api, project, kind, unread)?);
 
     // 4. Commits still unaccounted for are looked up one by one, their merge requests
     //    read, and the walk done again.
@@ -260,9 +290,13 @@ fn read_range(
 /// One of the reads of step 3.
 enum Step {
     History(Result<Vec<RawCommit>, Gap>),
-    Commits(Result<HashMap<u64, Vec<RawCommit>>, Gap>),
+    Commits(HashMap<u64, Result<Vec<RawCommit>, Gap>>),
     Pipelines(HashMap<u64, RawPipeline>),
 }
+
+/// Pages a run of the history may take (a run of 99 merges with direct pushes between
+/// them); a longer one sends the history back to one run.
+const RUN_PAGES: usize = 5;
 
 /// Merge requests per run of the history read at once: a run of 99 merge commits fits
 /// a page of 100 with room for the head.
@@ -270,10 +304,10 @@ const RUN: usize = 99;
 
 /// The merge commits that split the history into runs of [`RUN`] merges: every
 /// [`RUN`]th of the candidates, newest first, below the head.
-fn anchors(candidates: &[RawMr], head: &str) -> Vec<String> {
-    let mut merged: Vec<(&str, &str)> = candidates
+fn anchors(candidates: &[&RawMr], head: &str) -> Vec<String> {
+    let mut merged: Vec<(time::OffsetDateTime, &str)> = candidates
         .iter()
-        .filter_map(|mr| Some((mr.merged_at.as_deref()?, merged_commit(mr)?)))
+        .filter_map(|mr| Some((parse_time(mr.merged_at.as_deref()?)?, merged_commit(mr)?)))
         .filter(|(_, sha)| *sha != head)
         .collect();
     merged.sort_by(|a, b| b.cmp(a));
@@ -310,31 +344,37 @@ fn history(
         let jobs: Vec<Job<'_, Result<Vec<RawCommit>, Gap>>> = bounds
             .into_iter()
             .map(|(from, to)| -> Job<'_, Result<Vec<RawCommit>, Gap>> {
-                Box::new(move |api| first_parents(api, project, kind, from, to))
+                Box::new(move |api| first_parents(api, project, kind, from, to, RUN_PAGES))
             })
             .collect();
+        // Any run that fails, overflows or does not join sends the read back to one run,
+        // whose own failure is the gap.
         let runs: Result<Vec<Vec<RawCommit>>, Gap> = api.in_parallel(jobs).into_iter().collect();
-        let joined: Vec<RawCommit> = runs?.into_iter().flatten().collect();
-        match check_line(&joined, base, head, &what) {
-            Ok(()) => return Ok(joined),
+        let joined = runs.and_then(|runs| {
+            let joined: Vec<RawCommit> = runs.into_iter().flatten().collect();
+            check_line(&joined, base, head, &what).map(|()| joined)
+        });
+        match joined {
+            Ok(joined) => return Ok(joined),
             Err(gap) => tracing::debug!(
                 why = gap.detail.as_str(),
                 "the runs of the history do not join: reading it in one run"
             ),
         }
     }
-    let commits = first_parents(api, project, kind, base, head)?;
+    let commits = first_parents(api, project, kind, base, head, MAX_COMMITS / 100)?;
     check_line(&commits, base, head, &what)?;
     Ok(commits)
 }
 
-/// `git log --first-parent from..to`, a page per 100.
+/// `git log --first-parent from..to`, a page per 100, at most `pages`.
 fn first_parents(
     api: &mut ApiClient,
     project: &Project,
     kind: TokenKind,
     from: &str,
     to: &str,
+    pages: usize,
 ) -> Result<Vec<RawCommit>, Gap> {
     let spec = format!("{from}..{to}");
     let encoded = percent_encoding::utf8_percent_encode(&spec, percent_encoding::NON_ALPHANUMERIC);
@@ -346,7 +386,7 @@ fn first_parents(
             project.api()
         ),
         &format!("history {spec}"),
-        MAX_COMMITS / 100,
+        pages,
     )
 }
 
@@ -440,15 +480,28 @@ fn list_merged(
 type Lookup = Result<(String, Vec<RawMr>), Gap>;
 
 /// A merge request's commits.
-type MrCommits = Result<(u64, Vec<RawCommit>), Gap>;
+type MrCommits = (u64, Result<Vec<RawCommit>, Gap>);
 
-/// The commits of each merge request, read at once.
+/// The commits of each merge request, read at once; any refusal is a gap.
 fn read_commits(
     api: &mut ApiClient,
     project: &Project,
     kind: TokenKind,
     iids: Vec<u64>,
 ) -> Result<HashMap<u64, Vec<RawCommit>>, Gap> {
+    commits_each(api, project, kind, iids)
+        .into_iter()
+        .map(|(iid, read)| read.map(|commits| (iid, commits)))
+        .collect()
+}
+
+/// The commits of each merge request, read at once, each its own result.
+fn commits_each(
+    api: &mut ApiClient,
+    project: &Project,
+    kind: TokenKind,
+    iids: Vec<u64>,
+) -> HashMap<u64, Result<Vec<RawCommit>, Gap>> {
     let jobs: Vec<Job<'_, MrCommits>> = iids
         .into_iter()
         .map(|iid| -> Job<'_, MrCommits> {
@@ -459,8 +512,8 @@ fn read_commits(
                     &format!("{}/merge_requests/{iid}/commits", project.api()),
                     &format!("commits of merge request !{iid}"),
                     10,
-                )?;
-                Ok((iid, commits))
+                );
+                (iid, commits)
             })
         })
         .collect();
@@ -777,6 +830,18 @@ mod tests {
         let (read, requests) = read(vec![
             page(&[(H, X)]),
             page(&[(A, B)]),
+            page(&[(H, X), (X, B)]),
+        ]);
+        assert_eq!(read.unwrap(), [H, X]);
+        assert_eq!(requests, 3);
+    }
+
+    #[test]
+    fn a_run_that_fails_sends_the_history_back_to_one_run() {
+        // The anchor is gone (the branch was rewritten): its run is a 404.
+        let (read, requests) = read(vec![
+            page(&[(H, A)]),
+            Answer::response(404, None, br#"{"message":"404 Not Found"}"#),
             page(&[(H, X), (X, B)]),
         ]);
         assert_eq!(read.unwrap(), [H, X]);
