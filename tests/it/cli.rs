@@ -172,38 +172,15 @@ fn sample_report() -> vouch::report::Report {
 }
 
 #[test]
-fn the_action_and_ci_examples_are_valid_yaml_and_use_every_input() {
+fn the_ci_examples_are_valid_yaml() {
+    // action/action.yml has its own tests (tests/it/action.rs).
     for file in [
-        "action/action.yml",
         "examples/github/release-gate.yml",
         "examples/gitlab/vouch.gitlab-ci.yml",
     ] {
         let text = std::fs::read_to_string(repo_path(file)).unwrap();
-        let doc: serde_json::Value =
+        let _: serde_json::Value =
             serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
-        if file == "action/action.yml" {
-            for input in doc["inputs"].as_object().unwrap().keys() {
-                assert!(
-                    text.contains(&format!("inputs.{input} }}}}")),
-                    "{file}: input {input} is never used"
-                );
-            }
-            // Every flag the action passes exists.
-            let help = run(vouch().args(["verify", "--help"])).1;
-            for flag in [
-                "--sarif",
-                "--sca",
-                "--vex",
-                "--sbom",
-                "--lockfile",
-                "--range",
-                "--evidence-out",
-                "--attest-out",
-                "--sign-key",
-            ] {
-                assert!(text.contains(flag) && help.contains(flag), "{flag}");
-            }
-        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, a module per area (as ripgrep does).
 
 mod acceptance;
+mod action;
 mod attest;
 mod cli;
 mod cyclonedx_corpus;
@@ -17,6 +18,7 @@ mod hostile_text;
 mod interop;
 mod keyless;
 mod publish;
+mod release_scripts;
 mod reperformance;
 mod report_sinks;
 mod sarif_corpus;
@@ -30,3 +32,4 @@ mod sigstore_mutations;
 mod sigstore_stack;
 mod slsa_corpus;
 mod support;
+mod workflows;
