@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds one release binary: .github/scripts/build-release.sh TARGET [DIST]
 #
-# Writes DIST/vouch-TARGET (vouch-TARGET.exe on Windows), stripped by the release
-# profile (Cargo.toml: strip, LTO, one codegen unit). Linux targets are musl, linked
+# Writes DIST/vouch-TARGET (vouch-TARGET.exe on Windows), built with Cargo.toml's dist
+# profile (stripped, whole-program LTO, one codegen unit). Linux targets are musl, linked
 # statically so one binary runs on any distribution; musl-gcc (Debian's musl-tools)
 # compiles the C in aws-lc-sys and ring for them.
 set -euo pipefail
@@ -26,12 +26,12 @@ case "$target" in
 esac
 
 rustup target add "$target"
-cargo build --release --locked --target "$target" --bin vouch
+cargo build --profile dist --locked --target "$target" --bin vouch
 
 exe=""
 case "$target" in *-windows-*) exe=".exe" ;; esac
 mkdir -p "$dist"
-cp "target/$target/release/vouch$exe" "$dist/vouch-$target$exe"
+cp "target/$target/dist/vouch$exe" "$dist/vouch-$target$exe"
 # Fail the build rather than ship a binary that does not start on its own runner.
 "$dist/vouch-$target$exe" --version
 size=$(wc -c <"$dist/vouch-$target$exe" | tr -d ' ')

@@ -303,7 +303,7 @@ fn the_build_step_names_the_binary_for_its_target_and_runs_it() {
     executable(
         &bin,
         "cargo",
-        "#!/bin/bash\necho \"$@\" > cargo-args\nenv | grep '^CC_' > cargo-env || true\nwhile [ $# -gt 0 ]; do [ \"$1\" = --target ] && t=\"$2\"; shift; done\nexe=\"\"; case \"$t\" in *windows*) exe=.exe ;; esac\nmkdir -p \"target/$t/release\"\nprintf '#!/bin/sh\\necho vouch 1.4.0\\n' > \"target/$t/release/vouch$exe\"\nchmod +x \"target/$t/release/vouch$exe\"\n",
+        "#!/bin/bash\necho \"$@\" > cargo-args\nenv | grep '^CC_' > cargo-env || true\nwhile [ $# -gt 0 ]; do [ \"$1\" = --target ] && t=\"$2\"; shift; done\nexe=\"\"; case \"$t\" in *windows*) exe=.exe ;; esac\nmkdir -p \"target/$t/dist\"\nprintf '#!/bin/sh\\necho vouch 1.4.0\\n' > \"target/$t/dist/vouch$exe\"\nchmod +x \"target/$t/dist/vouch$exe\"\n",
     );
     for (target, asset, cc) in [
         (
@@ -333,7 +333,7 @@ fn the_build_step_names_the_binary_for_its_target_and_runs_it() {
         let args = std::fs::read_to_string(work.join("cargo-args")).unwrap();
         assert_eq!(
             args.trim(),
-            format!("build --release --locked --target {target} --bin vouch")
+            format!("build --profile dist --locked --target {target} --bin vouch")
         );
         assert_eq!(
             std::fs::read_to_string(work.join("rustup-args"))
