@@ -9,11 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use sha2::{Digest, Sha256};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use super::support::{repo_path, tempdir, vouch, write};
+use super::support::{repo_path, tempdir, vouch, write, write_executable};
 
 /// A stand-in release binary: it prints a version, records that it ran, echoes its
 /// arguments. (The real one is hundreds of megabytes in a debug build; the verify
@@ -21,7 +20,7 @@ use super::support::{repo_path, tempdir, vouch, write};
 const FAKE_VOUCH: &str = "#!/bin/sh\n: > \"$RUNNER_TEMP/ran\"\necho \"vouch 1.2.3 (test build)\"\nfor a in \"$@\"; do echo \"arg:$a\"; done\n";
 
 fn sha256(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
+    vouch::collect::sha256_hex(bytes)
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -281,12 +280,7 @@ fn fake_cargo(runner: &Runner) -> String {
     let script = format!(
         "#!/bin/bash\necho \"$@\" > \"$RUNNER_TEMP/cargo-args\"\nwhile [ $# -gt 0 ]; do [ \"$1\" = --root ] && root=\"$2\"; shift; done\nmkdir -p \"$root/bin\"\ncat > \"$root/bin/vouch\" <<'EOF'\n{FAKE_VOUCH}EOF\nchmod +x \"$root/bin/vouch\"\n"
     );
-    let cargo = write(&bin, "cargo", &script);
-    Command::new("chmod")
-        .arg("+x")
-        .arg(&cargo)
-        .status()
-        .unwrap();
+    write_executable(&bin, "cargo", &script);
     format!(
         "{}:{}",
         bin.display(),
@@ -421,15 +415,10 @@ fn each_runner_platform_installs_its_own_asset() {
     }
 }
 
-fn chmod_x(p: &Path) {
-    Command::new("chmod").arg("+x").arg(p).status().unwrap();
-}
-
 #[test]
 fn the_verify_step_passes_inputs_as_arguments_never_as_shell() {
     let runner = Runner::new("");
-    let bin = write(&runner.p("temp"), "vouch", FAKE_VOUCH);
-    chmod_x(&bin);
+    let bin = write_executable(&runner.p("temp"), "vouch", FAKE_VOUCH);
     let hostile = "$(touch pwned)`touch pwned2`;touch pwned3".to_string();
     let env = [
         ("VOUCH_BIN", bin.display().to_string()),

@@ -12,22 +12,7 @@ use sha2::{Digest, Sha256};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use super::support::{repo_path, skip, tempdir, write};
-
-fn check_jsonschema() -> Option<PathBuf> {
-    let bin = std::env::var_os("VOUCH_CHECK_JSONSCHEMA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_path("target/check-jsonschema/bin/check-jsonschema"));
-    if bin.is_file() {
-        Some(bin)
-    } else {
-        skip(&format!(
-            "check-jsonschema not found at {} (python3 -m venv target/check-jsonschema && target/check-jsonschema/bin/pip install check-jsonschema==0.39.0, or set VOUCH_CHECK_JSONSCHEMA)",
-            bin.display()
-        ));
-        None
-    }
-}
+use super::support::{check_jsonschema, repo_path, tempdir, write};
 
 /// The component's header and job documents.
 fn documents() -> (String, String) {

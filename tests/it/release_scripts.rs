@@ -7,9 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use sha2::{Digest, Sha256};
-
-use super::support::{repo_path, tempdir, write};
+use super::support::{repo_path, tempdir, write, write_executable};
 
 fn script(name: &str) -> PathBuf {
     repo_path(".github/scripts").join(name)
@@ -28,13 +26,7 @@ fn run(cmd: &mut Command) -> (i32, String) {
 }
 
 fn sha256(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
-fn executable(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = write(dir, name, text);
-    Command::new("chmod").arg("+x").arg(&p).status().unwrap();
-    p
+    vouch::collect::sha256_hex(bytes)
 }
 
 fn with_path(bin: &Path) -> String {
@@ -298,9 +290,9 @@ fn the_build_step_names_the_binary_for_its_target_and_runs_it() {
     std::fs::create_dir_all(&bin).unwrap();
     // Stand-ins: rustup records the target; cargo records its arguments and the C
     // compiler it was given, and "builds" a binary that prints a version.
-    executable(&bin, "rustup", "#!/bin/sh\necho \"$@\" >> rustup-args\n");
-    executable(&bin, "musl-gcc", "#!/bin/sh\nexit 0\n");
-    executable(
+    write_executable(&bin, "rustup", "#!/bin/sh\necho \"$@\" >> rustup-args\n");
+    write_executable(&bin, "musl-gcc", "#!/bin/sh\nexit 0\n");
+    write_executable(
         &bin,
         "cargo",
         "#!/bin/bash\necho \"$@\" > cargo-args\nenv | grep '^CC_' > cargo-env || true\nwhile [ $# -gt 0 ]; do [ \"$1\" = --target ] && t=\"$2\"; shift; done\nexe=\"\"; case \"$t\" in *windows*) exe=.exe ;; esac\nmkdir -p \"target/$t/dist\"\nprintf '#!/bin/sh\\necho vouch 1.4.0\\n' > \"target/$t/dist/vouch$exe\"\nchmod +x \"target/$t/dist/vouch$exe\"\n",
@@ -360,8 +352,8 @@ fn the_sbom_step_writes_one_sbom_per_target_beside_its_binary() {
     let dir = tempdir();
     let bin = dir.path().join("bin");
     std::fs::create_dir_all(&bin).unwrap();
-    executable(&bin, "cargo-cyclonedx", "#!/bin/sh\nexit 0\n");
-    executable(
+    write_executable(&bin, "cargo-cyclonedx", "#!/bin/sh\nexit 0\n");
+    write_executable(
         &bin,
         "cargo",
         "#!/bin/sh\necho \"$@\" >> cargo-args\necho '{\"bomFormat\":\"CycloneDX\"}' > vouch.cdx.json\n",

@@ -31,6 +31,30 @@ pub fn skip(why: &str) {
     eprintln!("skipping: {why}");
 }
 
+/// check-jsonschema (`VOUCH_CHECK_JSONSCHEMA`, else the venv `.ci/run` makes), if present.
+pub fn check_jsonschema() -> Option<PathBuf> {
+    let bin = std::env::var_os("VOUCH_CHECK_JSONSCHEMA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_path("target/check-jsonschema/bin/check-jsonschema"));
+    if bin.is_file() {
+        Some(bin)
+    } else {
+        skip(&format!(
+            "check-jsonschema not found at {} (python3 -m venv target/check-jsonschema && target/check-jsonschema/bin/pip install check-jsonschema==0.39.0, or set VOUCH_CHECK_JSONSCHEMA)",
+            bin.display()
+        ));
+        None
+    }
+}
+
+/// Writes an executable script `dir/name` and returns its path.
+pub fn write_executable(dir: &Path, name: &str, text: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = write(dir, name, text);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path
+}
+
 /// A file of the repository's own test fixtures.
 pub fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

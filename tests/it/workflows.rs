@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::support::{repo_path, skip, tempdir, write};
+use super::support::{check_jsonschema, repo_path, skip, tempdir, write};
 
 fn tool(env: &str, default: PathBuf, install: &str) -> Option<PathBuf> {
     let bin = std::env::var_os(env).map(PathBuf::from).unwrap_or(default);
@@ -21,14 +21,6 @@ fn tool(env: &str, default: PathBuf, install: &str) -> Option<PathBuf> {
         ));
         None
     }
-}
-
-fn check_jsonschema() -> Option<PathBuf> {
-    tool(
-        "VOUCH_CHECK_JSONSCHEMA",
-        repo_path("target/check-jsonschema/bin/check-jsonschema"),
-        "python3 -m venv target/check-jsonschema && target/check-jsonschema/bin/pip install check-jsonschema==0.39.0",
-    )
 }
 
 fn shellcheck() -> Option<PathBuf> {
