@@ -46,7 +46,8 @@ pub struct ChangeRecord {
     pub approvals: Vec<ApprovalRecord>,
     /// Commits of the verified range that arrived through this change.
     pub commits: Vec<String>,
-    /// `fail` if any rule failed, `waived` if failures were all waived, else `pass`.
+    /// `fail` if any rule failed, `waived` if failures were all waived, else `pass`
+    /// (a skipped rule leaves the others to decide).
     pub status: RuleStatus,
     /// Each rule the control applies to this kind of change, with its verdict.
     pub rules: Vec<RuleOutcome>,
@@ -109,6 +110,18 @@ impl RuleOutcome {
     }
 }
 
+impl RuleOutcome {
+    /// A rule that could not be applied to the change (`detail` says why): neither
+    /// passed nor failed, and never counted as a pass.
+    pub fn skipped(code: &Code, why: String) -> Self {
+        RuleOutcome {
+            rule: code.code.to_string(),
+            status: RuleStatus::Skipped,
+            detail: Some(why),
+        }
+    }
+}
+
 /// A rule's verdict on a change.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -119,6 +132,9 @@ pub enum RuleStatus {
     Fail,
     /// The rule is broken and live waivers cover every finding behind it.
     Waived,
+    /// The rule could not be applied (the reviewed-tree rule without a clone): shown
+    /// as such, never as a pass.
+    Skipped,
 }
 
 impl RuleStatus {
@@ -128,6 +144,7 @@ impl RuleStatus {
             RuleStatus::Pass => "pass",
             RuleStatus::Fail => "fail",
             RuleStatus::Waived => "waived",
+            RuleStatus::Skipped => "skipped",
         }
     }
 }

@@ -7,10 +7,12 @@
 //! commit that was merged (an approval followed by a push is stale, whatever the
 //! branch settings say). A commit with no merged PR is a direct push.
 
+mod merged_tree;
+
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::change_record::{
     ApprovalRecord, ChangeKind, ChangeRecord, Naming, RuleOutcome, RuleStatus,
@@ -18,6 +20,7 @@ use super::change_record::{
 use super::{CheckOutput, Code, Control, FindingSubject, Section};
 use crate::evidence::Evidence;
 use crate::evidence::forge::{BranchCommit, ChangeRequest, ChangeSet, Review, ReviewState};
+use crate::evidence::git::GitEvidence;
 use crate::policy::Policy;
 use crate::policy::sections::{NonEmpty, yes};
 
@@ -169,7 +172,9 @@ code!(
     "Get the required number of approvals from people independent of the change."
 );
 
-static CODES: [&Code; 12] = [
+pub use merged_tree::{MERGED_TREE_DIFFERS, MERGED_TREE_UNREADABLE};
+
+static CODES: [&Code; 14] = [
     &NO_EVIDENCE,
     &UNREADABLE,
     &DIRECT_PUSH,
@@ -182,6 +187,8 @@ static CODES: [&Code; 12] = [
     &APPROVED_AFTER_MERGE,
     &UNKNOWN_APPROVER,
     &NOT_APPROVED,
+    &MERGED_TREE_DIFFERS,
+    &MERGED_TREE_UNREADABLE,
 ];
 
 impl Control for PeerReviewCheck {
@@ -206,7 +213,13 @@ impl Control for PeerReviewCheck {
             return out;
         };
         match observed {
-            Ok(changes) => evaluate(p, changes, Naming::of(evidence), &mut out),
+            Ok(changes) => evaluate(
+                p,
+                changes,
+                Naming::of(evidence),
+                evidence.git.as_ref(),
+                &mut out,
+            ),
             Err(gap) => {
                 out.findings.push(UNREADABLE.finding(gap.to_string()));
                 out.summary = "changes unreadable".into();
@@ -278,7 +291,13 @@ impl Disqualified {
     }
 }
 
-fn evaluate(p: &PeerReviewPolicy, changes: &ChangeSet, naming: Naming, out: &mut CheckOutput) {
+fn evaluate(
+    p: &PeerReviewPolicy,
+    changes: &ChangeSet,
+    naming: Naming,
+    git: Option<&GitEvidence>,
+    out: &mut CheckOutput,
+) {
     let mut direct = 0usize;
     let mut allowed_pushes: Vec<String> = Vec::new();
     let mut approved = 0usize;
@@ -291,8 +310,21 @@ fn evaluate(p: &PeerReviewPolicy, changes: &ChangeSet, naming: Naming, out: &mut
         .iter()
         .map(|c| (c.number, c))
         .collect();
+    let on_range: HashSet<u64> = changes
+        .commits
+        .iter()
+        .filter_map(|c| c.change_request)
+        .collect();
     let mut review = |change: &ChangeRequest, out: &mut CheckOutput| {
-        let record = review_change(p, change, naming, out);
+        let mut record = review_change(p, change, naming, out);
+        record.rules.push(merged_tree::judge(
+            change,
+            on_range.contains(&change.number),
+            git,
+            &record.id,
+            out,
+        ));
+        record.status = record.overall();
         if record.status == RuleStatus::Pass {
             approved += 1;
         }

@@ -219,6 +219,19 @@ fn rederive(saved: &SavedRun, policy: &LoadedPolicy) -> anyhow::Result<Evidence>
         evidence.forge = Some(forge_evidence);
         evidence.sast.extend(alerts);
     }
+    if let Some(g) = &run.git {
+        // The clone's answers, replayed: the comparisons are derived again from them.
+        let Some(Ok(changes)) = evidence.forge.as_ref().and_then(|f| f.changes.as_ref()) else {
+            bail!(
+                "manifest: a clone was read, but the saved forge answers give no changes to compare"
+            );
+        };
+        let mut replay = crate::collect::git::runner::ReplayGit::new(
+            saved.git_transcript.clone().unwrap_or_default(),
+        );
+        let compared = crate::collect::git::compare(&mut replay, &g.git_dir, g.explicit, changes);
+        evidence.git = Some(compared);
+    }
     Ok(evidence)
 }
 

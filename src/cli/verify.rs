@@ -84,6 +84,12 @@ pub struct VerifyArgs {
     /// Changes to verify for peer review, `BASE..HEAD` (default: from the CI event).
     #[arg(long, value_name = "BASE..HEAD")]
     pub range: Option<String>,
+    /// Clone with full history (and the change heads fetched) in which peer review
+    /// re-merges each change's reviewed head and compares it with what landed (default:
+    /// the working directory, when it is a full clone holding the range; otherwise
+    /// that rule is skipped).
+    #[arg(long, value_name = "DIR")]
+    pub git_dir: Option<PathBuf>,
     /// Report format, optionally with a destination: `text`, `json`, `sarif`, `junit`,
     /// `markdown`, or `FMT=PATH`. Repeatable; default `text` to stdout.
     #[arg(long = "format", value_name = "FMT[=PATH]", value_parser = parse_output_spec)]
@@ -227,6 +233,13 @@ pub fn run(args: &VerifyArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Result<
         forge_run = Some(read.run);
         transcript = Some(read.transcript);
     }
+    let (git_run, git_transcript) = match collect_git(args, &loaded.policy, &evidence)? {
+        Some((run, git, transcript)) => {
+            evidence.git = Some(git);
+            (Some(run), Some(transcript))
+        }
+        None => (None, None),
+    };
     // A server (or a proxy) that echoes the token back in an error message or a field
     // must not get it into the evidence, and so into any report or saved answer.
     for token in env.tokens() {
@@ -257,13 +270,17 @@ pub fn run(args: &VerifyArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Result<
             expected_subject: evidence.expected_subject.clone(),
             inputs: input_paths(&inputs),
             forge: forge_run,
+            git: git_run,
         };
         saved = Some(record::save(
             dir,
             &evidence,
             &loaded.bytes,
             run,
-            transcript.as_ref(),
+            record::Transcripts {
+                forge: transcript.as_ref(),
+                git: git_transcript.as_ref(),
+            },
             &env.tokens(),
         )?);
     }
@@ -516,6 +533,55 @@ fn collect_forge(
         run: forge_run,
         transcript: session.take_transcript(),
     }))
+}
+
+/// Compares what landed with what was reviewed in the clone, for peer review;
+/// `None` when peer review is off or no changes were read.
+fn collect_git(
+    args: &VerifyArgs,
+    policy: &Policy,
+    evidence: &Evidence,
+) -> anyhow::Result<
+    Option<(
+        record::GitRun,
+        crate::evidence::git::GitEvidence,
+        crate::collect::git::runner::GitTranscript,
+    )>,
+> {
+    use crate::collect::git::{self, runner::LiveGit};
+    if !policy.peer_review.as_ref().is_some_and(|p| p.enabled) {
+        return Ok(None);
+    }
+    let Some(Ok(changes)) = evidence.forge.as_ref().and_then(|f| f.changes.as_ref()) else {
+        return Ok(None);
+    };
+    let explicit = args.git_dir.is_some();
+    let dir = args.git_dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    let name = dir.display().to_string();
+    let mut live = LiveGit::new(&dir)
+        .map_err(|e| anyhow::anyhow!("cannot make a scratch directory for git: {e}"))?;
+    if explicit {
+        // A clone that was named and cannot be read is a mistake in the command, found
+        // before anything is judged.
+        let mut probe = LiveGit::new(&dir)
+            .map_err(|e| anyhow::anyhow!("cannot make a scratch directory for git: {e}"))?;
+        git::probe(&mut probe).map_err(|why| {
+            anyhow::anyhow!(
+                "--git-dir {}: not a git repository git can read: {}",
+                crate::report::escape::terminal(&name),
+                crate::report::escape::terminal(&why)
+            )
+        })?;
+    }
+    let compared = git::compare(&mut live, &name, explicit, changes);
+    Ok(Some((
+        record::GitRun {
+            git_dir: name,
+            explicit,
+        },
+        compared,
+        live.take_transcript(),
+    )))
 }
 
 /// What reading the forge gave: the evidence, code-scanning alerts as SAST evidence,

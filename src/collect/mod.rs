@@ -6,6 +6,7 @@
 
 pub mod files;
 pub mod forge;
+pub mod git;
 pub mod input;
 pub mod record;
 pub mod replay;
@@ -87,6 +88,7 @@ pub fn collect(
         artifacts: Vec::new(),
         attestations: Vec::new(),
         forge: None,
+        git: None,
     };
     collect_provenance(inputs, &mut evidence)?;
     for path in &inputs.sarif {

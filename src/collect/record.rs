@@ -8,6 +8,7 @@
 //! DIR/evidence.json             the evidence as derived (for reading; never trusted alone)
 //! DIR/policy.yaml               the policy as used, byte for byte
 //! DIR/forge-transcript.json     every forge request and its answer (when a forge was read)
+//! DIR/git-transcript.json       every git command run on the clone and its answer (when one was)
 //! DIR/inputs/<sha256>           each input file's bytes, named by their digest
 //! ```
 //!
@@ -28,6 +29,7 @@ use time::OffsetDateTime;
 
 use super::forge::ForgeRequest;
 use super::forge::transcript::Transcript;
+use super::git::runner::GitTranscript;
 use super::source::{InputSource, SavedInputs};
 use crate::ci::CiContext;
 use crate::evidence::provenance::ArtifactDigests;
@@ -44,6 +46,8 @@ pub const EVIDENCE_FILE: &str = "evidence.json";
 pub const POLICY_FILE: &str = "policy.yaml";
 /// The forge transcript.
 pub const TRANSCRIPT_FILE: &str = "forge-transcript.json";
+/// The git transcript.
+pub const GIT_TRANSCRIPT_FILE: &str = "git-transcript.json";
 /// The saved input files.
 pub const INPUTS_DIR: &str = "inputs";
 
@@ -81,6 +85,28 @@ pub struct RunRecord {
     /// The forge read, when one was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forge: Option<ForgeRun>,
+    /// The clone read for the reviewed-tree rule, when one was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git: Option<GitRun>,
+}
+
+/// The clone part of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GitRun {
+    /// The clone, as given.
+    pub git_dir: String,
+    /// Whether it was named with `--git-dir` (else the working directory was tried).
+    pub explicit: bool,
+}
+
+/// The transcripts a run keeps.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Transcripts<'a> {
+    /// The forge's answers.
+    pub forge: Option<&'a Transcript>,
+    /// The clone's answers.
+    pub git: Option<&'a GitTranscript>,
 }
 
 /// Input paths by role, as the run was given them.
@@ -191,7 +217,7 @@ pub fn save(
     evidence: &Evidence,
     policy: &[u8],
     run: RunRecord,
-    transcript: Option<&Transcript>,
+    transcripts: Transcripts<'_>,
     secrets: &[&str],
 ) -> Result<SavedDigests, RecordError> {
     let forms: Vec<String> = secrets
@@ -252,11 +278,17 @@ pub fn save(
             size: input.size.unwrap_or(0),
         });
     }
-    if let Some(transcript) = transcript {
+    if let Some(transcript) = transcripts.forge {
         let bytes = serde_json::to_vec_pretty(transcript)
             .map_err(|e| fail(&dir.join(TRANSCRIPT_FILE), e.to_string()))?;
         no_secret(&dir.join(TRANSCRIPT_FILE), &bytes, &forms)?;
         files.push(write_file(dir, TRANSCRIPT_FILE, &bytes)?);
+    }
+    if let Some(transcript) = transcripts.git {
+        let bytes = serde_json::to_vec_pretty(transcript)
+            .map_err(|e| fail(&dir.join(GIT_TRANSCRIPT_FILE), e.to_string()))?;
+        no_secret(&dir.join(GIT_TRANSCRIPT_FILE), &bytes, &forms)?;
+        files.push(write_file(dir, GIT_TRANSCRIPT_FILE, &bytes)?);
     }
     let mut evidence_bytes = Vec::new();
     crate::report::json::write_safe_json(&mut evidence_bytes, evidence)
@@ -368,6 +400,8 @@ pub struct SavedRun {
     pub policy: Vec<u8>,
     /// The forge transcript, when a forge was read.
     pub transcript: Option<Transcript>,
+    /// The git transcript, when a clone was read.
+    pub git_transcript: Option<GitTranscript>,
     /// Where each input's bytes are.
     pub source: InputSource,
 }
@@ -468,6 +502,18 @@ pub fn load(dir: &Path) -> Result<SavedRun, RecordError> {
         Err(_) if manifest.run.forge.is_none() => None,
         Err(e) => return Err(e),
     };
+    let git_transcript = match take(GIT_TRANSCRIPT_FILE) {
+        Ok(bytes) => Some(
+            serde_json::from_slice::<GitTranscript>(&bytes).map_err(|e| {
+                fail(
+                    &dir.join(GIT_TRANSCRIPT_FILE),
+                    format!("not a git transcript: {e}"),
+                )
+            })?,
+        ),
+        Err(_) if manifest.run.git.is_none() => None,
+        Err(e) => return Err(e),
+    };
     let evidence: Evidence = serde_json::from_slice(&evidence_bytes).map_err(|e| {
         fail(
             &dir.join(EVIDENCE_FILE),
@@ -479,6 +525,7 @@ pub fn load(dir: &Path) -> Result<SavedRun, RecordError> {
         evidence,
         policy,
         transcript,
+        git_transcript,
         source: InputSource::Saved(saved),
     })
 }

@@ -7,6 +7,7 @@
 
 pub mod ecosystem;
 pub mod forge;
+pub mod git;
 pub mod observed;
 pub mod provenance;
 pub mod sast;
@@ -81,6 +82,10 @@ pub struct Evidence {
     /// What the forge said, when `--forge` was used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forge: Option<forge::ForgeEvidence>,
+    /// What a local clone showed of each merged change (`--git-dir`, or the workspace
+    /// when it holds the range).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git: Option<git::GitEvidence>,
 }
 
 /// Shortest base64 fragment [`secret_forms`] redacts: shorter ones would match

@@ -211,11 +211,24 @@ fn changes_table(out: &mut String, title: &str, changes: &[ChangeRecord]) {
             Some(n) => format!("#{n} {}", md(&c.title)),
             None => format!("{} {}", md(short(&c.id)), md(&c.title)),
         };
-        let status = match c.status {
+        let mut status = match c.status {
             RuleStatus::Pass => "✅ pass",
             RuleStatus::Fail => "❌ fail",
             RuleStatus::Waived => "🟨 waived",
-        };
+            RuleStatus::Skipped => "⏭️ skipped",
+        }
+        .to_string();
+        // A rule that could not be applied is said so beside the status it did not
+        // decide, never folded into a pass.
+        let skipped: Vec<String> = c
+            .rules
+            .iter()
+            .filter(|r| r.status == RuleStatus::Skipped)
+            .map(|r| md(&r.rule))
+            .collect();
+        if !skipped.is_empty() {
+            let _ = write!(status, " (skipped: {})", skipped.join(", "));
+        }
         let mut merged = c
             .merge_sha
             .as_deref()
@@ -245,7 +258,7 @@ fn changes_table(out: &mut String, title: &str, changes: &[ChangeRecord]) {
         let broken: Vec<String> = c
             .rules
             .iter()
-            .filter(|r| r.status != RuleStatus::Pass)
+            .filter(|r| matches!(r.status, RuleStatus::Fail | RuleStatus::Waived))
             .map(|r| format!("{} ({})", md(&r.rule), r.status.as_str()))
             .collect();
         let approvals = if with_approvals {

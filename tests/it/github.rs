@@ -120,6 +120,11 @@ impl MockGitHub {
 
     /// Runs `vouch verify --forge github` against this mock; returns (code, report, stderr).
     pub fn verify(&self, policy: &str, extra: &[&str]) -> (i32, Value, String) {
+        self.verify_at(HEAD, policy, extra)
+    }
+
+    /// [`verify`](Self::verify) for the commit `head`.
+    pub fn verify_at(&self, head: &str, policy: &str, extra: &[&str]) -> (i32, Value, String) {
         let dir = tempdir();
         let policy = write(dir.path(), "vouch.yaml", policy);
         let mut cmd = vouch();
@@ -134,7 +139,7 @@ impl MockGitHub {
                 "--branch",
                 "main",
                 "--commit",
-                HEAD,
+                head,
             ])
             .args(["--format", "json"])
             .args(extra)
@@ -334,10 +339,20 @@ pub fn tags(tags: &[(&str, &str, Option<&str>)]) -> Value {
 /// A history page: (sha, parent, PRs associated with it). BASE and HEAD resolve to
 /// themselves; the default branch is `main`.
 pub fn history(nodes: &[(&str, &str, Vec<Value>)], next: Option<&str>) -> Value {
+    history_between(BASE, HEAD, nodes, next)
+}
+
+/// [`history`] of the range `base..head`.
+pub fn history_between(
+    base: &str,
+    head: &str,
+    nodes: &[(&str, &str, Vec<Value>)],
+    next: Option<&str>,
+) -> Value {
     json!({"data": {"repository": {
         "defaultBranchRef": {"name": "main"},
-        "base": {"oid": BASE},
-        "head": {"oid": HEAD, "history": {
+        "base": {"oid": base},
+        "head": {"oid": head, "history": {
             "pageInfo": {"hasNextPage": next.is_some(), "endCursor": next},
             "nodes": nodes.iter().map(|(sha, parent, prs)| json!({
                 "oid": sha, "messageHeadline": format!("commit {}", &sha[..7]),
@@ -428,8 +443,20 @@ fn a_clean_release_passes() {
         .iter()
         .map(|r| (r["rule"].as_str().unwrap(), r["status"].as_str().unwrap()))
         .collect();
-    assert_eq!(rules.len(), 10, "{rules:?}");
-    assert!(rules.iter().all(|(_, s)| *s == "pass"), "{rules:?}");
+    assert_eq!(rules.len(), 11, "{rules:?}");
+    // The tests' working directory is no clone of this mock repository: the
+    // reviewed-tree rule is skipped, and says so, instead of passing.
+    let (tree, others) = rules.split_last().unwrap();
+    assert_eq!(*tree, ("peer-review/merged-tree-differs", "skipped"));
+    assert!(others.iter().all(|(_, s)| *s == "pass"), "{rules:?}");
+    assert!(
+        newest["rules"][10]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("head of the range"),
+        "{}",
+        newest["rules"][10]
+    );
     assert_eq!(
         newest["rules"][1]["detail"],
         "1 of 1 independent approval(s): bob"

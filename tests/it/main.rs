@@ -21,6 +21,7 @@ mod publish;
 mod release_scripts;
 mod reperformance;
 mod report_sinks;
+mod reviewed_tree;
 mod sarif_corpus;
 mod sbom;
 mod sbom_cargo;

@@ -1,0 +1,368 @@
+//! Reading a clone for the reviewed-tree rule: for each merged change, the tree that
+//! landed and the tree re-merging its reviewed head gives.
+//!
+//! For a change whose commits on the branch are `oldest..=newest` (one merge or squash
+//! commit, or a rebased series), the base it was merged onto is `oldest^1` and what
+//! landed is `newest^{tree}`; `git merge-tree --write-tree BASE HEAD` merges the
+//! reviewed head onto that base as the forge would have. Equal trees mean the branch
+//! got exactly what was reviewed. The clone is only read: the re-merged trees are
+//! written to a scratch object directory.
+
+pub mod runner;
+
+use std::collections::HashMap;
+
+use crate::evidence::forge::ChangeSet;
+use crate::evidence::git::{GitEvidence, MAX_DIFFERING_PATHS, MergeComparison, TreeComparison};
+use crate::evidence::{Gap, GapKind};
+use runner::Git;
+
+/// Whether `dir` is a git repository `git` can read; `Err` with git's words when not.
+pub fn probe(git: &mut dyn Git) -> Result<(), String> {
+    let out = git.run(
+        &[
+            "rev-parse",
+            "--path-format=absolute",
+            "--git-path",
+            "objects",
+        ],
+        None,
+    )?;
+    if out.status != 0 {
+        return Err(if out.stderr.is_empty() {
+            format!("git rev-parse exited with {}", out.status)
+        } else {
+            out.stderr
+        });
+    }
+    Ok(())
+}
+
+/// What the clone says of each merged change of `changes`.
+///
+/// `explicit`: the clone was named (`--git-dir`); one that does not hold the range is
+/// then an error for every change. The workspace taken by default may be anything (a
+/// shallow CI checkout, another repository): then the rule is skipped, with why.
+pub fn compare(
+    git: &mut dyn Git,
+    git_dir: &str,
+    explicit: bool,
+    changes: &ChangeSet,
+) -> GitEvidence {
+    let mut evidence = GitEvidence {
+        git_dir: git_dir.to_string(),
+        unusable: None,
+        merges: Vec::new(),
+    };
+    let plans = plan(changes);
+    if plans.is_empty() {
+        return evidence;
+    }
+    let refuse = |evidence: &mut GitEvidence, why: String, plans: &[Plan]| {
+        if explicit {
+            let gap = Gap::new(GapKind::Unreadable, git_dir, why);
+            evidence.merges = plans
+                .iter()
+                .map(|p| MergeComparison {
+                    change: p.change,
+                    observed: Err(gap.clone()),
+                })
+                .collect();
+        } else {
+            evidence.unusable = Some(why);
+        }
+    };
+    if let Err(why) = probe(git) {
+        refuse(
+            &mut evidence,
+            format!("not a git repository git can read: {why}"),
+            &plans,
+        );
+        return evidence;
+    }
+    match git.run(&["rev-parse", "--is-shallow-repository"], None) {
+        Ok(out) if out.status == 0 && out.stdout.trim() == "false" => {}
+        Ok(out) if out.status == 0 && out.stdout.trim() == "true" => {
+            refuse(
+                &mut evidence,
+                "a shallow clone: merges cannot be redone without history (check out with `fetch-depth: 0`, or `git fetch --unshallow`)".into(),
+                &plans,
+            );
+            return evidence;
+        }
+        Ok(out) => {
+            refuse(
+                &mut evidence,
+                format!("git rev-parse --is-shallow-repository: {}", failure(&out)),
+                &plans,
+            );
+            return evidence;
+        }
+        Err(why) => {
+            refuse(&mut evidence, why, &plans);
+            return evidence;
+        }
+    }
+    // Every object the comparisons need, looked up in one `cat-file` (a process per
+    // change would cost more than the merges).
+    let mut wanted = vec![format!("{}^{{commit}}", changes.head)];
+    for p in plans.iter().filter_map(|p| p.commits.as_ref().ok()) {
+        wanted.push(format!("{}^{{commit}}", p.head));
+        wanted.push(format!("{}^1", p.oldest));
+        wanted.push(format!("{}^{{tree}}", p.newest));
+    }
+    let found = match lookup(git, &wanted) {
+        Ok(found) => found,
+        Err(why) => {
+            refuse(&mut evidence, why, &plans);
+            return evidence;
+        }
+    };
+    if !found.contains_key(&wanted[0]) {
+        refuse(
+            &mut evidence,
+            format!(
+                "the clone does not hold {}, the head of the range: it is another repository, or needs `git fetch`",
+                changes.head
+            ),
+            &plans,
+        );
+        return evidence;
+    }
+    for p in plans {
+        let observed = p
+            .commits
+            .and_then(|commits| remerge(git, git_dir, p.change, &commits, &found));
+        evidence.merges.push(MergeComparison {
+            change: p.change,
+            observed,
+        });
+    }
+    evidence
+}
+
+/// A change to compare: its commits on the branch, or why they cannot be used.
+struct Plan {
+    change: u64,
+    commits: Result<Commits, Gap>,
+}
+
+struct Commits {
+    head: String,
+    oldest: String,
+    newest: String,
+}
+
+/// The merged changes with commits on the range, in range order (newest first).
+fn plan(changes: &ChangeSet) -> Vec<Plan> {
+    let heads: HashMap<u64, &str> = changes
+        .change_requests
+        .iter()
+        .map(|c| (c.number, c.head_sha.as_str()))
+        .collect();
+    let mut order: Vec<u64> = Vec::new();
+    let mut positions: HashMap<u64, Vec<usize>> = HashMap::new();
+    for (i, commit) in changes.commits.iter().enumerate() {
+        if let Some(n) = commit.change_request {
+            let list = positions.entry(n).or_default();
+            if list.is_empty() {
+                order.push(n);
+            }
+            list.push(i);
+        }
+    }
+    order
+        .into_iter()
+        .map(|change| {
+            let at = &positions[&change];
+            let (first, last) = (at[0], at[at.len() - 1]);
+            let gap = |detail: String| Gap::new(GapKind::Malformed, format!("change {change}"), detail);
+            let commits = if last - first + 1 != at.len() {
+                // Another change's commits sit between this one's: no single base and
+                // landed tree belong to it alone.
+                Err(gap("its commits are not consecutive on the branch, so what it landed cannot be told apart from the commits between them".into()))
+            } else {
+                let head = heads.get(&change).copied().unwrap_or_default();
+                let newest = &changes.commits[first].sha;
+                let oldest = &changes.commits[last].sha;
+                if [head, newest.as_str(), oldest.as_str()].iter().all(|id| is_object_id(id)) {
+                    Ok(Commits {
+                        head: head.to_string(),
+                        oldest: oldest.clone(),
+                        newest: newest.clone(),
+                    })
+                } else {
+                    Err(gap(format!(
+                        "its head `{head}` or commits `{oldest}`..`{newest}` are not full commit ids"
+                    )))
+                }
+            };
+            Plan { change, commits }
+        })
+        .collect()
+}
+
+/// Full SHA-1 or SHA-256 object id in lower-case hex (nothing git would read as an
+/// option or a revision expression).
+fn is_object_id(id: &str) -> bool {
+    matches!(id.len(), 40 | 64) && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Resolves revision expressions with one `git cat-file --batch-check`: each found one
+/// mapped to its object id.
+fn lookup(git: &mut dyn Git, wanted: &[String]) -> Result<HashMap<String, String>, String> {
+    let mut stdin = wanted.join("\n");
+    stdin.push('\n');
+    let out = git.run(
+        &["cat-file", "--batch-check=%(objectname) %(objecttype)"],
+        Some(&stdin),
+    )?;
+    if out.status != 0 {
+        return Err(format!("git cat-file --batch-check: {}", failure(&out)));
+    }
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    if lines.len() != wanted.len() {
+        return Err(format!(
+            "git cat-file --batch-check answered {} lines for {} objects",
+            lines.len(),
+            wanted.len()
+        ));
+    }
+    let mut found = HashMap::new();
+    for (rev, line) in wanted.iter().zip(lines) {
+        // `<rev> missing` (or `ambiguous`) when absent.
+        if let Some((id, _kind)) = line.split_once(' ')
+            && is_object_id(id)
+        {
+            found.insert(rev.clone(), id.to_string());
+        }
+    }
+    Ok(found)
+}
+
+/// Re-merges one change's reviewed head onto its base and compares the trees.
+fn remerge(
+    git: &mut dyn Git,
+    git_dir: &str,
+    change: u64,
+    c: &Commits,
+    found: &HashMap<String, String>,
+) -> Result<TreeComparison, Gap> {
+    let gap = |kind: GapKind, detail: String| Gap::new(kind, git_dir, detail);
+    if !found.contains_key(&format!("{}^{{commit}}", c.head)) {
+        return Err(gap(
+            GapKind::NotFound,
+            format!(
+                "the reviewed head {} of change {change} is not in the clone; fetch the change heads (GitHub: `git fetch origin '+refs/pull/*/head:refs/remotes/origin/pull/*'`, GitLab: `'+refs/merge-requests/*/head:refs/remotes/origin/mr/*'`)",
+                c.head
+            ),
+        ));
+    }
+    let Some(base) = found.get(&format!("{}^1", c.oldest)) else {
+        return Err(gap(
+            GapKind::NotFound,
+            format!(
+                "{} has no parent in the clone: there is no base to re-merge onto",
+                c.oldest
+            ),
+        ));
+    };
+    let Some(landed_tree) = found.get(&format!("{}^{{tree}}", c.newest)) else {
+        return Err(gap(
+            GapKind::NotFound,
+            format!("commit {} is not in the clone", c.newest),
+        ));
+    };
+    let out = git
+        .run(
+            &[
+                "merge-tree",
+                "--write-tree",
+                "--name-only",
+                "--no-messages",
+                "-z",
+                base,
+                &c.head,
+            ],
+            None,
+        )
+        .map_err(|e| gap(GapKind::Unreadable, e))?;
+    // 0: merged cleanly; 1: conflicts (the tree then holds conflict markers).
+    if !matches!(out.status, 0 | 1) {
+        return Err(gap(
+            GapKind::Unreadable,
+            format!("git merge-tree {base} {}: {}", c.head, failure(&out)),
+        ));
+    }
+    let mut fields = out.stdout.split('\0');
+    let remerged_tree = fields.next().unwrap_or_default().to_string();
+    if !is_object_id(&remerged_tree) {
+        return Err(gap(
+            GapKind::Malformed,
+            format!(
+                "git merge-tree gave no tree id (got `{}`)",
+                crate::report::escape::terminal(&remerged_tree)
+            ),
+        ));
+    }
+    let mut conflicts: Vec<String> = fields
+        .take_while(|f| !f.is_empty())
+        .map(str::to_string)
+        .collect();
+    conflicts.sort();
+    conflicts.dedup();
+    let mut comparison = TreeComparison {
+        base: base.clone(),
+        reviewed_head: c.head.clone(),
+        landed: c.newest.clone(),
+        landed_tree: landed_tree.clone(),
+        remerged_tree,
+        conflicts,
+        differing: Vec::new(),
+        differing_count: 0,
+    };
+    if comparison.landed_tree != comparison.remerged_tree {
+        let out = git
+            .run(
+                &[
+                    "diff-tree",
+                    "-r",
+                    "--no-renames",
+                    "--name-only",
+                    "-z",
+                    &comparison.remerged_tree,
+                    &comparison.landed_tree,
+                ],
+                None,
+            )
+            .map_err(|e| gap(GapKind::Unreadable, e))?;
+        if out.status != 0 {
+            return Err(gap(
+                GapKind::Unreadable,
+                format!("git diff-tree: {}", failure(&out)),
+            ));
+        }
+        let paths: Vec<&str> = out.stdout.split('\0').filter(|p| !p.is_empty()).collect();
+        comparison.differing_count = paths.len() as u64;
+        comparison.differing = paths
+            .into_iter()
+            .take(MAX_DIFFERING_PATHS)
+            .map(str::to_string)
+            .collect();
+        if comparison.differing_count == 0 {
+            // Different tree ids with no differing path: trees that differ only in how
+            // they are stored. Still not shown to be the same content.
+            comparison.differing_count = 1;
+            comparison.differing.push("(tree objects differ)".into());
+        }
+    }
+    Ok(comparison)
+}
+
+fn failure(out: &runner::GitOutput) -> String {
+    if out.stderr.is_empty() {
+        format!("exit status {}", out.status)
+    } else {
+        format!("exit status {}: {}", out.status, out.stderr)
+    }
+}
