@@ -26,6 +26,7 @@ pub mod cli;
 pub mod collect;
 pub mod evidence;
 pub mod policy;
+pub mod release;
 pub mod report;
 pub mod verdict;
 pub mod verify;

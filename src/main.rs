@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use vouch::ci::Env;
 use vouch::cli::{
-    Cli, Command, Outcome, attestation, evaluate, policy, provenance, sbom, sigstore, verify, vsa,
+    Cli, Command, Outcome, attestation, evaluate, policy, provenance, release, sbom, sigstore,
+    verify, vsa,
 };
 
 fn main() -> ExitCode {
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
         Command::Policy(cmd) => policy::run(cmd),
         Command::Sbom(cmd) => sbom::run(cmd, &env, tty),
         Command::Sigstore(cmd) => sigstore::run(cmd),
+        Command::Release(cmd) => release::run(cmd, &env, tty),
         Command::Provenance(cmd) => provenance::run(cmd),
         Command::Vsa(cmd) => vsa::run(cmd),
         Command::Attestation(cmd) => attestation::run(cmd),

@@ -79,6 +79,16 @@ pub fn run(args: &EvaluateArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Resul
         None => recorded,
     };
     loaded.policy.require_a_control(&loaded.name)?;
+    if let Some(release) = &saved.manifest.run.release {
+        // A release run: the same asset table, from the saved listing and digests.
+        let report = super::release::release_report(&loaded, &derived, release);
+        super::output::emit(&args.formats, &report, env, stdout_is_tty)?;
+        std::mem::forget(derived);
+        return Ok(match report.verdict {
+            crate::verdict::Overall::Pass => Outcome::Pass,
+            crate::verdict::Overall::Fail => Outcome::Fail,
+        });
+    }
     report_and_conclude(&loaded, derived, &args.formats, env, stdout_is_tty)
 }
 

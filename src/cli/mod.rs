@@ -9,6 +9,7 @@ pub mod evaluate;
 pub mod output;
 pub mod policy;
 pub mod provenance;
+pub mod release;
 pub mod sbom;
 pub mod sigstore;
 pub mod verify;
@@ -71,4 +72,7 @@ pub enum Command {
     /// Sigstore bundle verification (the sigstore-conformance client protocol).
     #[command(subcommand)]
     Sigstore(sigstore::SigstoreCommand),
+    /// Verify a published release, asset by asset.
+    #[command(subcommand)]
+    Release(release::ReleaseCommand),
 }

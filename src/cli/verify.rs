@@ -271,6 +271,7 @@ pub fn run(args: &VerifyArgs, env: &Env, stdout_is_tty: bool) -> anyhow::Result<
             inputs: input_paths(&inputs),
             forge: forge_run,
             git: git_run,
+            release: None,
         };
         saved = Some(record::save(
             dir,

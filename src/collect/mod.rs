@@ -9,6 +9,7 @@ pub mod forge;
 pub mod git;
 pub mod input;
 pub mod record;
+pub mod release;
 pub mod replay;
 pub mod source;
 

@@ -88,6 +88,20 @@ pub struct RunRecord {
     /// The clone read for the reviewed-tree rule, when one was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub git: Option<GitRun>,
+    /// The release verified, for `vouch release verify`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<ReleaseRun>,
+}
+
+/// The release part of a run: its listing and the API's answers, and every asset file
+/// found with its digest (the assets that are no input are known by these alone).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseRun {
+    /// The listing.
+    pub record: crate::release::ReleaseRecord,
+    /// Each asset file found, by name.
+    pub found: Vec<(String, crate::release::outcome::FoundFile)>,
 }
 
 /// The clone part of a run.

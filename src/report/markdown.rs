@@ -8,6 +8,7 @@
 //! under `<details>`, single fields are clipped, and the whole document is cut below
 //! [`MAX_BYTES`] with a note saying so.
 
+use crate::release::outcome::AssetStatus;
 use std::fmt::Write;
 
 use super::{Report, escape, waiver_label};
@@ -62,6 +63,37 @@ pub fn render(report: &Report) -> String {
         md(&report.time),
         md(&report.tool.version)
     );
+
+    if let Some(release) = &report.release {
+        let _ = writeln!(
+            out,
+            "**Release:** {}@{}: {} verified, {} unverified, {} not covered\n",
+            md(&release.repository),
+            md(&release.tag),
+            release.count(AssetStatus::Verified),
+            release.count(AssetStatus::Unverified),
+            release.count(AssetStatus::NotCovered)
+        );
+        out.push_str("| Asset | Kind | Outcome | sha256 | Why |\n");
+        out.push_str("| --- | --- | --- | --- | --- |\n");
+        for a in &release.assets {
+            let outcome = match a.status {
+                AssetStatus::Verified => "✅ verified",
+                AssetStatus::Unverified => "❌ unverified",
+                AssetStatus::NotCovered => "⚪ not covered",
+            };
+            let why: Vec<String> = a.reasons.iter().map(|r| md(r)).collect();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {outcome} | {} | {} |",
+                md(&a.name),
+                a.kind.as_str(),
+                a.sha256.as_deref().map(short).map(md).unwrap_or_default(),
+                why.join("<br>")
+            );
+        }
+        out.push('\n');
+    }
 
     out.push_str("| Control | Status | Required | Blocking | Summary |\n");
     out.push_str("| --- | --- | --- | ---: | --- |\n");

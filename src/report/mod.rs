@@ -48,6 +48,9 @@ pub struct Report {
     /// What was signed and where it was published, with `--attest-out`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attestation: Option<AttestationSummary>,
+    /// Each asset's outcome, for `vouch release verify`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<crate::release::outcome::ReleaseSummary>,
 }
 
 /// The attestation step of a run.
@@ -153,7 +156,18 @@ impl Report {
             controls: verdict.controls,
             waivers: verdict.waivers,
             attestation: None,
+            release: None,
         }
+    }
+
+    /// Adds the release's asset outcomes; an asset the policy covers that is not
+    /// verified fails the run, whatever the controls concluded.
+    pub fn with_release(mut self, release: crate::release::outcome::ReleaseSummary) -> Self {
+        if release.any_unverified() {
+            self.verdict = Overall::Fail;
+        }
+        self.release = Some(release);
+        self
     }
 
     /// Number of blocking findings (unwaived violations and errors) across controls.
@@ -390,6 +404,19 @@ pub fn sample_report_for_tests() -> Report {
                 ids: Vec::new(),
             }],
             error: None,
+        }),
+        release: Some(crate::release::outcome::ReleaseSummary {
+            repository: format!("acme/ledger{HOSTILE}"),
+            tag: format!("v1.0.0{HOSTILE}"),
+            assets: vec![crate::release::outcome::AssetOutcome {
+                name: format!("ledger-linux{HOSTILE}"),
+                kind: crate::release::AssetKind::Artifact,
+                sha256: Some("ab".repeat(32)),
+                size: Some(3),
+                status: crate::release::outcome::AssetStatus::Unverified,
+                reasons: vec![format!("provenance/missing: {HOSTILE}")],
+                sboms: vec![format!("ledger-linux{HOSTILE}.cdx.json")],
+            }],
         }),
     }
 }

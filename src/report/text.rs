@@ -2,6 +2,7 @@
 //! location and remediation, then waivers. Colors only when the caller allows them
 //! (a TTY without `NO_COLOR`); untrusted text always goes through [`escape::terminal`].
 
+use crate::release::outcome::AssetStatus;
 use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
@@ -104,6 +105,36 @@ pub fn write(report: &Report, color: bool, w: &mut dyn std::io::Write) -> std::i
             c.id,
             escape::terminal(&c.summary)
         );
+    }
+
+    if let Some(release) = &report.release {
+        let _ = writeln!(
+            out,
+            "\n{} {}@{}: {} verified, {} unverified, {} not covered",
+            paint(bold, "Release"),
+            escape::terminal(&release.repository),
+            escape::terminal(&release.tag),
+            release.count(AssetStatus::Verified),
+            release.count(AssetStatus::Unverified),
+            release.count(AssetStatus::NotCovered)
+        );
+        for asset in &release.assets {
+            let status = format!("{:<11}", asset.status.as_str());
+            let status = match asset.status {
+                AssetStatus::Verified => paint(green, &status),
+                AssetStatus::Unverified => paint(red, &status),
+                AssetStatus::NotCovered => paint(dim, &status),
+            };
+            let _ = writeln!(
+                out,
+                "  {status}  {:<11}  {}",
+                asset.kind.as_str(),
+                escape::terminal(&asset.name)
+            );
+            for reason in &asset.reasons {
+                let _ = writeln!(out, "               {}", escape::terminal(reason));
+            }
+        }
     }
 
     let blocking: Vec<(&str, &Finding)> = report

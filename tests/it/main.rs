@@ -19,6 +19,7 @@ mod interop;
 mod keyless;
 mod publish;
 mod release_scripts;
+mod release_verify;
 mod reperformance;
 mod report_sinks;
 mod reviewed_tree;

@@ -23,7 +23,7 @@ const TREE_SIZE: u64 = 7;
 const LOG_NAME: &str = "rekor.test.invalid - 1";
 
 /// A deterministic key (the test's own, not anyone's secret).
-fn key(seed: u8) -> SigningKey {
+pub(crate) fn key(seed: u8) -> SigningKey {
     SigningKey::from_slice(&[seed; 32]).expect("valid scalar")
 }
 
@@ -35,14 +35,14 @@ fn spki(key: &SigningKey) -> Vec<u8> {
         .to_vec()
 }
 
-fn pem(key: &SigningKey) -> String {
+pub(crate) fn pem(key: &SigningKey) -> String {
     key.verifying_key()
         .to_public_key_pem(Default::default())
         .unwrap()
 }
 
 /// How trust map entries name a key: `sha256:<hex>` of its SubjectPublicKeyInfo.
-fn key_id(key: &SigningKey) -> String {
+pub(crate) fn key_id(key: &SigningKey) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(spki(key))))
 }
 
@@ -56,7 +56,7 @@ fn b64(bytes: &[u8]) -> String {
 }
 
 /// A trusted root holding only the test log.
-fn trusted_root(log: &SigningKey) -> Value {
+pub(crate) fn trusted_root(log: &SigningKey) -> Value {
     json!({
         "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
         "tlogs": [{
@@ -138,9 +138,20 @@ fn message_bundle(log: &SigningKey, signer: &SigningKey, artifact: &[u8]) -> Val
 
 /// SLSA provenance v1 for `artifact`, built by `builder` from `source` at `git_ref`.
 fn provenance(artifact: &[u8], builder: &str, source: &str, git_ref: &str) -> Value {
+    provenance_named("app.tar.gz", artifact, builder, source, git_ref)
+}
+
+/// [`provenance`] with the subject named `name`.
+pub(crate) fn provenance_named(
+    name: &str,
+    artifact: &[u8],
+    builder: &str,
+    source: &str,
+    git_ref: &str,
+) -> Value {
     json!({
         "_type": "https://in-toto.io/Statement/v1",
-        "subject": [{"name": "app.tar.gz", "digest": {"sha256": hex::encode(Sha256::digest(artifact))}}],
+        "subject": [{"name": name, "digest": {"sha256": hex::encode(Sha256::digest(artifact))}}],
         "predicateType": "https://slsa.dev/provenance/v1",
         "predicate": {
             "buildDefinition": {
@@ -154,7 +165,7 @@ fn provenance(artifact: &[u8], builder: &str, source: &str, git_ref: &str) -> Va
 }
 
 /// A key-signed v0.3 bundle over a DSSE envelope carrying `statement`.
-fn dsse_bundle(log: &SigningKey, signer: &SigningKey, statement: &Value) -> Value {
+pub(crate) fn dsse_bundle(log: &SigningKey, signer: &SigningKey, statement: &Value) -> Value {
     let payload = serde_json::to_vec(statement).unwrap();
     let payload_type = "application/vnd.in-toto+json";
     let mut pae = format!(
@@ -241,8 +252,8 @@ impl Fixture {
     }
 }
 
-const BUILDER: &str = "https://example.test/builders/release.yml";
-const SOURCE: &str = "git.example.test/team/app";
+pub(crate) const BUILDER: &str = "https://example.test/builders/release.yml";
+pub(crate) const SOURCE: &str = "git.example.test/team/app";
 
 #[test]
 fn a_key_signed_bundle_logged_by_a_test_log_verifies_and_its_mutations_do_not() {

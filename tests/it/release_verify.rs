@@ -1,0 +1,485 @@
+//! `vouch release verify` against a mock GitHub on loopback: a release whose assets
+//! have provenance made in the test, one tampered, one with no attestation, one
+//! attested only through the attestations API, one whose bundle is behind a
+//! `bundle_url`; fetched online, downloaded then verified offline, and re-performed
+//! from saved evidence.
+
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+use crate::github::{CANARY, MockGitHub};
+use crate::sigstore_fixtures::{
+    BUILDER, dsse_bundle, key, key_id, pem, provenance_named, trusted_root,
+};
+use crate::support::{run, tempdir, vouch, write};
+
+const TAG: &str = "v1.0.0";
+
+/// The release's artifacts: (name, bytes built, bytes served, where its provenance is).
+const ARTIFACTS: &[(&str, &str, &str, Where)] = &[
+    ("app-linux", "linux build\n", "linux build\n", Where::Asset),
+    (
+        "app-mac",
+        "mac build\n",
+        "mac build, swapped\n",
+        Where::Asset,
+    ),
+    (
+        "app-windows.exe",
+        "windows build\n",
+        "windows build\n",
+        Where::Nowhere,
+    ),
+    ("app-arm", "arm build\n", "arm build\n", Where::Api),
+    (
+        "app-riscv",
+        "riscv build\n",
+        "riscv build\n",
+        Where::BundleUrl,
+    ),
+];
+
+#[derive(Clone, Copy, PartialEq)]
+enum Where {
+    Asset,
+    Nowhere,
+    Api,
+    BundleUrl,
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// A CycloneDX SBOM of the app at `TAG`.
+fn sbom() -> Value {
+    json!({
+        "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+        "metadata": {"timestamp": "2026-11-20T10:00:00Z",
+            "component": {"type": "application", "bom-ref": "app", "name": "app", "version": "1.0.0", "purl": "pkg:cargo/app@1.0.0"}},
+        "components": [{"type": "library", "bom-ref": "serde", "name": "serde", "version": "1.0.200", "purl": "pkg:cargo/serde@1.0.200"}]
+    })
+}
+
+struct Release {
+    gh: MockGitHub,
+    /// The working directory: policy, keys, trusted root.
+    work: tempfile::TempDir,
+}
+
+impl Release {
+    /// The mock release: every artifact and its SBOM (but the Windows one's), the
+    /// release-asset bundles, a checksum list; attestations API answers per digest.
+    fn start() -> Release {
+        let gh = MockGitHub::start();
+        let work = tempdir();
+        let uri = gh.server.uri();
+        let host = uri.trim_start_matches("http://").to_string();
+        let source = format!("{host}/acme/app");
+        let (log, signer) = (key(1), key(2));
+        write(
+            work.path(),
+            "trusted_root.json",
+            &trusted_root(&log).to_string(),
+        );
+        write(work.path(), "signer.pub", &pem(&signer));
+        write(
+            work.path(),
+            "vouch.yaml",
+            &format!(
+                "version: 1\nprovenance:\n  keys: [signer.pub]\n  trusted_root: trusted_root.json\n  builders:\n    - id: \"{BUILDER}\"\n      keys: [\"{}\"]\nsbom: {{}}\n",
+                key_id(&signer)
+            ),
+        );
+        let bundle = |name: &str, built: &str| {
+            let statement = provenance_named(
+                name,
+                built.as_bytes(),
+                &format!("{BUILDER}@refs/tags/v1.0.0"),
+                &source,
+                "refs/tags/v1.0.0",
+            );
+            dsse_bundle(&log, &signer, &statement)
+        };
+        let mut assets: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut sums = String::new();
+        for (name, built, served, place) in ARTIFACTS {
+            assets.push((name.to_string(), served.as_bytes().to_vec()));
+            sums.push_str(&format!("{}  {name}\n", sha256(served.as_bytes())));
+            if *name != "app-windows.exe" {
+                assets.push((format!("{name}.cdx.json"), sbom().to_string().into_bytes()));
+            }
+            let digest = sha256(served.as_bytes());
+            let api = format!("/repos/acme/app/attestations/sha256:{digest}");
+            match place {
+                Where::Asset => {
+                    assets.push((
+                        format!("{name}.sigstore.json"),
+                        bundle(name, built).to_string().into_bytes(),
+                    ));
+                    gh.get(&api, 404, json!({"message": "Not Found"}));
+                }
+                Where::Nowhere => gh.get(&api, 404, json!({"message": "Not Found"})),
+                Where::Api => gh.get(
+                    &api,
+                    200,
+                    json!({"attestations": [{"bundle": bundle(name, built), "repository_id": 1}]}),
+                ),
+                Where::BundleUrl => {
+                    let compressed = snap::raw::Encoder::new()
+                        .compress_vec(bundle(name, built).to_string().as_bytes())
+                        .unwrap();
+                    gh.mount(
+                        Mock::given(method("GET"))
+                            .and(path(format!("/bundles/{name}")))
+                            .respond_with(
+                                ResponseTemplate::new(200)
+                                    .insert_header("content-type", "application/x-snappy")
+                                    .set_body_bytes(compressed),
+                            ),
+                    );
+                    gh.get(
+                        &api,
+                        200,
+                        json!({"attestations": [{"bundle": null, "repository_id": 1,
+                            "bundle_url": format!("{uri}/bundles/{name}")}]}),
+                    );
+                }
+            }
+        }
+        assets.push(("SHA256SUMS".into(), sums.into_bytes()));
+        gh.get(
+            "/repos/acme/app/releases/tags/v1.0.0",
+            200,
+            json!({"id": 7, "tag_name": TAG}),
+        );
+        let listing: Vec<Value> = assets
+            .iter()
+            .enumerate()
+            .map(|(i, (name, bytes))| {
+                json!({"id": 100 + i, "name": name, "size": bytes.len(), "state": "uploaded",
+                    "url": format!("{uri}/repos/acme/app/releases/assets/{}", 100 + i)})
+            })
+            .collect();
+        gh.get("/repos/acme/app/releases/7/assets", 200, json!(listing));
+        for (i, (name, bytes)) in assets.iter().enumerate() {
+            // As GitHub does: the API answers with a redirect to storage on another
+            // host (here `localhost` for the API's `127.0.0.1`).
+            let storage = uri.replace("127.0.0.1", "localhost");
+            gh.mount(
+                Mock::given(method("GET"))
+                    .and(path(format!("/repos/acme/app/releases/assets/{}", 100 + i)))
+                    .and(header("accept", "application/octet-stream"))
+                    .respond_with(
+                        ResponseTemplate::new(302).insert_header(
+                            "location",
+                            format!("{storage}/storage/{name}").as_str(),
+                        ),
+                    ),
+            );
+            gh.mount(
+                Mock::given(method("GET"))
+                    .and(path(format!("/storage/{name}")))
+                    .respond_with(ResponseTemplate::new(200).set_body_bytes(bytes.clone())),
+            );
+        }
+        Release { gh, work }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.work.path().join(name)
+    }
+
+    /// Runs `vouch release verify acme/app@v1.0.0 ARGS` in the working directory.
+    fn verify(&self, args: &[&str]) -> (i32, String, String) {
+        run(vouch()
+            .current_dir(self.work.path())
+            .args(["release", "verify", "acme/app@v1.0.0", "--api-url"])
+            .arg(self.gh.server.uri())
+            .args(args)
+            .env("GITHUB_TOKEN", CANARY))
+    }
+}
+
+/// (name, status) of every asset in a JSON report.
+fn outcomes(report: &Value) -> Vec<(String, String)> {
+    report["release"]["assets"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no release section: {report}"))
+        .iter()
+        .map(|a| {
+            (
+                a["name"].as_str().unwrap().to_string(),
+                a["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn reasons(report: &Value, name: &str) -> String {
+    report["release"]["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == name)
+        .map(|a| a["reasons"].to_string())
+        .unwrap_or_default()
+}
+
+fn expected() -> Vec<(String, String)> {
+    [
+        ("app-linux", "verified"),
+        ("app-linux.cdx.json", "verified"),
+        ("app-linux.sigstore.json", "verified"),
+        ("app-mac", "unverified"),
+        ("app-mac.cdx.json", "verified"),
+        ("app-mac.sigstore.json", "verified"),
+        ("app-windows.exe", "unverified"),
+        ("app-arm", "verified"),
+        ("app-arm.cdx.json", "verified"),
+        ("app-riscv", "verified"),
+        ("app-riscv.cdx.json", "verified"),
+        ("SHA256SUMS", "not-covered"),
+    ]
+    .iter()
+    .map(|(n, s)| (n.to_string(), s.to_string()))
+    .collect()
+}
+
+#[test]
+fn every_asset_gets_its_outcome_online_in_json_text_and_markdown() {
+    let r = Release::start();
+    let (code, stdout, stderr) = r.verify(&[
+        "--format",
+        "json",
+        "--format",
+        "text=report.txt",
+        "--format",
+        "markdown=report.md",
+    ]);
+    assert_eq!(code, 1, "{stderr}\n{stdout}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let errs = crate::support::errors(
+        &crate::support::schema("schemas/report.schema.json"),
+        &report,
+    );
+    assert!(errs.is_empty(), "{errs:?}");
+    assert_eq!(outcomes(&report), expected(), "{report:#}");
+    assert!(reasons(&report, "app-mac").contains("provenance/missing"));
+    let windows = reasons(&report, "app-windows.exe");
+    assert!(
+        windows.contains("provenance/missing") && windows.contains("no SBOM"),
+        "{windows}"
+    );
+    assert_eq!(report["verdict"], "fail");
+
+    let text = std::fs::read_to_string(r.path("report.txt")).unwrap();
+    assert!(
+        text.contains("acme/app@v1.0.0: 9 verified, 2 unverified, 1 not covered"),
+        "{text}"
+    );
+    for (name, status) in expected() {
+        assert!(
+            text.lines()
+                .any(|l| l.contains(&status) && l.trim_end().ends_with(name.as_str())),
+            "text lacks {name} {status}:\n{text}"
+        );
+    }
+    let markdown = std::fs::read_to_string(r.path("report.md")).unwrap();
+    assert!(
+        markdown.contains("**Release:** acme/app@v1.0.0: 9 verified, 2 unverified, 1 not covered"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("| app\\-mac | artifact | ❌ unverified |"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("| app\\-riscv | artifact | ✅ verified |"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("| SHA256SUMS | checksums | ⚪ not covered |"),
+        "{markdown}"
+    );
+
+    // The token went to the API and nowhere else: storage and bundle URLs never saw it.
+    for request in r.gh.requests() {
+        let auth = request
+            .headers
+            .get("authorization")
+            .map(|v| v.to_str().unwrap().to_string());
+        if request.url.path().starts_with("/repos/") {
+            assert_eq!(
+                auth.as_deref(),
+                Some(format!("Bearer {CANARY}").as_str()),
+                "{}",
+                request.url
+            );
+        } else {
+            assert_eq!(auth, None, "{} was sent the token", request.url);
+        }
+    }
+    assert!(!stdout.contains(CANARY) && !stderr.contains(CANARY) && !text.contains(CANARY));
+}
+
+#[test]
+fn a_release_downloaded_then_verified_offline_gives_the_same_outcomes_and_evaluate_re_performs_it()
+{
+    let r = Release::start();
+    let (online_code, online, _) = r.verify(&["--format", "json"]);
+    let (code, stdout, stderr) = r.verify(&["--download-only", "dl"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(r.path("dl/app-linux").is_file() && r.path("dl/.vouch/release.json").is_file());
+    assert!(
+        r.path("dl/.vouch/attestations/app-riscv.1.sigstore.json")
+            .is_file()
+    );
+    // Offline: the API is gone.
+    let dead = run(vouch()
+        .current_dir(r.work.path())
+        .args([
+            "release",
+            "verify",
+            "acme/app@v1.0.0",
+            "--dir",
+            "dl",
+            "--api-url",
+            "http://127.0.0.1:9",
+        ])
+        .args(["--format", "json", "--evidence-out", "evidence"]));
+    let (code, stdout, stderr) = dead;
+    assert_eq!(code, online_code, "{stderr}");
+    let offline: Value = serde_json::from_str(&stdout).unwrap();
+    let online: Value = serde_json::from_str(&online).unwrap();
+    assert_eq!(outcomes(&offline), outcomes(&online));
+    assert_eq!(outcomes(&offline), expected());
+
+    let (code, stdout, stderr) = run(vouch()
+        .current_dir(r.work.path())
+        .args(["evaluate", "evidence", "--format", "json"]));
+    assert_eq!(code, 1, "{stderr}");
+    let again: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(again["release"], offline["release"]);
+    assert_eq!(again["controls"], offline["controls"]);
+}
+
+#[test]
+fn a_folder_edited_after_download_is_judged_on_what_it_holds() {
+    let r = Release::start();
+    let (code, _, stderr) = r.verify(&["--download-only", "dl"]);
+    assert_eq!(code, 0, "{stderr}");
+    // A binary swapped for another of the same length, and a file removed.
+    std::fs::write(r.path("dl/app-linux"), "LINUX build\n").unwrap();
+    std::fs::remove_file(r.path("dl/app-arm")).unwrap();
+    let (code, stdout, stderr) = r.verify(&["--dir", "dl", "--format", "json"]);
+    assert_eq!(code, 1, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let status = |name: &str| {
+        outcomes(&report)
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, s)| s)
+            .unwrap()
+    };
+    assert_eq!(
+        status("app-linux"),
+        "unverified",
+        "{}",
+        reasons(&report, "app-linux")
+    );
+    assert!(reasons(&report, "app-linux").contains("provenance/missing"));
+    assert_eq!(status("app-arm"), "unverified");
+    assert!(reasons(&report, "app-arm").contains("not in the release folder"));
+    assert_eq!(status("app-riscv"), "verified");
+}
+
+#[test]
+fn a_download_cut_short_resumes_with_a_range_and_one_longer_than_stated_is_refused() {
+    let gh = MockGitHub::start();
+    let uri = gh.server.uri();
+    let body = b"0123456789abcdefghij".to_vec();
+    gh.mount(
+        Mock::given(method("GET"))
+            .and(path("/storage/whole"))
+            .and(header("range", "bytes=8-"))
+            .respond_with(
+                ResponseTemplate::new(206)
+                    .insert_header("content-range", "bytes 8-19/20")
+                    .set_body_bytes(body[8..].to_vec()),
+            ),
+    );
+    gh.mount(
+        Mock::given(method("GET"))
+            .and(path("/storage/long"))
+            .respond_with(ResponseTemplate::new(200).set_body_bytes(vec![b'x'; 40])),
+    );
+    let dir = tempdir();
+    let partial = dir.path().join(".vouch/partial");
+    std::fs::create_dir_all(&partial).unwrap();
+    std::fs::write(partial.join("whole.part"), &body[..8]).unwrap();
+    let downloader =
+        vouch::collect::release::download::Downloader::new(&uri, Some(CANARY.into())).unwrap();
+    let jobs = [
+        vouch::collect::release::download::DownloadJob {
+            name: "whole".into(),
+            url: format!("{uri}/storage/whole"),
+            size: 20,
+        },
+        vouch::collect::release::download::DownloadJob {
+            name: "long".into(),
+            url: format!("{uri}/storage/long"),
+            size: 20,
+        },
+    ];
+    let results = downloader.download_all(&jobs, dir.path(), 2, &|_| {});
+    assert_eq!(results[0], Ok(()));
+    assert_eq!(std::fs::read(dir.path().join("whole")).unwrap(), body);
+    let refused = results[1].as_ref().unwrap_err();
+    assert!(refused.contains("longer than the 20 bytes"), "{refused}");
+    assert!(
+        !dir.path().join("long").exists(),
+        "nothing unverified lands in the folder"
+    );
+}
+
+#[test]
+fn an_asset_name_that_is_no_plain_file_name_is_never_written() {
+    let gh = MockGitHub::start();
+    let uri = gh.server.uri();
+    gh.get(
+        "/repos/acme/app/releases/tags/v1.0.0",
+        200,
+        json!({"id": 7, "tag_name": TAG}),
+    );
+    gh.get(
+        "/repos/acme/app/releases/7/assets",
+        200,
+        json!([{"id": 1, "name": "../../escape", "size": 3, "state": "uploaded", "url": format!("{uri}/storage/x")}]),
+    );
+    let work = tempdir();
+    let (code, stdout, stderr) = run(vouch()
+        .current_dir(work.path())
+        .args([
+            "release",
+            "verify",
+            "acme/app@v1.0.0",
+            "--api-url",
+            &uri,
+            "--format",
+            "json",
+        ])
+        .env("GITHUB_TOKEN", CANARY));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stderr.contains("not a plain file name"), "{stderr}");
+    assert!(!work.path().parent().unwrap().join("escape").exists());
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        outcomes(&report),
+        [("../../escape".to_string(), "unverified".to_string())]
+    );
+}
