@@ -67,7 +67,8 @@ pub fn render(report: &Report) -> String {
     if let Some(release) = &report.release {
         let _ = writeln!(
             out,
-            "**Release:** {}@{}: {} verified, {} unverified, {} not covered\n",
+            // Not `OWNER/REPO@TAG`: a bare `@` is a mention on GitHub.
+            "**Release:** {}, tag {}: {} verified, {} unverified, {} not covered\n",
             md(&release.repository),
             md(&release.tag),
             release.count(AssetStatus::Verified),
@@ -520,8 +521,13 @@ mod tests {
         // cell content contains a raw `|`.
         let changes: usize = r.controls.iter().map(|c| c.changes.len()).sum();
         assert!(changes > 0, "the sample has change records");
-        for (header, rows, pipes) in [("| Control", r.controls.len(), 6), ("| Change", changes, 8)]
-        {
+        let assets = r.release.as_ref().map_or(0, |rel| rel.assets.len());
+        assert!(assets > 0, "the sample has a release");
+        for (header, rows, pipes) in [
+            ("| Control", r.controls.len(), 6),
+            ("| Change", changes, 8),
+            ("| Asset", assets, 6),
+        ] {
             let table = table_rows(&out, header);
             assert_eq!(table.len(), rows + 2, "{header}");
             for row in table {

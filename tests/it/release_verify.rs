@@ -291,7 +291,8 @@ fn every_asset_gets_its_outcome_online_in_json_text_and_markdown() {
     }
     let markdown = std::fs::read_to_string(r.path("report.md")).unwrap();
     assert!(
-        markdown.contains("**Release:** acme/app@v1.0.0: 9 verified, 2 unverified, 1 not covered"),
+        markdown
+            .contains("**Release:** acme/app, tag v1.0.0: 9 verified, 2 unverified, 1 not covered"),
         "{markdown}"
     );
     assert!(
