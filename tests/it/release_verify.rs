@@ -484,3 +484,129 @@ fn an_asset_name_that_is_no_plain_file_name_is_never_written() {
         [("../../escape".to_string(), "unverified".to_string())]
     );
 }
+
+/// Writes a release of `n` artifacts of `size` bytes, each with release-asset
+/// provenance and an SBOM, as a static GitHub API tree under `root/site` (asset URLs
+/// start with `__BASE__`, the server's address) and the verifier's policy, key and
+/// trusted root under `root/work`. `benches/release_verify.sh` serves the tree.
+fn write_static_release(root: &std::path::Path, n: usize, size: usize) {
+    let site = root.join("site");
+    let work = root.join("work");
+    let (log, signer) = (key(1), key(2));
+    std::fs::create_dir_all(site.join("storage")).unwrap();
+    std::fs::create_dir_all(site.join("repos/acme/app/releases/tags")).unwrap();
+    std::fs::create_dir_all(site.join("repos/acme/app/releases/7")).unwrap();
+    std::fs::create_dir_all(&work).unwrap();
+    write(&work, "trusted_root.json", &trusted_root(&log).to_string());
+    write(&work, "signer.pub", &pem(&signer));
+    write(
+        &work,
+        "vouch.yaml",
+        &format!(
+            "version: 1\nprovenance:\n  keys: [signer.pub]\n  trusted_root: trusted_root.json\n  builders:\n    - id: \"{BUILDER}\"\n      keys: [\"{}\"]\n  source:\n    repository: {}\nsbom: {{}}\n",
+            key_id(&signer),
+            crate::sigstore_fixtures::SOURCE
+        ),
+    );
+    let mut listing = Vec::new();
+    let mut add = |name: String, bytes: Vec<u8>| {
+        std::fs::write(site.join("storage").join(&name), &bytes).unwrap();
+        listing.push(
+            json!({"id": 100 + listing.len(), "name": name, "size": bytes.len(),
+            "state": "uploaded", "url": format!("__BASE__/storage/{name}")}),
+        );
+    };
+    for i in 0..n {
+        let name = format!("app-{i:02}");
+        // Distinct bytes per asset, cheap to make.
+        let mut bytes = vec![b'a' + (i % 26) as u8; size];
+        bytes[..8].copy_from_slice(&(i as u64).to_le_bytes());
+        let statement = provenance_named(
+            &name,
+            &bytes,
+            &format!("{BUILDER}@refs/tags/v1.0.0"),
+            crate::sigstore_fixtures::SOURCE,
+            "refs/tags/v1.0.0",
+        );
+        add(
+            format!("{name}.sigstore.json"),
+            dsse_bundle(&log, &signer, &statement)
+                .to_string()
+                .into_bytes(),
+        );
+        add(format!("{name}.cdx.json"), sbom().to_string().into_bytes());
+        add(name, bytes);
+    }
+    std::fs::write(
+        site.join("repos/acme/app/releases/tags/v1.0.0"),
+        json!({"id": 7, "tag_name": TAG}).to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        site.join("repos/acme/app/releases/7/assets"),
+        json!(listing).to_string(),
+    )
+    .unwrap();
+}
+
+/// The benchmark's release, served from its static files: every asset verifies.
+/// With VOUCH_BENCH_RELEASE=DIR set, writes the benchmark's release (VOUCH_BENCH_ASSETS
+/// artifacts, default 50, of 1 MiB) to DIR instead, for `benches/release_verify.sh`.
+#[test]
+fn a_release_written_as_a_static_api_tree_verifies_every_asset() {
+    if let Some(dir) = std::env::var_os("VOUCH_BENCH_RELEASE") {
+        let n = std::env::var("VOUCH_BENCH_ASSETS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(50);
+        write_static_release(std::path::Path::new(&dir), n, 1 << 20);
+        return;
+    }
+    let root = tempdir();
+    write_static_release(root.path(), 6, 4096);
+    let gh = MockGitHub::start();
+    let base = gh.server.uri();
+    let site = root.path().join("site");
+    for rel in [
+        "repos/acme/app/releases/tags/v1.0.0",
+        "repos/acme/app/releases/7/assets",
+    ] {
+        let text = std::fs::read_to_string(site.join(rel))
+            .unwrap()
+            .replace("__BASE__", &base);
+        gh.get(
+            &format!("/{rel}"),
+            200,
+            serde_json::from_str(&text).unwrap(),
+        );
+    }
+    for entry in std::fs::read_dir(site.join("storage")).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().into_string().unwrap();
+        gh.mount(
+            Mock::given(method("GET"))
+                .and(path(format!("/storage/{name}")))
+                .respond_with(
+                    ResponseTemplate::new(200).set_body_bytes(std::fs::read(entry.path()).unwrap()),
+                ),
+        );
+    }
+    // No attestations API answers: every lookup is a 404, as from a static server.
+    let (code, stdout, stderr) = run(vouch().current_dir(root.path().join("work")).args([
+        "release",
+        "verify",
+        "acme/app@v1.0.0",
+        "--api-url",
+        &base,
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{stderr}\n{stdout}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let statuses = outcomes(&report);
+    assert_eq!(statuses.len(), 18);
+    assert!(
+        statuses.iter().all(|(_, s)| s == "verified"),
+        "{statuses:?}"
+    );
+}
