@@ -24,7 +24,7 @@ server=$!
 for _ in $(seq 50); do curl -fs "$base/storage/" >/dev/null && break; sleep 0.1; done
 cd "$work/release/work"
 verify=("$binary" release verify acme/app@v1.0.0 --api-url "$base" --format json=/dev/null)
-echo "binary: $binary; $artifacts artifacts, $(ls "$work/release/site/storage" | wc -l) assets, $(du -sh "$work/release/site/storage" | cut -f1)"
+echo "binary: $binary; $artifacts artifacts, $(find "$work/release/site/storage" -type f | wc -l) assets, $(du -sh "$work/release/site/storage" | cut -f1)"
 "$binary" release verify acme/app@v1.0.0 --api-url "$base" --download-only dl >/dev/null 2>&1
 "$binary" release verify acme/app@v1.0.0 --dir dl --format text | head -3
 hyperfine --warmup 1 --runs 10 -i \

@@ -1,40 +1,28 @@
 #!/usr/bin/env bash
 # vouch checks its own release, the release workflow's last step:
-#   .github/scripts/self-verify.sh DIST VERSION
+#   .github/scripts/self-verify.sh DIR OWNER/REPO TAG
 #
-# DIST holds the release as published: vouch-TARGET[.exe] binaries, their SBOMs
-# (vouch-TARGET[.exe].cdx.json), their provenance (vouch-TARGET[.exe].sigstore.json)
-# and SHA256SUMS. The Linux x86_64 binary, checked against SHA256SUMS first, verifies
-# every binary's provenance and SBOM (complete against Cargo.lock) under
-# .github/release-policy.yaml. VOUCH_TRUSTED_ROOT selects another Sigstore root (the
-# tests use their own); the report is written to DIST/../self-verify.md.
+# DIR holds the Linux x86_64 binary of the release and SHA256SUMS, as published. The
+# binary, checked against SHA256SUMS first, then runs `vouch release verify` on the
+# whole release as GitHub serves it: every asset downloaded, every binary's provenance
+# (release assets and GitHub's attestations API) and SBOM (complete against
+# Cargo.lock) checked under .github/release-policy.yaml, each asset reported. The
+# token (GH_TOKEN or GITHUB_TOKEN) needs `contents: read` and `attestations: read`.
+# VOUCH_TRUSTED_ROOT selects another Sigstore root and VOUCH_API_URL another API
+# (the tests use their own); the report is written to DIR/../self-verify.md.
 set -euo pipefail
-dist="${1:?usage: self-verify.sh DIST VERSION}"
-version="${2:?usage: self-verify.sh DIST VERSION}"
+dir="${1:?usage: self-verify.sh DIR OWNER/REPO TAG}"
+repository="${2:?usage: self-verify.sh DIR OWNER/REPO TAG}"
+tag="${3:?usage: self-verify.sh DIR OWNER/REPO TAG}"
 policy="${VOUCH_RELEASE_POLICY:-.github/release-policy.yaml}"
-(cd "$dist" && sha256sum --check --strict --quiet SHA256SUMS)
-vouch="$dist/vouch-x86_64-unknown-linux-musl"
+binary="vouch-x86_64-unknown-linux-musl"
+# The binary that does the checking is itself checked first, against the list the
+# release publishes (the rest of the release is vouch's to check).
+(cd "$dir" && grep -E "^[0-9a-f]{64}  $binary\$" SHA256SUMS | sha256sum --check --strict --quiet)
+vouch="$dir/$binary"
 chmod +x "$vouch"
-
-args=(verify --policy "$policy" --subject-name vouch --subject-version "${version#v}"
-  --lockfile Cargo.lock --format text --format "markdown=$dist/../self-verify.md")
+args=(release verify "$repository@$tag" --policy "$policy" --subject-name vouch
+  --lockfile Cargo.lock --format text --format "markdown=$dir/../self-verify.md")
 if [ -n "${VOUCH_TRUSTED_ROOT:-}" ]; then args+=(--trusted-root "$VOUCH_TRUSTED_ROOT"); fi
-binaries=0
-for f in "$dist"/vouch-*; do
-  case "$f" in
-    *.cdx.json | *.sigstore.json | *.intoto.jsonl) continue ;;
-  esac
-  for companion in "$f.sigstore.json" "$f.cdx.json"; do
-    if [ ! -f "$companion" ]; then
-      echo "self-verify.sh: $companion is missing" >&2
-      exit 1
-    fi
-  done
-  args+=(--artifact "$f" --attestation "$f.sigstore.json" --sbom "$f.cdx.json")
-  binaries=$((binaries + 1))
-done
-if [ "$binaries" -eq 0 ]; then
-  echo "self-verify.sh: $dist holds no vouch binary" >&2
-  exit 1
-fi
+if [ -n "${VOUCH_API_URL:-}" ]; then args+=(--api-url "$VOUCH_API_URL"); fi
 "$vouch" "${args[@]}"

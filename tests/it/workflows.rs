@@ -132,10 +132,11 @@ fn the_workflows_pass_actionlint() {
         dir.path(),
         "release.yml",
         &text.replace(
-            "run: .github/scripts/self-verify.sh dist \"$VERSION\"",
+            "run: .github/scripts/self-verify.sh dist \"$GITHUB_REPOSITORY\" \"$TAG\"",
             "run: .github/scripts/self-verify.sh dist ${{ github.event.head_commit.message }}",
         ),
     );
+    assert_ne!(broken_text(&broken), text, "the splice must have happened");
     let (ok, out) = output(Command::new("node").arg(&script).arg(&broken));
     assert!(!ok && out.contains("potentially untrusted"), "{out}");
 }
@@ -161,4 +162,8 @@ fn every_script_the_action_and_the_release_run_passes_shellcheck() {
     let broken = write(dir.path(), "b.sh", "#!/usr/bin/env bash\nrm -rf $1/*\n");
     let (ok, _) = output(Command::new(&bin).arg(&broken));
     assert!(!ok, "shellcheck accepted an unquoted rm -rf");
+}
+
+fn broken_text(path: &std::path::Path) -> String {
+    std::fs::read_to_string(path).unwrap()
 }
