@@ -46,6 +46,11 @@ pub struct PeerReviewPolicy {
     /// Actors allowed to push directly, each with the reason.
     #[serde(default)]
     pub allowed_direct_pushes: Vec<DirectPushAllowance>,
+    /// Require the reviewed-tree rule: a change merged on the range that no clone could
+    /// compare (none given, a shallow checkout, another repository) is then an error
+    /// instead of `skipped`.
+    #[serde(default, deserialize_with = "crate::policy::sections::strict_bool")]
+    pub require_merged_tree: bool,
 }
 
 /// An actor allowed to push without a pull request.
@@ -71,6 +76,7 @@ impl Default for PeerReviewPolicy {
             min_approvals: 1,
             allow_bot_approvals: false,
             allowed_direct_pushes: Vec::new(),
+            require_merged_tree: false,
         }
     }
 }
@@ -301,6 +307,7 @@ fn evaluate(
     let mut direct = 0usize;
     let mut allowed_pushes: Vec<String> = Vec::new();
     let mut approved = 0usize;
+    let mut trees = merged_tree::Tally::default();
     // One record per change, in branch order (newest first); a pull request whose
     // commits are not on the range (the pre-merge gate) comes after.
     let mut records: Vec<ChangeRecord> = Vec::new();
@@ -317,13 +324,21 @@ fn evaluate(
         .collect();
     let mut review = |change: &ChangeRequest, out: &mut CheckOutput| {
         let mut record = review_change(p, change, naming, out);
-        record.rules.push(merged_tree::judge(
+        let rule = merged_tree::judge(
             change,
             on_range.contains(&change.number),
             git,
+            p.require_merged_tree,
             &record.id,
             out,
-        ));
+        );
+        if on_range.contains(&change.number) {
+            match rule.status {
+                RuleStatus::Skipped => trees.skipped += 1,
+                _ => trees.compared += 1,
+            }
+        }
+        record.rules.push(rule);
         record.status = record.overall();
         if record.status == RuleStatus::Pass {
             approved += 1;
@@ -369,7 +384,7 @@ fn evaluate(
         }
     }
     out.summary = format!(
-        "{}: {} commit(s), {} pull request(s), {approved} with {} independent approval(s) on the merged head, {direct} direct push(es){}",
+        "{}: {} commit(s), {} pull request(s), {approved} with {} independent approval(s) on the merged head, {direct} direct push(es){}{}",
         changes.origin,
         changes.commits.len(),
         changes.change_requests.len(),
@@ -378,7 +393,8 @@ fn evaluate(
             String::new()
         } else {
             format!("; allowed direct pushes: {}", allowed_pushes.join("; "))
-        }
+        },
+        trees.describe(git)
     );
     out.changes = records;
 }

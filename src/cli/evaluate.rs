@@ -240,6 +240,12 @@ fn rederive(saved: &SavedRun, policy: &LoadedPolicy) -> anyhow::Result<Evidence>
             saved.git_transcript.clone().unwrap_or_default(),
         );
         let compared = crate::collect::git::compare(&mut replay, &g.git_dir, g.explicit, changes);
+        if replay.unasked() > 0 {
+            bail!(
+                "git-transcript.json: {} recorded git command(s) were never asked when re-performing: the transcript does not belong to this evidence",
+                replay.unasked()
+            );
+        }
         evidence.git = Some(compared);
     }
     Ok(evidence)

@@ -17,17 +17,19 @@ use crate::evidence::git::{GitEvidence, MAX_DIFFERING_PATHS, MergeComparison, Tr
 use crate::evidence::{Gap, GapKind};
 use runner::Git;
 
+/// The first question asked of a clone: where its objects are, and their format (the
+/// live runner reads the objects from there, in a repository of its own).
+pub const PROBE: &[&str] = &[
+    "rev-parse",
+    "--path-format=absolute",
+    "--git-path",
+    "objects",
+    "--show-object-format",
+];
+
 /// Whether `dir` is a git repository `git` can read; `Err` with git's words when not.
 pub fn probe(git: &mut dyn Git) -> Result<(), String> {
-    let out = git.run(
-        &[
-            "rev-parse",
-            "--path-format=absolute",
-            "--git-path",
-            "objects",
-        ],
-        None,
-    )?;
+    let out = git.run(PROBE, None)?;
     if out.status != 0 {
         return Err(if out.stderr.is_empty() {
             format!("git rev-parse exited with {}", out.status)
@@ -305,12 +307,17 @@ fn remerge(
             ),
         ));
     }
-    let mut conflicts: Vec<String> = fields
-        .take_while(|f| !f.is_empty())
+    // `--name-only` names a file once per conflicting stage; kept sorted, unique, and
+    // capped as the differing paths are (the count stays exact).
+    let mut conflicts: Vec<&str> = fields.take_while(|f| !f.is_empty()).collect();
+    conflicts.sort_unstable();
+    conflicts.dedup();
+    let conflict_count = conflicts.len() as u64;
+    let conflicts: Vec<String> = conflicts
+        .into_iter()
+        .take(MAX_DIFFERING_PATHS)
         .map(str::to_string)
         .collect();
-    conflicts.sort();
-    conflicts.dedup();
     let mut comparison = TreeComparison {
         base: base.clone(),
         reviewed_head: c.head.clone(),
@@ -318,6 +325,7 @@ fn remerge(
         landed_tree: landed_tree.clone(),
         remerged_tree,
         conflicts,
+        conflict_count,
         differing: Vec::new(),
         differing_count: 0,
     };

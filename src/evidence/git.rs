@@ -56,10 +56,14 @@ pub struct TreeComparison {
     pub landed_tree: String,
     /// The tree `git merge-tree --write-tree BASE REVIEWED_HEAD` writes.
     pub remerged_tree: String,
-    /// Files the re-merge could not merge cleanly: the reviewed head did not resolve
-    /// these conflicts, so whatever landed for them was resolved unreviewed.
+    /// Files the re-merge could not merge cleanly (at most [`MAX_DIFFERING_PATHS`]):
+    /// the reviewed head did not resolve these conflicts, so whatever landed for them
+    /// was resolved unreviewed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conflicts: Vec<String>,
+    /// How many files conflict.
+    #[serde(default)]
+    pub conflict_count: u64,
     /// Paths whose content differs between the two trees (at most
     /// [`MAX_DIFFERING_PATHS`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -69,8 +73,14 @@ pub struct TreeComparison {
 }
 
 impl TreeComparison {
-    /// Whether what landed is what the reviewed head merges to.
+    /// Whether what landed is what the reviewed head merges to. A re-merge with
+    /// conflicts never matches, even when the landed tree is its result: that tree
+    /// holds git's unresolved choice (conflict markers, or one side of a binary or
+    /// modify/delete conflict), which nobody reviewed either.
     pub fn matches(&self) -> bool {
-        self.landed_tree == self.remerged_tree && self.differing_count == 0
+        self.landed_tree == self.remerged_tree
+            && self.differing_count == 0
+            && self.conflict_count == 0
+            && self.conflicts.is_empty()
     }
 }

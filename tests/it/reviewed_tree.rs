@@ -298,11 +298,7 @@ fn a_conflict_resolved_differently_at_merge_time_is_found_with_its_file() {
 fn an_edit_made_while_merging_is_found_with_its_file() {
     let dir = tempdir();
     let repo = Repo::new(dir.path());
-    let base = repo.rev("main");
-    let head = repo.feature("f", "b.txt", "feature\n");
-    repo.ok(&["merge", "-q", "--no-ff", "--no-commit", "f"]);
-    repo.write("backdoor.txt", "unreviewed\n");
-    let merge = repo.commit("Merge #1");
+    let (base, head, merge) = merged_with_a_backdoor(&repo);
     let e = compared(
         dir.path(),
         true,
@@ -312,6 +308,151 @@ fn an_edit_made_while_merging_is_found_with_its_file() {
     assert!(!c.matches());
     assert!(c.conflicts.is_empty());
     assert_eq!(c.differing, ["backdoor.txt"]);
+}
+
+/// An edit made while merging `f` (which adds b.txt): the merge also adds
+/// backdoor.txt. Returns (base, reviewed head, merge).
+fn merged_with_a_backdoor(repo: &Repo) -> (String, String, String) {
+    let base = repo.rev("main");
+    let head = repo.feature("f", "b.txt", "feature\n");
+    repo.ok(&["merge", "-q", "--no-ff", "--no-commit", "f"]);
+    repo.write("backdoor.txt", "unreviewed\n");
+    let merge = repo.commit("Merge #1");
+    (base, head, merge)
+}
+
+#[test]
+fn a_merge_driver_in_the_clones_own_config_is_never_run() {
+    let dir = tempdir();
+    let repo = Repo::new(dir.path());
+    let (base, head) = conflicting(&repo);
+    repo.git(&["merge", "-q", "f"]);
+    let landed_text = "one\ntwo, resolved by the merger\nthree\n";
+    repo.write("a.txt", landed_text);
+    let merge = repo.commit("Merge #1");
+    // The clone names a merge driver that would write the landed text (so the re-merge
+    // would equal what landed) and leave a mark, and selects it for every file.
+    let marker = dir.path().join("driver-ran");
+    let landed_copy = dir.path().join("landed.txt");
+    std::fs::write(&landed_copy, landed_text).unwrap();
+    repo.ok(&[
+        "config",
+        "merge.pwn.driver",
+        &format!(
+            "touch '{}'; cp '{}' %A",
+            marker.display(),
+            landed_copy.display()
+        ),
+    ]);
+    repo.ok(&[
+        "config",
+        "filter.pwn.clean",
+        &format!("touch '{}'; cat", marker.display()),
+    ]);
+    repo.ok(&["config", "merge.renormalize", "true"]);
+    std::fs::write(
+        dir.path().join(".git/info/attributes"),
+        "* merge=pwn filter=pwn\n",
+    )
+    .unwrap();
+    let e = compared(
+        dir.path(),
+        true,
+        &change_set(&repo, &base, &[(1, &merge)], &[(1, &head)]),
+    );
+    assert!(!marker.exists(), "git ran a program the clone configured");
+    let c = only(&e);
+    assert!(!c.matches(), "{c:?}");
+    assert_eq!(c.differing, ["a.txt"]);
+}
+
+#[test]
+fn replace_refs_in_the_clone_do_not_change_the_tree_that_landed() {
+    let dir = tempdir();
+    let repo = Repo::new(dir.path());
+    let (base, head, merge) = merged_with_a_backdoor(&repo);
+    // A stand-in for the merge whose tree is the honest re-merge: with `git replace`,
+    // `MERGE^{tree}` would name it.
+    let honest = repo.ok(&["merge-tree", "--write-tree", &base, &head]);
+    let honest = honest.lines().next().unwrap().to_string();
+    let fake = repo.ok(&[
+        "commit-tree",
+        &honest,
+        "-p",
+        &base,
+        "-p",
+        &head,
+        "-m",
+        "Merge #1",
+    ]);
+    repo.ok(&["replace", &merge, &fake]);
+    assert_eq!(repo.rev(&format!("{merge}^{{tree}}")), honest);
+    let e = compared(
+        dir.path(),
+        true,
+        &change_set(&repo, &base, &[(1, &merge)], &[(1, &head)]),
+    );
+    let c = only(&e);
+    assert!(!c.matches(), "{c:?}");
+    assert_eq!(c.differing, ["backdoor.txt"]);
+}
+
+#[test]
+fn grafts_in_the_clone_do_not_change_the_base_it_landed_on() {
+    let dir = tempdir();
+    let repo = Repo::new(dir.path());
+    let base = repo.rev("main");
+    let head = repo.feature("f", "b.txt", "feature\n");
+    // A commit off the base that adds the backdoor, never on the branch.
+    let cover = repo.feature("cover", "backdoor.txt", "unreviewed\n");
+    // A squash of the reviewed head that also carries the backdoor.
+    repo.ok(&["merge", "-q", "--squash", "f"]);
+    repo.write("backdoor.txt", "unreviewed\n");
+    let squash = repo.commit("Change #1");
+    // Grafted onto `cover`, the squash would be exactly head merged onto its parent.
+    std::fs::write(
+        dir.path().join(".git/info/grafts"),
+        format!("{squash} {cover}\n"),
+    )
+    .unwrap();
+    let e = compared(
+        dir.path(),
+        true,
+        &change_set(&repo, &base, &[(1, &squash)], &[(1, &head)]),
+    );
+    let c = only(&e);
+    assert_eq!(c.base, base, "the graft was followed");
+    assert!(!c.matches(), "{c:?}");
+    assert_eq!(c.differing, ["backdoor.txt"]);
+}
+
+#[test]
+fn a_conflict_left_as_git_resolves_it_alone_is_not_what_was_reviewed() {
+    let dir = tempdir();
+    let repo = Repo::new(dir.path());
+    std::fs::write(dir.path().join("key.bin"), b"\x00base\x00").unwrap();
+    let base = repo.commit("key");
+    repo.ok(&["checkout", "-q", "-b", "f", "main"]);
+    std::fs::write(dir.path().join("key.bin"), b"\x00rotated in review\x00").unwrap();
+    let head = repo.commit("f: rotate the key");
+    repo.ok(&["checkout", "-q", "main"]);
+    std::fs::write(dir.path().join("key.bin"), b"\x00changed on main\x00").unwrap();
+    repo.commit("main: key");
+    // The merger keeps main's side of the binary conflict: the tree is exactly what
+    // git's re-merge leaves, yet the reviewed change to key.bin did not land.
+    repo.ok(&[
+        "merge", "-q", "--no-ff", "-X", "ours", "-m", "Merge #1", "f",
+    ]);
+    let merge = repo.rev("main");
+    let e = compared(
+        dir.path(),
+        true,
+        &change_set(&repo, &base, &[(1, &merge)], &[(1, &head)]),
+    );
+    let c = only(&e);
+    assert_eq!(c.landed_tree, c.remerged_tree);
+    assert_eq!(c.conflicts, ["key.bin"]);
+    assert!(!c.matches(), "{c:?}");
 }
 
 #[test]
@@ -554,4 +695,29 @@ fn verify_reports_the_rule_per_change_and_evaluate_re_performs_it() {
         };
         assert_eq!(rule["status"], "skipped", "{change}");
     }
+    let summary = control["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("reviewed tree: 0 merged change(s) compared, 2 skipped"),
+        "{summary}"
+    );
+
+    // A policy that requires the rule makes each uncompared merged change an error.
+    let required = format!("{policy}  require_merged_tree: true\n");
+    let (code, report, _) = gh.verify_at(&m2, &required, &["--range", &range]);
+    assert_eq!(code, 1, "{report}");
+    let control = crate::support::control(&report, "peer-review");
+    let unreadable: Vec<&Value> = control["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "peer-review/merged-tree-unreadable")
+        .collect();
+    assert_eq!(unreadable.len(), 2, "{control}");
+    assert!(
+        unreadable[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("require_merged_tree"),
+        "{unreadable:?}"
+    );
 }

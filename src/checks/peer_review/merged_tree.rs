@@ -27,28 +27,59 @@ code!(
     "Give a full clone with `--git-dir` (`fetch-depth: 0`) that holds the change heads (`git fetch origin '+refs/pull/*/head:refs/remotes/origin/pull/*'`; GitLab `refs/merge-requests/*/head`)."
 );
 
+/// How many merged changes the rule compared and skipped, for the control's summary.
+#[derive(Debug, Default)]
+pub(super) struct Tally {
+    pub compared: usize,
+    pub skipped: usize,
+}
+
+impl Tally {
+    /// `; reviewed tree: …` for the summary (empty when no change was merged).
+    pub fn describe(&self, git: Option<&GitEvidence>) -> String {
+        if self.compared + self.skipped == 0 {
+            return String::new();
+        }
+        let why = match git {
+            _ if self.skipped == 0 => String::new(),
+            None => " (no clone was read)".into(),
+            Some(g) => g
+                .unusable
+                .as_ref()
+                .map(|why| format!(" ({why})"))
+                .unwrap_or_default(),
+        };
+        format!(
+            "; reviewed tree: {} merged change(s) compared, {} skipped{why}",
+            self.compared, self.skipped
+        )
+    }
+}
+
 /// The rule's verdict on one change, with its finding when it fails. `on_range`: the
-/// change has commits on the verified range (it was merged there).
+/// change has commits on the verified range (it was merged there). `required`: a
+/// merged change no clone could compare is an error, not skipped.
 pub(super) fn judge(
     change: &ChangeRequest,
     on_range: bool,
     git: Option<&GitEvidence>,
+    required: bool,
     id: &str,
     out: &mut CheckOutput,
 ) -> RuleOutcome {
-    let skipped = |why: String| RuleOutcome::skipped(&MERGED_TREE_DIFFERS, why);
     if change.merge_sha.is_none() || !on_range {
-        return skipped("not merged on the verified range".into());
-    }
-    let Some(git) = git else {
-        return skipped("no clone was read (--git-dir)".into());
-    };
-    if let Some(why) = &git.unusable {
-        return skipped(format!("the clone at {} was not used: {why}", git.git_dir));
+        return RuleOutcome::skipped(
+            &MERGED_TREE_DIFFERS,
+            "not merged on the verified range".into(),
+        );
     }
     let subject = FindingSubject {
         id: Some(id.into()),
         ..Default::default()
+    };
+    let git = match git {
+        Some(git) if git.unusable.is_none() => git,
+        _ => return without_clone(git, required, id, subject, out),
     };
     let comparison = git
         .merges
@@ -67,7 +98,7 @@ pub(super) fn judge(
                     ))
                     .with_subject(subject),
             );
-            RuleOutcome::new(&MERGED_TREE_DIFFERS, true, Some("not compared".into()))
+            RuleOutcome::new(&MERGED_TREE_UNREADABLE, true, Some("not compared".into()))
         }
         Some(Err(gap)) => {
             out.findings.push(
@@ -76,7 +107,7 @@ pub(super) fn judge(
                     .with_subject(subject),
             );
             RuleOutcome::new(
-                &MERGED_TREE_DIFFERS,
+                &MERGED_TREE_UNREADABLE,
                 true,
                 Some(format!("could not be compared: {}", gap.detail)),
             )
@@ -112,26 +143,65 @@ pub(super) fn judge(
     }
 }
 
+/// A merged change with no usable clone: skipped, or an error when the policy requires
+/// the rule.
+fn without_clone(
+    git: Option<&GitEvidence>,
+    required: bool,
+    id: &str,
+    subject: FindingSubject,
+    out: &mut CheckOutput,
+) -> RuleOutcome {
+    let why = match git.and_then(|g| g.unusable.as_ref().map(|why| (g, why))) {
+        Some((g, why)) => format!("the clone at {} was not used: {why}", g.git_dir),
+        None => "no clone was read (--git-dir)".to_string(),
+    };
+    if !required {
+        return RuleOutcome::skipped(&MERGED_TREE_DIFFERS, why);
+    }
+    out.findings.push(
+        MERGED_TREE_UNREADABLE
+            .finding(format!(
+                "{id}: the policy requires the reviewed-tree rule (peer_review.require_merged_tree), but {why}"
+            ))
+            .with_subject(subject),
+    );
+    RuleOutcome::new(&MERGED_TREE_UNREADABLE, true, Some(why))
+}
+
 /// The differing files (and the conflicts the reviewed head left), for messages.
 fn differences(c: &TreeComparison) -> String {
-    let mut text = format!(
-        "{} file(s) differ: {}",
-        c.differing_count,
-        c.differing.join(", ")
-    );
-    if c.differing_count > c.differing.len() as u64 {
-        text.push_str(&format!(
-            " and {} more",
-            c.differing_count - c.differing.len() as u64
+    let mut parts = Vec::new();
+    if c.differing_count > 0 {
+        parts.push(format!(
+            "{} file(s) differ: {}{}",
+            c.differing_count,
+            c.differing.join(", "),
+            more(c.differing_count, c.differing.len())
         ));
     }
-    if !c.conflicts.is_empty() {
-        text.push_str(&format!(
-            "; the reviewed head does not merge cleanly (conflicts in {}), so the resolution that landed was not reviewed",
-            c.conflicts.join(", ")
+    let conflicts = c.conflict_count.max(c.conflicts.len() as u64);
+    if conflicts > 0 {
+        parts.push(format!(
+            "the reviewed head does not merge cleanly (conflicts in {}{}), so the resolution that landed was not reviewed{}",
+            c.conflicts.join(", "),
+            more(conflicts, c.conflicts.len()),
+            if c.differing_count == 0 {
+                " (what landed is git's own unresolved merge)"
+            } else {
+                ""
+            }
         ));
     }
-    text
+    parts.join("; ")
+}
+
+/// ` and N more` when a list was cut.
+fn more(count: u64, shown: usize) -> String {
+    match count.checked_sub(shown as u64) {
+        Some(rest) if rest > 0 => format!(" and {rest} more"),
+        _ => String::new(),
+    }
 }
 
 fn short(sha: &str) -> &str {

@@ -7,7 +7,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -65,26 +65,42 @@ pub struct GitExchange {
     pub error: Option<String>,
 }
 
-/// The machine's `git` on a clone.
+/// The machine's `git` on a clone, which is untrusted input.
+///
+/// A clone's own configuration and files can make git run programs (a merge driver or
+/// a clean filter named in `.git/config` and selected by `.git/info/attributes`, an
+/// `ssh` command for a lazy fetch in a partial clone) or read other objects than the
+/// ones named (replace refs, `info/grafts`). So the clone is asked only `rev-parse`
+/// questions about itself; everything that reads objects runs in a scratch bare
+/// repository of vouch's own that borrows the clone's object directory as an
+/// alternate: no configuration, attributes, refs or grafts of the clone's apply, and
+/// the objects git writes (the re-merged trees) land in the scratch, never the clone.
+/// The user's own git configuration is left out too (it could hold a merge driver),
+/// so a re-merge gives the same tree on every machine.
 pub struct LiveGit {
     dir: PathBuf,
     deadline: Instant,
-    /// Where objects git writes go (the re-merged trees), so that the clone itself is
-    /// never written to: it may be read-only, or an auditor's copy.
+    /// Holds the isolated repository (`repo`) and an empty home directory.
     scratch: tempfile::TempDir,
-    /// The clone's object directory, read through as an alternate.
-    objects: Option<String>,
+    /// Whether the isolated repository is set up; why not, when it could not be.
+    isolated: Option<Result<(), String>>,
     transcript: GitTranscript,
 }
+
+/// Questions the clone itself is asked (its location, object format, shallowness):
+/// `rev-parse` reads configuration and refs but never objects, drivers or filters.
+const ASKED_OF_THE_CLONE: &str = "rev-parse";
 
 impl LiveGit {
     /// A runner on `dir`, its deadline starting now.
     pub fn new(dir: &Path) -> std::io::Result<Self> {
+        let scratch = tempfile::tempdir()?;
+        std::fs::create_dir(scratch.path().join("home"))?;
         Ok(LiveGit {
             dir: dir.to_path_buf(),
             deadline: Instant::now() + GIT_DEADLINE,
-            scratch: tempfile::tempdir()?,
-            objects: None,
+            scratch,
+            isolated: None,
             transcript: GitTranscript::default(),
         })
     }
@@ -92,6 +108,78 @@ impl LiveGit {
     /// The commands run so far and their answers.
     pub fn take_transcript(&mut self) -> GitTranscript {
         std::mem::take(&mut self.transcript)
+    }
+
+    fn repo(&self) -> PathBuf {
+        self.scratch.path().join("repo")
+    }
+
+    /// `git` with an environment of vouch's making: no variable a CI job, a hook or the
+    /// user set (`GIT_DIR`, `GIT_CONFIG_PARAMETERS`, `GIT_REPLACE_REF_BASE`, …) and
+    /// no system or user configuration or attributes.
+    fn git(&self) -> Command {
+        let mut command = Command::new("git");
+        command.env_clear();
+        for kept in ["PATH", "SYSTEMROOT", "TMPDIR", "TEMP", "TMP"] {
+            if let Some(value) = std::env::var_os(kept) {
+                command.env(kept, value);
+            }
+        }
+        let home = self.scratch.path().join("home");
+        command
+            .env("HOME", &home)
+            .env("USERPROFILE", &home)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", home.join("none"))
+            .env("GIT_ATTR_NOSYSTEM", "1")
+            .env("GIT_NO_REPLACE_OBJECTS", "1")
+            .env("GIT_GRAFT_FILE", home.join("none"))
+            .env("GIT_NO_LAZY_FETCH", "1")
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("LC_ALL", "C")
+            // No fsmonitor daemon is started, nothing pages.
+            .args(["--no-pager", "-c", "core.fsmonitor=false"]);
+        command
+    }
+
+    /// Sets up the isolated repository once the clone's object directory and format
+    /// are known (the answer to [`probe`](super::probe)'s `rev-parse`).
+    fn isolate(&self, answer: &str) -> Result<(), String> {
+        let mut lines = answer.lines();
+        let (Some(objects), Some(format)) = (lines.next(), lines.next()) else {
+            return Err(format!("git rev-parse answered `{}`", answer.trim()));
+        };
+        if !matches!(format, "sha1" | "sha256") {
+            return Err(format!(
+                "the clone's object format `{format}` is not one vouch reads"
+            ));
+        }
+        // An alternates file holds one path per line; a quoted line means something else.
+        if objects.is_empty() || objects.starts_with('"') || objects.contains('\r') {
+            return Err(format!(
+                "the clone's object directory `{objects}` cannot be borrowed"
+            ));
+        }
+        let repo = self.repo();
+        let out = self
+            .git()
+            .args(["init", "--quiet", "--bare"])
+            .arg(format!("--object-format={format}"))
+            .arg(&repo)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "git init of a scratch repository failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        std::fs::write(
+            repo.join("objects").join("info").join("alternates"),
+            format!("{objects}\n"),
+        )
+        .map_err(|e| format!("cannot write the scratch repository: {e}"))
     }
 
     fn execute(&mut self, args: &[&str], stdin: Option<&str>) -> Result<GitOutput, String> {
@@ -105,28 +193,28 @@ impl LiveGit {
                     GIT_DEADLINE.as_secs()
                 )
             })?;
-        // Objects written go to the scratch directory; the clone's are read through.
-        // `rev-parse --git-path objects` is how that directory is found, so it runs
-        // without the redirection.
-        let redirect = self.objects.clone();
-        let mut command = Command::new("git");
+        let mut command = self.git();
+        if args.first() == Some(&ASKED_OF_THE_CLONE) {
+            // Whoever owns the clone, it is only read (`safe.directory` is honoured
+            // from the command line, never from the clone).
+            command
+                .args(["-c", "safe.directory=*", "-C"])
+                .arg(&self.dir);
+        } else {
+            match &self.isolated {
+                Some(Ok(())) => {}
+                Some(Err(why)) => return Err(why.clone()),
+                None => {
+                    return Err(format!(
+                        "git {}: the clone was not probed first",
+                        args.first().unwrap_or(&"")
+                    ));
+                }
+            }
+            command.arg("--git-dir").arg(self.repo());
+        }
         command
-            .arg("-C")
-            .arg(&self.dir)
-            // No fsmonitor daemon is started on the clone, and nothing pages.
-            .args(["--no-pager", "-c", "core.fsmonitor=false"])
             .args(args)
-            // The clone is named by -C alone: variables a CI job or a hook left set
-            // would point git at another repository.
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_WORK_TREE")
-            .env_remove("GIT_COMMON_DIR")
-            .env_remove("GIT_INDEX_FILE")
-            .env_remove("GIT_NAMESPACE")
-            .env_remove("GIT_OBJECT_DIRECTORY")
-            .env_remove("GIT_ALTERNATE_OBJECT_DIRECTORIES")
-            .env("GIT_TERMINAL_PROMPT", "0")
-            .env("LC_ALL", "C")
             .stdin(if stdin.is_some() {
                 Stdio::piped()
             } else {
@@ -134,11 +222,7 @@ impl LiveGit {
             })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        if let Some(objects) = redirect {
-            command
-                .env("GIT_OBJECT_DIRECTORY", self.scratch.path())
-                .env("GIT_ALTERNATE_OBJECT_DIRECTORIES", objects);
-        }
+        own_process_group(&mut command);
         let mut child = command
             .spawn()
             .map_err(|e| format!("cannot run git: {e}"))?;
@@ -152,51 +236,63 @@ impl LiveGit {
         });
         let stdout = child.stdout.take().expect("stdout is piped");
         let stderr = child.stderr.take().expect("stderr is piped");
-        let (done, finished) = std::sync::mpsc::channel();
-        let out_reader = std::thread::spawn(move || {
+        // The readers report through channels, so that nothing below waits without a
+        // limit: a process that keeps a pipe open is abandoned at the deadline.
+        let (out_tx, out_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
             let mut bytes = Vec::new();
             let read = stdout.take(MAX_GIT_OUTPUT + 1).read_to_end(&mut bytes);
-            let _ = done.send(());
-            read.map(|_| bytes)
+            let _ = out_tx.send(read.map(|_| bytes));
         });
-        let err_reader = std::thread::spawn(move || {
+        let (err_tx, err_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
             let mut bytes = Vec::new();
             let mut stderr = stderr;
             let _ = (&mut stderr).take(MAX_GIT_STDERR).read_to_end(&mut bytes);
             // Drain the rest so git never blocks on a full pipe.
             let _ = std::io::copy(&mut stderr, &mut std::io::sink());
-            bytes
+            let _ = err_tx.send(bytes);
         });
-        let timed_out = finished.recv_timeout(remaining).is_err();
+        let started = Instant::now();
+        let stdout = out_rx.recv_timeout(remaining).ok().and_then(Result::ok);
         let too_long = |bytes: &[u8]| bytes.len() as u64 > MAX_GIT_OUTPUT;
-        if timed_out {
-            let _ = child.kill();
-        }
-        let stdout = out_reader.join().ok().and_then(Result::ok);
-        if stdout.as_deref().is_some_and(too_long) {
-            let _ = child.kill();
-        }
-        let status = child
-            .wait()
-            .map_err(|e| format!("git did not finish: {e}"))?;
-        let stderr = err_reader.join().unwrap_or_default();
-        if let Some(feeder) = feeder {
-            let _ = feeder.join();
-        }
-        if timed_out {
-            return Err(format!(
-                "git {} was stopped: the {} s allowed for reading the clone ran out",
-                args.first().unwrap_or(&""),
-                GIT_DEADLINE.as_secs()
-            ));
-        }
-        let stdout = stdout.ok_or_else(|| "cannot read git's output".to_string())?;
-        if too_long(&stdout) {
-            return Err(format!(
-                "git {} wrote more than {MAX_GIT_OUTPUT} bytes",
-                args.first().unwrap_or(&"")
-            ));
-        }
+        let mut stopped = stdout.is_none() || stdout.as_deref().is_some_and(too_long);
+        let status = if stopped {
+            kill(&mut child);
+            child.wait().ok()
+        } else {
+            match wait_until(&mut child, remaining.saturating_sub(started.elapsed())) {
+                Some(status) => Some(status),
+                None => {
+                    stopped = true;
+                    kill(&mut child);
+                    child.wait().ok()
+                }
+            }
+        };
+        let stderr = err_rx.recv_timeout(GRACE).unwrap_or_default();
+        drop(feeder);
+        let name = args.first().unwrap_or(&"");
+        let stdout = match stdout {
+            Some(stdout) if too_long(&stdout) => {
+                return Err(format!("git {name} wrote more than {MAX_GIT_OUTPUT} bytes"));
+            }
+            Some(_) if stopped => {
+                return Err(format!(
+                    "git {name} was stopped: the {} s allowed for reading the clone ran out",
+                    GIT_DEADLINE.as_secs()
+                ));
+            }
+            Some(stdout) => stdout,
+            None if Instant::now() >= self.deadline => {
+                return Err(format!(
+                    "git {name} was stopped: the {} s allowed for reading the clone ran out",
+                    GIT_DEADLINE.as_secs()
+                ));
+            }
+            None => return Err("cannot read git's output".to_string()),
+        };
+        let status = status.ok_or_else(|| format!("git {name} did not finish"))?;
         Ok(GitOutput {
             // A signal is no exit status; -1 is not one git uses.
             status: status.code().unwrap_or(-1),
@@ -206,22 +302,58 @@ impl LiveGit {
     }
 }
 
+/// How long a killed git's standard error is waited for.
+const GRACE: Duration = Duration::from_secs(2);
+
+/// Waits for `child` for at most `limit`; `None` when it is still running.
+fn wait_until(child: &mut std::process::Child, limit: Duration) -> Option<ExitStatus> {
+    let end = Instant::now() + limit;
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Some(status),
+            Ok(None) if Instant::now() < end => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Puts git in a process group of its own, so that stopping it stops what it started.
+#[cfg(unix)]
+fn own_process_group(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    command.process_group(0);
+}
+
+#[cfg(not(unix))]
+fn own_process_group(_: &mut Command) {}
+
+/// Stops git and (on Unix) every process of its group.
+fn kill(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: kill(2) with a negative pid signals the process group git leads
+        // (made by `own_process_group`); it touches no memory.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+    let _ = child.kill();
+}
+
 impl Git for LiveGit {
     fn run(&mut self, args: &[&str], stdin: Option<&str>) -> Result<GitOutput, String> {
         let result = self.execute(args, stdin);
-        // The object directory is learnt from the first command that names it.
-        if let (
-            [
-                "rev-parse",
-                "--path-format=absolute",
-                "--git-path",
-                "objects",
-            ],
-            Ok(out),
-        ) = (args, &result)
+        // The isolated repository is made from the probe's answer.
+        if args == super::PROBE
+            && let Ok(out) = &result
             && out.status == 0
+            && self.isolated.is_none()
         {
-            self.objects = Some(out.stdout.trim_end_matches('\n').to_string());
+            self.isolated = Some(self.isolate(&out.stdout));
         }
         self.transcript.exchanges.push(GitExchange {
             args: args.iter().map(|a| a.to_string()).collect(),
@@ -245,6 +377,14 @@ impl ReplayGit {
         ReplayGit {
             exchanges: transcript.exchanges.into_iter(),
         }
+    }
+}
+
+impl ReplayGit {
+    /// How many recorded commands were never asked (a whole replay asks them all; any
+    /// left over mean the transcript was not made by this evidence's run).
+    pub fn unasked(&self) -> usize {
+        self.exchanges.len()
     }
 }
 
