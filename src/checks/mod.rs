@@ -27,6 +27,7 @@ pub mod required_checks;
 pub mod sast;
 pub mod sbom;
 pub mod sca;
+pub mod vsa;
 
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -45,6 +46,7 @@ pub static ALL: &[&dyn Check] = &[
     &sca::ScaCheck,
     &sbom::SbomCheck,
     &provenance::ProvenanceCheck,
+    &vsa::VsaCheck,
 ];
 
 /// Ids of every registered control (`sast`, `sca`, …), for policy validation.

@@ -32,8 +32,9 @@ use crate::verdict::{Overall, evaluate};
 #[derive(Debug, Subcommand)]
 pub enum ReleaseCommand {
     /// Verify a published GitHub release: download its assets and their attestations
-    /// (release assets and GitHub's attestations API), check provenance and SBOMs with
-    /// the policy, and report each asset as verified, unverified (why) or not covered.
+    /// (release assets and GitHub's attestations API), check provenance, SBOMs and (with
+    /// a `vsa:` policy section) VSAs with the policy, and report each asset as verified,
+    /// unverified (why) or not covered.
     Verify(Box<ReleaseVerifyArgs>),
 }
 
@@ -235,7 +236,13 @@ pub fn release_report(
     let verdict = evaluate(&policy, evidence);
     let report = Report::new(verdict, evidence, loaded.reference());
     let found: HashMap<String, FoundFile> = run.found.iter().cloned().collect();
-    let summary = outcomes(&run.record, &found, &coverage(&policy), &report.controls);
+    let summary = outcomes(
+        &run.record,
+        &found,
+        &coverage(&policy),
+        &report.controls,
+        evidence,
+    );
     report.with_release(summary)
 }
 
@@ -344,6 +351,7 @@ fn coverage(policy: &Policy) -> Coverage {
     Coverage {
         provenance: provenance.is_some(),
         sbom: policy.sbom.as_ref().is_some_and(|s| s.enabled),
+        vsa: policy.vsa.as_ref().is_some_and(|v| v.enabled),
         artifacts: provenance
             .map(|p| p.artifacts.iter().map(|g| g.matcher()).collect())
             .unwrap_or_default(),

@@ -65,6 +65,10 @@ pub struct Policy {
     /// builder and the expected source.
     #[serde(default, deserialize_with = "sections::section")]
     pub provenance: Option<crate::checks::provenance::ProvenancePolicy>,
+    /// Verification summaries: every artifact carries a VSA from a trusted verifier
+    /// saying it passed, at the required levels.
+    #[serde(default, deserialize_with = "sections::section")]
+    pub vsa: Option<crate::checks::vsa::VsaPolicy>,
     /// Attestations: what the VSA and the detailed report vouch writes say about the
     /// verifier (used with `vouch verify --attest-out` or `--publish`).
     #[serde(default)]

@@ -82,16 +82,35 @@ pub fn classify(name: &str) -> AssetKind {
     }
 }
 
-/// Whether an asset name is a plain file name that is safe to write in a folder: no
-/// separator, no `..`, not hidden (the release folder's own [`META_DIR`] is), no
-/// control character. Names come from the forge, which takes them from the uploader.
+/// Whether an asset name is a plain file name that is safe to write in a folder on
+/// every system vouch runs on: no separator, no `..`, not hidden (the release folder's
+/// own [`META_DIR`] is), no control character, none of the characters or device names
+/// Windows refuses, no trailing dot or space (which Windows drops, so `app.` would be
+/// `app`). Names come from the forge, which takes them from the uploader.
 pub fn safe_name(name: &str) -> bool {
+    let stem = name
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    let device = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || (stem.len() == 4
+            && (stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.as_bytes()[3].is_ascii_digit());
     !name.is_empty()
         && name.len() <= 255
         && !name.starts_with('.')
-        && !name
-            .chars()
-            .any(|c| matches!(c, '/' | '\\' | ':') || c.is_control())
+        && !name.ends_with(['.', ' '])
+        && !device
+        && !name.chars().any(|c| {
+            matches!(c, '/' | '\\' | ':' | '<' | '>' | '"' | '|' | '?' | '*') || c.is_control()
+        })
+}
+
+/// The name as a file system that ignores case would see it: two assets with the same
+/// key would be one file on macOS or Windows.
+pub fn folded_name(name: &str) -> String {
+    name.to_lowercase()
 }
 
 /// The SBOM's name without its format suffix (`app-linux.cdx.json` → `app-linux`).
@@ -219,11 +238,18 @@ mod tests {
 
     #[test]
     fn only_plain_file_names_are_safe() {
-        for name in ["app", "app-1.0.tar.gz", "vouch-aarch64-apple-darwin"] {
+        for name in [
+            "app",
+            "app-1.0.tar.gz",
+            "vouch-aarch64-apple-darwin",
+            "console.exe",
+            "COM10",
+        ] {
             assert!(safe_name(name), "{name}");
         }
         for name in [
-            "", "../x", "a/b", "a\\b", ".vouch", ".hidden", "c:x", "a\nb", "a\u{7f}",
+            "", "../x", "a/b", "a\\b", ".vouch", ".hidden", "c:x", "a\nb", "a\u{7f}", "app.",
+            "app ", "NUL", "con.txt", "COM1.exe", "a*b", "a?b", "a|b",
         ] {
             assert!(!safe_name(name), "{name:?}");
         }

@@ -83,7 +83,12 @@ pub fn render(report: &Report) -> String {
                 AssetStatus::Unverified => "❌ unverified",
                 AssetStatus::NotCovered => "⚪ not covered",
             };
-            let why: Vec<String> = a.reasons.iter().map(|r| md(r)).collect();
+            let why: Vec<String> = a
+                .reasons
+                .iter()
+                .map(|r| md(r))
+                .chain(a.notes.iter().map(|n| format!("note: {}", md(n))))
+                .collect();
             let _ = writeln!(
                 out,
                 "| {} | {} | {outcome} | {} | {} |",

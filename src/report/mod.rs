@@ -415,6 +415,7 @@ pub fn sample_report_for_tests() -> Report {
                 size: Some(3),
                 status: crate::release::outcome::AssetStatus::Unverified,
                 reasons: vec![format!("provenance/missing: {HOSTILE}")],
+                notes: vec![format!("waived: sbom/x: {HOSTILE}")],
                 sboms: vec![format!("ledger-linux{HOSTILE}.cdx.json")],
             }],
         }),

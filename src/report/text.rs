@@ -134,6 +134,13 @@ pub fn write(report: &Report, color: bool, w: &mut dyn std::io::Write) -> std::i
             for reason in &asset.reasons {
                 let _ = writeln!(out, "               {}", escape::terminal(reason));
             }
+            for note in &asset.notes {
+                let _ = writeln!(
+                    out,
+                    "               {}",
+                    paint(dim, &format!("note: {}", escape::terminal(note)))
+                );
+            }
         }
     }
 

@@ -131,6 +131,10 @@ pub struct VerifiedStatement {
     pub signed_at: Vec<String>,
     /// For SLSA provenance, what it says about the build; `None` for other predicates.
     pub build: Option<BuildFacts>,
+    /// For a SLSA Verification Summary Attestation, what it states; `None` for other
+    /// predicates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<super::vsa::VsaFacts>,
     /// Signed by a certificate that no log entry dates: rejected at the transparency step
     /// after the other checks (see the module documentation).
     pub unlogged: bool,
@@ -205,6 +209,8 @@ pub fn verify_statement(
     } else {
         None
     };
+    let summary = (statement.predicate_type == super::vsa::VSA_V1)
+        .then(|| super::vsa::VsaFacts::of(&statement));
     Ok(VerifiedStatement {
         predicate_type: statement.predicate_type,
         subjects: statement.subjects,
@@ -213,6 +219,7 @@ pub fn verify_statement(
             .iter()
             .map(|(_, at)| super::trust_root::format_time(*at))
             .collect(),
+        summary,
         build,
         unlogged,
     })

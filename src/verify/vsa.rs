@@ -47,6 +47,57 @@ pub struct VerifiedVsa {
     pub time_verified: Option<String>,
 }
 
+/// What a VSA states, as read from its predicate, unjudged: the evidence a VSA control
+/// applies a policy to (so `vouch evaluate` can apply another). Fields the VSA leaves
+/// out, or gives in the wrong type, are `None` (and empty), and fail whatever needs them.
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(deny_unknown_fields)]
+pub struct VsaFacts {
+    /// `verifier.id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verifier_id: Option<String>,
+    /// `resourceUri`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_uri: Option<String>,
+    /// `verificationResult` (`PASSED` or `FAILED`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
+    /// `verifiedLevels`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verified_levels: Vec<String>,
+    /// `timeVerified`, as stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_verified: Option<String>,
+}
+
+impl VsaFacts {
+    /// The facts of a VSA statement's predicate.
+    pub fn of(statement: &Statement) -> VsaFacts {
+        let text = |pointer: &str| {
+            statement
+                .predicate
+                .pointer(pointer)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        VsaFacts {
+            verifier_id: text("/verifier/id"),
+            resource_uri: text("/resourceUri"),
+            result: text("/verificationResult"),
+            verified_levels: statement.predicate["verifiedLevels"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
+            time_verified: text("/timeVerified"),
+        }
+    }
+}
+
 /// Verifies a key-signed DSSE envelope carrying a VSA.
 pub fn verify_vsa_envelope(
     envelope: &Envelope,

@@ -336,25 +336,25 @@ fn a_release_downloaded_then_verified_offline_gives_the_same_outcomes_and_evalua
     let (code, stdout, stderr) = r.verify(&["--download-only", "dl"]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(r.path("dl/app-linux").is_file() && r.path("dl/.vouch/release.json").is_file());
+    let riscv = sha256(&std::fs::read(r.path("dl/app-riscv")).unwrap());
     assert!(
-        r.path("dl/.vouch/attestations/app-riscv.1.sigstore.json")
-            .is_file()
+        r.path(&format!(
+            "dl/.vouch/attestations/sha256-{riscv}.1.sigstore.json"
+        ))
+        .is_file()
     );
-    // Offline: the API is gone.
-    let dead = run(vouch()
-        .current_dir(r.work.path())
-        .args([
-            "release",
-            "verify",
-            "acme/app@v1.0.0",
-            "--dir",
-            "dl",
-            "--api-url",
-            "http://127.0.0.1:9",
-        ])
-        .args(["--format", "json", "--evidence-out", "evidence"]));
-    let (code, stdout, stderr) = dead;
+    // Offline: nothing is asked of the API (it names the forge the folder came from).
+    let asked = r.gh.requests().len();
+    let (code, stdout, stderr) = r.verify(&[
+        "--dir",
+        "dl",
+        "--format",
+        "json",
+        "--evidence-out",
+        "evidence",
+    ]);
     assert_eq!(code, online_code, "{stderr}");
+    assert_eq!(r.gh.requests().len(), asked, "--dir asked the API");
     let offline: Value = serde_json::from_str(&stdout).unwrap();
     let online: Value = serde_json::from_str(&online).unwrap();
     assert_eq!(outcomes(&offline), outcomes(&online));
@@ -397,6 +397,53 @@ fn a_folder_edited_after_download_is_judged_on_what_it_holds() {
     assert_eq!(status("app-arm"), "unverified");
     assert!(reasons(&report, "app-arm").contains("not in the release folder"));
     assert_eq!(status("app-riscv"), "verified");
+
+    // The folder is refused when it claims another forge (whose host would name the
+    // trusted source), holds a file its listing does not, or links out of itself.
+    let refused = |edit: &dyn Fn(), undo: &dyn Fn(), expected: &str| {
+        edit();
+        let (code, stdout, stderr) = r.verify(&["--dir", "dl"]);
+        assert_eq!(code, 2, "{stdout}{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        undo();
+    };
+    let record = r.path("dl/.vouch/release.json");
+    let saved = std::fs::read_to_string(&record).unwrap();
+    let host = serde_json::from_str::<Value>(&saved).unwrap()["host"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    refused(
+        &|| std::fs::write(&record, saved.replace(&host, "github.com")).unwrap(),
+        &|| std::fs::write(&record, &saved).unwrap(),
+        "was downloaded from github.com",
+    );
+    refused(
+        &|| std::fs::write(r.path("dl/app-extra"), "x").unwrap(),
+        &|| std::fs::remove_file(r.path("dl/app-extra")).unwrap(),
+        "the release's listing does not: app-extra",
+    );
+    #[cfg(unix)]
+    {
+        let riscv = sha256(&std::fs::read(r.path("dl/app-riscv")).unwrap());
+        let bundle = r.path(&format!(
+            "dl/.vouch/attestations/sha256-{riscv}.1.sigstore.json"
+        ));
+        let secret = r.path("secret.json");
+        std::fs::write(&secret, "{}").unwrap();
+        let kept = std::fs::read(&bundle).unwrap();
+        refused(
+            &|| {
+                std::fs::remove_file(&bundle).unwrap();
+                std::os::unix::fs::symlink(&secret, &bundle).unwrap();
+            },
+            &|| {
+                std::fs::remove_file(&bundle).unwrap();
+                std::fs::write(&bundle, &kept).unwrap();
+            },
+            "is not a regular file",
+        );
+    }
 }
 
 #[test]
@@ -483,6 +530,260 @@ fn an_asset_name_that_is_no_plain_file_name_is_never_written() {
         outcomes(&report),
         [("../../escape".to_string(), "unverified".to_string())]
     );
+}
+
+#[test]
+fn asset_names_equal_but_for_case_are_refused() {
+    let gh = MockGitHub::start();
+    let uri = gh.server.uri();
+    gh.get(
+        "/repos/acme/app/releases/tags/v1.0.0",
+        200,
+        json!({"id": 7, "tag_name": TAG}),
+    );
+    gh.get(
+        "/repos/acme/app/releases/7/assets",
+        200,
+        json!([
+            {"id": 1, "name": "tool", "size": 3, "state": "uploaded", "url": format!("{uri}/storage/a")},
+            {"id": 2, "name": "TOOL", "size": 3, "state": "uploaded", "url": format!("{uri}/storage/b")}
+        ]),
+    );
+    let work = tempdir();
+    let (code, stdout, stderr) = run(vouch()
+        .current_dir(work.path())
+        .args(["release", "verify", "acme/app@v1.0.0", "--api-url", &uri])
+        .env("GITHUB_TOKEN", CANARY));
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(stderr.contains("lists asset `TOOL` twice"), "{stderr}");
+}
+
+#[test]
+fn attestations_on_a_later_page_of_the_api_are_found() {
+    let r = Release::start();
+    // The mock answers app-arm's digest with its bundle inline; move it to page 2.
+    let digest = sha256(b"arm build\n");
+    let api = format!("/repos/acme/app/attestations/sha256:{digest}");
+    let page2 = format!("{}{api}?per_page=100&page=2", r.gh.server.uri());
+    let (code, stdout, stderr) = r.verify(&["--download-only", "first"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let inline = std::fs::read(r.path(&format!(
+        "first/.vouch/attestations/sha256-{digest}.1.sigstore.json"
+    )))
+    .unwrap();
+    let bundle: Value = serde_json::from_slice(&inline).unwrap();
+    r.gh.mount(
+        Mock::given(method("GET"))
+            .and(path(api.clone()))
+            .and(wiremock::matchers::query_param("page", "2"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"attestations": [{"bundle": bundle}]})),
+            )
+            .with_priority(1),
+    );
+    r.gh.mount(
+        Mock::given(method("GET"))
+            .and(path(api))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("link", format!("<{page2}>; rel=\"next\"").as_str())
+                    .set_body_json(json!({"attestations": []})),
+            )
+            .with_priority(2),
+    );
+    let (_, stdout, stderr) = r.verify(&["--format", "json"]);
+    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    let status = outcomes(&report)
+        .into_iter()
+        .find(|(n, _)| n == "app-arm")
+        .unwrap()
+        .1;
+    assert_eq!(status, "verified", "{}", reasons(&report, "app-arm"));
+}
+
+#[test]
+fn an_sbom_of_other_bytes_fails_its_artifact_and_an_advisory_control_only_notes() {
+    let r = Release::start();
+    let (code, _, stderr) = r.verify(&["--download-only", "dl"]);
+    assert_eq!(code, 0, "{stderr}");
+    // app-linux's SBOM now names the sha256 of other bytes as its subject's; the
+    // listing is edited to match, as a dishonest uploader's would be.
+    let mut doc = sbom();
+    doc["metadata"]["component"]["hashes"] =
+        json!([{"alg": "SHA-256", "content": sha256(b"other bytes")}]);
+    let text = doc.to_string();
+    std::fs::write(r.path("dl/app-linux.cdx.json"), &text).unwrap();
+    let record_path = r.path("dl/.vouch/release.json");
+    let mut record: Value =
+        serde_json::from_str(&std::fs::read_to_string(&record_path).unwrap()).unwrap();
+    for asset in record["assets"].as_array_mut().unwrap() {
+        if asset["name"] == "app-linux.cdx.json" {
+            asset["size"] = json!(text.len());
+        }
+    }
+    std::fs::write(&record_path, record.to_string()).unwrap();
+    let (code, stdout, stderr) = r.verify(&["--dir", "dl", "--format", "json"]);
+    assert_eq!(code, 1, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let why = reasons(&report, "app-linux");
+    assert!(
+        why.contains("SBOM app-linux.cdx.json: metadata.component states SHA-256"),
+        "{why}"
+    );
+    let status = |report: &Value, name: &str| {
+        outcomes(report)
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .unwrap()
+            .1
+    };
+    assert_eq!(status(&report, "app-linux"), "unverified");
+
+    // The same with the sbom control advisory: the asset's outcome rests on
+    // provenance, and what the SBOM check found is a note.
+    let policy = std::fs::read_to_string(r.path("vouch.yaml"))
+        .unwrap()
+        .replace("sbom: {}", "sbom: {advisory: true}");
+    std::fs::write(r.path("advisory.yaml"), policy).unwrap();
+    let (_, stdout, stderr) = r.verify(&[
+        "--dir",
+        "dl",
+        "--policy",
+        "advisory.yaml",
+        "--format",
+        "json",
+    ]);
+    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    assert_eq!(status(&report, "app-linux"), "verified");
+    let asset = report["release"]["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "app-linux")
+        .unwrap();
+    assert!(
+        asset["notes"].to_string().contains("advisory (sbom)"),
+        "{asset}"
+    );
+    // SBOM assets are covered by the sbom control alone: not covered when advisory.
+    assert_eq!(status(&report, "app-linux.cdx.json"), "not-covered");
+    assert_eq!(status(&report, "app-mac"), "unverified");
+}
+
+/// A VSA statement about `name` with `bytes`, from `verifier`, stating `result`.
+fn vsa_statement(name: &str, bytes: &[u8], verifier: &str, result: &str) -> Value {
+    json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": name, "digest": {"sha256": sha256(bytes)}}],
+        "predicateType": "https://slsa.dev/verification_summary/v1",
+        "predicate": {
+            "verifier": {"id": verifier},
+            "timeVerified": "2026-11-20T10:05:00Z",
+            "resourceUri": "git+https://github.com/acme/app",
+            "policy": {"uri": "https://verifier.example/policy"},
+            "verificationResult": result,
+            "verifiedLevels": ["SLSA_BUILD_LEVEL_2"]
+        }
+    })
+}
+
+#[test]
+fn vsas_in_the_release_are_judged_per_artifact_against_the_trusted_verifiers() {
+    const TRUSTED: &str = "https://verifier.example/vouch";
+    let r = Release::start();
+    let (code, _, stderr) = r.verify(&["--download-only", "dl"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (log, signer) = (key(1), key(2));
+    // As if uploaded with the release: the files and their listing entries.
+    let record_path = r.path("dl/.vouch/release.json");
+    let mut record: Value =
+        serde_json::from_str(&std::fs::read_to_string(&record_path).unwrap()).unwrap();
+    for (artifact, verifier, result) in [
+        ("app-linux", TRUSTED, "PASSED"),
+        ("app-arm", "https://impostor.example/verifier", "PASSED"),
+        ("app-riscv", TRUSTED, "FAILED"),
+    ] {
+        let bytes = std::fs::read(r.path(&format!("dl/{artifact}"))).unwrap();
+        let statement = vsa_statement(artifact, &bytes, verifier, result);
+        let text = dsse_bundle(&log, &signer, &statement).to_string();
+        let name = format!("{artifact}.vsa.sigstore.json");
+        std::fs::write(r.path(&format!("dl/{name}")), &text).unwrap();
+        record["assets"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"name": name, "size": text.len()}));
+    }
+    std::fs::write(&record_path, record.to_string()).unwrap();
+    let policy = |levels: &str| {
+        let base = std::fs::read_to_string(r.path("vouch.yaml")).unwrap();
+        std::fs::write(
+            r.path("vsa.yaml"),
+            format!(
+                "{base}vsa:\n  verifiers:\n    - id: \"{TRUSTED}\"\n      keys: [\"{}\"]\n  verified_levels: [{levels}]\n",
+                key_id(&signer)
+            ),
+        )
+        .unwrap();
+    };
+    policy("SLSA_BUILD_LEVEL_1");
+    let (code, stdout, stderr) =
+        r.verify(&["--dir", "dl", "--policy", "vsa.yaml", "--format", "json"]);
+    assert_eq!(code, 1, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let status = |report: &Value, name: &str| {
+        outcomes(report)
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+            .1
+    };
+    assert_eq!(
+        status(&report, "app-linux"),
+        "verified",
+        "{}",
+        reasons(&report, "app-linux")
+    );
+    assert_eq!(status(&report, "app-linux.vsa.sigstore.json"), "verified");
+    for (name, code) in [
+        ("app-arm", "vsa/untrusted-verifier"),
+        ("app-riscv", "vsa/failed"),
+        ("app-windows.exe", "vsa/missing"),
+    ] {
+        assert_eq!(status(&report, name), "unverified", "{name}");
+        assert!(
+            reasons(&report, name).contains(code),
+            "{name}: {}",
+            reasons(&report, name)
+        );
+    }
+    let control = crate::support::control(&report, "vsa");
+    assert!(
+        control["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("1 of 5 artifact(s) vouched for"),
+        "{control}"
+    );
+
+    // A level the VSA does not state.
+    policy("SLSA_BUILD_LEVEL_3");
+    let (_, stdout, _) = r.verify(&["--dir", "dl", "--policy", "vsa.yaml", "--format", "json"]);
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert!(reasons(&report, "app-linux").contains("vsa/missing-level"));
+
+    // A verifier named without who signs for it trusts anyone who claims its id.
+    let base = std::fs::read_to_string(r.path("vouch.yaml")).unwrap();
+    std::fs::write(
+        r.path("vsa.yaml"),
+        format!("{base}vsa:\n  verifiers:\n    - id: \"{TRUSTED}\"\n"),
+    )
+    .unwrap();
+    let (code, stdout, _) = r.verify(&["--dir", "dl", "--policy", "vsa.yaml", "--format", "json"]);
+    assert_eq!(code, 1);
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(status(&report, "app-linux"), "unverified");
+    assert!(reasons(&report, "app-linux").contains("vsa/no-trusted-verifier"));
 }
 
 /// Writes a release of `n` artifacts of `size` bytes, each with release-asset

@@ -3,8 +3,9 @@
 //!
 //! The first request goes to the forge's API with the token (a private repository's
 //! assets need it); the storage host it redirects to is asked without it. A partial
-//! file lives in `.vouch/partial/` until it is whole, so an interrupted run resumes
-//! with `Range` instead of starting again, and a file in the folder is always complete.
+//! file lives in `.vouch/partial/` until it is whole, so an attempt cut short is
+//! resumed by the next with `Range` instead of starting again, and a file in the
+//! folder is always complete.
 
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};

@@ -11,6 +11,13 @@ use serde::Deserialize;
 use crate::collect::forge::http::ApiClient;
 use crate::evidence::{Gap, GapKind};
 
+/// Most pages of attestations read for one digest (100 each; a release asset has a
+/// handful).
+const MAX_ATTESTATION_PAGES: usize = 10;
+
+/// Most bytes of bundles held for one digest before they are written out.
+const MAX_BUNDLES_HELD: usize = 64 << 20;
+
 /// Largest bundle read from a `bundle_url`, compressed or not.
 const MAX_BUNDLE: usize = 16 << 20;
 
@@ -108,22 +115,38 @@ pub fn attestations(
     plain: &reqwest::blocking::Client,
     repository: &str,
     sha256: &str,
+    allow_http: bool,
 ) -> Result<Vec<Vec<u8>>, Gap> {
     let what = format!("attestations of sha256:{sha256}");
-    let response = api.get(
-        &format!("/repos/{repository}/attestations/sha256:{sha256}?per_page=100"),
-        &what,
-    )?;
+    let first = format!("/repos/{repository}/attestations/sha256:{sha256}?per_page=100");
+    let response = api.get(&first, &what)?;
+    // 404: none (on the first page only; a later page missing is a gap).
     if response.status == http::StatusCode::NOT_FOUND {
         return Ok(Vec::new());
     }
-    let list: AttestationsJson = response.json(&what)?;
-    let mut bundles = Vec::with_capacity(list.attestations.len());
-    for (i, attestation) in list.attestations.into_iter().enumerate() {
+    let mut next = response.next_page();
+    let mut listed: Vec<AttestationJson> = response.json::<AttestationsJson>(&what)?.attestations;
+    let mut seen = vec![first];
+    while let Some(url) = next.take() {
+        if seen.contains(&url) || seen.len() >= MAX_ATTESTATION_PAGES {
+            return Err(Gap::new(
+                GapKind::Malformed,
+                &what,
+                "pagination does not end (a page links back or there are too many pages)",
+            ));
+        }
+        seen.push(url.clone());
+        let response = api.get(&url, &what)?;
+        next = response.next_page();
+        listed.extend(response.json::<AttestationsJson>(&what)?.attestations);
+    }
+    let mut bundles: Vec<Vec<u8>> = Vec::with_capacity(listed.len());
+    let mut held = 0usize;
+    for (i, attestation) in listed.into_iter().enumerate() {
         let bundle = match (attestation.bundle, attestation.bundle_url) {
             (Some(bundle), _) if !bundle.is_null() => serde_json::to_vec(&bundle)
                 .map_err(|e| Gap::new(GapKind::Malformed, &what, e.to_string()))?,
-            (_, Some(url)) => fetch_bundle(plain, &url).map_err(|e| {
+            (_, Some(url)) => fetch_bundle(plain, &url, allow_http).map_err(|e| {
                 Gap::new(
                     GapKind::Unavailable,
                     &what,
@@ -138,6 +161,17 @@ pub fn attestations(
                 ));
             }
         };
+        held = held.saturating_add(bundle.len());
+        if held > MAX_BUNDLES_HELD {
+            return Err(Gap::new(
+                GapKind::Malformed,
+                &what,
+                format!(
+                    "over {} MiB of attestations for one digest",
+                    MAX_BUNDLES_HELD >> 20
+                ),
+            ));
+        }
         bundles.push(bundle);
     }
     Ok(bundles)
@@ -145,9 +179,15 @@ pub fn attestations(
 
 /// A bundle behind a `bundle_url`: snappy-compressed JSON (GitHub stores them so), or
 /// plain JSON. The URL is signed storage; the token is not sent there.
-fn fetch_bundle(plain: &reqwest::blocking::Client, url: &str) -> Result<Vec<u8>, String> {
+/// `allow_http`: the API itself is plain HTTP (a test server, a GHES on a private
+/// network); otherwise only HTTPS is fetched.
+fn fetch_bundle(
+    plain: &reqwest::blocking::Client,
+    url: &str,
+    allow_http: bool,
+) -> Result<Vec<u8>, String> {
     let parsed = reqwest::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
-    if !matches!(parsed.scheme(), "https" | "http") {
+    if !(parsed.scheme() == "https" || (allow_http && parsed.scheme() == "http")) {
         return Err(format!("scheme {} is not fetched", parsed.scheme()));
     }
     let mut response = plain

@@ -15,7 +15,7 @@ use crate::collect::forge::http::ApiClient;
 use crate::release::outcome::FoundFile;
 use crate::release::{
     API_BUNDLES_DIR, ApiLookup, AssetKind, ListedAsset, LookupOutcome, META_DIR, RECORD_FILE,
-    ReleaseRecord, classify, safe_name,
+    ReleaseRecord, classify, folded_name, safe_name,
 };
 
 /// `OWNER/REPO@TAG`.
@@ -41,7 +41,8 @@ impl std::str::FromStr for Target {
                 && p.chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         };
-        if parts.len() < 2 || !parts.iter().all(|p| plain(p)) {
+        // GitHub repositories are OWNER/REPO (GitLab's subgroups would be longer).
+        if parts.len() != 2 || !parts.iter().all(|p| plain(p)) {
             return Err(format!(
                 "`{repository}`: expected OWNER/REPO (letters, digits, `-`, `_`, `.`)"
             ));
@@ -89,8 +90,16 @@ pub fn fetch(
     let mut jobs = Vec::new();
     let mut listed: Vec<ListedAsset> = Vec::new();
     for asset in &assets {
-        if listed.iter().any(|l| l.name == asset.name) {
-            return Err(format!("the release lists asset `{}` twice", asset.name));
+        // Names equal but for case would be one file where case is ignored (macOS,
+        // Windows): two downloads into it, and one file's hash for both.
+        if let Some(other) = listed
+            .iter()
+            .find(|l| folded_name(&l.name) == folded_name(&asset.name))
+        {
+            return Err(format!(
+                "the release lists asset `{}` twice (as `{}` and `{}`, which a file system that ignores case cannot hold apart)",
+                asset.name, other.name, asset.name
+            ));
         }
         let failed = if !safe_name(&asset.name) {
             Some("not a plain file name, so it is not written".to_string())
@@ -113,7 +122,7 @@ pub fn fetch(
     }
     std::fs::create_dir_all(dir.join(META_DIR).join(API_BUNDLES_DIR))
         .map_err(|e| format!("{}: {e}", dir.display()))?;
-    let total: u64 = jobs.iter().map(|j| j.size).sum();
+    let total: u64 = jobs.iter().fold(0, |sum, j| sum.saturating_add(j.size));
     let received = std::sync::atomic::AtomicU64::new(0);
     let results = downloader.download_all(&jobs, dir, concurrency, &|n| {
         let now = received.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
@@ -135,6 +144,7 @@ pub fn fetch(
         .user_agent(concat!("vouch/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(std::time::Duration::from_secs(10))
         .timeout(std::time::Duration::from_secs(60))
+        .redirect(reqwest::redirect::Policy::limited(5))
         .build()
         .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
     let mut lookups = Vec::new();
@@ -146,12 +156,20 @@ pub fn fetch(
         let Ok(sha256) = sha256_file(&path) else {
             continue;
         };
-        let outcome = match github::attestations(api, &plain, &target.repository, &sha256) {
+        let outcome = match github::attestations(
+            api,
+            &plain,
+            &target.repository,
+            &sha256,
+            api_url.starts_with("http://"),
+        ) {
             Ok(bundles) if bundles.is_empty() => LookupOutcome::None,
             Ok(bundles) => {
                 let mut files = Vec::new();
                 for (i, bundle) in bundles.iter().enumerate() {
-                    let name = format!("{}.{}.sigstore.json", asset.name, i + 1);
+                    // Named by the digest asked for, not the asset: an asset name can
+                    // be as long as a file name may be.
+                    let name = format!("sha256-{sha256}.{}.sigstore.json", i + 1);
                     let file = dir.join(META_DIR).join(API_BUNDLES_DIR).join(&name);
                     std::fs::write(&file, bundle)
                         .map_err(|e| format!("{}: {e}", file.display()))?;
@@ -196,9 +214,25 @@ pub struct Folder {
 }
 
 /// Reads a release folder. `target` and `host` make the record of a folder that has
-/// none (assets downloaded by hand); a saved record must be of `target`.
+/// none (assets downloaded by hand); a saved record must be of `target` on `host`
+/// (the host decides which source repository the provenance must name, so it is the
+/// run's, never the folder's), and the folder may hold no asset it does not list.
+///
+/// Offline, the listing is the one saved with the folder: vouch checks every file
+/// against it, but cannot tell an asset that was dropped from both.
 pub fn read_folder(dir: &Path, target: &Target, host: &str) -> Result<Folder, String> {
-    let record_path = dir.join(META_DIR).join(RECORD_FILE);
+    let meta = dir.join(META_DIR);
+    let record_path = meta.join(RECORD_FILE);
+    // What the folder keeps for vouch is read only where it is: a `.vouch`, a record or
+    // a bundle that is a symbolic link could make vouch read (and, with --evidence-out,
+    // copy) any file of the machine.
+    let kind = |path: &Path| std::fs::symlink_metadata(path).map(|m| m.file_type());
+    if kind(&meta).is_ok_and(|t| !t.is_dir()) {
+        return Err(format!("{}: is not a folder", meta.display()));
+    }
+    if kind(&record_path).is_ok_and(|t| !t.is_file()) {
+        return Err(format!("{}: is not a regular file", record_path.display()));
+    }
     let record = if record_path.is_file() {
         let bytes = crate::collect::input::read_json_file(&record_path)
             .map_err(|e| format!("{}: {e}", record_path.display()))?;
@@ -214,17 +248,28 @@ pub fn read_folder(dir: &Path, target: &Target, host: &str) -> Result<Folder, St
                 target.tag
             ));
         }
+        if record.host != host {
+            return Err(format!(
+                "{}: the folder was downloaded from {}, not {host} (give --api-url for the forge it came from)",
+                record_path.display(),
+                record.host
+            ));
+        }
+        let unlisted: Vec<String> = asset_files(dir)?
+            .into_iter()
+            .filter(|name| !record.assets.iter().any(|a| &a.name == name))
+            .collect();
+        if !unlisted.is_empty() {
+            return Err(format!(
+                "{}: holds {} file(s) the release's listing does not: {} (a release folder holds the release and nothing else; download it again)",
+                dir.display(),
+                unlisted.len(),
+                unlisted.join(", ")
+            ));
+        }
         record
     } else {
-        let mut names = Vec::new();
-        for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
-            let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if safe_name(&name) && entry.file_type().is_ok_and(|t| t.is_file()) {
-                names.push(name);
-            }
-        }
-        names.sort();
+        let names = asset_files(dir)?;
         ReleaseRecord {
             repository: target.repository.clone(),
             tag: target.tag.clone(),
@@ -276,7 +321,13 @@ pub fn read_folder(dir: &Path, target: &Target, host: &str) -> Result<Folder, St
                         record_path.display()
                     ));
                 }
-                api_bundles.push(dir.join(META_DIR).join(API_BUNDLES_DIR).join(file));
+                let path = meta.join(API_BUNDLES_DIR).join(file);
+                if kind(&path).is_ok_and(|t| !t.is_file())
+                    || kind(&meta.join(API_BUNDLES_DIR)).is_ok_and(|t| !t.is_dir())
+                {
+                    return Err(format!("{}: is not a regular file", path.display()));
+                }
+                api_bundles.push(path);
             }
         }
     }
@@ -285,6 +336,21 @@ pub fn read_folder(dir: &Path, target: &Target, host: &str) -> Result<Folder, St
         found,
         api_bundles,
     })
+}
+
+/// The names of the regular files at the top of a release folder (symbolic links,
+/// folders and hidden files are not assets), sorted.
+fn asset_files(dir: &Path) -> Result<Vec<String>, String> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+        let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if safe_name(&name) && entry.file_type().is_ok_and(|t| t.is_file()) {
+            names.push(name);
+        }
+    }
+    names.sort();
+    Ok(names)
 }
 
 /// sha256 of a file, read in one streaming pass.

@@ -1,0 +1,387 @@
+//! VSA control: every artifact carries a SLSA Verification Summary Attestation from a
+//! verifier the policy trusts, stating that the artifact passed, at the levels the
+//! policy asks for.
+//!
+//! A VSA is another verifier's signed word (vouch's own `vsa.sigstore.json`, or a
+//! gate's) that it checked the artifact. Its signature was verified at collection; what
+//! is judged here is whose word it is (the `verifier.id`, and that the signer is one
+//! the policy names for that verifier: a certificate identity, or a key), what it says
+//! (`PASSED`, the levels, the resource) and that it is about the artifact's digest. A
+//! `verifier.id` is only a claim: a verifier entry with neither identities nor keys
+//! would let anyone claim it, so such an entry is an error.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::{CheckOutput, Code, Control, Finding, Section};
+use crate::evidence::provenance::AttestationOutcome;
+use crate::evidence::{Evidence, Location};
+use crate::policy::Policy;
+use crate::policy::sections::{NonEmpty, yes};
+use crate::verify::identity::Matcher;
+use crate::verify::provenance::VerifiedStatement;
+use crate::verify::vsa::level_satisfies;
+
+/// VSA settings.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VsaPolicy {
+    /// Set to false to skip the control without deleting its settings.
+    #[serde(
+        default = "yes",
+        deserialize_with = "crate::policy::sections::strict_bool"
+    )]
+    pub enabled: bool,
+    /// When true, failures and errors are reported but do not fail the run.
+    #[serde(default, deserialize_with = "crate::policy::sections::strict_bool")]
+    pub advisory: bool,
+    /// The verifiers whose VSAs count, each with who may sign for it.
+    #[serde(default)]
+    pub verifiers: Vec<TrustedVerifier>,
+    /// Levels each artifact's VSA must state (`SLSA_BUILD_LEVEL_3` satisfies
+    /// `SLSA_BUILD_LEVEL_2`); empty: any.
+    #[serde(default)]
+    pub verified_levels: Vec<String>,
+    /// The `resourceUri` the VSA must state, exactly; absent: any.
+    #[serde(default)]
+    pub resource_uri: Option<String>,
+}
+
+/// A verifier the policy trusts.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrustedVerifier {
+    /// Its `verifier.id`, exactly.
+    pub id: NonEmpty,
+    /// Certificate identities (SAN) that may sign its VSAs, as regular expressions
+    /// (unanchored; write `^...$` to pin both ends).
+    #[serde(default)]
+    pub identities: Vec<String>,
+    /// Keys that may sign its VSAs, as `sha256:<hex>` of the key's SubjectPublicKeyInfo
+    /// (the key file itself goes in `provenance.keys` or `--key`, which verify the
+    /// signature).
+    #[serde(default)]
+    pub keys: Vec<String>,
+}
+
+/// `vsa:` with no keys: enabled, trusting nobody (so every run errs until verifiers
+/// are named).
+impl Default for VsaPolicy {
+    fn default() -> Self {
+        VsaPolicy {
+            enabled: true,
+            advisory: false,
+            verifiers: Vec::new(),
+            verified_levels: Vec::new(),
+            resource_uri: None,
+        }
+    }
+}
+
+impl Section for VsaPolicy {
+    fn enabled(&self) -> bool {
+        self.enabled
+    }
+    fn advisory(&self) -> bool {
+        self.advisory
+    }
+}
+
+/// The VSA control.
+pub struct VsaCheck;
+
+code!(
+    NO_ARTIFACTS,
+    "vsa/no-artifacts",
+    Error,
+    "The control is enabled but no artifact was given.",
+    "Pass the artifacts with `--artifact FILE` (or `provenance.artifacts`), or run `vouch release verify` on the release."
+);
+code!(
+    NO_VERIFIERS,
+    "vsa/no-trusted-verifier",
+    Error,
+    "The policy trusts no verifier, or names one with neither identities nor keys (anyone could claim its id).",
+    "List each trusted verifier under `vsa.verifiers` with its `id` and the `identities` or `keys` that sign for it."
+);
+code!(
+    MISSING,
+    "vsa/missing",
+    Violation,
+    "No verified VSA names the artifact's digest.",
+    "Publish the verifier's VSA with the release (or give it with `--attestation`); the VSA's subject must carry the artifact's digest."
+);
+code!(
+    UNTRUSTED_VERIFIER,
+    "vsa/untrusted-verifier",
+    Violation,
+    "The artifact's VSA comes from a verifier the policy does not trust, or is signed by someone the policy does not name for that verifier.",
+    "Have a trusted verifier vouch for the artifact, or add the verifier (with its signing identities or keys) to `vsa.verifiers` after review."
+);
+code!(
+    FAILED,
+    "vsa/failed",
+    Violation,
+    "The artifact's VSA says it did not pass verification (verificationResult is not PASSED).",
+    "Fix what the verifier found and have it verify the artifact again."
+);
+code!(
+    MISSING_LEVEL,
+    "vsa/missing-level",
+    Violation,
+    "The artifact's VSA does not state a level the policy requires.",
+    "Have the artifact verified at the required level, or lower `vsa.verified_levels`."
+);
+code!(
+    WRONG_RESOURCE,
+    "vsa/wrong-resource",
+    Violation,
+    "The artifact's VSA is about another resource than `vsa.resource_uri`.",
+    "Use the VSA issued for this resource, or correct `vsa.resource_uri`."
+);
+
+static CODES: [&Code; 7] = [
+    &NO_ARTIFACTS,
+    &NO_VERIFIERS,
+    &MISSING,
+    &UNTRUSTED_VERIFIER,
+    &FAILED,
+    &MISSING_LEVEL,
+    &WRONG_RESOURCE,
+];
+
+impl Control for VsaCheck {
+    type Section = VsaPolicy;
+    const ID: &'static str = "vsa";
+    const TITLE: &'static str = "Verification summaries";
+    const CODES: &'static [&'static Code] = &CODES;
+
+    fn section(policy: &Policy) -> Option<&VsaPolicy> {
+        policy.vsa.as_ref()
+    }
+
+    fn evaluate(p: &VsaPolicy, evidence: &Evidence) -> CheckOutput {
+        let mut out = CheckOutput::default();
+        let verifiers = match trusted(p) {
+            Ok(verifiers) => verifiers,
+            Err(message) => {
+                out.findings.push(NO_VERIFIERS.finding(message));
+                out.summary = "no trusted verifier".into();
+                return out;
+            }
+        };
+        if evidence.artifacts.is_empty() {
+            out.findings
+                .push(NO_ARTIFACTS.finding("no artifact was given"));
+            out.summary = "no artifacts".into();
+            return out;
+        }
+        // Rejected documents are the provenance control's to report; a VSA that did
+        // not verify is no VSA here, so its artifact is `vsa/missing` (or judged by
+        // another VSA).
+        let summaries: Vec<(String, &VerifiedStatement)> = evidence
+            .attestations
+            .iter()
+            .filter_map(|file| Some((file.source.as_str(), file.observed.as_ref().ok()?)))
+            .flat_map(|(source, file)| {
+                file.documents
+                    .iter()
+                    .filter_map(move |record| match &record.outcome {
+                        AttestationOutcome::Verified { statement }
+                            if statement.summary.is_some() =>
+                        {
+                            Some((place(source, &record.position), statement.as_ref()))
+                        }
+                        _ => None,
+                    })
+            })
+            .collect();
+        let mut vouched = 0usize;
+        for artifact in &evidence.artifacts {
+            // An artifact whose digests could not be read: the provenance control
+            // reports why; it is vouched for by nothing here.
+            let digests = artifact.observed.as_ref().map(|d| &d.digests).ok();
+            let about: Vec<&(String, &VerifiedStatement)> = summaries
+                .iter()
+                .filter(|(_, s)| {
+                    digests.is_some_and(|digests| {
+                        s.subjects.iter().any(|subject| {
+                            digests
+                                .iter()
+                                .any(|(alg, hex)| subject.digest.get(alg) == Some(hex))
+                        })
+                    })
+                })
+                .collect();
+            let finding = if about.is_empty() {
+                Some(MISSING.finding(format!(
+                    "{}: no verified VSA names its digest ({} VSA(s) given)",
+                    artifact.source,
+                    summaries.len()
+                )))
+            } else {
+                // One VSA that holds is enough; else the first one's failure tells.
+                let mut first_failure = None;
+                for (place, statement) in &about {
+                    match judge(p, &verifiers, place, statement) {
+                        Ok(()) => {
+                            first_failure = None;
+                            break;
+                        }
+                        Err(finding) => {
+                            first_failure.get_or_insert(finding);
+                        }
+                    }
+                }
+                first_failure.map(|mut finding| {
+                    finding.message = format!("{}: {}", artifact.source, finding.message);
+                    *finding
+                })
+            };
+            match finding {
+                None => vouched += 1,
+                Some(finding) => out
+                    .findings
+                    .push(finding.with_location(Some(at(&artifact.source)))),
+            }
+        }
+        super::sort_findings(&mut out.findings);
+        out.summary = format!(
+            "{vouched} of {} artifact(s) vouched for by a trusted verifier's VSA ({} VSA(s) given)",
+            evidence.artifacts.len(),
+            summaries.len()
+        );
+        out
+    }
+
+    fn inputs(evidence: &Evidence) -> usize {
+        evidence.artifacts.len()
+    }
+}
+
+/// A trusted verifier with its signer matchers compiled.
+struct Verifier<'a> {
+    id: &'a str,
+    identities: Vec<Matcher>,
+    keys: &'a [String],
+}
+
+fn trusted(p: &VsaPolicy) -> Result<Vec<Verifier<'_>>, String> {
+    if p.verifiers.is_empty() {
+        return Err("vsa.verifiers lists no verifier: no VSA can be trusted".into());
+    }
+    p.verifiers
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            if v.identities.is_empty() && v.keys.is_empty() {
+                return Err(format!(
+                    "vsa.verifiers[{i}] ({}) names neither identities nor keys: anyone could sign as it",
+                    v.id.0
+                ));
+            }
+            let identities = v
+                .identities
+                .iter()
+                .map(|pattern| {
+                    Matcher::pattern(pattern).map_err(|e| {
+                        format!("vsa.verifiers[{i}].identities: `{pattern}` is not a regular expression: {e}")
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+            Ok(Verifier {
+                id: &v.id.0,
+                identities,
+                keys: &v.keys,
+            })
+        })
+        .collect()
+}
+
+/// Whether one VSA vouches for the artifact under the policy; the finding when not.
+fn judge(
+    p: &VsaPolicy,
+    verifiers: &[Verifier<'_>],
+    place: &str,
+    statement: &VerifiedStatement,
+) -> Result<(), Box<Finding>> {
+    let Some(facts) = &statement.summary else {
+        return Err(Box::new(MISSING.finding(format!("{place}: not a VSA"))));
+    };
+    let claimed = facts.verifier_id.as_deref().unwrap_or_default();
+    let Some(verifier) = verifiers.iter().find(|v| v.id == claimed) else {
+        return Err(Box::new(UNTRUSTED_VERIFIER.finding(format!(
+            "{place}: expected a VSA from {}, got one from `{claimed}`",
+            verifiers
+                .iter()
+                .map(|v| v.id)
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ))));
+    };
+    let signer = &statement.signer;
+    let signed_by_it = match &signer.key_id {
+        Some(key) if signer.key_signed => verifier.keys.iter().any(|k| k == key),
+        _ => signer
+            .identities
+            .iter()
+            .any(|identity| verifier.identities.iter().any(|m| m.matches(identity))),
+    };
+    if !signed_by_it {
+        return Err(Box::new(UNTRUSTED_VERIFIER.finding(format!(
+            "{place}: claims verifier `{claimed}` but is signed by {}, which the policy does not name for it",
+            match &signer.key_id {
+                Some(key) if signer.key_signed => format!("key {key}"),
+                _ => signer.identities.join(", "),
+            }
+        ))));
+    }
+    let result = facts.result.as_deref().unwrap_or("(none)");
+    if result != "PASSED" {
+        return Err(Box::new(FAILED.finding(format!(
+            "{place}: verifier `{claimed}` states verificationResult {result}"
+        ))));
+    }
+    if let Some(uri) = &p.resource_uri {
+        let stated = facts.resource_uri.as_deref().unwrap_or_default();
+        if stated != uri {
+            return Err(Box::new(WRONG_RESOURCE.finding(format!(
+                "{place}: expected resourceUri `{uri}`, got `{stated}`"
+            ))));
+        }
+    }
+    for wanted in &p.verified_levels {
+        if !facts
+            .verified_levels
+            .iter()
+            .any(|have| level_satisfies(have, wanted))
+        {
+            return Err(Box::new(MISSING_LEVEL.finding(format!(
+                "{place}: expected verified level {wanted}, the VSA states {}",
+                if facts.verified_levels.is_empty() {
+                    "none".to_string()
+                } else {
+                    facts.verified_levels.join(", ")
+                }
+            ))));
+        }
+    }
+    Ok(())
+}
+
+fn place(source: &str, position: &str) -> String {
+    if position.is_empty() {
+        source.to_string()
+    } else {
+        format!("{source} {position}")
+    }
+}
+
+fn at(path: &str) -> Location {
+    Location {
+        path: path.into(),
+        line: None,
+        column: None,
+        end_line: None,
+    }
+}
