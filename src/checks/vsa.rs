@@ -18,8 +18,10 @@ use crate::evidence::provenance::AttestationOutcome;
 use crate::evidence::{Evidence, Location};
 use crate::policy::Policy;
 use crate::policy::sections::{NonEmpty, yes};
+use crate::verify::artifact::Artifact;
 use crate::verify::identity::Matcher;
 use crate::verify::provenance::VerifiedStatement;
+use crate::verify::statement::subject_for;
 use crate::verify::vsa::level_satisfies;
 
 /// VSA settings.
@@ -119,6 +121,13 @@ code!(
     "Have a trusted verifier vouch for the artifact, or add the verifier (with its signing identities or keys) to `vsa.verifiers` after review."
 );
 code!(
+    UNLOGGED,
+    "vsa/unlogged",
+    Violation,
+    "The artifact's VSA is signed by a certificate that no transparency-log entry dates: nothing shows the certificate was valid when it signed.",
+    "Publish the VSA as a Sigstore bundle with its Rekor entry (`vouch verify --attest-out` writes one), not as a bare DSSE envelope."
+);
+code!(
     FAILED,
     "vsa/failed",
     Violation,
@@ -140,11 +149,12 @@ code!(
     "Use the VSA issued for this resource, or correct `vsa.resource_uri`."
 );
 
-static CODES: [&Code; 7] = [
+static CODES: [&Code; 8] = [
     &NO_ARTIFACTS,
     &NO_VERIFIERS,
     &MISSING,
     &UNTRUSTED_VERIFIER,
+    &UNLOGGED,
     &FAILED,
     &MISSING_LEVEL,
     &WRONG_RESOURCE,
@@ -200,17 +210,20 @@ impl Control for VsaCheck {
         for artifact in &evidence.artifacts {
             // An artifact whose digests could not be read: the provenance control
             // reports why; it is vouched for by nothing here.
-            let digests = artifact.observed.as_ref().map(|d| &d.digests).ok();
+            // A subject is the artifact's as provenance's are: a digest it shares, none
+            // that contradicts (the same rule, the same function).
+            let digest = artifact.observed.as_ref().ok().and_then(|d| {
+                let parts: Vec<String> =
+                    d.digests.iter().map(|(a, h)| format!("{a}:{h}")).collect();
+                let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+                Artifact::from_digests(&parts).ok()
+            });
             let about: Vec<&(String, &VerifiedStatement)> = summaries
                 .iter()
                 .filter(|(_, s)| {
-                    digests.is_some_and(|digests| {
-                        s.subjects.iter().any(|subject| {
-                            digests
-                                .iter()
-                                .any(|(alg, hex)| subject.digest.get(alg) == Some(hex))
-                        })
-                    })
+                    digest
+                        .as_ref()
+                        .is_some_and(|d| subject_for(&s.subjects, d).is_ok())
                 })
                 .collect();
             let finding = if about.is_empty() {
@@ -274,6 +287,17 @@ fn trusted(p: &VsaPolicy) -> Result<Vec<Verifier<'_>>, String> {
         .iter()
         .enumerate()
         .map(|(i, v)| {
+            if p.verifiers[..i].iter().any(|other| other.id.0 == v.id.0) {
+                return Err(format!(
+                    "vsa.verifiers[{i}]: verifier {} is listed twice; list its identities and keys in one entry",
+                    v.id.0
+                ));
+            }
+            if v.identities.iter().any(|pattern| pattern.is_empty()) {
+                return Err(format!(
+                    "vsa.verifiers[{i}].identities: an empty pattern matches every signer"
+                ));
+            }
             if v.identities.is_empty() && v.keys.is_empty() {
                 return Err(format!(
                     "vsa.verifiers[{i}] ({}) names neither identities nor keys: anyone could sign as it",
@@ -319,6 +343,11 @@ fn judge(
                 .join(" or ")
         ))));
     };
+    if statement.unlogged {
+        return Err(Box::new(UNLOGGED.finding(format!(
+            "{place}: signed by a certificate with no transparency-log entry (a bare DSSE envelope): not accepted from verifier `{claimed}`"
+        ))));
+    }
     let signer = &statement.signer;
     let signed_by_it = match &signer.key_id {
         Some(key) if signer.key_signed => verifier.keys.iter().any(|k| k == key),
@@ -383,5 +412,142 @@ fn at(path: &str) -> Location {
         line: None,
         column: None,
         end_line: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::Sourced;
+    use crate::evidence::provenance::{ArtifactDigests, AttestationFile, AttestationRecord};
+    use serde_json::json;
+
+    const GATE: &str = "https://github.com/acme/gate/.github/workflows/gate.yml@refs/heads/main";
+
+    fn policy(verifiers: serde_json::Value) -> VsaPolicy {
+        serde_json::from_value(
+            json!({"verifiers": verifiers, "verified_levels": ["SLSA_BUILD_LEVEL_2"]}),
+        )
+        .unwrap()
+    }
+
+    fn trusting_the_gate() -> VsaPolicy {
+        policy(
+            json!([{"id": "https://acme.example/gate", "identities": ["^https://github.com/acme/gate/"]}]),
+        )
+    }
+
+    /// The evidence of one artifact and one VSA about it, changed by `edit`.
+    fn evidence(edit: impl FnOnce(&mut serde_json::Value)) -> Evidence {
+        let mut evidence = crate::collect::collect(
+            &crate::collect::FileInputs::default(),
+            crate::ci::CiContext::local(),
+            time::macros::datetime!(2026-12-03 12:00 UTC),
+        )
+        .unwrap();
+        let sha256 = "ab".repeat(32);
+        evidence.artifacts.push(Sourced {
+            source: "app".into(),
+            observed: Ok(ArtifactDigests {
+                digests: [
+                    ("sha256".to_string(), sha256.clone()),
+                    ("sha512".to_string(), "cd".repeat(64)),
+                ]
+                .into_iter()
+                .collect(),
+            }),
+        });
+        let mut statement = json!({
+            "predicate_type": crate::verify::vsa::VSA_V1,
+            "subjects": [{"name": "app", "digest": {"sha256": sha256}}],
+            "signer": {"identities": [GATE], "extensions": [], "key_signed": false},
+            "signed_at": ["2026-12-03T11:00:00Z"],
+            "build": null,
+            "summary": {"verifier_id": "https://acme.example/gate", "result": "PASSED",
+                "verified_levels": ["SLSA_BUILD_LEVEL_3"]},
+            "unlogged": false
+        });
+        edit(&mut statement);
+        evidence.attestations.push(Sourced {
+            source: "app.vsa.sigstore.json".into(),
+            observed: Ok(AttestationFile {
+                documents: vec![AttestationRecord {
+                    position: String::new(),
+                    outcome: AttestationOutcome::Verified {
+                        statement: Box::new(serde_json::from_value(statement).unwrap()),
+                    },
+                }],
+            }),
+        });
+        evidence
+    }
+
+    fn codes(p: &VsaPolicy, e: &Evidence) -> Vec<&'static str> {
+        let out = VsaCheck::evaluate(p, e);
+        out.findings
+            .iter()
+            .map(|f| match &f.code {
+                std::borrow::Cow::Borrowed(code) => *code,
+                std::borrow::Cow::Owned(_) => "owned",
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_logged_vsa_from_the_trusted_verifier_vouches_for_its_artifact() {
+        assert_eq!(
+            codes(&trusting_the_gate(), &evidence(|_| {})),
+            Vec::<&str>::new()
+        );
+    }
+
+    #[test]
+    fn an_unlogged_certificate_signed_vsa_does_not_count() {
+        let e = evidence(|s| s["unlogged"] = json!(true));
+        assert_eq!(codes(&trusting_the_gate(), &e), ["vsa/unlogged"]);
+    }
+
+    #[test]
+    fn the_verifier_id_alone_is_not_trusted_without_its_signer() {
+        let e = evidence(|s| {
+            s["signer"]["identities"] = json!(["https://github.com/mallory/x@refs/heads/main"])
+        });
+        assert_eq!(codes(&trusting_the_gate(), &e), ["vsa/untrusted-verifier"]);
+        let e = evidence(|s| s["summary"]["verifier_id"] = json!("https://mallory.example"));
+        assert_eq!(codes(&trusting_the_gate(), &e), ["vsa/untrusted-verifier"]);
+    }
+
+    #[test]
+    fn a_subject_that_contradicts_one_of_the_artifacts_digests_is_not_about_it() {
+        let e = evidence(|s| {
+            s["subjects"][0]["digest"]["sha512"] = json!("ef".repeat(64));
+        });
+        assert_eq!(codes(&trusting_the_gate(), &e), ["vsa/missing"]);
+    }
+
+    #[test]
+    fn a_failed_or_lower_level_vsa_fails_its_artifact() {
+        let e = evidence(|s| s["summary"]["result"] = json!("FAILED"));
+        assert_eq!(codes(&trusting_the_gate(), &e), ["vsa/failed"]);
+        let e = evidence(|s| s["summary"]["verified_levels"] = json!(["SLSA_BUILD_LEVEL_1"]));
+        assert_eq!(codes(&trusting_the_gate(), &e), ["vsa/missing-level"]);
+    }
+
+    #[test]
+    fn a_verifier_anyone_could_sign_for_is_an_error() {
+        let e = evidence(|_| {});
+        for verifiers in [
+            json!([]),
+            json!([{"id": "https://acme.example/gate"}]),
+            json!([{"id": "https://acme.example/gate", "identities": [""]}]),
+            json!([{"id": "https://acme.example/gate", "identities": ["^x"]},
+                   {"id": "https://acme.example/gate", "keys": ["sha256:00"]}]),
+        ] {
+            assert_eq!(
+                codes(&policy(verifiers.clone()), &e),
+                ["vsa/no-trusted-verifier"],
+                "{verifiers}"
+            );
+        }
     }
 }

@@ -275,19 +275,17 @@ fn remerge(
             format!("commit {} is not in the clone", c.newest),
         ));
     };
+    verified_copy(git, base, &c.head, &c.newest).map_err(|e| gap(GapKind::Unreadable, e))?;
     let out = git
-        .run(
-            &[
-                "merge-tree",
-                "--write-tree",
-                "--name-only",
-                "--no-messages",
-                "-z",
-                base,
-                &c.head,
-            ],
-            None,
-        )
+        .run_verified(&[
+            "merge-tree",
+            "--write-tree",
+            "--name-only",
+            "--no-messages",
+            "-z",
+            base,
+            &c.head,
+        ])
         .map_err(|e| gap(GapKind::Unreadable, e))?;
     // 0: merged cleanly; 1: conflicts (the tree then holds conflict markers).
     if !matches!(out.status, 0 | 1) {
@@ -331,18 +329,15 @@ fn remerge(
     };
     if comparison.landed_tree != comparison.remerged_tree {
         let out = git
-            .run(
-                &[
-                    "diff-tree",
-                    "-r",
-                    "--no-renames",
-                    "--name-only",
-                    "-z",
-                    &comparison.remerged_tree,
-                    &comparison.landed_tree,
-                ],
-                None,
-            )
+            .run_verified(&[
+                "diff-tree",
+                "-r",
+                "--no-renames",
+                "--name-only",
+                "-z",
+                &comparison.remerged_tree,
+                &comparison.landed_tree,
+            ])
             .map_err(|e| gap(GapKind::Unreadable, e))?;
         if out.status != 0 {
             return Err(gap(
@@ -365,6 +360,56 @@ fn remerge(
         }
     }
     Ok(comparison)
+}
+
+/// Copies what re-merging `head` onto `base` reads, and the landed commit, into the
+/// verified store: `git fetch` re-hashes every object it receives, so an object of the
+/// clone whose content is not what its id says (a forged tree or commit, which git
+/// would otherwise read as it is) never arrives, and the re-merge fails instead of
+/// merging it.
+///
+/// The fetch is shallow, as deep as the commits from the two tips down to their merge
+/// bases (counted in the borrowed store; if that count was steered, the copy lacks the
+/// merge base and the re-merge fails, never passes).
+fn verified_copy(git: &mut dyn Git, base: &str, head: &str, landed: &str) -> Result<(), String> {
+    let out = git.run(&["merge-base", "--all", base, head], None)?;
+    if out.status == 1 {
+        return Err(format!("{base} and {head} have no common ancestor"));
+    }
+    if out.status != 0 {
+        return Err(format!("git merge-base: {}", failure(&out)));
+    }
+    let bases: Vec<String> = out.stdout.lines().map(|l| format!("^{l}")).collect();
+    if bases.is_empty() || !bases.iter().all(|b| is_object_id(&b[1..])) {
+        return Err(format!("git merge-base answered `{}`", out.stdout.trim()));
+    }
+    let mut count = vec!["rev-list", "--count", base, head];
+    count.extend(bases.iter().map(String::as_str));
+    let out = git.run(&count, None)?;
+    let commits: u64 = match out.stdout.trim().parse() {
+        Ok(n) if out.status == 0 => n,
+        _ => return Err(format!("git rev-list --count: {}", failure(&out))),
+    };
+    let depth = format!("--depth={}", commits.saturating_add(1));
+    let out = git.run_verified(&[
+        "fetch",
+        "--quiet",
+        "--no-tags",
+        "--no-write-fetch-head",
+        "--no-recurse-submodules",
+        &depth,
+        runner::BORROWED,
+        base,
+        head,
+        landed,
+    ])?;
+    if out.status != 0 {
+        return Err(format!(
+            "the clone's objects do not verify (a missing, corrupt or forged object): {}",
+            failure(&out)
+        ));
+    }
+    Ok(())
 }
 
 fn failure(out: &runner::GitOutput) -> String {

@@ -427,6 +427,41 @@ fn grafts_in_the_clone_do_not_change_the_base_it_landed_on() {
 }
 
 #[test]
+fn a_forged_object_in_the_clone_fails_the_comparison_instead_of_passing_it() {
+    let dir = tempdir();
+    let repo = Repo::new(dir.path());
+    let fork = repo.rev("main");
+    let head = repo.feature("f", "b.txt", "feature\n");
+    let base = repo.advance_main("a.txt", "one\ntwo, fixed\nthree\n");
+    // What landed: the reviewed head's tree squashed onto the fix, which it reverts.
+    let landed_tree = repo.rev(&format!("{head}^{{tree}}"));
+    let squash = repo.ok(&["commit-tree", &landed_tree, "-p", &base, "-m", "Change #1"]);
+    repo.ok(&["update-ref", "refs/heads/main", &squash]);
+    let changes = change_set(&repo, &base, &[(1, &squash)], &[(1, &head)]);
+    let honest = compared(dir.path(), true, &changes);
+    assert!(!only(&honest).matches(), "the revert must be found");
+    // The clone's object for the fork point's tree now holds the fix's tree: read as it
+    // is, the re-merge would equal what landed.
+    let object = |id: &str| {
+        dir.path()
+            .join(format!(".git/objects/{}/{}", &id[..2], &id[2..]))
+    };
+    let forged = object(&repo.rev(&format!("{fork}^{{tree}}")));
+    let fix = std::fs::read(object(&repo.rev(&format!("{base}^{{tree}}")))).unwrap();
+    let mut perms = std::fs::metadata(&forged).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&forged, perms).unwrap();
+    std::fs::write(&forged, fix).unwrap();
+    let e = compared(dir.path(), true, &changes);
+    assert_eq!(e.merges.len(), 1);
+    match &e.merges[0].observed {
+        Ok(c) => assert!(!c.matches(), "a forged object made the change pass: {c:?}"),
+        Err(gap) => assert!(gap.detail.contains("do not verify"), "{gap}"),
+    }
+}
+
+#[test]
 fn a_conflict_left_as_git_resolves_it_alone_is_not_what_was_reviewed() {
     let dir = tempdir();
     let repo = Repo::new(dir.path());

@@ -38,7 +38,17 @@ pub trait Git {
     /// Runs `git ARGS` with `stdin`; `Err` when git could not be run to completion
     /// (not found, killed at the deadline, output over the limit).
     fn run(&mut self, args: &[&str], stdin: Option<&str>) -> Result<GitOutput, String>;
+
+    /// Runs `git ARGS` in the verified store: a repository holding only objects that
+    /// came through `git fetch` from the borrowed one, so that git re-hashed every one
+    /// of them on the way (git does not check that an object read from a clone's
+    /// object directory is what its name says). There, [`BORROWED`] names the borrowed
+    /// store as a fetch source.
+    fn run_verified(&mut self, args: &[&str]) -> Result<GitOutput, String>;
 }
+
+/// The borrowed store, as a fetch source for a command run in the verified store.
+pub const BORROWED: &str = "./repo";
 
 /// Every command of one run and its answer, in order (`git-transcript.json`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +73,9 @@ pub struct GitExchange {
     /// Why it did not complete.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Run in the verified store ([`Git::run_verified`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub verified: bool,
 }
 
 /// The machine's `git` on a clone, which is untrusted input.
@@ -84,6 +97,10 @@ pub struct LiveGit {
     scratch: tempfile::TempDir,
     /// Whether the isolated repository is set up; why not, when it could not be.
     isolated: Option<Result<(), String>>,
+    /// The clone's object format, once known.
+    format: String,
+    /// Whether the verified store is set up; why not, when it could not be.
+    verified: Option<Result<(), String>>,
     transcript: GitTranscript,
 }
 
@@ -101,6 +118,8 @@ impl LiveGit {
             deadline: Instant::now() + GIT_DEADLINE,
             scratch,
             isolated: None,
+            format: String::new(),
+            verified: None,
             transcript: GitTranscript::default(),
         })
     }
@@ -112,6 +131,29 @@ impl LiveGit {
 
     fn repo(&self) -> PathBuf {
         self.scratch.path().join("repo")
+    }
+
+    fn verified_repo(&self) -> PathBuf {
+        self.scratch.path().join("verified")
+    }
+
+    /// `git init --bare` of a scratch repository in the clone's object format.
+    fn init(&self, repo: &Path, format: &str) -> Result<(), String> {
+        let out = self
+            .git()
+            .args(["init", "--quiet", "--bare"])
+            .arg(format!("--object-format={format}"))
+            .arg(repo)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "git init of a scratch repository failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        Ok(())
     }
 
     /// `git` with an environment of vouch's making: no variable a CI job, a hook or the
@@ -144,7 +186,7 @@ impl LiveGit {
 
     /// Sets up the isolated repository once the clone's object directory and format
     /// are known (the answer to [`probe`](super::probe)'s `rev-parse`).
-    fn isolate(&self, answer: &str) -> Result<(), String> {
+    fn isolate(&mut self, answer: &str) -> Result<(), String> {
         let mut lines = answer.lines();
         let (Some(objects), Some(format)) = (lines.next(), lines.next()) else {
             return Err(format!("git rev-parse answered `{}`", answer.trim()));
@@ -161,20 +203,8 @@ impl LiveGit {
             ));
         }
         let repo = self.repo();
-        let out = self
-            .git()
-            .args(["init", "--quiet", "--bare"])
-            .arg(format!("--object-format={format}"))
-            .arg(&repo)
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| format!("cannot run git: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "git init of a scratch repository failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
-        }
+        self.init(&repo, format)?;
+        self.format = format.to_string();
         std::fs::write(
             repo.join("objects").join("info").join("alternates"),
             format!("{objects}\n"),
@@ -182,7 +212,12 @@ impl LiveGit {
         .map_err(|e| format!("cannot write the scratch repository: {e}"))
     }
 
-    fn execute(&mut self, args: &[&str], stdin: Option<&str>) -> Result<GitOutput, String> {
+    fn execute(
+        &mut self,
+        args: &[&str],
+        stdin: Option<&str>,
+        verified: bool,
+    ) -> Result<GitOutput, String> {
         let remaining = self
             .deadline
             .checked_duration_since(Instant::now())
@@ -194,12 +229,40 @@ impl LiveGit {
                 )
             })?;
         let mut command = self.git();
-        if args.first() == Some(&ASKED_OF_THE_CLONE) {
+        if verified {
+            if self.isolated != Some(Ok(())) {
+                return Err("the verified store is asked before the clone was probed".into());
+            }
+            if self.verified.is_none() {
+                let format = self.format.clone();
+                self.verified = Some(self.init(&self.verified_repo(), &format));
+            }
+            if let Some(Err(why)) = &self.verified {
+                return Err(why.clone());
+            }
+            // Relative to the scratch: `BORROWED` is the borrowed store. The borrowed
+            // store serves by object id (it has no refs) over the file protocol.
+            command
+                .current_dir(self.scratch.path())
+                .args(["-c", "protocol.file.allow=always"])
+                .args(["-c", "uploadpack.allowAnySHA1InWant=true"])
+                .arg("--git-dir")
+                .arg(self.verified_repo());
+        } else if args.first() == Some(&ASKED_OF_THE_CLONE) {
             // Whoever owns the clone, it is only read (`safe.directory` is honoured
             // from the command line, never from the clone).
             command
                 .args(["-c", "safe.directory=*", "-C"])
                 .arg(&self.dir);
+            // The repository is the directory named, never one above it: a `.git`
+            // someone else planted in a parent folder would otherwise be found (and,
+            // with `safe.directory`, believed) when the directory is none.
+            if let Some(parent) = std::fs::canonicalize(&self.dir)
+                .ok()
+                .and_then(|d| d.parent().map(Path::to_path_buf))
+            {
+                command.env("GIT_CEILING_DIRECTORIES", parent);
+            }
         } else {
             match &self.isolated {
                 Some(Ok(())) => {}
@@ -211,7 +274,14 @@ impl LiveGit {
                     ));
                 }
             }
-            command.arg("--git-dir").arg(self.repo());
+            // The clone's commit-graph and multi-pack index are files it could forge:
+            // what is read here is only a plan, verified through the verified store,
+            // but it should not be steered by them either.
+            command
+                .args(["-c", "core.commitGraph=false"])
+                .args(["-c", "core.multiPackIndex=false"])
+                .arg("--git-dir")
+                .arg(self.repo());
         }
         command
             .args(args)
@@ -344,23 +414,43 @@ fn kill(child: &mut std::process::Child) {
     let _ = child.kill();
 }
 
+impl LiveGit {
+    fn record(
+        &mut self,
+        args: &[&str],
+        stdin: Option<&str>,
+        verified: bool,
+        result: &Result<GitOutput, String>,
+    ) {
+        self.transcript.exchanges.push(GitExchange {
+            args: args.iter().map(|a| a.to_string()).collect(),
+            stdin: stdin.map(str::to_string),
+            output: result.as_ref().ok().cloned(),
+            error: result.as_ref().err().cloned(),
+            verified,
+        });
+    }
+}
+
 impl Git for LiveGit {
+    fn run_verified(&mut self, args: &[&str]) -> Result<GitOutput, String> {
+        let result = self.execute(args, None, true);
+        self.record(args, None, true, &result);
+        result
+    }
+
     fn run(&mut self, args: &[&str], stdin: Option<&str>) -> Result<GitOutput, String> {
-        let result = self.execute(args, stdin);
+        let result = self.execute(args, stdin, false);
         // The isolated repository is made from the probe's answer.
         if args == super::PROBE
             && let Ok(out) = &result
             && out.status == 0
             && self.isolated.is_none()
         {
-            self.isolated = Some(self.isolate(&out.stdout));
+            let isolated = self.isolate(&out.stdout);
+            self.isolated = Some(isolated);
         }
-        self.transcript.exchanges.push(GitExchange {
-            args: args.iter().map(|a| a.to_string()).collect(),
-            stdin: stdin.map(str::to_string),
-            output: result.as_ref().ok().cloned(),
-            error: result.as_ref().err().cloned(),
-        });
+        self.record(args, stdin, false, &result);
         result
     }
 }
@@ -389,14 +479,29 @@ impl ReplayGit {
 }
 
 impl Git for ReplayGit {
+    fn run_verified(&mut self, args: &[&str]) -> Result<GitOutput, String> {
+        self.answer(args, None, true)
+    }
+
     fn run(&mut self, args: &[&str], stdin: Option<&str>) -> Result<GitOutput, String> {
+        self.answer(args, stdin, false)
+    }
+}
+
+impl ReplayGit {
+    fn answer(
+        &mut self,
+        args: &[&str],
+        stdin: Option<&str>,
+        verified: bool,
+    ) -> Result<GitOutput, String> {
         let wanted = format!("git {}", args.join(" "));
         let Some(next) = self.exchanges.next() else {
             return Err(format!(
                 "the git transcript has no answer for `{wanted}`: it is incomplete"
             ));
         };
-        if next.args != args || next.stdin.as_deref() != stdin {
+        if next.args != args || next.stdin.as_deref() != stdin || next.verified != verified {
             return Err(format!(
                 "the git transcript answers `git {}` where `{wanted}` was asked: it does not belong to this evidence",
                 next.args.join(" ")
