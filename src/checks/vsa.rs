@@ -19,7 +19,7 @@ use crate::evidence::{Evidence, Location};
 use crate::policy::Policy;
 use crate::policy::sections::{NonEmpty, yes};
 use crate::verify::artifact::Artifact;
-use crate::verify::identity::Matcher;
+use crate::verify::identity::{FulcioExtension, Matcher};
 use crate::verify::provenance::VerifiedStatement;
 use crate::verify::statement::subject_for;
 use crate::verify::vsa::level_satisfies;
@@ -59,6 +59,11 @@ pub struct TrustedVerifier {
     /// (unanchored; write `^...$` to pin both ends).
     #[serde(default)]
     pub identities: Vec<String>,
+    /// OIDC issuers whose certificates may sign its VSAs, exactly (with `identities`:
+    /// a workflow identity means something only from the forge that issued it); empty:
+    /// any issuer the attestations were verified against.
+    #[serde(default)]
+    pub issuers: Vec<String>,
     /// Keys that may sign its VSAs, as `sha256:<hex>` of the key's SubjectPublicKeyInfo
     /// (the key file itself goes in `provenance.keys` or `--key`, which verify the
     /// signature).
@@ -276,6 +281,7 @@ impl Control for VsaCheck {
 struct Verifier<'a> {
     id: &'a str,
     identities: Vec<Matcher>,
+    issuers: &'a [String],
     keys: &'a [String],
 }
 
@@ -316,6 +322,7 @@ fn trusted(p: &VsaPolicy) -> Result<Vec<Verifier<'_>>, String> {
             Ok(Verifier {
                 id: &v.id.0,
                 identities,
+                issuers: &v.issuers,
                 keys: &v.keys,
             })
         })
@@ -351,10 +358,19 @@ fn judge(
     let signer = &statement.signer;
     let signed_by_it = match &signer.key_id {
         Some(key) if signer.key_signed => verifier.keys.iter().any(|k| k == key),
-        _ => signer
-            .identities
-            .iter()
-            .any(|identity| verifier.identities.iter().any(|m| m.matches(identity))),
+        _ => {
+            let issuer = signer
+                .extensions
+                .iter()
+                .find(|(which, _)| *which == FulcioExtension::Issuer)
+                .map(|(_, value)| value.as_str());
+            (verifier.issuers.is_empty()
+                || issuer.is_some_and(|i| verifier.issuers.iter().any(|want| want == i)))
+                && signer
+                    .identities
+                    .iter()
+                    .any(|identity| verifier.identities.iter().any(|m| m.matches(identity)))
+        }
     };
     if !signed_by_it {
         return Err(Box::new(UNTRUSTED_VERIFIER.finding(format!(
@@ -515,6 +531,27 @@ mod tests {
         assert_eq!(codes(&trusting_the_gate(), &e), ["vsa/untrusted-verifier"]);
         let e = evidence(|s| s["summary"]["verifier_id"] = json!("https://mallory.example"));
         assert_eq!(codes(&trusting_the_gate(), &e), ["vsa/untrusted-verifier"]);
+        // The identity from another issuer than the one the policy names.
+        let from =
+            |issuer: &str| evidence(|s| s["signer"]["extensions"] = json!([["issuer", issuer]]));
+        let pinned = policy(json!([{"id": "https://acme.example/gate",
+            "identities": ["^https://github.com/acme/gate/"],
+            "issuers": ["https://token.actions.githubusercontent.com"]}]));
+        assert_eq!(
+            codes(
+                &pinned,
+                &from("https://token.actions.githubusercontent.com")
+            ),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            codes(&pinned, &from("https://gitlab.com")),
+            ["vsa/untrusted-verifier"]
+        );
+        assert_eq!(
+            codes(&pinned, &evidence(|_| {})),
+            ["vsa/untrusted-verifier"]
+        );
     }
 
     #[test]

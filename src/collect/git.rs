@@ -131,14 +131,32 @@ pub fn compare(
         );
         return evidence;
     }
-    for p in plans {
-        let observed = p
-            .commits
-            .and_then(|commits| remerge(git, git_dir, p.change, &commits, &found));
-        evidence.merges.push(MergeComparison {
-            change: p.change,
-            observed,
+    // What each re-merge reads is copied into the verified store in one fetch; when
+    // that fails (an object does not verify), each change is fetched alone, so the
+    // failure is its own and not every change's.
+    let prepared: Vec<(u64, Result<Prepared, Gap>)> = plans
+        .into_iter()
+        .map(|p| {
+            let prepared = p
+                .commits
+                .and_then(|commits| prepare(git, git_dir, p.change, &commits, &found));
+            (p.change, prepared)
+        })
+        .collect();
+    let ready: Vec<&Prepared> = prepared
+        .iter()
+        .filter_map(|(_, p)| p.as_ref().ok())
+        .collect();
+    let together = ready.is_empty() || verified_copy(git, &ready).is_ok();
+    for (change, prepared) in prepared {
+        let gap = |detail: String| Gap::new(GapKind::Unreadable, git_dir, detail);
+        let observed = prepared.and_then(|p| {
+            if !together {
+                verified_copy(git, &[&p]).map_err(gap)?;
+            }
+            remerge(git, git_dir, &p)
         });
+        evidence.merges.push(MergeComparison { change, observed });
     }
     evidence
 }
@@ -243,13 +261,25 @@ fn lookup(git: &mut dyn Git, wanted: &[String]) -> Result<HashMap<String, String
 }
 
 /// Re-merges one change's reviewed head onto its base and compares the trees.
-fn remerge(
+/// A change ready to be re-merged: the commits it reads, and how deep a fetch of
+/// them must go to hold their merge bases.
+struct Prepared {
+    base: String,
+    head: String,
+    landed: String,
+    landed_tree: String,
+    depth: u64,
+}
+
+/// The base, reviewed head and landed tree of a change, found in the clone, and the
+/// depth its re-merge reads.
+fn prepare(
     git: &mut dyn Git,
     git_dir: &str,
     change: u64,
     c: &Commits,
     found: &HashMap<String, String>,
-) -> Result<TreeComparison, Gap> {
+) -> Result<Prepared, Gap> {
     let gap = |kind: GapKind, detail: String| Gap::new(kind, git_dir, detail);
     if !found.contains_key(&format!("{}^{{commit}}", c.head)) {
         return Err(gap(
@@ -275,7 +305,21 @@ fn remerge(
             format!("commit {} is not in the clone", c.newest),
         ));
     };
-    verified_copy(git, base, &c.head, &c.newest).map_err(|e| gap(GapKind::Unreadable, e))?;
+    let depth = depth(git, base, &c.head).map_err(|e| gap(GapKind::Unreadable, e))?;
+    Ok(Prepared {
+        base: base.clone(),
+        head: c.head.clone(),
+        landed: c.newest.clone(),
+        landed_tree: landed_tree.clone(),
+        depth,
+    })
+}
+
+/// Re-merges one change's reviewed head onto its base, in the verified store, and
+/// compares the trees.
+fn remerge(git: &mut dyn Git, git_dir: &str, p: &Prepared) -> Result<TreeComparison, Gap> {
+    let gap = |kind: GapKind, detail: String| Gap::new(kind, git_dir, detail);
+    let (base, head) = (&p.base, &p.head);
     let out = git
         .run_verified(&[
             "merge-tree",
@@ -284,14 +328,14 @@ fn remerge(
             "--no-messages",
             "-z",
             base,
-            &c.head,
+            head,
         ])
         .map_err(|e| gap(GapKind::Unreadable, e))?;
     // 0: merged cleanly; 1: conflicts (the tree then holds conflict markers).
     if !matches!(out.status, 0 | 1) {
         return Err(gap(
             GapKind::Unreadable,
-            format!("git merge-tree {base} {}: {}", c.head, failure(&out)),
+            format!("git merge-tree {base} {head}: {}", failure(&out)),
         ));
     }
     let mut fields = out.stdout.split('\0');
@@ -318,9 +362,9 @@ fn remerge(
         .collect();
     let mut comparison = TreeComparison {
         base: base.clone(),
-        reviewed_head: c.head.clone(),
-        landed: c.newest.clone(),
-        landed_tree: landed_tree.clone(),
+        reviewed_head: head.clone(),
+        landed: p.landed.clone(),
+        landed_tree: p.landed_tree.clone(),
         remerged_tree,
         conflicts,
         conflict_count,
@@ -362,16 +406,11 @@ fn remerge(
     Ok(comparison)
 }
 
-/// Copies what re-merging `head` onto `base` reads, and the landed commit, into the
-/// verified store: `git fetch` re-hashes every object it receives, so an object of the
-/// clone whose content is not what its id says (a forged tree or commit, which git
-/// would otherwise read as it is) never arrives, and the re-merge fails instead of
-/// merging it.
-///
-/// The fetch is shallow, as deep as the commits from the two tips down to their merge
-/// bases (counted in the borrowed store; if that count was steered, the copy lacks the
-/// merge base and the re-merge fails, never passes).
-fn verified_copy(git: &mut dyn Git, base: &str, head: &str, landed: &str) -> Result<(), String> {
+/// How deep a fetch from `base` and `head` must go to hold their merge bases: the
+/// commits from the two tips down to them, plus the bases themselves (counted in the
+/// borrowed store; if that count was steered, the copy lacks a merge base and the
+/// re-merge fails, never passes).
+fn depth(git: &mut dyn Git, base: &str, head: &str) -> Result<u64, String> {
     let out = git.run(&["merge-base", "--all", base, head], None)?;
     if out.status == 1 {
         return Err(format!("{base} and {head} have no common ancestor"));
@@ -386,23 +425,37 @@ fn verified_copy(git: &mut dyn Git, base: &str, head: &str, landed: &str) -> Res
     let mut count = vec!["rev-list", "--count", base, head];
     count.extend(bases.iter().map(String::as_str));
     let out = git.run(&count, None)?;
-    let commits: u64 = match out.stdout.trim().parse() {
-        Ok(n) if out.status == 0 => n,
-        _ => return Err(format!("git rev-list --count: {}", failure(&out))),
-    };
-    let depth = format!("--depth={}", commits.saturating_add(1));
-    let out = git.run_verified(&[
+    match out.stdout.trim().parse::<u64>() {
+        Ok(n) if out.status == 0 => Ok(n.saturating_add(1)),
+        _ => Err(format!("git rev-list --count: {}", failure(&out))),
+    }
+}
+
+/// Copies what re-merging each change reads (its base, reviewed head and landed commit,
+/// as deep as its merge bases) into the verified store: `git fetch` re-hashes every
+/// object it receives, so an object of the clone whose content is not what its id says
+/// (a forged tree or commit, which git would otherwise read as it is) never arrives,
+/// and the re-merge fails instead of merging it.
+fn verified_copy(git: &mut dyn Git, changes: &[&Prepared]) -> Result<(), String> {
+    let depth = changes.iter().map(|p| p.depth).max().unwrap_or(1);
+    let depth = format!("--depth={depth}");
+    let mut args = vec![
         "fetch",
         "--quiet",
         "--no-tags",
         "--no-write-fetch-head",
         "--no-recurse-submodules",
-        &depth,
+        depth.as_str(),
         runner::BORROWED,
-        base,
-        head,
-        landed,
-    ])?;
+    ];
+    let mut tips: Vec<&str> = changes
+        .iter()
+        .flat_map(|p| [p.base.as_str(), p.head.as_str(), p.landed.as_str()])
+        .collect();
+    tips.sort_unstable();
+    tips.dedup();
+    args.extend(tips);
+    let out = git.run_verified(&args)?;
     if out.status != 0 {
         return Err(format!(
             "the clone's objects do not verify (a missing, corrupt or forged object): {}",
