@@ -411,24 +411,56 @@ fn remerge(git: &mut dyn Git, git_dir: &str, p: &Prepared) -> Result<TreeCompari
 /// borrowed store; if that count was steered, the copy lacks a merge base and the
 /// re-merge fails, never passes).
 fn depth(git: &mut dyn Git, base: &str, head: &str) -> Result<u64, String> {
-    let out = git.run(&["merge-base", "--all", base, head], None)?;
-    if out.status == 1 {
-        return Err(format!("{base} and {head} have no common ancestor"));
+    let mut bases = merge_bases(git, &[base, head])?
+        .ok_or_else(|| format!("{base} and {head} have no common ancestor"))?;
+    // Several merge bases (a criss-cross merge): git merges them into a virtual base,
+    // on their own merge bases, so the copy must reach those too; the same again while
+    // there are several (a few rounds at most in real histories).
+    for _ in 0..MAX_VIRTUAL_BASE_ROUNDS {
+        if bases.len() < 2 {
+            break;
+        }
+        let of: Vec<&str> = bases.iter().map(String::as_str).collect();
+        match merge_bases(git, &of)? {
+            Some(deeper) => bases = deeper,
+            // Unrelated merge bases: git's virtual base then starts from nothing, in
+            // a full clone as in the copy.
+            None => break,
+        }
     }
-    if out.status != 0 {
-        return Err(format!("git merge-base: {}", failure(&out)));
-    }
-    let bases: Vec<String> = out.stdout.lines().map(|l| format!("^{l}")).collect();
-    if bases.is_empty() || !bases.iter().all(|b| is_object_id(&b[1..])) {
-        return Err(format!("git merge-base answered `{}`", out.stdout.trim()));
-    }
+    let negated: Vec<String> = bases.iter().map(|b| format!("^{b}")).collect();
     let mut count = vec!["rev-list", "--count", base, head];
-    count.extend(bases.iter().map(String::as_str));
+    count.extend(negated.iter().map(String::as_str));
     let out = git.run(&count, None)?;
     match out.stdout.trim().parse::<u64>() {
         Ok(n) if out.status == 0 => Ok(n.saturating_add(1)),
         _ => Err(format!("git rev-list --count: {}", failure(&out))),
     }
+}
+
+/// Rounds of merge bases of merge bases followed for a criss-cross merge.
+const MAX_VIRTUAL_BASE_ROUNDS: usize = 8;
+
+/// The merge bases of `commits` (`--octopus` for more than two: those common to all);
+/// `None` when they have none.
+fn merge_bases(git: &mut dyn Git, commits: &[&str]) -> Result<Option<Vec<String>>, String> {
+    let mut args = vec!["merge-base", "--all"];
+    if commits.len() > 2 {
+        args.push("--octopus");
+    }
+    args.extend(commits);
+    let out = git.run(&args, None)?;
+    if out.status == 1 && out.stdout.trim().is_empty() {
+        return Ok(None);
+    }
+    if out.status != 0 {
+        return Err(format!("git merge-base: {}", failure(&out)));
+    }
+    let bases: Vec<String> = out.stdout.lines().map(str::to_string).collect();
+    if bases.is_empty() || !bases.iter().all(|b| is_object_id(b)) {
+        return Err(format!("git merge-base answered `{}`", out.stdout.trim()));
+    }
+    Ok(Some(bases))
 }
 
 /// Copies what re-merging each change reads (its base, reviewed head and landed commit,

@@ -427,6 +427,48 @@ fn grafts_in_the_clone_do_not_change_the_base_it_landed_on() {
 }
 
 #[test]
+fn a_criss_cross_merge_is_re_merged_on_its_virtual_base_as_a_full_clone_would() {
+    let dir = tempdir();
+    let repo = Repo::new(dir.path());
+    // Long histories on both sides before they cross, so that the merge bases' own
+    // merge base lies deep below the tips.
+    repo.ok(&["checkout", "-q", "-b", "f", "main"]);
+    for i in 0..6 {
+        repo.write(&format!("f{i}.txt"), "feature\n");
+        repo.commit(&format!("f {i}"));
+    }
+    repo.ok(&["checkout", "-q", "main"]);
+    for i in 0..6 {
+        repo.write(&format!("m{i}.txt"), "main\n");
+        repo.commit(&format!("m {i}"));
+    }
+    let (m, f) = (repo.rev("main"), repo.rev("f"));
+    repo.ok(&["checkout", "-q", "f"]);
+    repo.ok(&["merge", "-q", "-m", "main into f", &m]);
+    repo.write("late-f.txt", "after the cross\n");
+    let head = repo.commit("f: late");
+    repo.ok(&["checkout", "-q", "main"]);
+    repo.ok(&["merge", "-q", "-m", "f into main", &f]);
+    repo.write("late-m.txt", "after the cross\n");
+    let base = repo.commit("main: late");
+    let merge = repo.merge_no_ff("f", "Merge #1");
+    assert_eq!(
+        repo.ok(&["merge-base", "--all", &base, &head])
+            .lines()
+            .count(),
+        2,
+        "not a criss-cross"
+    );
+    let e = compared(
+        dir.path(),
+        true,
+        &change_set(&repo, &base, &[(1, &merge)], &[(1, &head)]),
+    );
+    let c = only(&e);
+    assert!(c.matches(), "{c:?}");
+}
+
+#[test]
 fn a_forged_object_in_the_clone_fails_the_comparison_instead_of_passing_it() {
     let dir = tempdir();
     let repo = Repo::new(dir.path());
